@@ -1,0 +1,69 @@
+// Shared helpers for the doctest suites.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <string>
+
+#include "metacog/error.hpp"
+
+namespace metacog::test {
+
+/** The ErrorCode thrown by f; fails the test if f does not throw a metacog::Error. */
+inline ErrorCode code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code();
+  }
+  FAIL("expected a metacog::Error");
+  return ErrorCode::Io;
+}
+
+/** The message of the metacog::Error thrown by f ("" if none). */
+inline std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  FAIL("expected a metacog::Error");
+  return "";
+}
+
+/** Repository root (compiled in). */
+inline std::string source_dir() { return METACOG_SOURCE_DIR; }
+
+/** ../shared/data relative to the repository (override with METACOG_DATA). */
+inline std::string data_dir() {
+  if (const char* env = std::getenv("METACOG_DATA")) return env;
+  return source_dir() + "/../shared/data";
+}
+
+inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+/** True under CI=true: missing shared data is then a failure, not a skip. */
+inline bool in_ci() {
+  const char* ci = std::getenv("CI");
+  return ci != nullptr && std::string(ci) == "true";
+}
+
+/**
+ * Checks that a shared-data file exists. Returns false (with a printed message) when the data is
+ * missing outside CI, so the caller can return early; fails the test under CI=true.
+ */
+inline bool require_data(const std::string& relative) {
+  const std::string path = data_dir() + "/" + relative;
+  if (file_exists(path)) return true;
+  if (in_ci()) {
+    FAIL("shared data missing under CI=true: " << path);
+  } else {
+    MESSAGE("SKIPPED: shared data not found: " << path << " (set METACOG_DATA or provide ../shared/data)");
+  }
+  return false;
+}
+
+}  // namespace metacog::test

@@ -1,0 +1,76 @@
+// wasm/marshal.hpp — conversions between JS values and engine types, and error marshalling.
+//
+// Bindings never let a C++ exception cross into JavaScript: each bound call runs inside
+// `guarded`, which returns either the result or a plain `{ __error: CODE, message }` object that
+// the JS layer turns into a MetacogError. Nothing algorithmic lives in wasm/.
+#pragma once
+
+#include <emscripten/val.h>
+
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "metacog/error.hpp"
+
+namespace metacog::wasm {
+
+using emscripten::val;
+
+/** `{ __error: code, message }` — the JS wrapper throws MetacogError(code, message). */
+inline val error_value(const char* code, const std::string& message) {
+  val e = val::object();
+  e.set("__error", std::string(code));
+  e.set("message", message);
+  return e;
+}
+
+/** Runs f() and converts any exception into an error value. */
+template <class F>
+val guarded(F&& f) {
+  try {
+    return f();
+  } catch (const Error& e) {
+    return error_value(error_code_name(e.code()), e.what());
+  } catch (const std::bad_alloc&) {
+    return error_value("OUT_OF_MEMORY", "the engine ran out of memory");
+  } catch (const std::exception& e) {
+    return error_value("INTERNAL", std::string("internal error: ") + e.what());
+  }
+}
+
+/** Copies a JS Float32Array (or array of numbers) into a vector in one copy. */
+inline std::vector<float> to_floats(const val& v) {
+  const unsigned n = v["length"].as<unsigned>();
+  std::vector<float> out(n);
+  val view(emscripten::typed_memory_view(n, out.data()));
+  view.call<void>("set", v);
+  return out;
+}
+
+/** Copies a JS Uint8Array into a byte vector in one copy. */
+inline std::vector<uint8_t> to_bytes(const val& v) {
+  const unsigned n = v["length"].as<unsigned>();
+  std::vector<uint8_t> out(n);
+  val view(emscripten::typed_memory_view(n, out.data()));
+  view.call<void>("set", v);
+  return out;
+}
+
+/** A new JS Float32Array holding a copy of xs. */
+inline val to_float32_array(const std::vector<float>& xs) {
+  val out = val::global("Float32Array").new_(xs.size());
+  out.call<void>("set", val(emscripten::typed_memory_view(xs.size(), xs.data())));
+  return out;
+}
+
+/** A new JS array of strings. */
+inline val to_string_array(const std::vector<std::string>& xs) {
+  val out = val::array();
+  for (size_t i = 0; i < xs.size(); ++i) out.set(i, xs[i]);
+  return out;
+}
+
+}  // namespace metacog::wasm

@@ -1,0 +1,7 @@
+// metacog — on-device adaptive learning and few-shot classification (public entry point).
+export { MetacogError, ERROR_CODES } from './errors.js';
+export { createPrototypeClassifier, PrototypeClassifier } from './prototypes.js';
+export { loadModule as _loadModule } from './wasm.js';
+
+/** Library version (matches the engine's created_by). */
+export const version = '0.1.0';

@@ -1,0 +1,83 @@
+// Loading the engine's WebAssembly module: picks the SIMD or scalar build and instantiates it in
+// browsers, Workers and Node 20 alike. The Emscripten glue never fetches anything itself: we hand
+// it the compiled module through `instantiateWasm` (the 3.1.6 glue cannot fetch file paths under
+// Node, design.md §6).
+import { simd as detectSimd } from 'wasm-feature-detect';
+import { MetacogError } from './errors.js';
+
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node)
+  && typeof window === 'undefined';
+
+/** Base URL of dist/ (where this module and the wasm builds live). */
+const defaultBase = new URL('./', import.meta.url);
+
+/**
+ * Resolves which build to load.
+ * @param {'auto'|boolean|undefined} simd
+ * @returns {Promise<boolean>} true for the SIMD build
+ */
+export async function resolveSimd(simd = 'auto') {
+  if (simd === true || simd === false) return simd;
+  if (simd !== 'auto') {
+    throw new MetacogError('INVALID_ARGUMENT', `simd must be 'auto', true or false, got ${String(simd)}`);
+  }
+  return detectSimd();
+}
+
+async function readBytes(url) {
+  if (isNode && url.protocol === 'file:') {
+    const { readFile } = await import(/* webpackIgnore: true */ 'node:fs/promises');
+    return readFile(url);
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+async function compile(url) {
+  if (!isNode && typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(fetch(url));
+    } catch (_) {
+      // Wrong MIME type on some static servers: fall back to bytes.
+    }
+  }
+  return WebAssembly.compile(await readBytes(url));
+}
+
+const cache = new Map();
+
+/**
+ * Loads (once per build) and returns the Embind module.
+ * @param {{simd?: 'auto'|boolean, baseUrl?: string|URL}} [options]
+ */
+export async function loadModule(options = {}) {
+  const useSimd = await resolveSimd(options.simd ?? 'auto');
+  const base = options.baseUrl ? new URL(options.baseUrl, defaultBase) : defaultBase;
+  const flavor = useSimd ? 'simd' : 'scalar';
+  const key = `${base.href}|${flavor}`;
+  if (!cache.has(key)) {
+    cache.set(key, (async () => {
+      try {
+        const glue = await import(/* webpackIgnore: true */ new URL(`metacog-${flavor}.mjs`, base).href);
+        const wasmModule = await compile(new URL(`metacog-${flavor}.wasm`, base));
+        const Module = await glue.default({
+          instantiateWasm(imports, done) {
+            WebAssembly.instantiate(wasmModule, imports).then((instance) => done(instance));
+            return {};
+          },
+          print: () => {},
+          printErr: (s) => console.warn('[metacog]', s),
+        });
+        Module.flavor = flavor;
+        return Module;
+      } catch (err) {
+        cache.delete(key);
+        throw new MetacogError('WASM_LOAD',
+          `could not load the ${flavor} WebAssembly build from ${base.href}: ${err && err.message}. ` +
+          'Check that dist/ was built (npm run build) and is served with the page.', { cause: err });
+      }
+    })());
+  }
+  return cache.get(key);
+}
