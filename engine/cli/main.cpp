@@ -1,12 +1,50 @@
 // metacog — the native command-line tool (meta-train, evaluate, inspect, benchmark).
+// Subcommands register themselves from their own files (see command.hpp).
 #include <cstdio>
-#include <cstring>
+#include <vector>
+
+#include "command.hpp"
+#include "metacog/error.hpp"
+
+namespace metacog::cli {
+
+static std::vector<CommandSetup>& registry() {
+  static std::vector<CommandSetup> r;
+  return r;
+}
+
+bool register_command(CommandSetup setup) {
+  registry().push_back(setup);
+  return true;
+}
+
+static int g_exit_code = 0;
+
+void run_command(const std::function<int()>& body) {
+  try {
+    g_exit_code = body();
+    return;
+  } catch (const Error& e) {
+    std::fprintf(stderr, "error: %s: %s\n", error_code_name(e.code()), e.what());
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "error: %s\n", e.what());
+  }
+  g_exit_code = 1;
+}
+
+int exit_code() { return g_exit_code; }
+
+}  // namespace metacog::cli
 
 int main(int argc, char** argv) {
-  if (argc >= 2 && (std::strcmp(argv[1], "--version") == 0 || std::strcmp(argv[1], "version") == 0)) {
-    std::printf("metacog %s\n", METACOG_VERSION);
-    return 0;
+  CLI::App app{"metacog — meta-learning engine: train, evaluate and inspect models"};
+  app.set_version_flag("--version", std::string("metacog ") + METACOG_VERSION);
+  app.require_subcommand(1);
+  for (auto setup : metacog::cli::registry()) setup(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
   }
-  std::fprintf(stderr, "usage: metacog --version\n");
-  return 2;
+  return metacog::cli::exit_code();
 }

@@ -1,0 +1,28 @@
+// engine/cli/command.hpp — how CLI subcommands register themselves.
+//
+// Each subcommand lives in its own file (cmd_<name>.cpp) and registers a setup function at static
+// initialisation time:
+//     static const bool registered = metacog::cli::register_command(&add_info_command);
+// where add_info_command(CLI::App& app) adds the subcommand, whose callback calls
+//     metacog::cli::run_command([=] { ...; return 0; });
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+
+namespace metacog::cli {
+
+using CommandSetup = void (*)(CLI::App& app);
+
+/** Registers a subcommand setup function; returns true (for static initialisation). */
+bool register_command(CommandSetup setup);
+
+/**
+ * Runs a subcommand body from its CLI11 callback. Its return value becomes the process exit
+ * code; a metacog::Error (or any exception) is printed as `error: CODE: message` → exit 1.
+ */
+void run_command(const std::function<int()>& body);
+
+}  // namespace metacog::cli
