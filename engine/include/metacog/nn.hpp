@@ -1,0 +1,82 @@
+// metacog/nn.hpp — layers and models as pure functions of (arch, parameters, input).
+//
+// Conv-4 (Vinyals et al. 2016; Snell et al. 2017; Finn et al. 2017): 4 blocks of
+//   [3×3 conv (hidden filters, padding 1) → batch norm → ReLU → 2×2 max-pool]     ("max" variant)
+//   [3×3 conv (stride 2, padding 1)       → batch norm → ReLU]                   ("stride2" variant)
+// then a read-out ("flatten" or spatial "mean") and optionally a linear head for N-way logits.
+// A 28×28×1 Omniglot image gives a 64-d embedding in both variants with 64 filters.
+//
+// MLP: Linear → activation → … → Linear (e.g. 1-40-40-1 with ReLU for sine regression).
+//
+// Parameter names follow PyTorch conventions so files round-trip: encoder.{i}.conv.weight,
+// encoder.{i}.bn.weight/bias, buffers encoder.{i}.bn.running_mean/running_var, head.weight/bias,
+// layers.{i}.weight/bias. Convolution weights are [O, k, k, C] (OHWI) in memory and [O, C, k, k]
+// (OIHW, PyTorch) in model files. Initialisation is PyTorch's default:
+// weights and biases ~ U(−1/√fan_in, 1/√fan_in), γ = 1, β = 0.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "metacog/params.hpp"
+#include "metacog/rng.hpp"
+
+namespace metacog {
+
+/** How batch norm gets its statistics. */
+enum class BnMode {
+  Train,         ///< batch statistics; running averages updated
+  Running,       ///< running statistics (inductive test)
+  Transductive,  ///< statistics of the current batch, running averages untouched
+};
+
+BnMode parse_bn_mode(const std::string& s);   // "train" | "running" | "transductive"
+const char* bn_mode_name(BnMode m);
+
+struct Conv4Arch {
+  int in_channels = 1;
+  int image_size = 28;
+  int hidden = 64;
+  int blocks = 4;
+  std::string pool = "max";       ///< "max" (ProtoNets, Matching Nets) or "stride2" (MAML, Reptile)
+  std::string readout = "flatten";  ///< "flatten" or "mean" (spatial average)
+  int num_classes = 0;            ///< > 0 adds a linear head
+  float bn_eps = 1e-5f;
+  float bn_momentum = 0.1f;
+
+  /** Length of the embedding (before the head). */
+  int embedding_dim() const;
+  /** Spatial size after the blocks. */
+  int final_size() const;
+  std::string to_json() const;
+  static Conv4Arch from_json(const std::string& json);
+  void validate() const;
+};
+
+/** Fresh Conv-4 parameters and buffers. */
+ParamSet conv4_init(const Conv4Arch& arch, Pcg32& rng);
+Buffers conv4_buffers(const Conv4Arch& arch);
+
+/** Embeddings [N, D] of images x [N, H, W, C]. In Train mode running statistics are updated. */
+Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running);
+/** Logits [N, num_classes] (requires a head). */
+Var conv4_logits(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running);
+/** head(e) = e·Wᵀ + b on given embeddings. */
+Var conv4_head(const ParamSet& p, const Var& embedding);
+
+struct MlpArch {
+  std::vector<int> sizes{1, 40, 40, 1};  ///< input, hidden…, output
+  std::string activation = "relu";       ///< "relu" or "tanh"
+  std::string to_json() const;
+  static MlpArch from_json(const std::string& json);
+  void validate() const;
+};
+
+ParamSet mlp_init(const MlpArch& arch, Pcg32& rng);
+/** y = MLP(x) for x [N, sizes.front()] → [N, sizes.back()]. */
+Var mlp_forward(const MlpArch& arch, const ParamSet& p, const Var& x);
+
+/** U(−b, b) tensor (bit-identical on every platform for a given generator state). */
+Tensor uniform_tensor(const Shape& shape, float bound, Pcg32& rng);
+
+}  // namespace metacog
