@@ -46,6 +46,8 @@ export async function buildWeb() {
     mainFields: ['module', 'main'],
   };
   await esbuild.build({ ...common, entryPoints: [path.join(root, 'web/src/index.js')], outfile: path.join(root, 'dist/metacog.js') });
+  // The Worker entry: rpc.js starts it as new URL('./metacog-worker.js', import.meta.url).
+  await esbuild.build({ ...common, entryPoints: [path.join(root, 'web/src/worker.js')], outfile: path.join(root, 'dist/metacog-worker.js') });
   copyFileSync(path.join(root, 'web/src/metacog.d.ts'), path.join(root, 'dist/metacog.d.ts'));
 }
 

@@ -20,10 +20,11 @@ const MIME = {
   '.txt': 'text/plain; charset=utf-8', '.ico': 'image/x-icon',
 };
 
-/** URL prefix → folder. The demo is the site root; the library and models sit beside it. */
+/** URL prefix → folder. The demo is the site root; the library, models and test pages sit beside it. */
 const MOUNTS = [
   ['/dist/', path.join(root, 'dist')],
   ['/models/', path.join(root, 'models')],
+  ['/tests/', path.join(root, 'tests', 'browser', 'pages')], // browser-test pages and fixtures
   ['/', path.join(root, 'web', 'demo')],
 ];
 

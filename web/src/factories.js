@@ -1,0 +1,11 @@
+// The objects a Worker (or the page, with `worker: false`) can host, by factory name. Each factory
+// takes one options object (structured-cloneable) and returns, possibly asynchronously, an object
+// whose methods take and return plain data. Register new hostable objects here (the learner
+// engine, the sketch classifier) so that both the Worker entry and the in-process path see them.
+import { createPrototypeClassifier } from './prototypes.js';
+
+/** @type {Readonly<Record<string, (options: any) => any>>} factory name → factory */
+export const FACTORIES = Object.freeze({
+  /** A prototype classifier over vectors (see prototypes.js); options { dim, state?, simd? }. */
+  prototypes: (options) => createPrototypeClassifier(options),
+});

@@ -1,0 +1,181 @@
+// Running an object in a dedicated module Worker (browser default) or in-process (`worker: false`,
+// the default under Node), behind one interface:
+//
+//   const clf = await hostObject({ factory: 'prototypes', options: { dim: 2 } });
+//   await clf.addExample('a', [0, 0]);        // a forwarding method per public method
+//   await clf.call('classify', [0.1, 0.2]);   // or by name
+//   clf.dispose();                            // terminates the Worker; later calls → DISPOSED
+//
+// Arguments and results are copied (structured clone) in both modes, so an object behaves the same
+// in a Worker and in-process, and nothing but plain data reaches the page. Errors arrive as
+// MetacogError with the code and message thrown by the hosted object. The Worker is created with
+// `new Worker(new URL('./metacog-worker.js', import.meta.url), { type: 'module' })`: same origin,
+// no blob: or eval, so a strict CSP (script-src 'self' 'wasm-unsafe-eval'; worker-src 'self')
+// allows it, and bundlers that understand this pattern (webpack 5, Vite) emit the worker file.
+import { wrap } from 'comlink';
+import { MetacogError, check } from './errors.js';
+import { Host, RESERVED } from './host.js';
+import { installErrorTransfer, toMetacogError, unclonableResult } from './rpc-errors.js';
+
+installErrorTransfer();
+
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node)
+  && typeof window === 'undefined';
+
+function baseHref() {
+  if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;
+  if (typeof location !== 'undefined') return location.href;
+  return import.meta.url;
+}
+
+/** Absolute URL of a factory module; same-origin only where there is an origin. */
+function resolveModule(module) {
+  if (module === undefined) return undefined;
+  check(typeof module === 'string' || module instanceof URL, 'module must be a URL string or URL');
+  const url = new URL(String(module), baseHref());
+  const here = typeof location !== 'undefined' ? location.origin : null;
+  check(here === null || here === 'null' || url.origin === here,
+    `module must be on this page's origin (${here}), got ${url.origin}: metacog loads no code from elsewhere`);
+  return url.href;
+}
+
+function startWorker(workerUrl, factory) {
+  const opts = { type: 'module', name: `metacog:${factory}` };
+  // Keep this `new URL(..., import.meta.url)` literal: bundlers detect it and emit the worker.
+  return workerUrl ? new Worker(workerUrl, opts) : new Worker(new URL('./metacog-worker.js', import.meta.url), opts);
+}
+
+/** Rejects when the Worker fails to load or to start (404, CSP refusal, syntax error). */
+function whenWorkerFails(worker) {
+  return new Promise((_, reject) => {
+    worker.addEventListener('error', (event) => {
+      event.preventDefault();
+      reject(new MetacogError('WASM_LOAD',
+        `the metacog Worker could not start${event.message ? ` (${event.message})` : ''}. Check that dist/metacog-worker.js ` +
+        'is served next to metacog.js from this origin and that the page CSP allows worker-src \'self\'; or pass worker: false.'));
+    }, { once: true });
+  });
+}
+
+/** A hosted object: call its methods by name or through the forwarding methods. */
+export class RemoteObject {
+  /**
+   * @param {{call: (method: string, args: unknown[]) => Promise<unknown>, terminate: () => void}} channel
+   * @param {{methods: string[], properties: Record<string, unknown>}} info
+   * @param {boolean} inWorker
+   */
+  constructor(channel, info, inWorker) {
+    /** @type {readonly string[]} the hosted object's public methods */
+    this.methods = Object.freeze(info.methods.slice());
+    /** @type {Readonly<Record<string, unknown>>} its primitive public fields at creation */
+    this.properties = Object.freeze({ ...info.properties });
+    /** @type {boolean} whether it runs in a Worker */
+    this.inWorker = inWorker;
+    this._channel = channel;
+    this._pending = new Set();
+    this._disposed = false;
+    for (const name of this.methods) {
+      if (!RESERVED.includes(name) && !(name in this)) {
+        Object.defineProperty(this, name, { value: (...args) => this.call(name, ...args), enumerable: false });
+      }
+    }
+  }
+
+  /** @returns {boolean} true once dispose() was called */
+  get disposed() { return this._disposed; }
+
+  /**
+   * Calls a method of the hosted object. Rejects with DISPOSED after dispose() (also for calls
+   * still running when it is called), INVALID_ARGUMENT for an unknown method or uncloneable
+   * arguments, and otherwise with the MetacogError the object threw.
+   * @param {string} method
+   * @param {...unknown} args
+   * @returns {Promise<unknown>}
+   */
+  call(method, ...args) {
+    if (this._disposed) return Promise.reject(disposedError(method));
+    if (typeof method !== 'string' || !this.methods.includes(method)) {
+      return Promise.reject(new MetacogError('INVALID_ARGUMENT', `unknown method ${JSON.stringify(String(method))}; available: ${this.methods.join(', ')}`));
+    }
+    return new Promise((resolve, reject) => {
+      const entry = { reject, method };
+      this._pending.add(entry);
+      Promise.resolve()
+        .then(() => this._channel.call(method, args))
+        .then(resolve, (err) => reject(toMetacogError(err)))
+        .finally(() => this._pending.delete(entry));
+    });
+  }
+
+  /** Ends the object: terminates its Worker (freeing its memory) and rejects pending calls. */
+  dispose() {
+    if (this._disposed) return;
+    this._disposed = true;
+    for (const { reject, method } of this._pending) reject(disposedError(method));
+    this._pending.clear();
+    this._channel.terminate();
+  }
+}
+
+function disposedError(method) {
+  return new MetacogError('DISPOSED', `${method}: this object was disposed; create a new one`);
+}
+
+async function inProcess(factory, options, module) {
+  const host = new Host();
+  const info = await host.create(factory, options === undefined ? undefined : structuredClone(options), module);
+  const channel = {
+    call: async (method, args) => {
+      const result = await host.call(method, structuredClone(args));
+      try { return structuredClone(result); } catch (err) { throw unclonableResult(err); }
+    },
+    terminate: () => { try { host.dispose(); } catch { /* disposing never fails the caller */ } },
+  };
+  return new RemoteObject(channel, info, false);
+}
+
+async function inWorker(factory, options, module, workerUrl) {
+  const worker = startWorker(workerUrl, factory);
+  const failed = whenWorkerFails(worker);
+  const remote = wrap(worker);
+  let info;
+  try {
+    info = await Promise.race([remote.create(factory, options, module), failed]);
+  } catch (err) {
+    worker.terminate();
+    throw toMetacogError(err);
+  }
+  failed.catch(() => {}); // later worker errors are reported per call, not here
+  const channel = { call: (method, args) => remote.call(method, args), terminate: () => worker.terminate() };
+  return new RemoteObject(channel, info, true);
+}
+
+/**
+ * Creates an object from a factory and hosts it in a dedicated module Worker or in-process.
+ * @param {object} spec
+ * @param {string} spec.factory a built-in factory name (factories.js) or the export name in `module`
+ * @param {object} [spec.options] passed to the factory (structured-cloned)
+ * @param {string|URL} [spec.module] a same-origin ES module exporting the factory
+ * @param {boolean} [spec.worker] default: true in browsers, false under Node
+ * @param {string|URL} [spec.workerUrl] the Worker script (default: metacog-worker.js next to metacog.js)
+ * @returns {Promise<RemoteObject>}
+ */
+export async function hostObject(spec) {
+  check(spec !== null && typeof spec === 'object', 'hostObject: pass { factory, options?, module?, worker? }');
+  const { factory, options, worker, workerUrl } = spec;
+  check(typeof factory === 'string' && factory.length > 0, `hostObject: factory must be a non-empty string, got ${typeof factory}`);
+  check(options === undefined || (options !== null && typeof options === 'object'), 'hostObject: options must be an object');
+  check(worker === undefined || typeof worker === 'boolean', 'hostObject: worker must be true or false');
+  check(workerUrl === undefined || typeof workerUrl === 'string' || workerUrl instanceof URL, 'hostObject: workerUrl must be a URL');
+  const module = resolveModule(spec.module);
+  const useWorker = worker ?? (!isNode && typeof Worker === 'function');
+  if (useWorker) {
+    check(typeof Worker === 'function', 'hostObject: Workers are not available here; pass worker: false');
+    return inWorker(factory, options, module, workerUrl);
+  }
+  try {
+    return await inProcess(factory, options, module);
+  } catch (err) {
+    throw toMetacogError(err);
+  }
+}
