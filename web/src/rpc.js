@@ -135,7 +135,13 @@ async function inProcess(factory, options, module) {
 }
 
 async function inWorker(factory, options, module, workerUrl) {
-  const worker = startWorker(workerUrl, factory);
+  let worker;
+  try {
+    worker = startWorker(workerUrl, factory);
+  } catch (err) {
+    throw new MetacogError('WASM_LOAD', `the metacog Worker could not be created (${err && err.name}: ${err && err.message}); ` +
+      'the Worker script must be on this origin and allowed by the CSP (worker-src \'self\'), or pass worker: false.', { cause: err });
+  }
   const failed = whenWorkerFails(worker);
   const remote = wrap(worker);
   let info;
