@@ -105,3 +105,22 @@ test('the built-in prototypes factory runs the wasm classifier in-process, on bo
     await rejectsWith(clf.classes(), 'DISPOSED');
   }
 });
+
+test('hostObject and openStorage run under node --disallow-code-generation-from-strings', async () => {
+  const { execFileSync } = await import('node:child_process');
+  const dist = new URL('../../dist/metacog.js', import.meta.url).href;
+  const script = `
+    import { hostObject, openStorage } from ${JSON.stringify(dist)};
+    const c = await hostObject({ module: ${JSON.stringify(counterModule)}, factory: 'createCounter' });
+    if (await c.add(2) !== 2 || await c.canEval() !== false) throw new Error('counter');
+    const code = await c.fail('UNKNOWN_ITEM', 'x').catch((e) => e.code);
+    if (code !== 'UNKNOWN_ITEM') throw new Error('code ' + code);
+    c.dispose();
+    const s = await openStorage({ learnerId: 'csp' });
+    await s.appendResponse({ item: 'q', correct: true, timestamp: 1 }, new Uint8Array([1]));
+    await s.importDocument(JSON.stringify(await s.exportDocument()));
+    console.log('ok');`;
+  const out = execFileSync(process.execPath,
+    ['--disallow-code-generation-from-strings', '--input-type=module', '-e', script], { encoding: 'utf8' });
+  assert.equal(out.trim(), 'ok');
+});

@@ -50,3 +50,124 @@ export function createPrototypeClassifier(options: {
   simd?: SimdOption;
   baseUrl?: string | URL;
 }): Promise<PrototypeClassifier>;
+
+// ── Storage (storage.js): one learner's responses and engine state, IndexedDB or memory ──
+
+/** One learner response as stored. */
+export interface StoredResponse {
+  item: string;
+  correct: boolean;
+  /** milliseconds since the epoch */
+  timestamp: number;
+  responseTimeMs: number | null;
+}
+
+/** Metadata of the model and item bank a learner state was made with. */
+export interface ModelMeta {
+  modelId: string | null;
+  modelHash: string | null;
+  itemBankHash: string | null;
+}
+
+/** Metadata stored with a learner state. */
+export interface StoredStateMeta extends ModelMeta {
+  updatedAt: number | null;
+  /** number of logged responses the state reflects (always the length of the log) */
+  responseCount: number;
+  schemaVersion: number;
+}
+
+/** The versioned JSON document of everything stored about a learner. */
+export interface LearnerDataDocument {
+  format: 'metacog-learner-data';
+  version: number;
+  learnerId: string;
+  /** ISO 8601 */
+  exportedAt: string;
+  meta: ModelMeta & { updatedAt: number | null; responseCount: number };
+  state: null | { encoding: 'base64'; bytes: number; sha256: string; data: string };
+  responses: StoredResponse[];
+  /** "sha256:" + hex digest of the canonical JSON of every other field */
+  checksum: string;
+}
+
+export interface StorageWarning {
+  code: 'STORAGE';
+  message: string;
+}
+
+export interface OpenStorageOptions {
+  /** default 'default' */
+  learnerId?: string;
+  /** default 'indexeddb' in browsers (falls back to 'memory' with a warning), 'memory' under Node */
+  backend?: 'indexeddb' | 'memory';
+  /** stamped on every state written */
+  meta?: Partial<ModelMeta>;
+  /** e.g. a Storage Access API handle's indexedDB inside a cross-site iframe */
+  indexedDB?: IDBFactory | null;
+  /** memory backend: refuse writes past this many bytes */
+  quotaBytes?: number;
+  onWarning?: (warning: StorageWarning) => void;
+}
+
+/** One learner's persisted data. Every write is one transaction; a rejected call changes nothing. */
+export class LearnerStore extends EventTarget {
+  readonly learnerId: string;
+  readonly backend: 'indexeddb' | 'memory';
+  /** false for memory: the data is lost with the page */
+  readonly persistent: boolean;
+  readonly meta: ModelMeta;
+  readonly warnings: StorageWarning[];
+  load(): Promise<{ state: Uint8Array | null; meta: StoredStateMeta | null; responseCount: number }>;
+  responses(): Promise<StoredResponse[]>;
+  appendResponse(
+    response: { item: string; correct: boolean; timestamp: number; responseTimeMs?: number | null },
+    stateBytes: Uint8Array,
+  ): Promise<{ responseCount: number; updatedAt: number }>;
+  writeState(stateBytes: Uint8Array, meta?: Partial<ModelMeta>): Promise<{ responseCount: number; updatedAt: number }>;
+  exportDocument(): Promise<LearnerDataDocument>;
+  /** Throws STATE_VERSION for a newer document, STATE_FORMAT for a malformed or tampered one. */
+  importDocument(doc: LearnerDataDocument | string): Promise<{ learnerId: string; responseCount: number; hasState: boolean }>;
+  forget(): Promise<void>;
+  close(): void;
+  addEventListener(type: 'warning', listener: (event: CustomEvent<StorageWarning>) => void, options?: boolean | AddEventListenerOptions): void;
+  addEventListener(type: string, listener: EventListenerOrEventListenerObject | null, options?: boolean | AddEventListenerOptions): void;
+}
+
+export function openStorage(options?: OpenStorageOptions): Promise<LearnerStore>;
+/** navigator.storage.persist(); false where unsupported or refused. */
+export function requestPersistentStorage(): Promise<boolean>;
+/** The IndexedDB database name of a learner: "metacog-learner:<learnerId>". */
+export function databaseName(learnerId: string): string;
+export const SCHEMA_VERSION: number;
+export const DOCUMENT_FORMAT: 'metacog-learner-data';
+export const DOCUMENT_VERSION: number;
+
+// ── Hosting an object in a Worker (rpc.js) ──
+
+export interface HostObjectSpec {
+  /** a built-in factory ('prototypes', …) or the export name in `module` */
+  factory: string;
+  /** passed to the factory (structured-cloned) */
+  options?: object;
+  /** a same-origin ES module exporting the factory */
+  module?: string | URL;
+  /** default true in browsers, false under Node */
+  worker?: boolean;
+  /** default: metacog-worker.js next to metacog.js */
+  workerUrl?: string | URL;
+}
+
+/** A hosted object: forwarding methods for each of `methods`, plus call() and dispose(). */
+export class RemoteObject {
+  readonly methods: readonly string[];
+  readonly properties: Readonly<Record<string, string | number | boolean | null>>;
+  readonly inWorker: boolean;
+  readonly disposed: boolean;
+  call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
+  /** Terminates the Worker; pending and later calls reject with DISPOSED. */
+  dispose(): void;
+  [method: string]: unknown;
+}
+
+export function hostObject(spec: HostObjectSpec): Promise<RemoteObject>;
