@@ -143,7 +143,7 @@ test('creation failures: codes from inside the Worker, and the Worker is not lef
   assert.match(out.missingModule, /^IO: could not import the factory module/);
   assert.match(out.otherOrigin, /^INVALID_ARGUMENT: module must be on this page's origin/);
   assert.match(out.missingWorker, /^WASM_LOAD: the metacog Worker could not start/);
-  await b.page.waitForTimeout(100);
+  for (let i = 0; i < 40 && b.page.workers().length > 0; i++) await b.page.waitForTimeout(50);
   assert.equal(b.page.workers().length, 0, 'failed creations terminate their Worker');
   assert.deepEqual(b.foreign, [], 'no request to another origin (the cross-origin module was refused before loading)');
 });
