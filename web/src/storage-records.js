@@ -102,6 +102,3 @@ export function normalizeModelMeta(meta, where, code = 'INVALID_ARGUMENT') {
   }
   return out;
 }
-
-/** The model-metadata keys of a state record, in order. */
-export const MODEL_META_KEYS = Object.freeze([...META_KEYS]);
