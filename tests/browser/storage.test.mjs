@@ -217,7 +217,7 @@ test('export → forget → import round trip; forget deletes the database even 
   }
 });
 
-test('quota exceeded (Chromium quota override) → STORAGE, and neither response nor state is written', async () => {
+test('quota exceeded (Chromium quota override) → STORAGE; append, writeState and import change nothing', async () => {
   const qb = await openBrowser();
   try {
     const cdp = await qb.context.newCDPSession(qb.page);
@@ -233,12 +233,15 @@ test('quota exceeded (Chromium quota override) → STORAGE, and neither response
       const attempt = (p) => p.then(() => null, (e) => ({ code: e.code, message: e.message, cause: e.cause && e.cause.name }));
       const append = await attempt(s.appendResponse({ item: 'q3', correct: true, timestamp: 3 }, big));
       const write = await attempt(s.writeState(big));
+      const mem = await window.metacog.openStorage({ learnerId: 'quota-source', backend: 'memory' });
+      for (let i = 0; i < 3; i++) await mem.appendResponse({ item: `m${i}`, correct: true, timestamp: i }, big);
+      const imported = await attempt(s.importDocument(await mem.exportDocument()));
       const doc = await s.exportDocument();
       const after = await window.snapshot(s);
       await s.appendResponse({ item: 'q3', correct: true, timestamp: 3 }, new Uint8Array(500));
-      return { before, append, write, after, count: (await s.load()).responseCount, exported: doc.meta.responseCount };
+      return { before, append, write, imported, after, count: (await s.load()).responseCount, exported: doc.meta.responseCount };
     });
-    for (const failure of [out.append, out.write]) {
+    for (const failure of [out.append, out.write, out.imported]) {
       assert.equal(failure.code, 'STORAGE');
       assert.equal(failure.cause, 'QuotaExceededError');
       assert.match(failure.message, /quota is exceeded\. Nothing was changed/);
