@@ -1,0 +1,120 @@
+// engine/cli/cmd_kt_train.cpp — `metacog kt-train`: meta-train the learner model on KT logs.
+//
+//     metacog kt-train --data assist2009_updated_train.csv --out model.safetensors [--valid FILE]
+//                      [--seed S] [--resume] [--baseline-out nonmeta.safetensors] [--json]
+//     {"learners": 2921, "responses": 224218, "seconds": 812.4, "out": "model.safetensors", ...}
+// Validation learners are carved from the train file when --valid is absent; every choice
+// (algorithm, inner step, epochs) is made on them only (learner_fit.hpp). A checkpoint
+// OUT.ckpt is rewritten after every epoch; --resume continues from it exactly.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "command.hpp"
+#include "metacog/error.hpp"
+#include "metacog/kt_data.hpp"
+#include "metacog/learner_eval.hpp"
+#include "metacog/learner_fit.hpp"
+
+namespace metacog::cli {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+std::string base_name(const std::string& path) {
+  const size_t s = path.find_last_of('/');
+  return s == std::string::npos ? path : path.substr(s + 1);
+}
+
+void add_kt_train_command(CLI::App& app) {
+  struct Options {
+    std::string data, out, valid, baseline_out, algos;
+    uint64_t seed = 1;
+    bool resume = false, json = false, no_refit = false;
+    int max_epochs = -1;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("kt-train", "Meta-train the learner model on knowledge-tracing logs");
+  cmd->add_option("--data", opt->data, "train file (3-line or CSV format)")->required();
+  cmd->add_option("--out", opt->out, "output model (.safetensors)")->required();
+  cmd->add_option("--valid", opt->valid, "validation file (default: 20% of the train learners)");
+  cmd->add_option("--seed", opt->seed, "random seed (split, init, order, dropout)");
+  cmd->add_flag("--resume", opt->resume, "continue from OUT.ckpt");
+  cmd->add_option("--baseline-out", opt->baseline_out, "also write the non-meta-learned network here");
+  cmd->add_option("--algos", opt->algos, "restrict the grid to these algorithms (comma list of reptile,fomaml,pretrain)");
+  cmd->add_option("--max-epochs", opt->max_epochs, "cap on epochs per candidate (default 30)");
+  cmd->add_flag("--no-refit", opt->no_refit, "keep the models trained on the train part (no final refit)");
+  cmd->add_flag("--json", opt->json, "print one JSON object on stdout (default on)");
+  cmd->callback([opt] {
+    run_command([opt] {
+      const KtDataset train = load_kt_file(opt->data);
+      KtDataset valid;
+      if (!opt->valid.empty()) {
+        KtLoadOptions lo;
+        lo.vocabulary = &train;
+        valid = load_kt_file(opt->valid, lo);
+      }
+      std::fprintf(stderr, "kt-train: %s: %zu learners, %lld responses, %d items, %d skills\n", opt->data.c_str(),
+                   train.learners.size(), static_cast<long long>(train.num_responses()), train.num_items, train.num_skills);
+      LearnerFitOptions fo;
+      fo.seed = opt->seed;
+      fo.checkpoint = opt->out + ".ckpt";
+      fo.resume = opt->resume;
+      fo.refit = !opt->no_refit;
+      fo.candidates = default_learner_grid(train, opt->seed);
+      if (!opt->algos.empty()) {
+        std::vector<LearnerTrainConfig> keep;
+        for (const auto& c : fo.candidates) {
+          if (("," + opt->algos + ",").find("," + std::string(learner_algo_name(c.algo)) + ",") != std::string::npos)
+            keep.push_back(c);
+        }
+        require(!keep.empty(), ErrorCode::InvalidArgument, "--algos selects no candidate: " + opt->algos);
+        fo.candidates = keep;
+      }
+      if (opt->max_epochs > 0) {
+        for (auto& c : fo.candidates) c.max_epochs = opt->max_epochs;
+      }
+      ProgressLine bar("kt-train");
+      fo.progress = [&bar](double f, const std::string& s) { bar.update(f, s); };
+      LearnerFitResult r = fit_learner(train, opt->valid.empty() ? nullptr : &valid, fo);
+      bar.finish();
+      require(r.complete && r.chosen >= 0, ErrorCode::InvalidArgument, "kt-train: no meta-learned candidate (check --algos)");
+      const std::string trained_on = base_name(opt->data) + " (" + std::to_string(train.learners.size()) +
+                                     " learners, " + std::to_string(train.num_responses()) + " responses; " +
+                                     (opt->valid.empty() ? "validation: 20% of the train learners, seed " +
+                                                               std::to_string(opt->seed)
+                                                         : "validation: " + base_name(opt->valid)) +
+                                     ")";
+      const ojson selection = ojson::parse(r.selection_json());
+      const ojson chosen = selection["candidates"][static_cast<size_t>(r.chosen)];
+      ojson metrics = {{"validation", {{"auc", chosen["valid_auc"]}, {"protocol", "online, t >= 1"}}},
+                       {"selection", selection}};
+      r.meta.header.trained_on = trained_on;
+      r.meta.header.metrics_json = metrics.dump();
+      write_safetensors_file(opt->out, r.meta.to_safetensors());
+      if (!opt->baseline_out.empty() && r.pretrain.params().size() > 0) {
+        r.pretrain.header.trained_on = trained_on;
+        write_safetensors_file(opt->baseline_out, r.pretrain.to_safetensors());
+      }
+      std::remove(fo.checkpoint.c_str());
+      ojson out = {{"learners", train.learners.size()},
+                   {"responses", train.num_responses()},
+                   {"seconds", r.seconds},
+                   {"out", opt->out},
+                   {"algo", r.meta.header.algo},
+                   {"valid_auc", chosen["valid_auc"]},
+                   {"selection", selection}};
+      if (!opt->baseline_out.empty()) out["baseline_out"] = opt->baseline_out;
+      std::printf("%s\n", out.dump().c_str());
+      return 0;
+    });
+  });
+}
+
+}  // namespace
+
+static const bool registered = register_command(&add_kt_train_command);
+
+}  // namespace metacog::cli

@@ -1,0 +1,75 @@
+// metacog/learner_fit.hpp — the whole kt-train procedure: model selection on validation learners,
+// a final refit, checkpoints after every epoch and exact --resume (native: writes files).
+//
+//     metacog::LearnerFitOptions opt;
+//     opt.checkpoint = "model.safetensors.ckpt";  opt.resume = true;
+//     metacog::LearnerFitResult r = metacog::fit_learner(train, /*valid=*/nullptr, opt);
+//     r.meta.header.algo;          // "learner-reptile" or "learner-fomaml", whichever validated best
+//     r.pretrain;                  // the same network without meta-learning (baseline)
+//
+// Procedure (no dataset-specific constants):
+//  1. validation: `valid` if given, else a learner-level split of `train` (valid_fraction, seed);
+//  2. every candidate of the grid (default: Reptile and FOMAML × inner step α, and Pretrain) is
+//     trained on the train part with early stopping on the validation AUC (online protocol);
+//     the Pretrain network's test-time step α is then chosen on validation from {0, …} (0 = no
+//     fine-tuning), by re-running only the protocol;
+//  3. the best meta-learned candidate and Pretrain are retrained on all train learners for their
+//     best number of epochs (skipped when `valid` was given: there the selected models are kept).
+// The checkpoint (a safetensors file) is rewritten after every epoch; resuming from it gives the
+// same result, bit for bit, as an uninterrupted run.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "metacog/learner_train.hpp"
+
+namespace metacog {
+
+struct LearnerFitOptions {
+  uint64_t seed = 1;
+  double valid_fraction = 0.2;
+  /** Candidates; empty → default_learner_grid(train, seed). */
+  std::vector<LearnerTrainConfig> candidates;
+  /** Test-time inner step sizes tried for the Pretrain network. */
+  std::vector<double> pretrain_inner_lrs = {0.0, 0.1, 0.3, 1.0};
+  bool refit = true;
+  std::string checkpoint;  ///< "" = no checkpoints
+  bool resume = false;     ///< continue from `checkpoint` if it exists
+  /** Stop (as if killed) after this many epochs in this process; −1 = never. For tests. */
+  int stop_after_epochs = -1;
+  /** Progress: (fraction of all planned epochs, status line). */
+  std::function<void(double, const std::string&)> progress;
+};
+
+/** One candidate's selection record. */
+struct LearnerCandidateResult {
+  std::string config_json;
+  std::string algo;
+  double inner_lr = 0;
+  int best_epoch = -1;
+  int epochs = 0;
+  double valid_auc = 0;
+  double seconds = 0;
+};
+
+struct LearnerFitResult {
+  bool complete = false;          ///< false if stopped by stop_after_epochs
+  LearnerModel meta;              ///< the selected meta-learned model
+  LearnerModel pretrain;          ///< the non-meta-learned network (its α chosen on validation)
+  std::vector<LearnerCandidateResult> candidates;
+  std::vector<double> pretrain_alpha_auc;  ///< validation AUC per pretrain_inner_lrs entry
+  int chosen = -1;                ///< index of the selected meta candidate
+  double seconds = 0;             ///< training time of all stages (summed over resumed runs)
+  /** The selection as JSON (stored in the model's metadata). */
+  std::string selection_json() const;
+};
+
+/** Reptile and FOMAML with α ∈ {0.1, 0.3}, and Pretrain; each with the default arch of `train`. */
+std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed);
+
+/** Runs the procedure above. */
+LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, const LearnerFitOptions& options);
+
+}  // namespace metacog

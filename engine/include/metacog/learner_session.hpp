@@ -1,0 +1,175 @@
+// metacog/learner_session.hpp — the serving API of the learner model for one learner (the layer
+// the wasm bindings and the recommender use). Pure C++, no files, no allocation in predict().
+//
+//     auto model = metacog::LearnerSession::load_model(bytes.data(), bytes.size());   // validates everything
+//     metacog::LearnerSession s(model);
+//     s.register_item("q17", {"frac-add"});              // items of an item bank; new skills are fine
+//     s.register_item("q18", {"frac-add", "frac-equiv"}, /*difficulty_hint=*/0.5);
+//     s.observe("q17", /*correct=*/true, /*timestamp=*/1700000000.0);   // adapts the fast weights
+//     std::vector<int> idx = {s.item_index("q17"), s.item_index("q18")};
+//     std::vector<double> p(idx.size());
+//     s.predict(idx.data(), idx.size(), p.data(), /*now=*/1700000060.0);
+//     auto m = s.mastery();                               // [{skill, mastery, attempts, correct, last_seen}]
+//     auto e = s.explain("q18");                          // logit split by feature group + recent responses
+//     std::string saved = s.export_state();               // versioned JSON; import_state(saved) replays it
+//
+// Skills: a skill label the model was trained on uses its embedding; any other label gets its own
+// history slot and the population-level "unknown skill" parameters (learner_model.hpp, cold start).
+// Items: an id in the model's vocabulary keeps its trained difficulty b_i; otherwise b = the
+// difficulty hint (logit units, higher = harder) if given, else the mean β of its skills.
+// Clock: a model trained on logs without time (arch.positional_clock) uses the number of earlier
+// responses as the timestamp, whatever the caller passes.
+//
+// Explanation of a prediction (logit = sum of the contributions, exactly):
+//   prior           the network on an empty history for this skill + the fast-weight prior φ₀·g
+//   skill_history   z(full history) − z(history with this skill's features reset to "never practised")
+//   overall_history the rest of the history: z(skill reset) − z(skill and overall features reset, h = 0)
+//   item_difficulty −b
+//   adaptation      (φ − φ₀)·g, what the inner loop learned about this learner
+// "recent" lists the latest responses on the item's skills and overall, each with its first-order
+// influence on the logit through the context vectors h^c (∂z/∂h^c · λ_c^age · a_{s,y}).
+//
+// Errors: every rejected call throws metacog::Error (UnknownItem, InvalidArgument, StateFormat,
+// StateVersion, ModelFormat …) and changes nothing.
+#pragma once
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "metacog/learner_model.hpp"
+
+namespace metacog {
+
+/** Per-skill mastery: predicted success on a typical item of the skill. */
+struct SkillMastery {
+  std::string skill;
+  double mastery = 0;          ///< σ(logit) for an item of difficulty β_s
+  int attempts = 0, correct = 0;
+  double last_seen = std::nan("");  ///< timestamp of the last response on the skill (NaN: never)
+  bool known_to_model = false;  ///< the skill was in the model's training vocabulary
+};
+
+/** One feature group's share of a logit. */
+struct LogitContribution {
+  std::string group;  ///< "prior", "skill_history", "overall_history", "item_difficulty", "adaptation"
+  double logit = 0;
+};
+
+/** A past response that drove a prediction. */
+struct ExplainedResponse {
+  int64_t index = 0;  ///< position in the learner's history
+  std::string item;
+  bool correct = false;
+  double timestamp = 0;
+  bool same_skill = false;  ///< shares a skill with the explained item
+  double influence = 0;     ///< first-order effect on the logit through the context vectors
+};
+
+struct Explanation {
+  std::string item;
+  double p = 0, logit = 0;
+  std::vector<LogitContribution> contributions;
+  std::vector<ExplainedResponse> recent;
+};
+
+class LearnerSession {
+ public:
+  /** Version of export_state documents. */
+  static constexpr int kStateVersion = 1;
+  /** Limits that keep a hostile state document or catalogue bounded. */
+  static constexpr size_t kMaxItems = 1'000'000, kMaxResponses = 1'000'000, kMaxIdLength = 256;
+
+  /** Parses and validates a learner model file (ModelFormat / ModelVersion / ModelKind). */
+  static std::shared_ptr<const LearnerModel> load_model(const uint8_t* bytes, size_t size);
+
+  explicit LearnerSession(std::shared_ptr<const LearnerModel> model);
+
+  // ---- catalogue
+  /**
+   * Registers an item with 1..4 distinct skill labels and an optional difficulty hint (NaN: none).
+   * Returns its index. Registering an id again with the same skills updates the hint; with other
+   * skills it is InvalidArgument.
+   */
+  int register_item(const std::string& id, const std::vector<std::string>& skills, double difficulty_hint = std::nan(""));
+  /** Index of a registered item, −1 if unknown. */
+  int item_index(const std::string& id) const;
+  size_t num_items() const { return items_.size(); }
+  const std::string& item_id(int index) const;
+  /** Skill labels of the catalogue and history, in order of first appearance. */
+  std::vector<std::string> skills() const;
+
+  // ---- the learner
+  /** Records an answer to a registered item (UnknownItem otherwise) and adapts. */
+  void observe(const std::string& item, bool correct, double timestamp);
+  /** As observe(); an unregistered item is registered first with `skills`. */
+  void observe(const std::string& item, const std::vector<std::string>& skills, bool correct, double timestamp);
+  /** P(correct) for catalogue indices into out[0..n) (InvalidArgument for a bad index); now = NaN: last timestamp. */
+  void predict(const int* items, size_t n, double* out, double now = std::nan(""));
+  /** P(correct) of one registered item. */
+  double predict(const std::string& item, double now = std::nan(""));
+  /** Mastery of every skill of the catalogue and history. */
+  std::vector<SkillMastery> mastery(double now = std::nan(""));
+  /** Why the model predicts what it does for this item. */
+  Explanation explain(const std::string& item, double now = std::nan(""));
+  /** Extra inner-loop steps on the responses so far (engine.adapt({steps})). */
+  void adapt(int steps);
+  /** Forgets the learner (history, fast weights); keeps the catalogue. */
+  void reset();
+  int64_t num_responses() const { return static_cast<int64_t>(log_.size()); }
+  /** The current fast weights φ = (θ, v). */
+  const std::vector<double>& fast_weights() const { return tracker_.fast_weights(); }
+
+  // ---- state
+  /** Everything stored about the learner, as versioned JSON (responses with their skills). */
+  std::string export_state() const;
+  /** Restores an export_state document (replaying it); StateFormat / StateVersion on any problem, state unchanged. */
+  void import_state(const std::string& json);
+  std::vector<uint8_t> export_state_bytes() const;
+  void import_state_bytes(const uint8_t* bytes, size_t size);
+
+  const LearnerModel& model() const { return *model_; }
+
+ private:
+  struct Item {
+    std::string id;
+    std::vector<std::string> skill_labels;
+    int model_item = kUnknown;
+    double hint = std::nan("");
+    LearnerQuery query;          // slots, embedding rows, difficulty (timestamp filled per call)
+  };
+  struct Logged {
+    int item;  // catalogue index
+    bool correct;
+    double timestamp;
+  };
+
+  int slot_of(const std::string& skill, bool create);
+  void build_item(Item& it) const;
+  double clock(double timestamp) const;
+  /** z_net + φ·g of skill k of q (the part of the logit shared by all items of that skill). */
+  double skill_logit(const LearnerQuery& q, int k);
+  void apply_observation(int item, bool correct, double timestamp);
+  void check_id(const std::string& id, ErrorCode code) const;
+
+  std::shared_ptr<const LearnerModel> model_;
+  std::unordered_map<std::string, int> model_skill_;  // label → model skill index
+  std::unordered_map<std::string, int> model_item_;   // label → model item index
+  std::unordered_map<std::string, int> slot_;         // skill label → history slot
+  std::vector<std::string> slot_label_;               // slot → label ("" for unused model slots)
+  std::vector<int> slot_order_;                       // slots in order of first appearance
+  std::vector<Item> items_;
+  std::unordered_map<std::string, int> item_index_;
+  std::vector<Logged> log_;
+  LearnerTracker tracker_;
+  // predict() memo: net logit per slot for the current generation
+  std::vector<double> memo_value_;
+  std::vector<uint64_t> memo_gen_;
+  uint64_t gen_ = 0;
+  std::vector<double> g_;  // scratch fast direction
+};
+
+}  // namespace metacog

@@ -1,0 +1,164 @@
+// metacog/learner_train.hpp — meta-training the learner model (learner_model.hpp) with each
+// learner as a task, and the same network trained without meta-learning.
+//
+//     metacog::LearnerTrainConfig cfg;              // algo = Reptile by default
+//     cfg.arch = metacog::default_learner_arch(train);
+//     metacog::LearnerTrainer trainer(train, valid, cfg);
+//     while (!trainer.done()) trainer.run_epoch();   // early stopping on validation AUC
+//     metacog::LearnerModel best = trainer.best_model();
+//
+// Task loss. For learner u with responses 0..T−1, the fast weights φ_t are those the inner loop
+// (5) of learner_model.hpp reached after observing responses 0..t−1 (exactly as in serving), and
+//     L_u(W, φ₀) = Σ_t ℓ(y_t, σ(z_t(W) + φ_t · g_t(W))),   ℓ = binary cross-entropy.
+// Skills (items) of a learner are replaced by the unknown skill (item) with probability
+// skill_dropout (item_dropout), per learner and epoch, which trains e_S, a_{S,y}, β_s, β_S.
+//
+// Algorithms (gradients are first-order in the adaptation: ∂φ_t/∂(W, φ₀) ≈ (0, I)):
+//  * Reptile (Nichol et al. 2018): for each learner of a meta-batch of B, start from (W, φ₀) and take
+//    one inner Adam step (β1 = 0) per chunk of `reptile_chunk` consecutive responses on that
+//    chunk's loss, carrying the learner's history, contexts and fast weights across chunks
+//    (W_u, φ₀u after the last chunk); then the meta-update
+//        (W, φ₀) ← (W, φ₀) + ε · (1/B) Σ_u ((W_u, φ₀u) − (W, φ₀)),  ε = ε₀ (1 − epoch/max_epochs).
+//  * FOMAML (Finn et al. 2017, first-order): one outer Adam step per meta-batch on
+//        ∇ (1/N_B) Σ_u L_u   evaluated at the adapted φ_t (the query loss after adaptation).
+//  * Pretrain (no meta-learning): the same network trained with Adam on all responses with φ ≡ φ₀ = 0
+//    and no adaptation during training (P and φ₀ stay at their initial values); at test time the
+//    same inner loop runs, i.e. plain online fine-tuning of the fast weights.
+// All three add (l2/2)‖W‖² and stop early when the validation AUC (the full online protocol on
+// `valid`) has not improved for `patience` epochs; the best epoch's parameters are kept.
+// Every random choice comes from `seed`; with one thread a run is bit-for-bit reproducible, and
+// save_state / load_state make a resumed run identical to an uninterrupted one.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "metacog/kt_data.hpp"
+#include "metacog/kt_baselines.hpp"
+#include "metacog/kt_protocol.hpp"
+#include "metacog/learner_model.hpp"
+#include "metacog/safetensors.hpp"
+
+namespace metacog {
+
+enum class LearnerAlgo { Reptile, Fomaml, Pretrain };
+
+/** "reptile", "fomaml", "pretrain". */
+const char* learner_algo_name(LearnerAlgo algo);
+/** Inverse of learner_algo_name (InvalidArgument otherwise). */
+LearnerAlgo learner_algo_from_name(const std::string& name);
+
+struct LearnerTrainConfig {
+  LearnerAlgo algo = LearnerAlgo::Reptile;
+  LearnerArch arch;             ///< num_items / num_skills must match the training vocabulary
+  double lr = 3e-3;             ///< Adam step size (outer for FOMAML/pretrain, inner for Reptile)
+  double meta_step = 1.0;       ///< Reptile ε₀
+  int meta_batch = 16;          ///< learners per outer update (B)
+  int reptile_chunk = 32;       ///< responses per Reptile inner step
+  double l2 = 1e-6;             ///< weight decay on all meta-parameters
+  double skill_dropout = 0.1;   ///< probability a learner's skill is trained as "unknown"
+  double item_dropout = 0.1;    ///< probability a learner's item is trained as "unknown"
+  int max_epochs = 30;
+  int patience = 3;
+  uint64_t seed = 1;
+  /** true: validate every epoch and keep the best; false: no validation, keep the last epoch (refits). */
+  bool select_best = true;
+  /** The config as a JSON object (stored with models and checkpoints). */
+  std::string to_json() const;
+  static LearnerTrainConfig from_json(const std::string& json);
+};
+
+/** The default architecture for a training vocabulary (no dataset-specific constants). */
+LearnerArch default_learner_arch(const KtDataset& train);
+
+/** Standardisation statistics of the history features over every response of `data`. */
+void fit_feature_statistics(const KtDataset& data, std::vector<double>& mean, std::vector<double>& std);
+
+/** One epoch's record. */
+struct LearnerEpochLog {
+  int epoch = 0;
+  double train_loss = 0;   ///< mean cross-entropy of the epoch's training passes
+  double valid_auc = 0;
+  double seconds = 0;
+};
+
+class LearnerTrainer {
+ public:
+  /** Initialises the model from the seed and the feature statistics of `train`. */
+  LearnerTrainer(const KtDataset& train, const KtDataset& valid, const LearnerTrainConfig& config);
+
+  /** One training epoch plus the validation evaluation. InvalidState if done(). */
+  LearnerEpochLog run_epoch(const std::function<void(double)>& progress = {});
+  /** Max epochs reached or patience exhausted. */
+  bool done() const;
+  int epoch() const { return epoch_; }
+  int best_epoch() const { return best_epoch_; }
+  double best_valid_auc() const { return best_auc_; }
+  const std::vector<LearnerEpochLog>& log() const { return log_; }
+  /** The parameters of the best epoch (rounded to float32, as saved). */
+  LearnerModel best_model() const;
+  /** The current parameters. */
+  const LearnerModel& model() const { return model_; }
+
+  /** Loss and gradient (w.r.t. the flat parameters, summed, no l2) of whole learners, no dropout. */
+  double loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad);
+
+  /** The full training state as tensors (F64) + metadata; prefix names everything. */
+  void save_state(SafetensorsFile& f, const std::string& prefix) const;
+  /** Restores a state written by save_state for the same data and config (StateFormat otherwise). */
+  void load_state(const SafetensorsFile& f, const std::string& prefix);
+
+ private:
+  double learner_pass(LearnerModel& m, LearnerTracker& tracker, int learner, int t0, int t1, bool dropout,
+                      std::vector<double>* grad);
+  double epoch_fomaml(const std::vector<int>& order, const std::function<void(double)>& progress);
+  double epoch_reptile(const std::vector<int>& order, const std::function<void(double)>& progress);
+  void adam_step(std::vector<double>& w, const std::vector<double>& grad, double lr, double beta1);
+  double validate() const;
+
+  const KtDataset* train_;
+  const KtDataset* valid_;
+  LearnerTrainConfig cfg_;
+  LearnerModel model_, best_;
+  LearnerModel task_model_;  // Reptile's per-learner copy
+  std::vector<double> adam_m_, adam_v_, grad_, delta_;
+  int64_t adam_t_ = 0;
+  int epoch_ = 0, best_epoch_ = -1, bad_epochs_ = 0;
+  double best_auc_ = -1.0;
+  std::vector<LearnerEpochLog> log_;
+  // per-pass scratch
+  std::vector<double> gh_;      // T × C × d: ∂L/∂h^c_t
+  std::vector<int> rows_;       // interaction-embedding row added after response t
+  std::vector<double> g_;       // fast direction of the current response
+};
+
+/** A learner model as a KtModel (for evaluate_online and the baselines table). */
+class LearnerKtModel : public KtModel {
+ public:
+  LearnerKtModel(LearnerModel model, std::string name) : model_(std::move(model)), name_(std::move(name)) {}
+  std::string name() const override { return name_; }
+  std::string describe() const override;
+  std::unique_ptr<OnlinePredictor> make_predictor() const override;
+  const LearnerModel& model() const { return model_; }
+
+ private:
+  LearnerModel model_;
+  std::string name_;
+};
+
+/** The OnlinePredictor of a learner model: dataset indices → LearnerQuery → LearnerTracker. */
+class LearnerOnlinePredictor : public OnlinePredictor {
+ public:
+  explicit LearnerOnlinePredictor(const LearnerModel& model) : model_(&model), tracker_(model) {}
+  void begin_learner() override { tracker_.reset(); }
+  double predict(const Response& next) override;
+  void observe(const Response& r) override;
+
+ private:
+  const LearnerModel* model_;
+  LearnerTracker tracker_;
+};
+
+}  // namespace metacog

@@ -1,0 +1,194 @@
+// One learner online under a learner model: equations (1)–(5) of learner_model.hpp.
+#include <algorithm>
+#include <cmath>
+
+#include "metacog/error.hpp"
+#include "metacog/learner_model.hpp"
+
+namespace metacog {
+
+namespace {
+
+inline double sigmoid(double z) {
+  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
+  const double e = std::exp(z);
+  return e / (1.0 + e);
+}
+
+}  // namespace
+
+void FastRing::init(int cap, int w) {
+  capacity = cap;
+  width = w;
+  size = head = 0;
+  z.assign(static_cast<size_t>(cap), 0.0);
+  g.assign(static_cast<size_t>(cap) * static_cast<size_t>(w), 0.0);
+  y.assign(static_cast<size_t>(cap), 0);
+}
+
+void FastRing::push(double zj, const double* gj, bool yj) {
+  const int at = (head + size) % capacity;
+  z[static_cast<size_t>(at)] = zj;
+  std::copy(gj, gj + width, g.begin() + static_cast<ptrdiff_t>(at) * width);
+  y[static_cast<size_t>(at)] = yj ? 1 : 0;
+  if (size < capacity) {
+    ++size;
+  } else {
+    head = (head + 1) % capacity;
+  }
+}
+
+double learner_mlp_forward(const LearnerModel& m, const double* in, double* pre) {
+  const LearnerArch& a = m.arch();
+  const LearnerLayout& l = m.layout();
+  const double* w = m.params().data();
+  const int n_in = a.input_size();
+  double out = w[l.b2];
+  for (int h = 0; h < a.hidden; ++h) {
+    const double* row = w + l.w1 + static_cast<size_t>(h) * static_cast<size_t>(n_in);
+    double acc = w[l.b1 + static_cast<size_t>(h)];
+    for (int k = 0; k < n_in; ++k) acc += row[k] * in[k];
+    pre[h] = acc;
+    if (acc > 0) out += w[l.w2 + static_cast<size_t>(h)] * acc;
+  }
+  return out;
+}
+
+void learner_fast_direction(const LearnerModel& m, int skill, const double* pre, double* g) {
+  const LearnerArch& a = m.arch();
+  const LearnerLayout& l = m.layout();
+  const double* w = m.params().data();
+  const double* e = w + l.skill_embedding + static_cast<size_t>(skill) * static_cast<size_t>(a.dim);
+  g[0] = 1.0;
+  for (int r = 0; r < a.rank; ++r) {
+    const double* p = w + l.projection + static_cast<size_t>(r) * static_cast<size_t>(a.dim);
+    double acc = 0;
+    for (int k = 0; k < a.dim; ++k) acc += p[k] * e[k];
+    g[1 + r] = acc;
+  }
+  if (a.adapt_output) {
+    double* tail = g + 1 + a.rank;
+    for (int h = 0; h < a.hidden; ++h) tail[h] = pre[h] > 0 ? pre[h] : 0.0;
+  }
+}
+
+void learner_inner_loop(const LearnerArch& a, const double* phi0, const FastRing& ring, int steps, double* phi,
+                        double* grad, double* fisher) {
+  const int W = a.fast_size();
+  for (int step = 0; step < steps; ++step) {
+    for (int k = 0; k < W; ++k) {
+      grad[k] = a.prior_precision * (phi[k] - phi0[k]);
+      fisher[k] = a.prior_precision;
+    }
+    for (int n = 0; n < ring.size; ++n) {
+      const int at = (ring.head + n) % ring.capacity;
+      const double* g = ring.g.data() + static_cast<size_t>(at) * static_cast<size_t>(W);
+      double z = ring.z[static_cast<size_t>(at)];
+      for (int k = 0; k < W; ++k) z += phi[k] * g[k];
+      const double p = sigmoid(z);
+      const double r = p - ring.y[static_cast<size_t>(at)];
+      const double c = p * (1.0 - p);
+      for (int k = 0; k < W; ++k) {
+        grad[k] += r * g[k];
+        fisher[k] += c * g[k] * g[k];
+      }
+    }
+    for (int k = 0; k < W; ++k) phi[k] -= a.inner_lr * grad[k] / fisher[k];
+  }
+}
+
+LearnerTracker::LearnerTracker(const LearnerModel& model) : model_(&model), scratch_(model.arch()) {
+  const LearnerArch& a = model.arch();
+  g_tmp_.assign(static_cast<size_t>(a.fast_size()), 0.0);
+  grad_tmp_.assign(static_cast<size_t>(a.fast_size()), 0.0);
+  fisher_tmp_.assign(static_cast<size_t>(a.fast_size()), 0.0);
+  ring_.init(a.inner_window, a.fast_size());
+  reset();
+}
+
+void LearnerTracker::reset() {
+  const LearnerArch& a = model_->arch();
+  history_.reset();
+  h_.assign(static_cast<size_t>(a.num_contexts() * a.dim), 0.0);
+  const double* phi0 = model_->params().data() + model_->layout().fast_init;
+  phi_.assign(phi0, phi0 + a.fast_size());
+  ring_.clear();
+}
+
+void LearnerTracker::build_input(const LearnerQuery& q, int k, LearnerScratch& s) const {
+  const LearnerArch& a = model_->arch();
+  history_.features(q.slots[k], q.timestamp, s.x.data());
+  const std::vector<double>& mean = model_->feature_mean();
+  const std::vector<double>& sd = model_->feature_std();
+  double* in = s.in.data();
+  for (int f = 0; f < kHistoryFeatures; ++f) in[f] = (s.x[f] - mean[f]) / sd[f];
+  const double* e = model_->params().data() + model_->layout().skill_embedding +
+                    static_cast<size_t>(q.skills[k]) * static_cast<size_t>(a.dim);
+  double* out = in + kHistoryFeatures;
+  for (int j = 0; j < a.dim; ++j) out[j] = e[j];
+  for (int c = 0; c < a.num_contexts(); ++c) {
+    const double* h = h_.data() + static_cast<size_t>(c) * static_cast<size_t>(a.dim);
+    double* o = out + static_cast<size_t>(1 + c) * static_cast<size_t>(a.dim);
+    for (int j = 0; j < a.dim; ++j) o[j] = h[j] * e[j];
+  }
+}
+
+double LearnerTracker::base_logit(const LearnerQuery& q, int k) {
+  build_input(q, k, scratch_);
+  return learner_mlp_forward(*model_, scratch_.in.data(), scratch_.pre.data()) - q.difficulty;
+}
+
+double LearnerTracker::base_and_direction(const LearnerQuery& q, double* g) {
+  const int W = model_->arch().fast_size();
+  double z = 0;
+  for (int k = 0; k < W; ++k) g[k] = 0;
+  for (int s = 0; s < q.num_skills; ++s) {
+    z += base_logit(q, s);
+    learner_fast_direction(*model_, q.skills[s], scratch_.pre.data(), g_tmp_.data());
+    for (int k = 0; k < W; ++k) g[k] += g_tmp_[k];
+  }
+  const double inv = 1.0 / q.num_skills;
+  for (int k = 0; k < W; ++k) g[k] *= inv;
+  return z * inv;
+}
+
+double LearnerTracker::logit(const LearnerQuery& q) {
+  std::vector<double>& g = grad_tmp_;  // scratch (the inner loop is not running)
+  const double z = base_and_direction(q, g.data());
+  double out = z;
+  for (int k = 0; k < model_->arch().fast_size(); ++k) out += phi_[k] * g[k];
+  return out;
+}
+
+double LearnerTracker::predict(const LearnerQuery& q) { return sigmoid(logit(q)); }
+
+void LearnerTracker::observe(const LearnerQuery& q, bool correct) {
+  std::vector<double>& g = fisher_tmp_;  // scratch until the inner loop runs
+  const double z = base_and_direction(q, g.data());
+  observe_computed(q, correct, z, g.data());
+}
+
+void LearnerTracker::observe_computed(const LearnerQuery& q, bool correct, double z, const double* g) {
+  const LearnerArch& a = model_->arch();
+  ring_.push(z, g, correct);
+  history_.observe(q.slots, q.num_skills, correct, q.timestamp);
+  const double* inter = model_->params().data() + model_->layout().interaction_embedding;
+  const double inv = 1.0 / q.num_skills;
+  for (int c = 0; c < a.num_contexts(); ++c) {
+    double* h = h_.data() + static_cast<size_t>(c) * static_cast<size_t>(a.dim);
+    const double lambda = a.decays[static_cast<size_t>(c)];
+    for (int j = 0; j < a.dim; ++j) h[j] *= lambda;
+    for (int s = 0; s < q.num_skills; ++s) {
+      const double* row = inter + static_cast<size_t>(2 * q.skills[s] + (correct ? 1 : 0)) * static_cast<size_t>(a.dim);
+      for (int j = 0; j < a.dim; ++j) h[j] += inv * row[j];
+    }
+  }
+  if (adaptation) adapt(a.inner_steps);
+}
+
+void LearnerTracker::adapt(int steps) {
+  const double* phi0 = model_->params().data() + model_->layout().fast_init;
+  learner_inner_loop(model_->arch(), phi0, ring_, steps, phi_.data(), grad_tmp_.data(), fisher_tmp_.data());
+}
+
+}  // namespace metacog

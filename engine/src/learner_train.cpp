@@ -1,0 +1,490 @@
+// Meta-training of the learner model: Reptile, first-order MAML and plain pre-training
+// (maths in learner_train.hpp and learner_model.hpp).
+#include "metacog/learner_train.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <numeric>
+
+#include "metacog/error.hpp"
+#include "metacog/rng.hpp"
+
+namespace metacog {
+
+namespace {
+
+using json = nlohmann::json;
+
+inline double sigmoid(double z) {
+  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
+  const double e = std::exp(z);
+  return e / (1.0 + e);
+}
+
+/** log(1 + e^z), stable. */
+inline double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
+
+inline uint64_t splitmix64(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+/** A reproducible coin with probability p for (seed, epoch, learner, id, salt). */
+bool coin(uint64_t seed, int epoch, int learner, int id, uint64_t salt, double p) {
+  if (p <= 0) return false;
+  uint64_t h = splitmix64(seed ^ salt);
+  h = splitmix64(h ^ static_cast<uint64_t>(epoch));
+  h = splitmix64(h ^ static_cast<uint64_t>(learner));
+  h = splitmix64(h ^ static_cast<uint64_t>(id));
+  return static_cast<double>(h >> 11) * 0x1.0p-53 < p;
+}
+
+RawTensor f64_raw(const std::vector<double>& v) {
+  RawTensor r;
+  r.dtype = DType::F64;
+  r.shape = {static_cast<int64_t>(v.size())};
+  r.bytes.resize(v.size() * sizeof(double));
+  if (!v.empty()) std::memcpy(r.bytes.data(), v.data(), r.bytes.size());
+  return r;
+}
+
+std::vector<double> f64_from_raw(const SafetensorsFile& f, const std::string& name, size_t expected) {
+  auto it = f.tensors.find(name);
+  require(it != f.tensors.end(), ErrorCode::StateFormat, "training checkpoint: missing tensor '" + name + "'");
+  const RawTensor& r = it->second;
+  require(r.dtype == DType::F64 && r.shape.size() == 1 && static_cast<size_t>(r.shape[0]) == expected,
+          ErrorCode::StateFormat,
+          "training checkpoint: tensor '" + name + "' does not match this run (different data or settings?)");
+  std::vector<double> v(expected);
+  if (expected) std::memcpy(v.data(), r.bytes.data(), expected * sizeof(double));
+  return v;
+}
+
+}  // namespace
+
+const char* learner_algo_name(LearnerAlgo algo) {
+  switch (algo) {
+    case LearnerAlgo::Reptile: return "reptile";
+    case LearnerAlgo::Fomaml: return "fomaml";
+    case LearnerAlgo::Pretrain: return "pretrain";
+  }
+  return "?";
+}
+
+LearnerAlgo learner_algo_from_name(const std::string& name) {
+  if (name == "reptile") return LearnerAlgo::Reptile;
+  if (name == "fomaml") return LearnerAlgo::Fomaml;
+  if (name == "pretrain") return LearnerAlgo::Pretrain;
+  throw Error(ErrorCode::InvalidArgument, "unknown learner training algorithm '" + name + "' (reptile, fomaml, pretrain)");
+}
+
+std::string LearnerTrainConfig::to_json() const {
+  json j = {{"algo", learner_algo_name(algo)}, {"arch", json::parse(arch.to_json())},
+            {"lr", lr},                          {"meta_step", meta_step},
+            {"meta_batch", meta_batch},          {"reptile_chunk", reptile_chunk},
+            {"l2", l2},                          {"skill_dropout", skill_dropout},
+            {"item_dropout", item_dropout},      {"max_epochs", max_epochs},
+            {"patience", patience},              {"seed", seed},
+            {"select_best", select_best}};
+  return j.dump();
+}
+
+LearnerTrainConfig LearnerTrainConfig::from_json(const std::string& text) {
+  const json j = json::parse(text, nullptr, false);
+  require(j.is_object(), ErrorCode::StateFormat, "learner training config is not a JSON object");
+  LearnerTrainConfig c;
+  try {
+    c.algo = learner_algo_from_name(j.at("algo").get<std::string>());
+    c.arch = LearnerArch::from_json(j.at("arch").dump());
+    c.lr = j.at("lr").get<double>();
+    c.meta_step = j.at("meta_step").get<double>();
+    c.meta_batch = j.at("meta_batch").get<int>();
+    c.reptile_chunk = j.at("reptile_chunk").get<int>();
+    c.l2 = j.at("l2").get<double>();
+    c.skill_dropout = j.at("skill_dropout").get<double>();
+    c.item_dropout = j.at("item_dropout").get<double>();
+    c.max_epochs = j.at("max_epochs").get<int>();
+    c.patience = j.at("patience").get<int>();
+    c.seed = j.at("seed").get<uint64_t>();
+    c.select_best = j.at("select_best").get<bool>();
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::StateFormat, std::string("learner training config: ") + e.what());
+  }
+  return c;
+}
+
+LearnerArch default_learner_arch(const KtDataset& train) {
+  LearnerArch a;
+  a.num_items = train.num_items;
+  a.num_skills = train.num_skills;
+  bool positional = true;
+  for (const LearnerLog& l : train.learners) {
+    for (size_t t = 0; t < l.responses.size() && positional; ++t) positional = l.responses[t].timestamp == static_cast<double>(t);
+  }
+  a.positional_clock = positional;
+  return a;
+}
+
+void fit_feature_statistics(const KtDataset& data, std::vector<double>& mean, std::vector<double>& sd) {
+  std::vector<double> sum(kHistoryFeatures, 0.0), sq(kHistoryFeatures, 0.0), x(kHistoryFeatures);
+  int64_t n = 0;
+  LearnerHistory h;
+  for (const LearnerLog& log : data.learners) {
+    h.reset();
+    for (const Response& r : log.responses) {
+      const int slot = r.skill >= 0 ? r.skill : data.num_skills;
+      h.features(slot, r.timestamp, x.data());
+      for (int f = 0; f < kHistoryFeatures; ++f) {
+        sum[f] += x[f];
+        sq[f] += x[f] * x[f];
+      }
+      ++n;
+      h.observe(&slot, 1, r.correct, r.timestamp);
+    }
+  }
+  mean.assign(kHistoryFeatures, 0.0);
+  sd.assign(kHistoryFeatures, 1.0);
+  if (n == 0) return;
+  for (int f = 0; f < kHistoryFeatures; ++f) {
+    mean[f] = sum[f] / static_cast<double>(n);
+    const double var = sq[f] / static_cast<double>(n) - mean[f] * mean[f];
+    sd[f] = var > 1e-12 ? std::sqrt(var) : 1.0;
+  }
+}
+
+// ---------------------------------------------------------------- trainer
+
+LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, const LearnerTrainConfig& config)
+    : train_(&train), valid_(&valid), cfg_(config) {
+  require(cfg_.arch.num_items == train.num_items && cfg_.arch.num_skills == train.num_skills,
+          ErrorCode::InvalidArgument, "learner training: arch vocabulary does not match the training data");
+  require(cfg_.meta_batch >= 1 && cfg_.reptile_chunk >= 1 && cfg_.max_epochs >= 0 && cfg_.patience >= 1 &&
+              cfg_.lr > 0 && cfg_.meta_step > 0,
+          ErrorCode::InvalidArgument, "learner training: invalid config " + cfg_.to_json());
+  model_ = LearnerModel(cfg_.arch, cfg_.seed);
+  fit_feature_statistics(train, model_.feature_mean(), model_.feature_std());
+  model_.item_labels = train.item_labels;
+  model_.skill_labels = train.skill_labels;
+  model_.header.algo = std::string("learner-") + learner_algo_name(cfg_.algo);
+  best_ = model_;
+  task_model_ = model_;
+  adam_m_.assign(model_.params().size(), 0.0);
+  adam_v_.assign(model_.params().size(), 0.0);
+}
+
+bool LearnerTrainer::done() const {
+  return epoch_ >= cfg_.max_epochs || (cfg_.select_best && bad_epochs_ >= cfg_.patience);
+}
+
+void LearnerTrainer::adam_step(std::vector<double>& w, const std::vector<double>& grad, double lr, double beta1) {
+  const double beta2 = 0.999, eps = 1e-8;
+  ++adam_t_;
+  const double c1 = beta1 > 0 ? 1.0 - std::pow(beta1, static_cast<double>(adam_t_)) : 1.0;
+  const double c2 = 1.0 - std::pow(beta2, static_cast<double>(adam_t_));
+  const bool frozen_fast = cfg_.algo == LearnerAlgo::Pretrain;
+  const LearnerLayout& L = model_.layout();
+  // u's prior mean stays 0 (the head w2 is itself meta-learned); Pretrain keeps P and φ₀ at their init
+  const size_t u_begin = L.fast_init + 1 + static_cast<size_t>(cfg_.arch.rank);
+  const size_t fast_end = L.fast_init + static_cast<size_t>(cfg_.arch.fast_size());
+  for (size_t k = 0; k < w.size(); ++k) {
+    if (frozen_fast && k >= L.projection && k < fast_end) continue;
+    if (k >= u_begin && k < fast_end) continue;
+    const double g = grad[k] + cfg_.l2 * w[k];
+    adam_m_[k] = beta1 * adam_m_[k] + (1 - beta1) * g;
+    adam_v_[k] = beta2 * adam_v_[k] + (1 - beta2) * g * g;
+    w[k] -= lr * (adam_m_[k] / c1) / (std::sqrt(adam_v_[k] / c2) + eps);
+  }
+}
+
+double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, int learner, int t0, int t1, bool dropout,
+                                    std::vector<double>* grad) {
+  const LearnerArch& a = m.arch();
+  const LearnerLayout& L = m.layout();
+  const std::vector<Response>& rs = train_->learners[static_cast<size_t>(learner)].responses;
+  const int C = a.num_contexts(), d = a.dim, W = a.fast_size(), n_in = a.input_size(), F = kHistoryFeatures;
+  const bool meta = cfg_.algo != LearnerAlgo::Pretrain;
+  tr.adaptation = meta;
+  const int n = t1 - t0;
+  if (grad) {
+    gh_.assign(static_cast<size_t>(n) * static_cast<size_t>(C * d), 0.0);
+    rows_.assign(static_cast<size_t>(n), 0);
+  }
+  LearnerScratch& s = tr.scratch();
+  std::vector<double>& g_vec = g_;
+  g_vec.assign(static_cast<size_t>(W), 0.0);
+  double* g = g_vec.data();
+  const double* w = m.params().data();
+  double loss = 0;
+  for (int t = t0; t < t1; ++t) {
+    const Response& r = rs[static_cast<size_t>(t)];
+    int skill = r.skill, item = r.item;
+    if (dropout && skill >= 0 && coin(cfg_.seed, epoch_, learner, skill, 0x5c111, cfg_.skill_dropout)) {
+      skill = kUnknown;
+      item = kUnknown;
+    }
+    if (dropout && item >= 0 && coin(cfg_.seed, epoch_, learner, item, 0x17e3, cfg_.item_dropout)) item = kUnknown;
+    LearnerQuery q = m.query(item, skill, r.timestamp);
+    if (skill == kUnknown && r.skill >= 0) q.slots[0] = r.skill;  // a new skill keeps its own history
+    tr.build_input(q, 0, s);
+    const double z = learner_mlp_forward(m, s.in.data(), s.pre.data()) - q.difficulty;
+    learner_fast_direction(m, q.skills[0], s.pre.data(), g);
+    const std::vector<double>& phi = tr.fast_weights();
+    double logit = z;
+    for (int k = 0; k < W; ++k) logit += phi[k] * g[k];
+    const int y = r.correct ? 1 : 0;
+    loss += softplus(logit) - y * logit;
+    if (grad) {
+      const double delta = sigmoid(logit) - y;
+      double* G = grad->data();
+      G[L.b2] += delta;
+      std::fill(s.d_in.begin(), s.d_in.end(), 0.0);
+      for (int h = 0; h < a.hidden; ++h) {
+        if (s.pre[h] <= 0) continue;
+        G[L.w2 + h] += delta * s.pre[h];
+        // the output weight in use is w2 + u (the adapted head); u's own gradient is the same δ·a_h
+        const double w_out = w[L.w2 + h] + (a.adapt_output ? phi[static_cast<size_t>(1 + a.rank + h)] : 0.0);
+        const double da = delta * w_out;
+        G[L.b1 + h] += da;
+        const double* row = w + L.w1 + static_cast<size_t>(h) * n_in;
+        double* grow = G + L.w1 + static_cast<size_t>(h) * n_in;
+        for (int k = 0; k < n_in; ++k) {
+          grow[k] += da * s.in[k];
+          s.d_in[k] += da * row[k];
+        }
+      }
+      const size_t erow = static_cast<size_t>(q.skills[0]) * d;
+      const double* e = w + L.skill_embedding + erow;
+      double* ge = G + L.skill_embedding + erow;
+      for (int j = 0; j < d; ++j) ge[j] += s.d_in[F + j];
+      for (int c = 0; c < C; ++c) {
+        const double* hc = tr.contexts().data() + static_cast<size_t>(c) * d;
+        const double* din = s.d_in.data() + F + static_cast<size_t>(1 + c) * d;
+        double* ghc = gh_.data() + (static_cast<size_t>(t - t0) * C + c) * d;
+        for (int j = 0; j < d; ++j) {
+          ge[j] += din[j] * hc[j];
+          ghc[j] = din[j] * e[j];
+        }
+      }
+      if (meta) {
+        for (int k = 0; k < a.rank; ++k) {
+          const double* pk = w + L.projection + static_cast<size_t>(k) * d;
+          double* gp = G + L.projection + static_cast<size_t>(k) * d;
+          const double c = delta * phi[1 + k];
+          for (int j = 0; j < d; ++j) {
+            ge[j] += c * pk[j];
+            gp[j] += c * e[j];
+          }
+        }
+        for (int k = 0; k < W; ++k) G[L.fast_init + k] += delta * g[k];
+      }
+      if (q.item >= 0) {
+        G[L.item_difficulty + q.item] -= delta;
+      } else {
+        G[L.skill_difficulty + q.skills[0]] -= delta;
+      }
+      rows_[static_cast<size_t>(t - t0)] = 2 * q.skills[0] + y;
+    }
+    tr.observe_computed(q, r.correct, z, g);
+  }
+  if (grad && n > 0) {
+    // a_{row_t} enters h^c_{t'} for t' > t with weight λ_c^{t'−1−t}: R_{t−1} = ∂L/∂h_t + λ R_t.
+    double* G = grad->data();
+    std::vector<double> R(static_cast<size_t>(d));
+    for (int c = 0; c < C; ++c) {
+      const double lambda = a.decays[static_cast<size_t>(c)];
+      std::fill(R.begin(), R.end(), 0.0);
+      for (int t = t1 - 1; t >= t0; --t) {
+        double* ga = G + L.interaction_embedding + static_cast<size_t>(rows_[static_cast<size_t>(t - t0)]) * d;
+        const double* ghc = gh_.data() + (static_cast<size_t>(t - t0) * C + c) * d;
+        for (int j = 0; j < d; ++j) {
+          ga[j] += R[j];
+          R[j] = ghc[j] + lambda * R[j];
+        }
+      }
+    }
+  }
+  return loss;
+}
+
+double LearnerTrainer::loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad) {
+  grad.assign(model_.params().size(), 0.0);
+  double loss = 0;
+  LearnerTracker tr(model_);
+  for (int u : learners) {
+    tr.reset();
+    const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
+    loss += learner_pass(model_, tr, u, 0, T, false, &grad);
+  }
+  return loss;
+}
+
+double LearnerTrainer::epoch_fomaml(const std::vector<int>& order, const std::function<void(double)>& progress) {
+  double loss = 0;
+  int64_t seen = 0;
+  LearnerTracker tr(model_);
+  const size_t B = static_cast<size_t>(cfg_.meta_batch);
+  for (size_t b0 = 0; b0 < order.size(); b0 += B) {
+    grad_.assign(model_.params().size(), 0.0);
+    int64_t n = 0;
+    for (size_t k = b0; k < std::min(order.size(), b0 + B); ++k) {
+      const int u = order[k];
+      const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
+      tr.reset();
+      loss += learner_pass(model_, tr, u, 0, T, true, &grad_);
+      n += T;
+    }
+    if (n == 0) continue;
+    seen += n;
+    for (double& x : grad_) x /= static_cast<double>(n);
+    adam_step(model_.params(), grad_, cfg_.lr, 0.9);
+    if (progress) progress(static_cast<double>(std::min(order.size(), b0 + B)) / static_cast<double>(order.size()));
+  }
+  return seen ? loss / static_cast<double>(seen) : 0.0;
+}
+
+double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::function<void(double)>& progress) {
+  double loss = 0;
+  int64_t seen = 0;
+  const double eps = cfg_.meta_step * (1.0 - static_cast<double>(epoch_) / std::max(1, cfg_.max_epochs));
+  const size_t B = static_cast<size_t>(cfg_.meta_batch);
+  const size_t P = model_.params().size();
+  LearnerTracker tr(task_model_);
+  for (size_t b0 = 0; b0 < order.size(); b0 += B) {
+    delta_.assign(P, 0.0);
+    const size_t b1 = std::min(order.size(), b0 + B);
+    for (size_t k = b0; k < b1; ++k) {
+      const int u = order[k];
+      const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
+      task_model_.params() = model_.params();
+      tr.reset();
+      for (int c0 = 0; c0 < T; c0 += cfg_.reptile_chunk) {
+        const int c1 = std::min(T, c0 + cfg_.reptile_chunk);
+        grad_.assign(P, 0.0);
+        loss += learner_pass(task_model_, tr, u, c0, c1, true, &grad_);
+        for (double& x : grad_) x /= static_cast<double>(c1 - c0);
+        adam_step(task_model_.params(), grad_, cfg_.lr, 0.0);
+      }
+      seen += T;
+      const std::vector<double>& wu = task_model_.params();
+      const std::vector<double>& w = model_.params();
+      for (size_t i = 0; i < P; ++i) delta_[i] += wu[i] - w[i];
+    }
+    std::vector<double>& w = model_.params();
+    const double scale = eps / static_cast<double>(b1 - b0);
+    for (size_t i = 0; i < P; ++i) w[i] += scale * delta_[i];
+    if (progress) progress(static_cast<double>(b1) / static_cast<double>(order.size()));
+  }
+  return seen ? loss / static_cast<double>(seen) : 0.0;
+}
+
+double LearnerTrainer::validate() const {
+  LearnerOnlinePredictor p(model_);
+  return evaluate_online(p, *valid_, 1).overall.auc;
+}
+
+LearnerEpochLog LearnerTrainer::run_epoch(const std::function<void(double)>& progress) {
+  require(!done(), ErrorCode::InvalidState, "learner training: already done");
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<int> order(train_->learners.size());
+  std::iota(order.begin(), order.end(), 0);
+  Pcg32 rng(cfg_.seed, 0x0e9c4 + static_cast<uint64_t>(epoch_));
+  rng.shuffle(order);
+  LearnerEpochLog rec;
+  rec.epoch = epoch_;
+  rec.train_loss = cfg_.algo == LearnerAlgo::Reptile ? epoch_reptile(order, progress) : epoch_fomaml(order, progress);
+  require(std::isfinite(rec.train_loss), ErrorCode::InvalidState,
+          "learner training diverged (loss is not finite); lower the learning rate");
+  rec.valid_auc = cfg_.select_best ? validate() : std::nan("");
+  if (cfg_.select_best && !std::isfinite(rec.valid_auc)) rec.valid_auc = 0.0;
+  if (!cfg_.select_best || rec.valid_auc > best_auc_) {
+    best_auc_ = cfg_.select_best ? rec.valid_auc : best_auc_;
+    best_epoch_ = epoch_;
+    best_ = model_;
+    bad_epochs_ = 0;
+  } else {
+    ++bad_epochs_;
+  }
+  ++epoch_;
+  rec.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  log_.push_back(rec);
+  return rec;
+}
+
+LearnerModel LearnerTrainer::best_model() const {
+  LearnerModel m = best_;
+  m.round_to_float();
+  return m;
+}
+
+void LearnerTrainer::save_state(SafetensorsFile& f, const std::string& prefix) const {
+  f.tensors[prefix + "params"] = f64_raw(model_.params());
+  f.tensors[prefix + "best"] = f64_raw(best_.params());
+  f.tensors[prefix + "adam_m"] = f64_raw(adam_m_);
+  f.tensors[prefix + "adam_v"] = f64_raw(adam_v_);
+  json logs = json::array();
+  for (const LearnerEpochLog& l : log_) logs.push_back({l.epoch, l.train_loss, std::isfinite(l.valid_auc) ? json(l.valid_auc) : json(nullptr), l.seconds});
+  json st = {{"epoch", epoch_},       {"best_epoch", best_epoch_}, {"best_auc", best_auc_},
+             {"bad_epochs", bad_epochs_}, {"adam_t", adam_t_},  {"log", logs},
+             {"config", json::parse(cfg_.to_json())}};
+  f.metadata[prefix + "state"] = st.dump();
+}
+
+void LearnerTrainer::load_state(const SafetensorsFile& f, const std::string& prefix) {
+  auto it = f.metadata.find(prefix + "state");
+  require(it != f.metadata.end(), ErrorCode::StateFormat, "training checkpoint: no state '" + prefix + "state'");
+  const json st = json::parse(it->second, nullptr, false);
+  require(st.is_object(), ErrorCode::StateFormat, "training checkpoint: state is not JSON");
+  require(st.value("config", json()) == json::parse(cfg_.to_json()), ErrorCode::StateFormat,
+          "training checkpoint: it was written with different settings; delete it or use the same options");
+  const size_t P = model_.params().size();
+  std::vector<double> params = f64_from_raw(f, prefix + "params", P), best = f64_from_raw(f, prefix + "best", P);
+  std::vector<double> m = f64_from_raw(f, prefix + "adam_m", P), v = f64_from_raw(f, prefix + "adam_v", P);
+  try {
+    epoch_ = st.at("epoch").get<int>();
+    best_epoch_ = st.at("best_epoch").get<int>();
+    best_auc_ = st.at("best_auc").get<double>();
+    bad_epochs_ = st.at("bad_epochs").get<int>();
+    adam_t_ = st.at("adam_t").get<int64_t>();
+    log_.clear();
+    for (const auto& l : st.at("log")) {
+      LearnerEpochLog e;
+      e.epoch = l.at(0).get<int>();
+      e.train_loss = l.at(1).get<double>();
+      e.valid_auc = l.at(2).is_null() ? std::nan("") : l.at(2).get<double>();
+      e.seconds = l.at(3).get<double>();
+      log_.push_back(e);
+    }
+  } catch (const json::exception& e) {
+    throw Error(ErrorCode::StateFormat, std::string("training checkpoint: ") + e.what());
+  }
+  model_.params() = std::move(params);
+  best_.params() = std::move(best);
+  adam_m_ = std::move(m);
+  adam_v_ = std::move(v);
+}
+
+// ---------------------------------------------------------------- protocol adapters
+
+std::string LearnerKtModel::describe() const {
+  return json({{"algo", model_.header.algo}, {"arch", json::parse(model_.arch().to_json())}}).dump();
+}
+
+std::unique_ptr<OnlinePredictor> LearnerKtModel::make_predictor() const {
+  return std::make_unique<LearnerOnlinePredictor>(model_);
+}
+
+double LearnerOnlinePredictor::predict(const Response& next) {
+  return tracker_.predict(model_->query(next.item, next.skill, next.timestamp));
+}
+
+void LearnerOnlinePredictor::observe(const Response& r) {
+  tracker_.observe(model_->query(r.item, r.skill, r.timestamp), r.correct);
+}
+
+}  // namespace metacog

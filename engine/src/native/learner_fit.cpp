@@ -1,0 +1,281 @@
+// kt-train's procedure: selection on validation, refit, checkpoints (see learner_fit.hpp).
+#include "metacog/learner_fit.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+
+#include "metacog/error.hpp"
+
+namespace metacog {
+
+namespace {
+
+using json = nlohmann::json;
+
+RawTensor raw64(const std::vector<double>& v) {
+  RawTensor r;
+  r.dtype = DType::F64;
+  r.shape = {static_cast<int64_t>(v.size())};
+  r.bytes.resize(v.size() * sizeof(double));
+  if (!v.empty()) std::memcpy(r.bytes.data(), v.data(), r.bytes.size());
+  return r;
+}
+
+std::vector<double> from_raw64(const SafetensorsFile& f, const std::string& name) {
+  auto it = f.tensors.find(name);
+  require(it != f.tensors.end() && it->second.dtype == DType::F64 && it->second.shape.size() == 1, ErrorCode::StateFormat,
+          "kt-train checkpoint: missing or malformed tensor '" + name + "'");
+  std::vector<double> v(static_cast<size_t>(it->second.shape[0]));
+  if (!v.empty()) std::memcpy(v.data(), it->second.bytes.data(), v.size() * sizeof(double));
+  return v;
+}
+
+/** A model with the given config's arch, the feature statistics of `data`, and these parameters. */
+LearnerModel model_from(const LearnerTrainConfig& cfg, const KtDataset& data, const std::vector<double>& params) {
+  LearnerModel m(cfg.arch, cfg.seed);
+  require(params.size() == m.params().size(), ErrorCode::StateFormat, "kt-train checkpoint: parameter count mismatch");
+  fit_feature_statistics(data, m.feature_mean(), m.feature_std());
+  m.item_labels = data.item_labels;
+  m.skill_labels = data.skill_labels;
+  m.header.algo = std::string("learner-") + learner_algo_name(cfg.algo);
+  m.params() = params;
+  m.round_to_float();
+  return m;
+}
+
+double valid_auc(const LearnerModel& m, const KtDataset& valid) {
+  LearnerOnlinePredictor p(m);
+  const double a = evaluate_online(p, valid, 1).overall.auc;
+  return std::isfinite(a) ? a : 0.0;
+}
+
+json result_json(const LearnerCandidateResult& r) {
+  return {{"config", json::parse(r.config_json)}, {"algo", r.algo},         {"inner_lr", r.inner_lr},
+          {"best_epoch", r.best_epoch},          {"epochs", r.epochs},      {"valid_auc", r.valid_auc},
+          {"seconds", r.seconds}};
+}
+
+LearnerCandidateResult result_from(const json& j) {
+  LearnerCandidateResult r;
+  r.config_json = j.at("config").dump();
+  r.algo = j.at("algo").get<std::string>();
+  r.inner_lr = j.at("inner_lr").get<double>();
+  r.best_epoch = j.at("best_epoch").get<int>();
+  r.epochs = j.at("epochs").get<int>();
+  r.valid_auc = j.at("valid_auc").get<double>();
+  r.seconds = j.at("seconds").get<double>();
+  return r;
+}
+
+}  // namespace
+
+std::string LearnerFitResult::selection_json() const {
+  json c = json::array();
+  for (const auto& r : candidates) c.push_back(result_json(r));
+  return json({{"candidates", c}, {"chosen", chosen}, {"pretrain_alpha_valid_auc", pretrain_alpha_auc}, {"seconds", seconds}})
+      .dump();
+}
+
+std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed) {
+  std::vector<LearnerTrainConfig> grid;
+  for (LearnerAlgo algo : {LearnerAlgo::Reptile, LearnerAlgo::Fomaml}) {
+    for (double alpha : {0.1, 0.3}) {
+      LearnerTrainConfig c;
+      c.algo = algo;
+      c.arch = default_learner_arch(train);
+      c.arch.inner_lr = alpha;
+      c.seed = seed;
+      grid.push_back(c);
+    }
+  }
+  LearnerTrainConfig pre;
+  pre.algo = LearnerAlgo::Pretrain;
+  pre.arch = default_learner_arch(train);
+  pre.seed = seed;
+  grid.push_back(pre);
+  return grid;
+}
+
+LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, const LearnerFitOptions& opt) {
+  const auto t_start = std::chrono::steady_clock::now();
+  KtSplit split;
+  if (valid) {
+    split.train = train;
+    split.valid = *valid;
+  } else {
+    split = split_learners(train, opt.valid_fraction, opt.seed);
+  }
+  const std::vector<LearnerTrainConfig> cands = opt.candidates.empty() ? default_learner_grid(train, opt.seed) : opt.candidates;
+  require(!cands.empty(), ErrorCode::InvalidArgument, "kt-train: no candidates");
+  const bool refit = opt.refit && valid == nullptr;
+  const int n_cand = static_cast<int>(cands.size());
+  bool has_meta = false, has_pre = false;
+  for (const auto& c : cands) (c.algo == LearnerAlgo::Pretrain ? has_pre : has_meta) = true;
+  const int n_stages = n_cand + (refit && has_meta ? 1 : 0) + (refit && has_pre ? 1 : 0);
+  const json fingerprint = {{"learners", train.learners.size()}, {"responses", train.num_responses()},
+                            {"valid_learners", split.valid.learners.size()}, {"seed", opt.seed}, {"refit", refit},
+                            {"candidates", n_cand}};
+
+  LearnerFitResult res;
+  int stage = 0;
+  double prior_seconds = 0;
+  std::vector<double> best_meta_params, pretrain_params;
+  double pretrain_alpha = 0;
+  SafetensorsFile ckpt;
+  bool have_cur = false;
+  if (opt.resume && !opt.checkpoint.empty() && std::ifstream(opt.checkpoint).good()) {
+    ckpt = read_safetensors_file(opt.checkpoint);
+    auto it = ckpt.metadata.find("kt_train");
+    require(it != ckpt.metadata.end(), ErrorCode::StateFormat, opt.checkpoint + ": not a kt-train checkpoint");
+    const json st = json::parse(it->second, nullptr, false);
+    require(st.is_object() && st.value("fingerprint", json()) == fingerprint, ErrorCode::StateFormat,
+            opt.checkpoint + ": the checkpoint belongs to another run (different data, seed or options); delete it");
+    try {
+      stage = st.at("stage").get<int>();
+      prior_seconds = st.at("seconds").get<double>();
+      res.chosen = st.at("chosen").get<int>();
+      pretrain_alpha = st.at("pretrain_alpha").get<double>();
+      for (const auto& r : st.at("results")) res.candidates.push_back(result_from(r));
+      for (const auto& a : st.at("alpha_auc")) res.pretrain_alpha_auc.push_back(a.get<double>());
+    } catch (const json::exception& e) {
+      throw Error(ErrorCode::StateFormat, opt.checkpoint + ": " + e.what());
+    }
+    if (ckpt.has("best_meta.params")) best_meta_params = from_raw64(ckpt, "best_meta.params");
+    if (ckpt.has("pretrain.params")) pretrain_params = from_raw64(ckpt, "pretrain.params");
+    have_cur = ckpt.has("cur.params");
+  }
+
+  int pretrain_index = -1;
+  for (int k = 0; k < n_cand; ++k) {
+    if (cands[static_cast<size_t>(k)].algo == LearnerAlgo::Pretrain) pretrain_index = k;
+  }
+  auto elapsed = [&] { return prior_seconds + std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count(); };
+  auto save = [&](const LearnerTrainer* cur) {
+    if (opt.checkpoint.empty()) return;
+    SafetensorsFile f;
+    json results = json::array();
+    for (const auto& r : res.candidates) results.push_back(result_json(r));
+    f.metadata["kt_train"] = json({{"fingerprint", fingerprint}, {"stage", stage}, {"seconds", elapsed()},
+                                   {"chosen", res.chosen}, {"pretrain_alpha", pretrain_alpha},
+                                   {"results", results}, {"alpha_auc", res.pretrain_alpha_auc}})
+                                 .dump();
+    if (!best_meta_params.empty()) f.tensors["best_meta.params"] = raw64(best_meta_params);
+    if (!pretrain_params.empty()) f.tensors["pretrain.params"] = raw64(pretrain_params);
+    if (cur) cur->save_state(f, "cur.");
+    write_safetensors_file(opt.checkpoint, f);
+  };
+
+  int epochs_here = 0;
+  for (; stage < n_stages; ++stage) {
+    LearnerTrainConfig cfg;
+    const KtDataset* data = &split.train;
+    if (stage < n_cand) {
+      cfg = cands[static_cast<size_t>(stage)];
+    } else {
+      const bool meta_stage = has_meta && stage == n_cand;
+      require(meta_stage ? res.chosen >= 0 : pretrain_index >= 0, ErrorCode::InvalidState,
+              "kt-train: nothing to refit (no meta-learned or no pretrain candidate)");
+      const LearnerCandidateResult& r = res.candidates[static_cast<size_t>(meta_stage ? res.chosen : pretrain_index)];
+      cfg = LearnerTrainConfig::from_json(r.config_json);
+      cfg.max_epochs = r.best_epoch + 1;
+      cfg.select_best = false;
+      if (!meta_stage) cfg.arch.inner_lr = pretrain_alpha;
+      data = &train;
+    }
+    LearnerTrainer trainer(*data, split.valid, cfg);
+    if (have_cur) {
+      trainer.load_state(ckpt, "cur.");
+      have_cur = false;
+    }
+    while (!trainer.done()) {
+      const LearnerEpochLog e = trainer.run_epoch([&](double f) {
+        if (opt.progress) {
+          const double within = (trainer.epoch() + f) / std::max(1, cfg.max_epochs);
+          opt.progress((stage + within) / n_stages, std::string(learner_algo_name(cfg.algo)) + " α=" +
+                                                        std::to_string(cfg.arch.inner_lr).substr(0, 4) + " epoch " +
+                                                        std::to_string(trainer.epoch() + 1));
+        }
+      });
+      if (opt.progress) {
+        opt.progress((stage + static_cast<double>(trainer.epoch()) / std::max(1, cfg.max_epochs)) / n_stages,
+                     std::string(learner_algo_name(cfg.algo)) + " epoch " + std::to_string(e.epoch + 1) + " loss " +
+                         std::to_string(e.train_loss).substr(0, 6) + " valid AUC " + std::to_string(e.valid_auc).substr(0, 6));
+      }
+      ++epochs_here;
+      save(&trainer);
+      if (opt.stop_after_epochs >= 0 && epochs_here >= opt.stop_after_epochs && !(trainer.done() && stage + 1 == n_stages)) {
+        res.seconds = elapsed();
+        return res;  // incomplete: as if the process had been killed after this checkpoint
+      }
+    }
+    LearnerModel best = trainer.best_model();
+    if (stage < n_cand) {
+      LearnerCandidateResult r;
+      r.config_json = cfg.to_json();
+      r.algo = learner_algo_name(cfg.algo);
+      r.inner_lr = cfg.arch.inner_lr;
+      r.best_epoch = trainer.best_epoch();
+      r.epochs = trainer.epoch();
+      r.valid_auc = trainer.best_valid_auc();
+      for (const auto& l : trainer.log()) r.seconds += l.seconds;
+      if (cfg.algo == LearnerAlgo::Pretrain) {
+        // the test-time fine-tuning step α of the non-meta-learned network, chosen on validation
+        res.pretrain_alpha_auc.clear();
+        double best_auc = -1;
+        for (double alpha : opt.pretrain_inner_lrs) {
+          LearnerModel m = best;
+          LearnerArch a = m.arch();
+          a.inner_lr = alpha;
+          LearnerModel ma(a, cfg.seed);
+          ma.params() = m.params();
+          ma.feature_mean() = m.feature_mean();
+          ma.feature_std() = m.feature_std();
+          const double auc = valid_auc(ma, split.valid);
+          res.pretrain_alpha_auc.push_back(auc);
+          if (auc > best_auc) {
+            best_auc = auc;
+            pretrain_alpha = alpha;
+          }
+        }
+        r.valid_auc = best_auc;
+        r.inner_lr = pretrain_alpha;
+        pretrain_params = best.params();
+      } else if (res.chosen < 0 || r.valid_auc > res.candidates[static_cast<size_t>(res.chosen)].valid_auc) {
+        res.chosen = static_cast<int>(res.candidates.size());
+        best_meta_params = best.params();
+      }
+      res.candidates.push_back(r);
+    } else if (has_meta && stage == n_cand) {
+      best_meta_params = best.params();
+    } else {
+      pretrain_params = best.params();
+    }
+    // the stage is finished: the next checkpoint starts the next stage from scratch
+    const int finished = stage;
+    stage = finished + 1;
+    save(nullptr);
+    stage = finished;
+  }
+
+  const KtDataset& final_data = refit ? train : split.train;
+  if (has_meta) {
+    require(res.chosen >= 0, ErrorCode::InvalidState, "kt-train: no meta-learned candidate was trained");
+    const LearnerTrainConfig meta_cfg =
+        LearnerTrainConfig::from_json(res.candidates[static_cast<size_t>(res.chosen)].config_json);
+    res.meta = model_from(meta_cfg, final_data, best_meta_params);
+  }
+  if (pretrain_index >= 0 && !pretrain_params.empty()) {
+    LearnerTrainConfig pcfg = cands[static_cast<size_t>(pretrain_index)];
+    pcfg.arch.inner_lr = pretrain_alpha;
+    res.pretrain = model_from(pcfg, final_data, pretrain_params);
+  }
+  res.complete = true;
+  res.seconds = elapsed();
+  return res;
+}
+
+}  // namespace metacog

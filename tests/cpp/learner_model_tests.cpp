@@ -1,0 +1,385 @@
+// Learner model: features, gradients, training (determinism, resume), file and state formats,
+// the serving session (cold start, explanations, errors). Portable: no files, runs in wasm too.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <functional>
+#include <cmath>
+#include <cstring>
+
+#include "metacog/kt_baselines.hpp"
+#include "metacog/kt_protocol.hpp"
+#include "metacog/learner_features.hpp"
+#include "metacog/learner_model.hpp"
+#include "metacog/learner_session.hpp"
+#include "metacog/learner_train.hpp"
+#include "metacog/rng.hpp"
+#include "test_support.hpp"
+
+using namespace metacog;
+
+namespace {
+
+/**
+ * Synthetic learners: P(correct) = σ(θ_u − b_s + 0.4·(practice on s)), θ_u ~ N(0, 1), b_s fixed;
+ * each learner practises runs of one skill (like a skill builder). Deterministic by seed.
+ */
+KtDataset synthetic(int learners, int length, int skills, uint64_t seed) {
+  Pcg32 rng(seed);
+  KtDataset d;
+  d.num_items = skills;
+  d.num_skills = skills;
+  for (int s = 0; s < skills; ++s) {
+    d.item_labels.push_back(std::to_string(s + 1));
+    d.skill_labels.push_back(std::to_string(s + 1));
+  }
+  std::vector<double> b(static_cast<size_t>(skills));
+  for (auto& x : b) x = rng.normal();
+  for (int u = 0; u < learners; ++u) {
+    LearnerLog log;
+    log.learner = std::to_string(u);
+    const double theta = rng.normal();
+    std::vector<int> practice(static_cast<size_t>(skills), 0);
+    int s = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(skills)));
+    for (int t = 0; t < length; ++t) {
+      if (rng.uniform() < 0.2f) s = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(skills)));
+      const double z = theta - b[static_cast<size_t>(s)] + 0.4 * practice[static_cast<size_t>(s)];
+      Response r;
+      r.item = s;
+      r.skill = s;
+      r.correct = rng.uniform_double() < 1.0 / (1.0 + std::exp(-z));
+      r.timestamp = t;
+      log.responses.push_back(r);
+      practice[static_cast<size_t>(s)] += 1;
+    }
+    d.learners.push_back(log);
+  }
+  return d;
+}
+
+LearnerTrainConfig small_config(const KtDataset& train, LearnerAlgo algo, uint64_t seed = 3) {
+  LearnerTrainConfig c;
+  c.algo = algo;
+  c.arch = default_learner_arch(train);
+  c.arch.dim = 4;
+  c.arch.hidden = 8;
+  c.arch.rank = 2;
+  c.arch.decays = {0.0, 0.8};
+  c.arch.inner_lr = 0.3;
+  c.max_epochs = 3;
+  c.patience = 5;
+  c.meta_batch = 8;
+  c.reptile_chunk = 8;
+  c.seed = seed;
+  return c;
+}
+
+/** A small trained model (shared by several tests). */
+const LearnerModel& trained_model() {
+  static const LearnerModel model = [] {
+    const KtDataset train = synthetic(120, 30, 6, 11), valid = synthetic(30, 30, 6, 12);
+    LearnerTrainer t(train, valid, small_config(train, LearnerAlgo::Fomaml));
+    while (!t.done()) t.run_epoch();
+    LearnerModel m = t.best_model();
+    m.header.algo = "learner-fomaml";
+    return m;
+  }();
+  return model;
+}
+
+std::vector<uint8_t> model_bytes(const LearnerModel& m) { return serialize_safetensors(m.to_safetensors()); }
+
+}  // namespace
+
+TEST_CASE("learner features: windowed counts and gaps match a brute-force recount") {
+  LearnerHistory h;
+  Pcg32 rng(5);
+  std::vector<std::pair<int, bool>> past;
+  for (int t = 0; t < 60; ++t) {
+    const int slot = static_cast<int>(rng.uniform_int(4));
+    double x[kHistoryFeatures];
+    h.features(slot, t, x);
+    int c5 = 0, f5 = 0, c20 = 0, f20 = 0, cs20 = 0, fs20 = 0, c = 0, f = 0;
+    for (size_t j = 0; j < past.size(); ++j) {
+      const bool in5 = j + 5 >= past.size(), in20 = j + 20 >= past.size();
+      const bool ok = past[j].second;
+      if (in5) (ok ? c5 : f5) += 1;
+      if (in20) (ok ? c20 : f20) += 1;
+      if (in20 && past[j].first == slot) (ok ? cs20 : fs20) += 1;
+      if (past[j].first == slot) (ok ? c : f) += 1;
+    }
+    CHECK(x[0] == doctest::Approx(std::log1p(c)));
+    CHECK(x[1] == doctest::Approx(std::log1p(f)));
+    CHECK(x[12] == doctest::Approx(std::log1p(cs20)));
+    CHECK(x[13] == doctest::Approx(std::log1p(fs20)));
+    CHECK(x[21] == doctest::Approx(std::log1p(c5)));
+    CHECK(x[22] == doctest::Approx(std::log1p(f5)));
+    CHECK(x[23] == doctest::Approx(std::log1p(c20)));
+    CHECK(x[24] == doctest::Approx(std::log1p(f20)));
+    CHECK(x[20] == (!past.empty() && past.back().first == slot ? 1.0 : 0.0));
+    const bool ok = rng.uniform() < 0.6f;
+    h.observe(&slot, 1, ok, t);
+    past.push_back({slot, ok});
+  }
+  int dup[2] = {1, 1};
+  CHECK(test::code_of([&] { h.observe(dup, 2, true, 0); }) == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("learner model: gradient of the protocol loss matches central differences") {
+  const KtDataset train = synthetic(3, 12, 3, 21);
+  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
+  c.arch.dim = 3;
+  c.arch.hidden = 4;
+  c.arch.inner_steps = 0;  // φ_t = φ₀: the first-order gradient is then the exact gradient
+  LearnerTrainer t(train, train, c);
+  // move φ₀ and P away from zero so that their gradients are exercised
+  LearnerModel& m = const_cast<LearnerModel&>(t.model());
+  Pcg32 rng(9);
+  for (double& w : m.params()) w += 0.2 * rng.normal();
+  std::vector<double> g, g2;
+  const std::vector<int> learners = {0, 1, 2};
+  t.loss_and_gradient(learners, g);
+  const double h = 1e-6;
+  int checked = 0;
+  for (size_t k = 0; k < m.params().size(); ++k) {
+    const double w0 = m.params()[k];
+    m.params()[k] = w0 + h;
+    const double lp = t.loss_and_gradient(learners, g2);
+    m.params()[k] = w0 - h;
+    const double lm = t.loss_and_gradient(learners, g2);
+    m.params()[k] = w0;
+    const double numeric = (lp - lm) / (2 * h);
+    INFO("parameter " << k << " analytic " << g[k] << " numeric " << numeric);
+    CHECK(std::abs(g[k] - numeric) <= 1e-5 + 1e-4 * std::abs(numeric));
+    ++checked;
+  }
+  CHECK(checked == static_cast<int>(m.params().size()));
+}
+
+TEST_CASE("learner model: training is deterministic by seed and beats the running rate on held-out learners") {
+  const KtDataset train = synthetic(120, 30, 6, 11), valid = synthetic(30, 30, 6, 12), test = synthetic(60, 30, 6, 13);
+  for (LearnerAlgo algo : {LearnerAlgo::Reptile, LearnerAlgo::Fomaml}) {
+    LearnerTrainer a(train, valid, small_config(train, algo)), b(train, valid, small_config(train, algo)),
+        c(train, valid, small_config(train, algo, 4));
+    a.run_epoch();
+    b.run_epoch();
+    c.run_epoch();
+    CHECK(a.model().params() == b.model().params());
+    CHECK(a.model().params() != c.model().params());
+  }
+  const LearnerModel& m = trained_model();
+  LearnerOnlinePredictor p(m);
+  const double auc = evaluate_online(p, test).overall.auc;
+  KtTuneOptions quick;
+  quick.tune = false;
+  auto rr = fit_kt_baseline("running_rate", train, quick);
+  const double rr_auc = evaluate_online(rr->factory(), test).overall.auc;
+  MESSAGE("synthetic: learner model AUC " << auc << ", running rate " << rr_auc);
+  CHECK(auc > rr_auc);
+}
+
+TEST_CASE("learner training: save_state / load_state resumes bit for bit") {
+  const KtDataset train = synthetic(40, 20, 5, 31), valid = synthetic(10, 20, 5, 32);
+  for (LearnerAlgo algo : {LearnerAlgo::Reptile, LearnerAlgo::Fomaml, LearnerAlgo::Pretrain}) {
+    const LearnerTrainConfig c = small_config(train, algo);
+    LearnerTrainer straight(train, valid, c);
+    for (int e = 0; e < 3; ++e) straight.run_epoch();
+    LearnerTrainer first(train, valid, c);
+    first.run_epoch();
+    SafetensorsFile ck;
+    first.save_state(ck, "x.");
+    const SafetensorsFile reread = parse_safetensors(serialize_safetensors(ck));
+    LearnerTrainer resumed(train, valid, c);
+    resumed.load_state(reread, "x.");
+    CHECK(resumed.epoch() == 1);
+    while (resumed.epoch() < 3) resumed.run_epoch();
+    CHECK(resumed.model().params() == straight.model().params());
+    CHECK(resumed.best_epoch() == straight.best_epoch());
+    CHECK(resumed.best_model().params() == straight.best_model().params());
+    // a checkpoint of other settings is refused
+    LearnerTrainConfig other = c;
+    other.lr *= 2;
+    LearnerTrainer wrong(train, valid, other);
+    CHECK(test::code_of([&] { wrong.load_state(reread, "x."); }) == ErrorCode::StateFormat);
+  }
+}
+
+TEST_CASE("learner model file: round trip and validation errors") {
+  const LearnerModel& m = trained_model();
+  const std::vector<uint8_t> bytes = model_bytes(m);
+  const LearnerModel back = LearnerModel::from_safetensors(bytes.data(), bytes.size());
+  CHECK(back.params() == m.params());
+  CHECK(back.arch().to_json() == m.arch().to_json());
+  CHECK(back.skill_labels == m.skill_labels);
+  CHECK(bytes.size() < 1'000'000);
+
+  auto with = [&](const std::function<void(SafetensorsFile&)>& edit) {
+    SafetensorsFile f = m.to_safetensors();
+    edit(f);
+    const std::vector<uint8_t> b = serialize_safetensors(f);
+    return test::code_of([&] { LearnerModel::from_safetensors(b.data(), b.size()); });
+  };
+  CHECK(with([](SafetensorsFile& f) {
+          Tensor t = f.get_f32("mlp.0.bias");
+          t[0] = std::nanf("");
+          f.set_f32("mlp.0.bias", t);
+        }) == ErrorCode::ModelFormat);
+  CHECK(with([](SafetensorsFile& f) {
+          Tensor t = f.get_f32("features.std");
+          t[3] = 0;
+          f.set_f32("features.std", t);
+        }) == ErrorCode::ModelFormat);
+  CHECK(with([](SafetensorsFile& f) { f.set_f32("mlp.0.bias", Tensor::zeros({3})); }) == ErrorCode::ModelFormat);
+  CHECK(with([](SafetensorsFile& f) { f.tensors.erase("fast.init"); }) == ErrorCode::ModelFormat);
+  CHECK(with([](SafetensorsFile& f) { f.metadata["format_version"] = "99"; }) == ErrorCode::ModelVersion);
+  CHECK(with([](SafetensorsFile& f) { f.metadata["algo"] = "protonet"; }) == ErrorCode::ModelKind);
+  CHECK(with([](SafetensorsFile& f) { f.metadata["arch"] = R"({"kind":"learner","dim":4})"; }) == ErrorCode::ModelFormat);
+  CHECK(with([](SafetensorsFile& f) { f.metadata["vocab"] = R"({"items":[1],"skills":[]})"; }) == ErrorCode::ModelFormat);
+  const std::vector<uint8_t> junk = {1, 2, 3};
+  CHECK(test::code_of([&] { LearnerSession::load_model(junk.data(), junk.size()); }) == ErrorCode::ModelFormat);
+}
+
+TEST_CASE("learner session: same predictions as the evaluation path, cold start, mastery, explanations") {
+  const LearnerModel& m = trained_model();
+  const std::vector<uint8_t> bytes = model_bytes(m);
+  auto model = LearnerSession::load_model(bytes.data(), bytes.size());
+  LearnerSession s(model);
+  for (const std::string& label : m.skill_labels) s.register_item(label, {label});
+  // the serving path and the protocol path agree
+  const KtDataset one = synthetic(1, 25, 6, 77);
+  LearnerOnlinePredictor p(*model);
+  p.begin_learner();
+  for (const Response& r : one.learners[0].responses) {
+    const std::string id = m.item_labels[static_cast<size_t>(r.item)];
+    CHECK(s.predict(id) == doctest::Approx(p.predict(r)).epsilon(1e-12));
+    p.observe(r);
+    s.observe(id, r.correct, r.timestamp);
+  }
+  // a new skill (not in the model): population prior, then adapts down after wrong answers
+  s.register_item("frac-1", {"fractions"});
+  s.register_item("frac-2", {"fractions", "1"}, /*difficulty_hint=*/1.0);
+  const double before = s.predict("frac-1");
+  CHECK(before > 0.0);
+  CHECK(before < 1.0);
+  for (int k = 0; k < 6; ++k) s.observe("frac-1", false, 100.0 + k);
+  CHECK(s.predict("frac-1") < before);
+  bool found = false;
+  for (const SkillMastery& sm : s.mastery()) {
+    if (sm.skill == "fractions") {
+      found = true;
+      CHECK(sm.attempts == 6);
+      CHECK(sm.correct == 0);
+      CHECK_FALSE(sm.known_to_model);
+      CHECK(sm.mastery < before);
+    }
+  }
+  CHECK(found);
+  // explanations add up to the logit of the prediction
+  for (const std::string& id : {std::string("frac-2"), std::string("frac-1"), m.item_labels[0]}) {
+    const Explanation e = s.explain(id);
+    const double p_item = s.predict(id);
+    CHECK(e.p == doctest::Approx(p_item).epsilon(1e-9));
+    double sum = 0;
+    for (const auto& c : e.contributions) sum += c.logit;
+    CHECK(sum == doctest::Approx(std::log(p_item / (1 - p_item))).epsilon(1e-9));
+    CHECK(e.contributions.size() == 5);
+    CHECK_FALSE(e.recent.empty());
+  }
+  // batch predict equals one-by-one
+  std::vector<int> idx;
+  for (size_t k = 0; k < s.num_items(); ++k) idx.push_back(static_cast<int>(k));
+  std::vector<double> out(idx.size());
+  s.predict(idx.data(), idx.size(), out.data());
+  for (size_t k = 0; k < idx.size(); ++k) CHECK(out[k] == doctest::Approx(s.predict(s.item_id(idx[k]))).epsilon(1e-12));
+}
+
+TEST_CASE("learner session: state round trip and rejected inputs change nothing") {
+  const LearnerModel& m = trained_model();
+  const std::vector<uint8_t> bytes = model_bytes(m);
+  auto model = LearnerSession::load_model(bytes.data(), bytes.size());
+  LearnerSession s(model);
+  for (const std::string& label : m.skill_labels) s.register_item("item-" + label, {label});
+  s.register_item("new-item", {"new-skill"});
+  Pcg32 rng(3);
+  for (int t = 0; t < 30; ++t) {
+    const int k = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(s.num_items())));
+    s.observe(s.item_id(k), rng.uniform() < 0.6f, 10.0 * t);
+  }
+  const std::string saved = s.export_state();
+  LearnerSession r(model);
+  r.import_state(saved);  // items come back from the state document
+  CHECK(r.num_responses() == 30);
+  CHECK(r.export_state() == saved);
+  CHECK(r.fast_weights() == s.fast_weights());
+  CHECK(r.predict("new-item") == s.predict("new-item"));
+  const std::vector<uint8_t> b = s.export_state_bytes();
+  LearnerSession rb(model);
+  rb.import_state_bytes(b.data(), b.size());
+  CHECK(rb.export_state() == saved);
+
+  auto rejected = [&](const std::function<void()>& f, ErrorCode code) {
+    const std::string before = s.export_state();
+    const size_t items = s.num_items();
+    CHECK(test::code_of(f) == code);
+    CHECK(s.export_state() == before);
+    CHECK(s.num_items() == items);
+  };
+  rejected([&] { s.observe("nope", true, 1.0); }, ErrorCode::UnknownItem);
+  rejected([&] { s.observe("new-item", true, std::nan("")); }, ErrorCode::InvalidArgument);
+  rejected([&] { s.observe("other", {}, true, 1.0); }, ErrorCode::InvalidArgument);
+  rejected([&] { s.register_item("x", {"a", "a"}); }, ErrorCode::InvalidArgument);
+  rejected([&] { s.register_item("new-item", {"other-skill"}); }, ErrorCode::InvalidArgument);
+  rejected([&] { s.register_item("", {"a"}); }, ErrorCode::InvalidArgument);
+  rejected([&] { s.register_item("y", {"a"}, INFINITY); }, ErrorCode::InvalidArgument);
+  int bad = 999;
+  double out = 0;
+  rejected([&] { s.predict(&bad, 1, &out); }, ErrorCode::InvalidArgument);
+  rejected([&] { s.explain("nope"); }, ErrorCode::UnknownItem);
+  rejected([&] { s.import_state("not json"); }, ErrorCode::StateFormat);
+  rejected([&] { s.import_state(R"({"format":"metacog-learner-state","version":99,"responses":[]})"); },
+           ErrorCode::StateVersion);
+  rejected([&] { s.import_state(R"({"format":"other","version":1,"responses":[]})"); }, ErrorCode::StateFormat);
+  rejected(
+      [&] {
+        s.import_state(R"({"format":"metacog-learner-state","version":1,"responses":[{"item":"a","skills":["s"],"correct":1,"timestamp":0}]})");
+      },
+      ErrorCode::StateFormat);
+  rejected(
+      [&] {
+        s.import_state(R"({"format":"metacog-learner-state","version":1,"responses":[{"item":"a","skills":[],"correct":true,"timestamp":0}]})");
+      },
+      ErrorCode::StateFormat);
+  rejected(
+      [&] {
+        s.import_state(
+            R"({"format":"metacog-learner-state","version":1,"responses":[{"item":"new-item","skills":["new-skill"],"correct":true,"timestamp":0},{"item":"z","skills":["s"],"correct":true,"timestamp":"x"}]})");
+      },
+      ErrorCode::StateFormat);
+  // forgetting keeps the catalogue
+  s.reset();
+  CHECK(s.num_responses() == 0);
+  CHECK(s.item_index("new-item") >= 0);
+}
+
+TEST_CASE("learner session: adaptation + prediction of 1000 items after 200 responses (timing, native smoke)") {
+  const LearnerModel& m = trained_model();
+  auto model = std::make_shared<const LearnerModel>(m);
+  LearnerSession s(model);
+  for (int k = 0; k < 1000; ++k) s.register_item("i" + std::to_string(k), {"skill-" + std::to_string(k % 40)});
+  Pcg32 rng(1);
+  std::vector<int> idx(1000);
+  for (int k = 0; k < 1000; ++k) idx[static_cast<size_t>(k)] = k;
+  std::vector<double> out(1000);
+  for (int t = 0; t < 200; ++t) s.observe("i" + std::to_string(rng.uniform_int(1000)), rng.uniform() < 0.6f, t);
+  std::vector<double> ms;
+  for (int rep = 0; rep < 50; ++rep) {
+    const auto t0 = std::chrono::steady_clock::now();
+    s.observe("i" + std::to_string(rep), rep % 2 == 0, 200.0 + rep);
+    s.predict(idx.data(), idx.size(), out.data());
+    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::sort(ms.begin(), ms.end());
+  MESSAGE("observe + predict 1000 items (40 skills), 200+ responses: p50 " << ms[25] << " ms, p95 " << ms[47] << " ms");
+  for (double p : out) CHECK((p > 0 && p < 1));
+}
