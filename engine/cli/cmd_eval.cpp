@@ -1,0 +1,124 @@
+// engine/cli/cmd_eval.cpp — `metacog eval`: few-shot accuracy of a model on Omniglot test episodes.
+//
+//     metacog eval --model models/omniglot-protonet.safetensors --data ../shared/data/omniglot
+//       --way 5 --shot 1 --query 15 --episodes 1000 [--split test] [--bn running|transductive] --json
+//     → {"algo", "way", "shot", "query", "episodes", "accuracy", "ci95", "bn", "split", "seconds"}
+//
+// Protocol (design.md §4): `episodes` episodes drawn with Pcg32(--seed) from the split's classes
+// (Vinyals split by default; --split lake-runs evaluates Lake's 20 one-shot runs instead), accuracy
+// per episode, mean ± 1.96·std/√episodes. --record merges the result into the model file's
+// __metadata__.metrics under "<split>/<way>w<shot>s/<bn>".
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "command.hpp"
+#include "metacog/error.hpp"
+#include "metacog/meta_train.hpp"
+#include "metacog/omniglot.hpp"
+#include "metacog/ops.hpp"
+
+namespace metacog::cli {
+namespace {
+
+struct EvalOptions {
+  std::string model, data, split = "test", scheme = "vinyals", bn = "running", cache = "build/cache";
+  std::string attention = "cosine";
+  int way = 5, shot = 1, query = 15, episodes = 1000;
+  uint64_t seed = 2024;
+  bool json = false, record = false;
+};
+
+/** Lake's runs: prototypes = the 20 training drawings, accuracy over the 20 test drawings per run. */
+MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode) {
+  NoGradGuard no_grad;
+  Buffers buffers = clone_buffers(m.buffers);
+  std::vector<double> acc;
+  for (const OmniglotOneShotRun& run : load_omniglot_oneshot_runs(data)) {
+    const Var z = conv4_embed(m.arch, m.params, Var(concat_rows<float>({Var(run.training), Var(run.test)}).value()), mode,
+                              &buffers);
+    const Var lp = protonet_log_probs(slice_rows(z, 20, 40), slice_rows(z, 0, 20));
+    int correct = 0;
+    for (int i = 0; i < 20; ++i) {
+      int best = 0;
+      for (int j = 1; j < 20; ++j) if (lp.value()[i * 20 + j] > lp.value()[i * 20 + best]) best = j;
+      correct += best == run.answers[i];
+    }
+    acc.push_back(correct / 20.0);
+  }
+  return mean_ci95(acc);
+}
+
+int run_eval(const EvalOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  SafetensorsFile file = read_safetensors_file(o.model);
+  const Conv4Model m = conv4_from_safetensors(file);
+  const std::string algo = m.header.algo;
+  require(algo == "protonet" || algo == "matchingnet", ErrorCode::ModelKind,
+          "metacog eval handles protonet and matchingnet models; this one is '" + algo + "'");
+  const BnMode mode = parse_bn_mode(o.bn);
+  require(mode != BnMode::Train, ErrorCode::InvalidArgument, "--bn must be running or transductive");
+  MeanCi r;
+  int way = o.way, shot = o.shot, episodes = o.episodes, query = o.query;
+  if (o.split == "lake-runs") {
+    r = eval_lake_runs(m, o.data, mode);
+    way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
+  } else {
+    const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache);
+    std::string attention = o.attention;
+    if (!m.header.metrics_json.empty()) {
+      // a matching network remembers its attention kernel in the training config, if recorded
+      const auto j = nlohmann::json::parse(m.header.metrics_json, nullptr, false);
+      if (j.is_object() && j.contains("attention") && j["attention"].is_string()) attention = j["attention"];
+    }
+    r = evaluate_metric_model(algo, m, test, {way, shot, query}, episodes, o.seed, mode, attention);
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},
+                                {"episodes", episodes}, {"accuracy", r.mean}, {"ci95", r.ci95}, {"bn", o.bn},
+                                {"split", o.split}, {"seed", o.seed},     {"seconds", seconds}};
+  if (o.record) {
+    nlohmann::json metrics = m.header.metrics_json.empty() ? nlohmann::json::object()
+                                                           : nlohmann::json::parse(m.header.metrics_json);
+    const std::string key = o.split + "/" + std::to_string(way) + "w" + std::to_string(shot) + "s/" + o.bn;
+    metrics[key] = {{"accuracy", r.mean}, {"ci95", r.ci95}, {"episodes", episodes}, {"query", query}, {"seed", o.seed}};
+    file.metadata["metrics"] = metrics.dump();
+    write_safetensors_file(o.model, file);
+  }
+  if (o.json) {
+    std::printf("%s\n", out.dump().c_str());
+  } else {
+    std::printf("%s %d-way %d-shot (%s, BN %s): %.2f %% ± %.2f (%d episodes)\n", algo.c_str(), way, shot,
+                o.split.c_str(), o.bn.c_str(), 100 * r.mean, 100 * r.ci95, episodes);
+  }
+  return 0;
+}
+
+void add_eval_command(CLI::App& app) {
+  auto o = std::make_shared<EvalOptions>();
+  o->data = default_omniglot_dir();
+  CLI::App* cmd = app.add_subcommand("eval", "Few-shot accuracy of a model on Omniglot test episodes");
+  cmd->add_option("--model", o->model, "a .safetensors model")->required();
+  cmd->add_option("--data", o->data, "the omniglot directory")->capture_default_str();
+  cmd->add_option("--way", o->way, "classes per episode")->capture_default_str();
+  cmd->add_option("--shot", o->shot, "support examples per class")->capture_default_str();
+  cmd->add_option("--query", o->query, "query examples per class")->capture_default_str();
+  cmd->add_option("--episodes", o->episodes, "test episodes")->capture_default_str();
+  cmd->add_option("--split", o->split, "test | val | train | lake-runs")->capture_default_str();
+  cmd->add_option("--scheme", o->scheme, "vinyals | lake")->capture_default_str();
+  cmd->add_option("--bn", o->bn, "running | transductive")->capture_default_str();
+  cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "episode sampling seed")->capture_default_str();
+  cmd->add_flag("--record", o->record, "store the result in the model's metadata metrics");
+  cmd->add_flag("--json", o->json, "print one JSON object on stdout");
+  cmd->callback([o] { run_command([o] { return run_eval(*o); }); });
+}
+
+}  // namespace
+
+static const bool registered = register_command(&add_eval_command);
+
+}  // namespace metacog::cli

@@ -1,0 +1,52 @@
+// metacog/fewshot.hpp — episode losses of the metric-based meta-learners.
+//
+// An episode holds N classes, K support and Q query examples per class, class-major (see
+// episodes.hpp). f is the Conv-4 embedding; support and query are embedded in one batch (as the
+// reference implementations do, so batch norm sees the whole episode).
+//
+// Prototypical Networks (Snell et al. 2017), with per-example weights s_i ≥ 0 (default 1):
+//     c_k = Σ_{i ∈ S_k} s_i f(x_i) / Σ_{i ∈ S_k} s_i
+//     p(y = k | x) = softmax_k(−‖f(x) − c_k‖²)
+//     L = −(1/NQ) Σ_q log p(y_q | x_q)
+//
+// Matching Networks (Vinyals et al. 2016), attention kernel over the support set:
+//     a(x, x_i) = softmax_i(c(f(x), g(x_i))),  ŷ = Σ_i a(x, x_i) y_i,  L = −mean log ŷ[y_q]
+// with c the cosine similarity ("cosine", the paper) or −‖·‖² ("euclidean", which is what
+// reimplementations need to reach the paper's numbers). f = g (no full-context embeddings).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "metacog/episodes.hpp"
+#include "metacog/nn.hpp"
+
+namespace metacog {
+
+/** A loss and the query accuracy of one episode. */
+struct EpisodeOutcome {
+  Var loss;               ///< scalar, differentiable in the parameters when grad mode is on
+  float accuracy = 0.0f;  ///< fraction of queries whose arg-max class is right
+};
+
+/** Prototypes c_k of class-major support embeddings [N·K, D] with weights [N·K] (empty = all 1). */
+Var weighted_prototypes(const Var& support, int n_way, int k_shot, const std::vector<float>& weights = {});
+
+/** Query log-probabilities [NQ, N] of a ProtoNet given query embeddings and prototypes. */
+Var protonet_log_probs(const Var& query, const Var& prototypes);
+
+/** Query log-probabilities [NQ, N] of a Matching Network ("cosine" or "euclidean" attention). */
+Var matchingnet_log_probs(const Var& query, const Var& support, int n_way, int k_shot, const std::string& attention);
+
+/** Mean NLL and accuracy of log-probabilities against class-major labels (Q queries per class). */
+EpisodeOutcome score_log_probs(const Var& log_probs, int n_way, int n_query);
+
+/**
+ * One episode of a metric-based learner on images [N·K + N·Q, H, W, C] (support then query):
+ * algo "protonet" or "matchingnet" (attention as given). BN mode Train updates `buffers`.
+ */
+EpisodeOutcome metric_episode(const std::string& algo, const Conv4Arch& arch, const ParamSet& params,
+                              Buffers* buffers, const Tensor& images, const EpisodeSpec& spec, BnMode mode,
+                              const std::string& attention = "cosine");
+
+}  // namespace metacog

@@ -1,0 +1,54 @@
+// metacog/model_io.hpp — Conv-4 models and training checkpoints as safetensors files.
+//
+//     Conv4Model m{arch, conv4_init(arch, rng), conv4_buffers(arch), header};
+//     SafetensorsFile f = conv4_to_safetensors(m);          // OHWI → OIHW, arch into __metadata__
+//     Conv4Model back = conv4_from_safetensors(f);          // validated: names, shapes, finiteness
+//
+// Tensor names are PyTorch's (encoder.{i}.conv.weight [O, C, 3, 3], encoder.{i}.bn.weight/bias/
+// running_mean/running_var, head.weight/bias), so a file written by
+// `safetensors.torch.save_file(model.state_dict())` with the same arch loads too; a PyTorch
+// `num_batches_tracked` buffer is accepted and ignored. Conv weights are transposed between the
+// file layout OIHW and the engine's OHWI on the way in and out.
+//
+// A checkpoint is a safetensors file too: the model's tensors, extra named tensors (optimizer
+// moments under "optim.*") and string metadata (episode counter, RNG state as decimal strings), so
+// `--resume` restores everything bit for bit.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "metacog/nn.hpp"
+#include "metacog/safetensors.hpp"
+
+namespace metacog {
+
+/** A Conv-4 network with its provenance. */
+struct Conv4Model {
+  Conv4Arch arch;
+  ParamSet params;
+  Buffers buffers;
+  ModelHeader header;  ///< header.arch_json is overwritten from `arch` when saving
+};
+
+/** OHWI [O, k, k, C] → OIHW [O, C, k, k]. */
+Tensor ohwi_to_oihw(const Tensor& w);
+/** OIHW [O, C, k, k] → OHWI [O, k, k, C]. */
+Tensor oihw_to_ohwi(const Tensor& w);
+
+/** The model as a metacog safetensors file (format_version = kMetacogFormatVersion). */
+SafetensorsFile conv4_to_safetensors(const Conv4Model& model);
+
+/**
+ * Loads and validates a Conv-4 model: metacog metadata (ModelFormat / ModelVersion), arch type
+ * "conv4" (ModelKind otherwise), every expected tensor present with the arch's shape, no unexpected
+ * tensor, every value finite (ModelFormat naming the tensor).
+ */
+Conv4Model conv4_from_safetensors(const SafetensorsFile& file);
+
+/** Adds every tensor of `params` and `buffers` to f under `prefix` + name (raw engine layout). */
+void put_tensors(SafetensorsFile& f, const std::string& prefix, const ParamSet& params, const Buffers& buffers);
+/** Copies tensors saved by put_tensors back into existing params/buffers (shapes must match). */
+void take_tensors(const SafetensorsFile& f, const std::string& prefix, ParamSet& params, Buffers& buffers);
+
+}  // namespace metacog

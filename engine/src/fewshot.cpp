@@ -1,0 +1,93 @@
+#include "metacog/fewshot.hpp"
+
+#include <cmath>
+
+#include "metacog/error.hpp"
+#include "metacog/ops.hpp"
+
+namespace metacog {
+
+Var weighted_prototypes(const Var& support, int n_way, int k_shot, const std::vector<float>& weights) {
+  require(support.value().ndim() == 2 && support.dim(0) == static_cast<int64_t>(n_way) * k_shot,
+          ErrorCode::InvalidArgument, "prototypes: support must be [N·K, D]");
+  require(weights.empty() || weights.size() == static_cast<size_t>(n_way) * k_shot, ErrorCode::InvalidArgument,
+          "prototypes: one weight per support example");
+  // A[j, j·K + k] = s / Σ s over class j, so C = A · S.
+  Tensor a = Tensor::zeros({n_way, static_cast<int64_t>(n_way) * k_shot});
+  for (int j = 0; j < n_way; ++j) {
+    double total = 0;
+    for (int k = 0; k < k_shot; ++k) {
+      const float s = weights.empty() ? 1.0f : weights[j * k_shot + k];
+      require(s >= 0.0f && std::isfinite(s), ErrorCode::InvalidArgument, "prototypes: weights must be finite and ≥ 0");
+      total += s;
+    }
+    require(total > 0, ErrorCode::InvalidArgument, "prototypes: every class needs a positive total weight");
+    for (int k = 0; k < k_shot; ++k) {
+      const float s = weights.empty() ? 1.0f : weights[j * k_shot + k];
+      a[static_cast<int64_t>(j) * n_way * k_shot + j * k_shot + k] = static_cast<float>(s / total);
+    }
+  }
+  return matmul(Var(a), support);
+}
+
+Var protonet_log_probs(const Var& query, const Var& prototypes) {
+  return log_softmax(neg(sq_euclidean(query, prototypes)));
+}
+
+Var matchingnet_log_probs(const Var& query, const Var& support, int n_way, int k_shot, const std::string& attention) {
+  Var sim;
+  if (attention == "cosine") {
+    sim = cosine_similarity(query, support);
+  } else if (attention == "euclidean") {
+    sim = neg(sq_euclidean(query, support));
+  } else {
+    throw Error(ErrorCode::InvalidArgument, "matching networks: attention must be cosine or euclidean");
+  }
+  const Var att = softmax(sim);  // [NQ, NK]
+  Tensor y = Tensor::zeros({static_cast<int64_t>(n_way) * k_shot, n_way});
+  for (int i = 0; i < n_way * k_shot; ++i) y[static_cast<int64_t>(i) * n_way + i / k_shot] = 1.0f;
+  // ŷ = a · Y; floor at 1e-12 so log stays finite when the attention underflows.
+  return log(add_scalar(matmul(att, Var(y)), 1e-12f));
+}
+
+EpisodeOutcome score_log_probs(const Var& log_probs, int n_way, int n_query) {
+  std::vector<int32_t> labels(static_cast<size_t>(n_way) * n_query);
+  for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int32_t>(i / n_query);
+  EpisodeOutcome out;
+  // −mean log p[y]: cross_entropy applies log_softmax, which is the identity on log-probabilities.
+  out.loss = cross_entropy(log_probs, labels);
+  const Tensor& lp = log_probs.value();
+  int correct = 0;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    int best = 0;
+    for (int j = 1; j < n_way; ++j) {
+      if (lp[static_cast<int64_t>(i) * n_way + j] > lp[static_cast<int64_t>(i) * n_way + best]) best = j;
+    }
+    correct += best == labels[i];
+  }
+  out.accuracy = labels.empty() ? 0.0f : static_cast<float>(correct) / static_cast<float>(labels.size());
+  return out;
+}
+
+EpisodeOutcome metric_episode(const std::string& algo, const Conv4Arch& arch, const ParamSet& params,
+                              Buffers* buffers, const Tensor& images, const EpisodeSpec& spec, BnMode mode,
+                              const std::string& attention) {
+  const int64_t ns = static_cast<int64_t>(spec.n_way) * spec.k_shot;
+  const int64_t nq = static_cast<int64_t>(spec.n_way) * spec.n_query;
+  require(images.ndim() == 4 && images.dim(0) == ns + nq, ErrorCode::InvalidArgument,
+          "episode: expected N·K + N·Q images");
+  const Var z = conv4_embed(arch, params, Var(images), mode, buffers);
+  const Var support = slice_rows(z, 0, ns);
+  const Var query = slice_rows(z, ns, ns + nq);
+  Var lp;
+  if (algo == "protonet") {
+    lp = protonet_log_probs(query, weighted_prototypes(support, spec.n_way, spec.k_shot));
+  } else if (algo == "matchingnet") {
+    lp = matchingnet_log_probs(query, support, spec.n_way, spec.k_shot, attention);
+  } else {
+    throw Error(ErrorCode::InvalidArgument, "metric_episode: unknown algorithm '" + algo + "'");
+  }
+  return score_log_probs(lp, spec.n_way, spec.n_query);
+}
+
+}  // namespace metacog

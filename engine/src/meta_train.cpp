@@ -1,0 +1,150 @@
+#include "metacog/meta_train.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "metacog/error.hpp"
+
+namespace metacog {
+
+std::string MetaTrainConfig::to_json() const {
+  return nlohmann::json({{"algo", algo},
+                         {"way", spec.n_way},
+                         {"shot", spec.k_shot},
+                         {"query", spec.n_query},
+                         {"episodes", episodes},
+                         {"seed", std::to_string(seed)},
+                         {"lr", lr},
+                         {"halve_every", halve_every},
+                         {"attention", attention},
+                         {"arch", nlohmann::json::parse(arch.to_json())}})
+      .dump();
+}
+
+MetaTrainConfig MetaTrainConfig::from_json(const std::string& text) {
+  MetaTrainConfig c;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    c.algo = j.at("algo").get<std::string>();
+    c.spec = {j.at("way").get<int>(), j.at("shot").get<int>(), j.at("query").get<int>()};
+    c.episodes = j.at("episodes").get<int64_t>();
+    c.seed = std::stoull(j.at("seed").get<std::string>());
+    c.lr = j.at("lr").get<float>();
+    c.halve_every = j.at("halve_every").get<int64_t>();
+    c.attention = j.at("attention").get<std::string>();
+    c.arch = Conv4Arch::from_json(j.at("arch").dump());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::StateFormat, std::string("training config: ") + e.what());
+  }
+  c.validate();
+  return c;
+}
+
+void MetaTrainConfig::validate() const {
+  require(algo == "protonet" || algo == "matchingnet", ErrorCode::InvalidArgument,
+          "metric training supports protonet and matchingnet, got '" + algo + "'");
+  require(spec.n_way >= 2 && spec.k_shot >= 1 && spec.n_query >= 1, ErrorCode::InvalidArgument,
+          "episodes need way ≥ 2, shot ≥ 1, query ≥ 1");
+  require(episodes >= 0 && lr > 0 && halve_every > 0, ErrorCode::InvalidArgument, "invalid schedule");
+  require(attention == "cosine" || attention == "euclidean", ErrorCode::InvalidArgument,
+          "attention must be cosine or euclidean");
+  arch.validate();
+}
+
+MetricTrainer::MetricTrainer(const MetaTrainConfig& config) : config_(config), adam_(config.lr), rng_(config.seed) {
+  config_.validate();
+  Pcg32 init(config.seed, 0x1234567ULL);  // initial weights: their own stream
+  params_ = conv4_init(config_.arch, init);
+  buffers_ = conv4_buffers(config_.arch);
+}
+
+float MetricTrainer::step(const ImageDataset& train) {
+  const Episode ep = sample_episode(train.classes, config_.spec, rng_);
+  const Tensor images = gather_episode(train, ep);
+  const EpisodeOutcome out =
+      metric_episode(config_.algo, config_.arch, params_, &buffers_, images, config_.spec, BnMode::Train, config_.attention);
+  const std::vector<Var> g = grad(out.loss, params_.vars());
+  adam_.lr = step_halving(config_.lr, episode_, config_.halve_every);
+  adam_.step(params_, g);
+  ++episode_;
+  last_loss_ = out.loss.value().item();
+  last_accuracy_ = out.accuracy;
+  return last_loss_;
+}
+
+SafetensorsFile MetricTrainer::checkpoint() const {
+  SafetensorsFile f;
+  put_tensors(f, "model.", params_, buffers_);
+  for (size_t i = 0; i < adam_.m.size(); ++i) {
+    f.set_f32("optim.m." + params_.names()[i], adam_.m[i]);
+    f.set_f32("optim.v." + params_.names()[i], adam_.v[i]);
+  }
+  const Pcg32::State s = rng_.save();
+  f.metadata = {{"format", "metacog-checkpoint"},
+                {"config", config_.to_json()},
+                {"episode", std::to_string(episode_)},
+                {"adam_t", std::to_string(adam_.t)},
+                {"rng_state", std::to_string(s.state)},
+                {"rng_inc", std::to_string(s.inc)},
+                {"last_loss", std::to_string(last_loss_)}};
+  return f;
+}
+
+MetricTrainer MetricTrainer::from_checkpoint(const SafetensorsFile& f) {
+  auto meta = [&](const char* key) -> const std::string& {
+    const auto it = f.metadata.find(key);
+    require(it != f.metadata.end(), ErrorCode::StateFormat, std::string("checkpoint lacks '") + key + "'");
+    return it->second;
+  };
+  require(meta("format") == "metacog-checkpoint", ErrorCode::StateFormat, "not a metacog training checkpoint");
+  MetricTrainer t(MetaTrainConfig::from_json(meta("config")));
+  take_tensors(f, "model.", t.params_, t.buffers_);
+  try {
+    t.episode_ = std::stoll(meta("episode"));
+    t.adam_.t = std::stoll(meta("adam_t"));
+    t.rng_.restore({std::stoull(meta("rng_state")), std::stoull(meta("rng_inc"))});
+  } catch (const std::logic_error&) {
+    throw Error(ErrorCode::StateFormat, "checkpoint counters are not integers");
+  }
+  if (t.adam_.t > 0) {
+    for (size_t i = 0; i < t.params_.size(); ++i) {
+      const std::string& n = t.params_.names()[i];
+      require(f.has("optim.m." + n) && f.has("optim.v." + n), ErrorCode::StateFormat, "checkpoint lacks Adam moments");
+      t.adam_.m.push_back(f.get_f32("optim.m." + n));
+      t.adam_.v.push_back(f.get_f32("optim.v." + n));
+      require(t.adam_.m.back().shape() == t.params_.vars()[i].shape(), ErrorCode::StateFormat, "Adam moment shape");
+    }
+  }
+  return t;
+}
+
+Conv4Model MetricTrainer::model(const ModelHeader& header) const {
+  Conv4Model m;
+  m.arch = config_.arch;
+  m.params = params_.clone();
+  m.buffers = clone_buffers(buffers_);
+  m.header = header;
+  m.header.algo = config_.algo;
+  return m;
+}
+
+MeanCi evaluate_metric_model(const std::string& algo, const Conv4Model& model, const ImageDataset& test,
+                             const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode,
+                             const std::string& attention) {
+  require(episodes >= 1, ErrorCode::InvalidArgument, "evaluation needs at least one episode");
+  require(mode != BnMode::Train, ErrorCode::InvalidArgument, "evaluate with running or transductive batch norm");
+  NoGradGuard no_grad;
+  Pcg32 rng(seed);
+  Buffers buffers = clone_buffers(model.buffers);
+  std::vector<double> acc;
+  acc.reserve(static_cast<size_t>(episodes));
+  for (int e = 0; e < episodes; ++e) {
+    const Episode ep = sample_episode(test.classes, spec, rng);
+    const Tensor images = gather_episode(test, ep);
+    acc.push_back(metric_episode(algo, model.arch, model.params, &buffers, images, spec, mode, attention).accuracy);
+  }
+  return mean_ci95(acc);
+}
+
+}  // namespace metacog

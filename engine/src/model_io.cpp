@@ -1,0 +1,126 @@
+#include "metacog/model_io.hpp"
+
+#include <cmath>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+#include "metacog/error.hpp"
+
+namespace metacog {
+
+Tensor ohwi_to_oihw(const Tensor& w) {
+  require(w.ndim() == 4, ErrorCode::InvalidArgument, "ohwi_to_oihw: expected a 4-D tensor");
+  const int64_t o = w.dim(0), h = w.dim(1), wd = w.dim(2), c = w.dim(3);
+  Tensor out = Tensor::empty({o, c, h, wd});
+  for (int64_t a = 0; a < o; ++a)
+    for (int64_t y = 0; y < h; ++y)
+      for (int64_t x = 0; x < wd; ++x)
+        for (int64_t k = 0; k < c; ++k) out[((a * c + k) * h + y) * wd + x] = w[((a * h + y) * wd + x) * c + k];
+  return out;
+}
+
+Tensor oihw_to_ohwi(const Tensor& w) {
+  require(w.ndim() == 4, ErrorCode::InvalidArgument, "oihw_to_ohwi: expected a 4-D tensor");
+  const int64_t o = w.dim(0), c = w.dim(1), h = w.dim(2), wd = w.dim(3);
+  Tensor out = Tensor::empty({o, h, wd, c});
+  for (int64_t a = 0; a < o; ++a)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t y = 0; y < h; ++y)
+        for (int64_t x = 0; x < wd; ++x) out[((a * h + y) * wd + x) * c + k] = w[((a * c + k) * h + y) * wd + x];
+  return out;
+}
+
+static bool is_conv_weight(const std::string& name) {
+  const std::string suffix = ".conv.weight";
+  return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+SafetensorsFile conv4_to_safetensors(const Conv4Model& model) {
+  model.arch.validate();
+  SafetensorsFile f;
+  for (size_t i = 0; i < model.params.size(); ++i) {
+    const std::string& name = model.params.names()[i];
+    const Tensor& v = model.params.vars()[i].value();
+    f.set_f32(name, is_conv_weight(name) ? ohwi_to_oihw(v) : v);
+  }
+  for (const auto& kv : model.buffers) f.set_f32(kv.first, kv.second);
+  ModelHeader h = model.header;
+  h.arch_json = model.arch.to_json();
+  set_metacog_metadata(f, h);
+  return f;
+}
+
+static void require_finite(const Tensor& t, const std::string& name) {
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    require(std::isfinite(t[i]), ErrorCode::ModelFormat, "tensor '" + name + "' holds a non-finite value");
+  }
+}
+
+Conv4Model conv4_from_safetensors(const SafetensorsFile& file) {
+  Conv4Model m;
+  m.header = check_metacog_metadata(file, kMetacogFormatVersion);
+  require(!m.header.arch_json.empty(), ErrorCode::ModelFormat, "model has no arch in __metadata__");
+  {
+    // A valid model of another kind (e.g. a learner model) is ModelKind, not ModelFormat.
+    const nlohmann::json arch = nlohmann::json::parse(m.header.arch_json, nullptr, /*allow_exceptions=*/false);
+    const std::string type = arch.is_object() && arch.contains("type") && arch["type"].is_string() ? arch["type"].get<std::string>() : "";
+    require(type == "conv4", ErrorCode::ModelKind,
+            "this model is not a Conv-4 image embedding (arch type '" + type + "'); use a model trained for images");
+  }
+  m.arch = Conv4Arch::from_json(m.header.arch_json);
+  Pcg32 rng(0);
+  const ParamSet shapes = conv4_init(m.arch, rng);
+  const Buffers buffer_shapes = conv4_buffers(m.arch);
+  std::set<std::string> expected;
+  for (size_t i = 0; i < shapes.size(); ++i) {
+    const std::string& name = shapes.names()[i];
+    expected.insert(name);
+    Shape file_shape = shapes.vars()[i].value().shape();
+    if (is_conv_weight(name)) file_shape = {file_shape[0], file_shape[3], file_shape[1], file_shape[2]};
+    file.require_tensor(name, file_shape);
+    Tensor v = file.get_f32(name);
+    require_finite(v, name);
+    m.params.add(name, is_conv_weight(name) ? oihw_to_ohwi(v) : v);
+  }
+  for (const auto& kv : buffer_shapes) {
+    expected.insert(kv.first);
+    file.require_tensor(kv.first, kv.second.shape());
+    Tensor v = file.get_f32(kv.first);
+    require_finite(v, kv.first);
+    m.buffers[kv.first] = v;
+  }
+  for (const auto& kv : file.tensors) {
+    if (expected.count(kv.first)) continue;
+    const std::string tracked = ".num_batches_tracked";
+    const std::string& n = kv.first;
+    if (n.size() > tracked.size() && n.compare(n.size() - tracked.size(), tracked.size(), tracked) == 0) continue;
+    throw Error(ErrorCode::ModelFormat, "unexpected tensor '" + n + "' for arch " + m.header.arch_json);
+  }
+  return m;
+}
+
+void put_tensors(SafetensorsFile& f, const std::string& prefix, const ParamSet& params, const Buffers& buffers) {
+  for (size_t i = 0; i < params.size(); ++i) f.set_f32(prefix + params.names()[i], params.vars()[i].value());
+  for (const auto& kv : buffers) f.set_f32(prefix + kv.first, kv.second);
+}
+
+static void copy_into(Tensor dst, const Tensor& src, const std::string& name) {
+  require(dst.shape() == src.shape(), ErrorCode::StateFormat, "checkpoint tensor '" + name + "' has the wrong shape");
+  for (int64_t i = 0; i < dst.numel(); ++i) dst[i] = src[i];
+}
+
+void take_tensors(const SafetensorsFile& f, const std::string& prefix, ParamSet& params, Buffers& buffers) {
+  for (size_t i = 0; i < params.size(); ++i) {
+    const std::string name = prefix + params.names()[i];
+    require(f.has(name), ErrorCode::StateFormat, "checkpoint lacks tensor '" + name + "'");
+    copy_into(params.vars()[i].value(), f.get_f32(name), name);
+  }
+  for (auto& kv : buffers) {
+    const std::string name = prefix + kv.first;
+    require(f.has(name), ErrorCode::StateFormat, "checkpoint lacks tensor '" + name + "'");
+    copy_into(kv.second, f.get_f32(name), name);
+  }
+}
+
+}  // namespace metacog
