@@ -63,7 +63,18 @@ std::vector<float> SketchClassifier::embed(const std::vector<float>& input) cons
 }
 
 void SketchClassifier::add_example(const std::string& label, const std::vector<float>& input, float weight) {
-  prototypes_.add_example(label, embed(input), weight);
+  prototypes_.add_example(label, embed(input), weight);  // validates label and weight first
+  inputs_[label].push_back({input, weight});
+}
+
+void SketchClassifier::remove_class(const std::string& label) {
+  prototypes_.remove_class(label);
+  inputs_.erase(label);
+}
+
+void SketchClassifier::clear() {
+  prototypes_.clear();
+  inputs_.clear();
 }
 
 Classification SketchClassifier::classify(const std::vector<float>& input) const {

@@ -4,6 +4,7 @@ export { createPrototypeClassifier, PrototypeClassifier } from './prototypes.js'
 export { loadModule as _loadModule } from './wasm.js';
 export { openStorage, requestPersistentStorage, databaseName, LearnerStore, SCHEMA_VERSION, DOCUMENT_FORMAT, DOCUMENT_VERSION } from './storage.js';
 export { hostObject, RemoteObject } from './rpc.js';
+export { createSketchClassifier, SketchClassifier } from './sketch.js';
 
 /** Library version (matches the engine's created_by). */
 export const version = '0.1.0';

@@ -15,6 +15,7 @@
 // with a width of about 2.5/105 of the canvas side, Omniglot's pen width.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,14 +48,18 @@ class SketchClassifier {
   /** Adds a model input as an example of `label` (weight > 0). */
   void add_example(const std::string& label, const std::vector<float>& input, float weight = 1.0f);
   Classification classify(const std::vector<float>& input) const;
-  void remove_class(const std::string& label) { prototypes_.remove_class(label); }
-  void clear() { prototypes_.clear(); }
+  void remove_class(const std::string& label);
+  void clear();
   std::vector<std::string> classes() const { return prototypes_.classes(); }
   int count(const std::string& label) const { return prototypes_.count(label); }
+  /** The model inputs added per class, with their weights (for serialization: a state survives a
+   *  model upgrade because it is re-embedded on restore). */
+  const std::map<std::string, std::vector<SupportExample>>& examples() const { return inputs_; }
 
  private:
   Conv4Model model_;
   PrototypeClassifier prototypes_;
+  std::map<std::string, std::vector<SupportExample>> inputs_;
 };
 
 }  // namespace metacog

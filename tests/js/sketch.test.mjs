@@ -1,0 +1,91 @@
+// Sketch classifier on the shipped Omniglot ProtoNet embedding, both wasm builds, in-process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createSketchClassifier, MetacogError } from '../../dist/metacog.js';
+
+const MODEL = new URL('../../models/omniglot-protonet.safetensors', import.meta.url);
+
+/** A w×h white RGBA page with black strokes drawn by `ink(x, y)` (duck-typed ImageData). */
+function drawing(w, h, ink) {
+  const data = new Uint8ClampedArray(w * h * 4).fill(255);
+  for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) {
+    if (ink(x, y)) data.fill(0, 4 * (y * w + x), 4 * (y * w + x) + 3);
+  }
+  return { width: w, height: h, data };
+}
+const bar = (cx, cy, len, vertical) => (x, y) => (vertical
+  ? Math.abs(x - cx) <= 2 && Math.abs(y - cy) <= len / 2
+  : Math.abs(y - cy) <= 2 && Math.abs(x - cx) <= len / 2);
+const ring = (cx, cy, r) => (x, y) => Math.abs(Math.hypot(x - cx, y - cy) - r) <= 2;
+const cross = (cx, cy, r) => (x, y) => (Math.abs(x - cx) <= 2 && Math.abs(y - cy) <= r) || (Math.abs(y - cy) <= 2 && Math.abs(x - cx) <= r);
+
+async function rejectsWith(promise, code) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof MetacogError, `expected MetacogError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    return true;
+  });
+}
+
+for (const simd of [true, false]) {
+  const name = simd ? 'simd' : 'scalar';
+
+  test(`[${name}] learns shapes from one drawing each and recognises them elsewhere and at other sizes`, async () => {
+    const s = await createSketchClassifier({ model: MODEL, simd, worker: false });
+    const info = await s.info();
+    assert.equal(info.simd, simd);
+    assert.equal(info.imageSize, 28);
+    assert.equal(info.model.algo, 'protonet');
+    await s.addExample('|', drawing(100, 100, bar(50, 50, 60, true)));
+    await s.addExample('-', drawing(100, 100, bar(50, 50, 60, false)));
+    await s.addExample('o', drawing(100, 100, ring(50, 50, 30)));
+    await s.addExample('+', drawing(100, 100, cross(50, 50, 30)));
+    assert.deepEqual(await s.classes(), ['+', '-', 'o', '|']);
+    const cases = [['|', bar(30, 60, 40, true)], ['-', bar(120, 40, 90, false)], ['o', ring(70, 70, 20)], ['+', cross(100, 50, 40)]];
+    for (const [label, ink] of cases) {
+      const r = await s.classify(drawing(160, 120, ink));
+      assert.equal(r.label, label, JSON.stringify(r.probabilities));
+      const total = Object.values(r.probabilities).reduce((a, b) => a + b, 0);
+      assert.ok(Math.abs(total - 1) < 1e-5);
+      assert.equal(r.top.length, 3);
+      assert.equal(r.top[0].label, label);
+      assert.ok(r.top[0].p >= r.top[1].p && r.top[1].p >= r.top[2].p);
+    }
+    // serialize → a new classifier from the state classifies the same
+    const state = JSON.parse(JSON.stringify(await s.serialize()));
+    const t = await createSketchClassifier({ model: readFileSync(MODEL), simd, worker: false, state });
+    const probe = drawing(90, 90, ring(40, 45, 25));
+    assert.deepEqual((await t.classify(probe)).label, (await s.classify(probe)).label);
+    assert.deepEqual(await t.counts(), { '+': 1, '-': 1, o: 1, '|': 1 });
+    // the model input is what Omniglot looks like: 28×28, ink = 1, centred
+    const x = await s.preprocess(drawing(100, 100, bar(20, 20, 30, true)));
+    assert.equal(x.length, 784);
+    let mass = 0, cx = 0;
+    x.forEach((v, i) => { mass += v; cx += v * (i % 28); });
+    assert.ok(Math.abs(cx / mass - 13.5) < 1.0);
+    s.dispose();
+    t.dispose();
+  });
+
+  test(`[${name}] bad input is a typed error and changes nothing`, async () => {
+    const s = await createSketchClassifier({ model: MODEL, simd, worker: false });
+    await rejectsWith(s.classify(drawing(50, 50, bar(25, 25, 30, true))), 'INVALID_STATE');
+    await s.addExample('a', drawing(50, 50, bar(25, 25, 30, true)));
+    await rejectsWith(s.addExample('b', drawing(50, 50, () => false)), 'INVALID_ARGUMENT');  // empty drawing
+    await rejectsWith(s.addExample('', drawing(50, 50, ring(25, 25, 10))), 'INVALID_ARGUMENT');
+    await rejectsWith(s.addExample('b', new Float32Array(100)), 'INVALID_ARGUMENT');
+    await rejectsWith(s.addExample('b', { width: 2, height: 2, data: [0, 0] }), 'INVALID_ARGUMENT');
+    await rejectsWith(s.addExample('b', drawing(50, 50, ring(25, 25, 10)), -1), 'INVALID_ARGUMENT');
+    await rejectsWith(s.removeClass('zzz'), 'UNKNOWN_LABEL');
+    const good = await s.serialize();
+    await rejectsWith(s.restore({ ...good, version: 99 }), 'STATE_VERSION');
+    await rejectsWith(s.restore({ ...good, examples: [{ label: 'x', weight: 1, x: [1, 2] }] }), 'STATE_FORMAT');
+    assert.deepEqual(await s.classes(), ['a']);
+    s.dispose();
+    await rejectsWith(s.classes(), 'DISPOSED');
+    const bytes = readFileSync(MODEL);
+    await rejectsWith(createSketchClassifier({ model: bytes.subarray(0, bytes.length - 100), simd, worker: false }), 'MODEL_FORMAT');
+    await rejectsWith(createSketchClassifier({ model: 42, simd, worker: false }), 'INVALID_ARGUMENT');
+  });
+}

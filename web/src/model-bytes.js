@@ -1,0 +1,32 @@
+// Resolving a `model` option (URL string, URL, ArrayBuffer or Uint8Array) to bytes, in the page,
+// before the bytes go to the engine (in a Worker or in-process).
+import { MetacogError, check } from './errors.js';
+import { describe } from './prototypes.js';
+
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node)
+  && typeof window === 'undefined';
+
+/**
+ * @param {unknown} model
+ * @param {string} what e.g. 'createSketchClassifier'
+ * @returns {Promise<Uint8Array>}
+ */
+export async function modelBytes(model, what) {
+  if (model instanceof Uint8Array) return model;
+  if (model instanceof ArrayBuffer) return new Uint8Array(model);
+  check(typeof model === 'string' || model instanceof URL,
+    `${what}: model must be a URL, an ArrayBuffer or a Uint8Array of a .safetensors file, got ${describe(model)}`);
+  const base = typeof document !== 'undefined' && document.baseURI ? document.baseURI : import.meta.url;
+  const url = new URL(String(model), base);
+  try {
+    if (isNode && url.protocol === 'file:') {
+      const { readFile } = await import(/* webpackIgnore: true */ 'node:fs/promises');
+      return new Uint8Array(await readFile(url));
+    }
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    return new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    throw new MetacogError('IO', `${what}: could not load the model from ${url.href} (${err && err.message}); check the URL`, { cause: err });
+  }
+}

@@ -1,0 +1,45 @@
+// Turning what a page has (ImageData, a canvas, raw arrays) into plain ink arrays for the engine.
+// Pixel-format conversion only: ink = alpha where the image is transparent, else 1 − luminance.
+import { check } from './errors.js';
+import { describe } from './prototypes.js';
+
+/**
+ * @param {unknown} image ImageData | HTMLCanvasElement | OffscreenCanvas | Float32Array | Uint8Array
+ * @param {number} side the model's input side (28)
+ * @returns {{ink: Float32Array, h: number, w: number, ready: boolean}} ready: already a model input
+ */
+export function toInk(image, side, what) {
+  if (image instanceof Float32Array || image instanceof Uint8Array) {
+    check(image.length === side * side,
+      `${what}: a raw image must hold ${side}×${side} = ${side * side} values (ink = 1), got ${image.length}; pass ImageData or a canvas for other sizes`);
+    const ink = new Float32Array(image.length);
+    const scale = image instanceof Uint8Array ? 1 / 255 : 1;
+    for (let i = 0; i < ink.length; i++) {
+      const v = image[i] * scale;
+      check(Number.isFinite(v) && v >= 0 && v <= 1, `${what}: pixel ${i} is ${image[i]}; values must be in [0, 1] (or 0..255 for Uint8Array)`);
+      ink[i] = v;
+    }
+    return { ink, h: side, w: side, ready: true };
+  }
+  let data = image;
+  const isCanvas = (typeof HTMLCanvasElement !== 'undefined' && image instanceof HTMLCanvasElement)
+    || (typeof OffscreenCanvas !== 'undefined' && image instanceof OffscreenCanvas);
+  if (isCanvas) {
+    check(image.width > 0 && image.height > 0, `${what}: the canvas is empty (0×0)`);
+    data = image.getContext('2d').getImageData(0, 0, image.width, image.height);
+  }
+  const isImageData = data && typeof data === 'object' && Number.isInteger(data.width) && Number.isInteger(data.height)
+    && data.data instanceof Uint8ClampedArray && data.data.length === data.width * data.height * 4;
+  check(isImageData, `${what}: expected ImageData, a canvas, or a Float32Array/Uint8Array of ${side * side} values, got ${describe(image)}`);
+  const { width: w, height: h } = data;
+  const px = data.data;
+  let transparent = false;
+  for (let i = 3; i < px.length; i += 4) if (px[i] < 255) { transparent = true; break; }
+  const ink = new Float32Array(w * h);
+  for (let i = 0; i < w * h; i++) {
+    const r = px[4 * i], g = px[4 * i + 1], b = px[4 * i + 2], a = px[4 * i + 3] / 255;
+    // transparent canvas: strokes are the opaque pixels; opaque image: dark strokes on light paper
+    ink[i] = transparent ? a : 1 - (0.299 * r + 0.587 * g + 0.114 * b) / 255;
+  }
+  return { ink, h, w, ready: false };
+}
