@@ -10,10 +10,11 @@
 //     (with one --policy P the policy's fields are at the top level next to the settings)
 //     metacog simulate-fit --data ../shared/data/assist2009_updated/assist2009_updated_train.csv
 //                          --out models/simulator-params.json
-// Progress goes to stderr. The metacog policy needs a learner model; it is listed as unavailable
-// until the learner model's LearnerView lands (see simulator.hpp).
+// Progress goes to stderr. The metacog policy (the Recommender over the learner model,
+// recommender_learner.hpp) needs --model FILE; `all` includes it when a model is given.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -26,6 +27,9 @@
 #include "metacog/error.hpp"
 #include "metacog/item_bank.hpp"
 #include "metacog/kt_data.hpp"
+#include "metacog/learner_session.hpp"
+#include "metacog/safetensors.hpp"
+#include "metacog/recommender_learner.hpp"
 #include "metacog/simulator.hpp"
 #include "progress.hpp"
 
@@ -75,16 +79,17 @@ std::string csv_field(const std::string& s) {
 
 void add_simulate_command(CLI::App& app) {
   struct Options {
-    std::string item_bank, policy, params = "models/simulator-params.json", goals, logs_out;
+    std::string item_bank, policy, params = "models/simulator-params.json", goals, logs_out, model;
+    double metacog_threshold = 0.8;
     int learners = 500, budget = 100, max_items = 1500, train_learners = 200, train_length = 300, fixed_items = 10;
     double threshold = 0.95;
-    uint64_t seed = 1;
+    uint64_t seed = 1, first_learner = 0;
     bool json = false;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("simulate", "Compare tutoring policies on simulated learners over an item bank");
   cmd->add_option("--item-bank", opt->item_bank, "item bank JSON (design.md §3.4)")->required();
-  cmd->add_option("--policy", opt->policy, "random | fixed | bkt-mastery | target-difficulty | all")->required();
+  cmd->add_option("--policy", opt->policy, "random | fixed | bkt-mastery | target-difficulty | metacog (needs --model) | all")->required();
   cmd->add_option("--learners", opt->learners, "simulated learners per policy (default 500)");
   cmd->add_option("--seed", opt->seed, "seed of the world, the learners and the policies (default 1)");
   cmd->add_option("--budget", opt->budget, "answers before the post-test (default 100)");
@@ -95,6 +100,11 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--train-length", opt->train_length, "answers per training learner (default 300)");
   cmd->add_option("--fixed-items-per-skill", opt->fixed_items, "items per skill of the fixed curriculum (default 10)");
   cmd->add_option("--threshold", opt->threshold, "mastery threshold of the recommender policies (default 0.95)");
+  cmd->add_option("--first-learner", opt->first_learner,
+                  "index of the first simulated learner (default 0; e.g. 1000000 for training logs disjoint from evaluation)");
+  cmd->add_option("--model", opt->model, "learner model (.safetensors) for the metacog policy");
+  cmd->add_option("--metacog-threshold", opt->metacog_threshold,
+                  "mastery threshold of the metacog policy (the model's mastery is P(correct) on a typical item; default 0.8)");
   cmd->add_option("--logs-out", opt->logs_out, "write the evaluated learners' answers as CSV (one policy only)");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
   cmd->callback([opt] {
@@ -116,6 +126,7 @@ void add_simulate_command(CLI::App& app) {
       SimulationOptions so;
       so.learners = opt->learners;
       so.seed = opt->seed;
+      so.first_learner = opt->first_learner;
       so.budget = opt->budget;
       so.max_items = opt->max_items;
       so.train_learners = opt->train_learners;
@@ -130,17 +141,32 @@ void add_simulate_command(CLI::App& app) {
       std::vector<std::string> policies;
       if (opt->policy == "all") {
         policies = simulation_policy_names();
-      } else if (opt->policy == "metacog") {
-        throw Error(ErrorCode::InvalidArgument,
-                    "the metacog policy needs the learner model's LearnerView, which this build does not have yet; "
-                    "use random, fixed, bkt-mastery, target-difficulty or all");
+        if (!opt->model.empty()) policies.push_back("metacog");
       } else {
         policies = {opt->policy};
+      }
+      std::shared_ptr<const LearnerModel> model;
+      if (std::find(policies.begin(), policies.end(), "metacog") != policies.end()) {
+        require(!opt->model.empty(), ErrorCode::InvalidArgument, "the metacog policy needs a learner model: pass --model FILE");
+        const std::vector<uint8_t> bytes = read_binary_file(opt->model);
+        try {
+          model = LearnerSession::load_model(bytes.data(), bytes.size());
+        } catch (const Error& e) {
+          throw Error(e.code(), opt->model + ": " + e.what());
+        }
       }
       require(opt->logs_out.empty() || policies.size() == 1, ErrorCode::InvalidArgument, "--logs-out needs a single --policy");
       Simulation sim(bank, params, so);
       std::vector<std::unique_ptr<Policy>> made;
-      for (const auto& name : policies) made.push_back(sim.make_policy(name));  // validates names before running
+      for (const auto& name : policies) {  // validates names before running
+        if (name == "metacog") {
+          RecommenderConfig cfg = sim.recommender_config();
+          cfg.mastery_threshold = opt->metacog_threshold;
+          made.push_back(make_recommender_policy("metacog", bank, std::make_unique<LearnerModelView>(bank, model), cfg));
+        } else {
+          made.push_back(sim.make_policy(name));
+        }
+      }
       install_stop_handler();
       std::vector<PolicyResult> results;
       for (auto& p : made) {

@@ -150,8 +150,9 @@ std::unique_ptr<Policy> Simulation::make_policy(const std::string& name) {
 }
 
 LearnerOutcome Simulation::run_learner(Policy& policy, int k, LearnerLog* log) {
-  SimulatedLearner learner(*bank_, params_, world_, options_.seed, static_cast<uint64_t>(k));
-  policy.begin_learner(policy_seed(options_.seed, static_cast<uint64_t>(k)));
+  const uint64_t index = options_.first_learner + static_cast<uint64_t>(k);
+  SimulatedLearner learner(*bank_, params_, world_, options_.seed, index);
+  policy.begin_learner(policy_seed(options_.seed, index));
   LearnerOutcome o;
   o.pre_test = learner.post_test();
   o.reached = learner.masters(goals_);

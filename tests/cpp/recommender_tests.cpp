@@ -13,6 +13,7 @@
 
 #include "metacog/item_bank.hpp"
 #include "metacog/recommender.hpp"
+#include "metacog/recommender_learner.hpp"
 #include "metacog/rng.hpp"
 #include "test_support.hpp"
 
@@ -438,4 +439,44 @@ TEST_CASE("recommend: 1000 items stay well inside the observe → recommend budg
   const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count() / rounds;
   MESSAGE("observe + recommend(5) with 1000 items: " << ms << " ms per round");
   CHECK(ms < 5.0);
+}
+
+TEST_CASE("recommend: the learner model as a LearnerView (predictions, mastery, what-if learn rate, reasons)") {
+  const ItemBank& b = demo_bank();
+  LearnerArch arch;
+  arch.num_items = 2;
+  arch.num_skills = 2;
+  auto model = std::make_shared<LearnerModel>(arch, 17);
+  model->item_labels = {b.item(0).id, "not-in-bank"};
+  model->skill_labels = {"mult-facts", "some-other-skill"};  // the other bank skills are cold-start skills
+  LearnerModelView view(b, model);
+  CHECK(view.embedding_dim() == 0);  // not every bank skill is in the model: one-hot resources
+  const int item = b.items_of_skill(b.require_skill("frac-compare"))[2];
+  view.observe(item, true, 1);
+  view.observe(0, false, 2);
+  std::vector<double> p(b.num_items()), m(b.num_skills());
+  view.predict_items(3, p.data());
+  for (size_t i = 0; i < b.num_items(); i += 37) CHECK(p[i] == doctest::Approx(view.session().predict(b.item(static_cast<int>(i)).id, 3)));
+  view.skill_mastery(3, m.data());
+  for (const SkillMastery& x : view.session().mastery(3)) CHECK(m[static_cast<size_t>(b.require_skill(x.skill))] == doctest::Approx(x.mastery));
+  CHECK(view.attempts(b.require_skill("frac-compare")) == 1);
+  CHECK(view.last_seen(b.require_skill("mult-facts")) == 2);
+  int recent[3];
+  REQUIRE(view.recent_items(recent, 3) == 2);
+  CHECK(recent[0] == 0);
+  CHECK(recent[1] == item);
+  for (size_t s = 0; s < b.num_skills(); s += 4) {
+    const double lr = view.learn_rate(static_cast<int>(s));
+    CHECK(lr >= 1e-3);
+    CHECK(lr <= 0.999);
+  }
+  CHECK(view.session().num_responses() == 2);  // the what-if ran on copies
+  Recommender rec(b);
+  const auto recs = rec.recommend(view, {3});
+  REQUIRE(recs.size() == 3);
+  for (const auto& r : recs) CHECK(contains(r.reason, b.skill(r.skill).name.get("en")));
+  CHECK_FALSE(rec.learning_path(view, {}).empty());
+  view.reset();
+  CHECK(view.attempts(b.require_skill("frac-compare")) == 0);
+  CHECK(view.session().num_responses() == 0);
 }

@@ -101,6 +101,15 @@ class LearnerView {
   virtual std::string explain(int /*item*/, double /*now*/) { return ""; }
 };
 
+/** A LearnerView that follows answers (what a Recommender-driven policy or the simulator needs). */
+class AdaptiveView : public LearnerView {
+ public:
+  /** Back to the population prior (a new learner). */
+  virtual void reset() = 0;
+  /** Records an answer to bank item `item`. */
+  virtual void observe(int item, bool correct, double timestamp) = 0;
+};
+
 /** A LearnerView over plain numbers (tests, and callers that already have them). */
 class SnapshotView : public LearnerView {
  public:

@@ -179,13 +179,6 @@ class Policy {
   virtual void observe(int item, bool correct, double now) = 0;
 };
 
-/** A LearnerView that follows answers (what a Recommender-driven policy needs). */
-class AdaptiveView : public LearnerView {
- public:
-  virtual void reset() = 0;
-  virtual void observe(int item, bool correct, double timestamp) = 0;
-};
-
 /** BktLearnerView as an AdaptiveView. */
 class BktAdaptiveView : public AdaptiveView {
  public:
@@ -215,6 +208,7 @@ std::unique_ptr<Policy> make_recommender_policy(const std::string& name, const I
 struct SimulationOptions {
   int learners = 500;
   uint64_t seed = 1;
+  uint64_t first_learner = 0;      ///< index of the first evaluated learner (training logs for a learner model: another range)
   int budget = 100;                ///< answers before the post-test
   int max_items = 1500;            ///< cap of items_to_mastery
   std::vector<int> goals;          ///< skill indices; empty: every skill

@@ -1,0 +1,58 @@
+// metacog/recommender_learner.hpp — the learner model (learner_session.hpp) as a LearnerView, so
+// the Recommender and the simulator's "metacog" policy run on the meta-learned model.
+//
+//     auto model = metacog::LearnerSession::load_model(bytes.data(), bytes.size());
+//     metacog::LearnerModelView view(bank, model);        // registers every bank item with its skills
+//     view.observe(bank.require_item("q17"), true, now);  // LearnerSession::observe: adapts φ
+//     metacog::Recommender rec(bank);
+//     auto next = rec.recommend(view, {3});               // reasons include the model's explanation
+//
+// Mapping: bank item i is catalogue item i of the session (its id, its skills' ids, no difficulty
+// hint: a trained id keeps b_i, an unseen one gets the mean β of its skills — cold start).
+//   p_i      LearnerSession::predict;   m_s  LearnerSession::mastery (success on a typical item of s)
+//   learn_rate λ_s  the model's own expected gain: with p = P(correct) on the skill's typical item,
+//            g_s = p·m_s(after a right answer) + (1 − p)·m_s(after a wrong one) − m_s  (what-if on a copy
+//            of the session), λ_s = clamp(g_s / (1 − m_s), 10⁻³, 0.999)
+//   embedding e_s = the model's skill embedding row when every bank skill is in its vocabulary,
+//            otherwise none (the Recommender then uses one-hot skill vectors)
+//   explain  the largest learner-specific share of the logit (skill history, other skills, adaptation)
+//            as a clause, e.g. "your recent answers on this skill raise it".
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "metacog/item_bank.hpp"
+#include "metacog/learner_session.hpp"
+#include "metacog/recommender.hpp"
+
+namespace metacog {
+
+class LearnerModelView : public AdaptiveView {
+ public:
+  LearnerModelView(const ItemBank& bank, std::shared_ptr<const LearnerModel> model);
+  void reset() override;
+  void observe(int item, bool correct, double timestamp) override;
+  LearnerSession& session() { return session_; }
+
+  void predict_items(double now, double* p) override;
+  void skill_mastery(double now, double* m) override;
+  int attempts(int skill) const override { return attempts_[static_cast<size_t>(skill)]; }
+  double last_seen(int skill) const override { return last_[static_cast<size_t>(skill)]; }
+  int recent_items(int* out, int max) const override;
+  double learn_rate(int skill) const override;
+  int embedding_dim() const override { return dim_; }
+  const double* skill_embedding(int skill) const override;
+  std::string explain(int item, double now) override;
+
+ private:
+  const ItemBank* bank_;
+  LearnerSession session_;
+  std::vector<int> all_items_, skill_of_slot_;  // session skill order → bank skill
+  std::vector<double> last_, embedding_;
+  std::vector<int> attempts_, recent_;
+  int recent_head_ = 0, recent_size_ = 0, dim_ = 0;
+};
+
+}  // namespace metacog

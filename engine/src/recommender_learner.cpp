@@ -1,0 +1,136 @@
+// The learner model as a LearnerView (see recommender_learner.hpp).
+#include "metacog/recommender_learner.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+#include <utility>
+
+#include "metacog/error.hpp"
+
+namespace metacog {
+
+namespace {
+constexpr int kRecentCapacity = 64;
+}
+
+LearnerModelView::LearnerModelView(const ItemBank& bank, std::shared_ptr<const LearnerModel> model)
+    : bank_(&bank), session_(std::move(model)) {
+  for (const BankItem& it : bank.items()) {
+    std::vector<std::string> skills;
+    for (int s : it.skills) skills.push_back(bank.skill(s).id);
+    all_items_.push_back(session_.register_item(it.id, skills));
+  }
+  for (size_t i = 0; i < all_items_.size(); ++i) {
+    require(all_items_[i] == static_cast<int>(i), ErrorCode::InvalidState, "learner view: catalogue order differs from the bank");
+  }
+  const LearnerModel& m = session_.model();
+  // embeddings only when the model knows every bank skill
+  std::vector<int> rows;
+  for (const BankSkill& s : bank.skills()) {
+    const auto it = std::find(m.skill_labels.begin(), m.skill_labels.end(), s.id);
+    if (it == m.skill_labels.end()) break;
+    rows.push_back(static_cast<int>(it - m.skill_labels.begin()));
+  }
+  if (rows.size() == bank.num_skills()) {
+    dim_ = m.arch().dim;
+    const size_t off = m.layout().skill_embedding;
+    for (int r : rows) {
+      for (int k = 0; k < dim_; ++k) embedding_.push_back(m.params()[off + static_cast<size_t>(r) * static_cast<size_t>(dim_) + static_cast<size_t>(k)]);
+    }
+  }
+  recent_.assign(kRecentCapacity, -1);
+  reset();
+}
+
+void LearnerModelView::reset() {
+  session_.reset();
+  attempts_.assign(bank_->num_skills(), 0);
+  last_.assign(bank_->num_skills(), std::nan(""));
+  recent_head_ = recent_size_ = 0;
+}
+
+void LearnerModelView::observe(int item, bool correct, double timestamp) {
+  if (item < 0 || static_cast<size_t>(item) >= bank_->num_items()) {
+    throw Error(ErrorCode::UnknownItem, "item index " + std::to_string(item) + " is not in the item bank");
+  }
+  session_.observe(bank_->item(item).id, correct, timestamp);
+  for (int s : bank_->item(item).skills) {
+    attempts_[static_cast<size_t>(s)] += 1;
+    last_[static_cast<size_t>(s)] = timestamp;
+  }
+  recent_[static_cast<size_t>(recent_head_)] = item;
+  recent_head_ = (recent_head_ + 1) % kRecentCapacity;
+  recent_size_ = std::min(recent_size_ + 1, kRecentCapacity);
+}
+
+void LearnerModelView::predict_items(double now, double* p) { session_.predict(all_items_.data(), all_items_.size(), p, now); }
+
+void LearnerModelView::skill_mastery(double now, double* m) {
+  const std::vector<SkillMastery> ms = session_.mastery(now);
+  for (size_t s = 0; s < bank_->num_skills(); ++s) m[s] = 0.0;
+  for (const SkillMastery& x : ms) {
+    const int s = bank_->skill_index(x.skill);
+    if (s >= 0) m[static_cast<size_t>(s)] = x.mastery;
+  }
+}
+
+int LearnerModelView::recent_items(int* out, int max) const {
+  const int n = std::min(max, recent_size_);
+  for (int k = 0; k < n; ++k) out[k] = recent_[static_cast<size_t>((recent_head_ - 1 - k + kRecentCapacity) % kRecentCapacity)];
+  return n;
+}
+
+const double* LearnerModelView::skill_embedding(int skill) const {
+  if (dim_ == 0) return nullptr;
+  return embedding_.data() + static_cast<size_t>(skill) * static_cast<size_t>(dim_);
+}
+
+double LearnerModelView::learn_rate(int skill) const {
+  const std::vector<int>& items = bank_->items_of_skill(skill);
+  if (items.empty()) return 1e-3;
+  int item = items[0];
+  for (int i : items) {
+    if (bank_->item(i).skills.size() == 1) {
+      item = i;
+      break;
+    }
+  }
+  const std::string& id = bank_->item(item).id;
+  const std::string& label = bank_->skill(skill).id;
+  double t = 0;
+  for (double x : last_) {
+    if (std::isfinite(x)) t = std::max(t, x);
+  }
+  const auto mastery_of = [&](LearnerSession& s) {
+    for (const SkillMastery& x : s.mastery(t)) {
+      if (x.skill == label) return x.mastery;
+    }
+    return 0.0;
+  };
+  LearnerSession base = session_;
+  const double m = mastery_of(base);
+  const double p = base.predict(id, t);
+  LearnerSession right = session_, wrong = session_;
+  right.observe(id, true, t);
+  wrong.observe(id, false, t);
+  const double gain = p * mastery_of(right) + (1 - p) * mastery_of(wrong) - m;
+  const double lambda = gain / std::max(1e-9, 1 - m);
+  return std::min(std::max(lambda, 1e-3), 0.999);
+}
+
+std::string LearnerModelView::explain(int item, double now) {
+  const Explanation e = session_.explain(bank_->item(item).id, now);
+  const LogitContribution* best = nullptr;
+  for (const LogitContribution& c : e.contributions) {
+    if (c.group != "skill_history" && c.group != "overall_history" && c.group != "adaptation") continue;
+    if (best == nullptr || std::fabs(c.logit) > std::fabs(best->logit)) best = &c;
+  }
+  if (best == nullptr || std::fabs(best->logit) < 0.1) return "";
+  const char* dir = best->logit > 0 ? "raise" : "lower";
+  if (best->group == "skill_history") return std::string("your recent answers on this skill ") + dir + " it";
+  if (best->group == "overall_history") return std::string("your answers on other skills ") + dir + " it";
+  return std::string("what the model has learned about you ") + (best->logit > 0 ? "raises" : "lowers") + " it";
+}
+
+}  // namespace metacog
