@@ -66,6 +66,30 @@ inline val to_float32_array(const std::vector<float>& xs) {
   return out;
 }
 
+/** Copies a JS array of strings (InvalidArgument for anything else). */
+inline std::vector<std::string> to_strings(const val& v, const char* what) {
+  require(v.isArray(), ErrorCode::InvalidArgument, std::string(what) + ": expected an array of strings");
+  const unsigned n = v["length"].as<unsigned>();
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (unsigned i = 0; i < n; ++i) {
+    const val x = v[i];
+    require(x.isString(), ErrorCode::InvalidArgument, std::string(what) + ": element " + std::to_string(i) + " is not a string");
+    out.push_back(x.as<std::string>());
+  }
+  return out;
+}
+
+/** A new JS Uint8Array holding a copy of bytes. */
+inline val to_uint8_array(const std::vector<uint8_t>& bytes) {
+  val out = val::global("Uint8Array").new_(bytes.size());
+  out.call<void>("set", val(emscripten::typed_memory_view(bytes.size(), bytes.data())));
+  return out;
+}
+
+/** A number, or null for NaN (JSON-friendly "never"). */
+inline val number_or_null(double x) { return x == x ? val(x) : val::null(); }
+
 /** A new JS array of strings. */
 inline val to_string_array(const std::vector<std::string>& xs) {
   val out = val::array();

@@ -6,6 +6,8 @@
 #include <string>
 #include <utility>
 
+#include <nlohmann/json.hpp>
+
 #include "metacog/error.hpp"
 
 namespace metacog {
@@ -19,7 +21,8 @@ LearnerModelView::LearnerModelView(const ItemBank& bank, std::shared_ptr<const L
   for (const BankItem& it : bank.items()) {
     std::vector<std::string> skills;
     for (int s : it.skills) skills.push_back(bank.skill(s).id);
-    all_items_.push_back(session_.register_item(it.id, skills));
+    const double hint = it.difficulty > 0 ? kDifficultyLogitStep * (it.difficulty - 3) : std::nan("");
+    all_items_.push_back(session_.register_item(it.id, skills, hint));
   }
   for (size_t i = 0; i < all_items_.size(); ++i) {
     require(all_items_[i] == static_cast<int>(i), ErrorCode::InvalidState, "learner view: catalogue order differs from the bank");
@@ -48,6 +51,29 @@ void LearnerModelView::reset() {
   attempts_.assign(bank_->num_skills(), 0);
   last_.assign(bank_->num_skills(), std::nan(""));
   recent_head_ = recent_size_ = 0;
+  last_timestamp_ = -HUGE_VAL;
+}
+
+void LearnerModelView::import_state(const uint8_t* bytes, size_t size) {
+  session_.import_state_bytes(bytes, size);  // validates; unchanged on error
+  attempts_.assign(bank_->num_skills(), 0);
+  last_.assign(bank_->num_skills(), std::nan(""));
+  recent_head_ = recent_size_ = 0;
+  last_timestamp_ = -HUGE_VAL;
+  const nlohmann::json j = nlohmann::json::parse(session_.export_state());
+  for (const auto& r : j.at("responses")) {
+    const double t = r.at("timestamp").get<double>();
+    last_timestamp_ = std::max(last_timestamp_, t);
+    const int item = bank_->item_index(r.at("item").get<std::string>());
+    if (item < 0) continue;  // an item the bank no longer has still informs the model
+    for (int s : bank_->item(item).skills) {
+      attempts_[static_cast<size_t>(s)] += 1;
+      last_[static_cast<size_t>(s)] = t;
+    }
+    recent_[static_cast<size_t>(recent_head_)] = item;
+    recent_head_ = (recent_head_ + 1) % kRecentCapacity;
+    recent_size_ = std::min(recent_size_ + 1, kRecentCapacity);
+  }
 }
 
 void LearnerModelView::observe(int item, bool correct, double timestamp) {
@@ -55,6 +81,7 @@ void LearnerModelView::observe(int item, bool correct, double timestamp) {
     throw Error(ErrorCode::UnknownItem, "item index " + std::to_string(item) + " is not in the item bank");
   }
   session_.observe(bank_->item(item).id, correct, timestamp);
+  last_timestamp_ = std::max(last_timestamp_, timestamp);
   for (int s : bank_->item(item).skills) {
     attempts_[static_cast<size_t>(s)] += 1;
     last_[static_cast<size_t>(s)] = timestamp;

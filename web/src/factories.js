@@ -4,6 +4,7 @@
 // engine, the sketch classifier) so that both the Worker entry and the in-process path see them.
 import { createPrototypeClassifier } from './prototypes.js';
 import { createSketchCore } from './sketch.js';
+import { createEngineCore } from './engine-core.js';
 
 /** @type {Readonly<Record<string, (options: any) => any>>} factory name → factory */
 export const FACTORIES = Object.freeze({
@@ -11,4 +12,6 @@ export const FACTORIES = Object.freeze({
   prototypes: (options) => createPrototypeClassifier(options),
   /** A drawing classifier on a Conv-4 embedding (sketch.js); options { model: Uint8Array, state?, simd? }. */
   sketch: (options) => createSketchCore(options),
+  /** The learner engine (engine-core.js); options { model: Uint8Array, itemBank, learnerId?, storage?, simd? }. */
+  engine: (options) => createEngineCore(options),
 });

@@ -7,17 +7,7 @@
 //     auto path = e.learning_path({goal_skill_index});
 //     std::vector<uint8_t> saved = e.export_state();  // what the JS layer persists after each observe
 //
-// SessionLearnerView adapts a LearnerSession to the recommender's LearnerView over the bank's
-// indices:
-//   * every bank item is registered with its skills and a difficulty hint from the bank's 1–5
-//     rating: b_hint = kDifficultyLogitStep · (d − 3) logits (0 when the bank gives none);
-//   * mastery, attempts and last practice come from LearnerSession::mastery();
-//   * learn_rate(s) is the model's own answer to "how much of the gap does one item close": the
-//     relative gain (m_s' − m_s)/(1 − m_s) after a hypothetical correct answer on the skill's
-//     easiest-to-reach item, computed on a copy of the session (only the learning path asks);
-//   * skill embeddings are the model's trained skill vectors when every bank skill is known to the
-//     model, otherwise none (the recommender then uses one-hot vectors);
-//   * explain(i) is the largest contribution of the model's explanation, in words.
+// The learner model reaches the recommender through LearnerModelView (recommender_learner.hpp).
 #pragma once
 
 #include <memory>
@@ -27,42 +17,9 @@
 #include "metacog/item_bank.hpp"
 #include "metacog/learner_session.hpp"
 #include "metacog/recommender.hpp"
+#include "metacog/recommender_learner.hpp"
 
 namespace metacog {
-
-/** Logit step per difficulty level of the item bank (level 3 = the skill's typical item). */
-constexpr double kDifficultyLogitStep = 0.5;
-
-class SessionLearnerView : public LearnerView {
- public:
-  SessionLearnerView(const ItemBank& bank, LearnerSession& session);
-  /** Call after every observe / import / reset of the session. */
-  void refresh();
-  /** Records the bank item of an answer (the recent-items list). */
-  void note_answer(int item);
-  void clear_recent() { recent_.clear(); }
-
-  void predict_items(double now, double* p) override;
-  void skill_mastery(double now, double* m) override;
-  int attempts(int skill) const override { return attempts_[static_cast<size_t>(skill)]; }
-  double last_seen(int skill) const override { return last_[static_cast<size_t>(skill)]; }
-  int recent_items(int* out, int max) const override;
-  double learn_rate(int skill) const override;
-  int embedding_dim() const override { return dim_; }
-  const double* skill_embedding(int skill) const override;
-  std::string explain(int item, double now) override;
-
- private:
-  const ItemBank* bank_;
-  LearnerSession* session_;
-  std::vector<int> session_item_;     // bank item → session item index
-  std::vector<int> session_skill_;    // bank skill → index into session.mastery() (−1: none yet)
-  std::vector<int> attempts_;
-  std::vector<double> last_, mastery_;
-  std::vector<int> recent_;           // bank items, oldest first
-  int dim_ = 0;
-  std::vector<double> embedding_;
-};
 
 class Engine {
  public:
@@ -71,8 +28,8 @@ class Engine {
   Engine& operator=(const Engine&) = delete;
 
   const ItemBank& bank() const { return bank_; }
-  const LearnerModel& model() const { return session_.model(); }
-  int64_t num_responses() const { return session_.num_responses(); }
+  const LearnerModel& model() const { return view_.session().model(); }
+  int64_t num_responses() const { return view_.session().num_responses(); }
 
   /** One answer (UnknownItem for an id not in the bank; InvalidArgument for a non-finite or
    *  decreasing timestamp). Adapts, then the view is refreshed. */
@@ -97,13 +54,10 @@ class Engine {
 
  private:
   std::vector<int> goal_indices(const std::vector<std::string>& goals) const;
-  void rebuild_recent();
 
   ItemBank bank_;
-  LearnerSession session_;
+  LearnerModelView view_;
   Recommender recommender_;
-  SessionLearnerView view_;
-  double last_timestamp_ = -1e300;
 };
 
 }  // namespace metacog

@@ -7,8 +7,9 @@
 //     metacog::Recommender rec(bank);
 //     auto next = rec.recommend(view, {3});               // reasons include the model's explanation
 //
-// Mapping: bank item i is catalogue item i of the session (its id, its skills' ids, no difficulty
-// hint: a trained id keeps b_i, an unseen one gets the mean β of its skills — cold start).
+// Mapping: bank item i is catalogue item i of the session (its id, its skills' ids, and a difficulty
+// hint from the bank's 1–5 rating, b_hint = kDifficultyLogitStep·(d − 3) logits; a trained id keeps
+// b_i, an unseen one without a rating gets the mean β of its skills — cold start).
 //   p_i      LearnerSession::predict;   m_s  LearnerSession::mastery (success on a typical item of s)
 //   learn_rate λ_s  the model's own expected gain: with p = P(correct) on the skill's typical item,
 //            g_s = p·m_s(after a right answer) + (1 − p)·m_s(after a wrong one) − m_s  (what-if on a copy
@@ -19,6 +20,7 @@
 //            as a clause, e.g. "your recent answers on this skill raise it".
 #pragma once
 
+#include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,12 +31,21 @@
 
 namespace metacog {
 
+/** Logit step per difficulty level of the item bank (level 3 = the skill's typical item). */
+constexpr double kDifficultyLogitStep = 0.5;
+
 class LearnerModelView : public AdaptiveView {
  public:
   LearnerModelView(const ItemBank& bank, std::shared_ptr<const LearnerModel> model);
   void reset() override;
   void observe(int item, bool correct, double timestamp) override;
   LearnerSession& session() { return session_; }
+  const LearnerSession& session() const { return session_; }
+  /** Restores LearnerSession::export_state_bytes() and rebuilds the practice record from it
+   *  (StateFormat / StateVersion on any problem; nothing changes then). */
+  void import_state(const uint8_t* bytes, size_t size);
+  /** Timestamp of the latest answer (−∞ before any). */
+  double last_timestamp() const { return last_timestamp_; }
 
   void predict_items(double now, double* p) override;
   void skill_mastery(double now, double* m) override;
@@ -53,6 +64,7 @@ class LearnerModelView : public AdaptiveView {
   std::vector<double> last_, embedding_;
   std::vector<int> attempts_, recent_;
   int recent_head_ = 0, recent_size_ = 0, dim_ = 0;
+  double last_timestamp_ = -HUGE_VAL;
 };
 
 }  // namespace metacog

@@ -1,0 +1,136 @@
+// createEngine under Node (in-process, memory storage) on both wasm builds: the §3.1 calls, the
+// error matrix (each error leaves the learner unchanged), export → forget → import.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createEngine, MetacogError } from '../../dist/metacog.js';
+
+const MODEL = new URL('../../models/demo-learner.safetensors', import.meta.url);
+const SKETCH_MODEL = new URL('../../models/omniglot-protonet.safetensors', import.meta.url);
+const BANK_URL = new URL('../../web/demo/item-bank.json', import.meta.url);
+const BANK = JSON.parse(readFileSync(BANK_URL, 'utf8'));
+
+async function rejectsWith(promise, code) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof MetacogError, `expected MetacogError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    assert.ok(err.message.length > 10, err.message);
+    return true;
+  });
+}
+
+let learner = 0;
+const fresh = (simd, extra = {}) => createEngine({ model: MODEL, itemBank: BANK, simd, learnerId: `t${learner++}`, ...extra });
+
+for (const simd of [true, false]) {
+  const name = simd ? 'simd' : 'scalar';
+
+  test(`[${name}] observe adapts; predict, mastery, recommend, learningPath, recommendResources, explain, info`, async () => {
+    const e = await fresh(simd);
+    const info = await e.info();
+    assert.equal(info.simd, simd);
+    assert.equal(info.items, BANK.items.length);
+    assert.equal(info.skills, BANK.skills.length);
+    assert.equal(info.worker, false);
+    assert.equal(info.storage.backend, 'memory');
+    const item = BANK.items[0].id;
+    const [before] = await e.predict([item]);
+    assert.ok(before.p > 0 && before.p < 1);
+    let t = Date.UTC(2026, 0, 1);
+    for (let k = 0; k < 5; k++) assert.deepEqual(await e.observe({ item, correct: true, timestamp: (t += 30000) }), { responses: k + 1 });
+    const [after] = await e.predict(item);
+    assert.ok(after.p > before.p, `5 right answers should raise p: ${before.p} → ${after.p}`);
+    const mastery = await e.mastery();
+    assert.equal(mastery.length, BANK.skills.length);
+    const skill0 = mastery.find((m) => m.skill === BANK.items[0].skills[0]);
+    assert.equal(skill0.attempts, 5);
+    assert.equal(skill0.lastSeen, t);
+    const recs = await e.recommend({ count: 3 });
+    assert.equal(recs.length, 3);
+    for (const r of recs) {
+      assert.ok(BANK.items.some((i) => i.id === r.item));
+      assert.ok(r.p > 0 && r.p < 1);
+      assert.ok(typeof r.reason === 'string' && r.reason.length > 10);
+    }
+    assert.ok(!recs.some((r) => r.item === item), 'no immediate repeat');
+    const goal = BANK.skills[BANK.skills.length - 1].id;
+    const path = await e.learningPath({ goals: [goal] });
+    assert.ok(path.length >= 1);
+    assert.ok(path.every((s) => s.reason.length > 0 && Array.isArray(s.items)));
+    const res = await e.recommendResources({ count: 2, goals: [goal] });
+    assert.equal(res.length, 2);
+    assert.ok(res.every((r) => BANK.resources.some((x) => x.id === r.resource) && r.reason.length > 0));
+    const why = await e.explain(item);
+    assert.ok(Math.abs(why.contributions.reduce((a, c) => a + c.logit, 0) - why.logit) < 1e-6);
+    await e.adapt({ steps: 3 });
+    e.dispose();
+    await rejectsWith(e.observe({ item, correct: true }), 'DISPOSED');
+  });
+
+  test(`[${name}] every bad call is a typed error and changes nothing`, async () => {
+    const e = await fresh(simd);
+    const item = BANK.items[3].id;
+    await e.observe({ item, correct: false, timestamp: 1000 });
+    const snapshot = JSON.stringify(await e.predict(BANK.items.map((i) => i.id)));
+    const bad = [
+      [e.observe(null), 'INVALID_ARGUMENT'],
+      [e.observe({ item, correct: 1, timestamp: 2000 }), 'INVALID_ARGUMENT'],
+      [e.observe({ item, correct: true, timestamp: NaN }), 'INVALID_ARGUMENT'],
+      [e.observe({ item, correct: true, timestamp: Infinity }), 'INVALID_ARGUMENT'],
+      [e.observe({ item, correct: true, timestamp: 2000, responseTimeMs: -5 }), 'INVALID_ARGUMENT'],
+      [e.observe({ item, correct: true, timestamp: 2000, extra: 1 }), 'INVALID_ARGUMENT'],
+      [e.observe({ item: 'no-such-item', correct: true, timestamp: 2000 }), 'UNKNOWN_ITEM'],
+      [e.observe({ item, correct: true, timestamp: 500 }), 'INVALID_ARGUMENT'],
+      [e.predict(['no-such-item']), 'UNKNOWN_ITEM'],
+      [e.predict(42), 'INVALID_ARGUMENT'],
+      [e.recommend({ count: 0 }), 'INVALID_ARGUMENT'],
+      [e.recommend({ count: 2.5 }), 'INVALID_ARGUMENT'],
+      [e.recommend({ target: 1.5 }), 'INVALID_ARGUMENT'],
+      [e.learningPath({ goals: ['no-such-skill'] }), 'INVALID_ARGUMENT'],
+      [e.recommendResources({ count: -1 }), 'INVALID_ARGUMENT'],
+      [e.adapt({ steps: 0 }), 'INVALID_ARGUMENT'],
+      [e.explain('nope'), 'UNKNOWN_ITEM'],
+    ];
+    for (const [promise, code] of bad) await rejectsWith(promise, code);
+    assert.equal(JSON.stringify(await e.predict(BANK.items.map((i) => i.id))), snapshot);
+    assert.equal((await e.info()).responses, 1);
+    e.dispose();
+  });
+
+  test(`[${name}] export → forget → import restores the learner; tampered or newer documents are refused`, async () => {
+    const e = await fresh(simd);
+    let t = 5000;
+    for (const [k, it] of BANK.items.slice(0, 8).entries()) await e.observe({ item: it.id, correct: k % 3 !== 0, timestamp: (t += 1000) });
+    const ids = BANK.items.map((i) => i.id);
+    const p = await e.predict(ids);
+    const doc = await e.exportLearnerData();
+    assert.equal(doc.responses.length, 8);
+    await e.forget();
+    assert.equal((await e.info()).responses, 0);
+    const prior = await e.predict(ids);
+    assert.notDeepEqual(prior, p);
+    await rejectsWith(e.importLearnerData({ ...doc, version: 99 }), 'STATE_VERSION');
+    await rejectsWith(e.importLearnerData({ ...doc, responses: doc.responses.slice(1) }), 'STATE_FORMAT');
+    await rejectsWith(e.importLearnerData('{not json'), 'STATE_FORMAT');
+    assert.deepEqual(await e.predict(ids), prior);  // refused imports changed nothing
+    assert.deepEqual(await e.importLearnerData(JSON.parse(JSON.stringify(doc))), { responses: 8 });
+    const back = await e.predict(ids);
+    back.forEach((x, k) => assert.ok(Math.abs(x.p - p[k].p) < 1e-9));
+    // a new engine for the same learner (same memory store) finds the learner again
+    const again = await createEngine({ model: MODEL, itemBank: BANK, simd, learnerId: doc.learnerId });
+    (await again.predict(ids)).forEach((x, k) => assert.ok(Math.abs(x.p - p[k].p) < 1e-9));
+    e.dispose();
+    again.dispose();
+  });
+
+  test(`[${name}] wrong or broken models and item banks are refused with their codes`, async () => {
+    const bytes = readFileSync(MODEL);
+    await rejectsWith(createEngine({ model: bytes.subarray(0, 50), itemBank: BANK, simd }), 'MODEL_FORMAT');
+    await rejectsWith(createEngine({ model: SKETCH_MODEL, itemBank: BANK, simd }), 'MODEL_KIND');
+    const cyclic = JSON.parse(JSON.stringify(BANK));
+    cyclic.skills[0].prerequisites = [cyclic.skills[cyclic.skills.length - 1].id];
+    await rejectsWith(createEngine({ model: MODEL, itemBank: cyclic, simd }), 'ITEM_BANK');
+    await rejectsWith(createEngine({ model: MODEL, itemBank: 7, simd }), 'INVALID_ARGUMENT');
+    await rejectsWith(createEngine({ model: MODEL, itemBank: BANK, simd, storage: 'cloud' }), 'INVALID_ARGUMENT');
+  });
+}

@@ -1,0 +1,80 @@
+// createEngine — the adaptive-learning engine for one learner (design.md §3.1).
+//
+//   const engine = await createEngine({ model: '/models/demo-learner.safetensors', itemBank: '/item-bank.json' });
+//   await engine.observe({ item: 'q17', correct: true });          // adapts, persists (one transaction)
+//   const next = await engine.recommend({ count: 3 });              // [{ item, p, skill, reason, ... }]
+//
+// In browsers the engine runs in a dedicated module Worker and stores the learner in IndexedDB;
+// under Node it runs in-process with in-memory storage. Options: model (URL, ArrayBuffer or
+// Uint8Array of a learner-model .safetensors), itemBank (object or URL of the JSON), learnerId
+// ('default'), storage ('indexeddb' | 'memory'), worker (boolean), simd ('auto' | true | false).
+import { MetacogError, check } from './errors.js';
+import { modelBytes } from './model-bytes.js';
+import { describe } from './prototypes.js';
+import { hostObject } from './rpc.js';
+
+const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node)
+  && typeof window === 'undefined';
+
+async function itemBankObject(itemBank) {
+  if (itemBank !== null && typeof itemBank === 'object' && !(itemBank instanceof URL)) return itemBank;
+  check(typeof itemBank === 'string' || itemBank instanceof URL,
+    `createEngine: itemBank must be an item-bank object or its URL, got ${describe(itemBank)}`);
+  const base = typeof document !== 'undefined' && document.baseURI ? document.baseURI : import.meta.url;
+  const url = new URL(String(itemBank), base);
+  let text;
+  try {
+    if (isNode && url.protocol === 'file:') {
+      const { readFile } = await import(/* webpackIgnore: true */ 'node:fs/promises');
+      text = await readFile(url, 'utf8');
+    } else {
+      const response = await fetch(url);
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      text = await response.text();
+    }
+  } catch (err) {
+    throw new MetacogError('IO', `createEngine: could not load the item bank from ${url.href} (${err && err.message})`, { cause: err });
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new MetacogError('ITEM_BANK', `createEngine: the item bank at ${url.href} is not valid JSON (${err.message})`);
+  }
+}
+
+/** The page-side engine: every call forwards to the hosted EngineCore and returns plain data. */
+export class Engine {
+  constructor(remote) { this._remote = remote; }
+  /** @param {{item: string, correct: boolean, timestamp?: number, responseTimeMs?: number}} response */
+  observe(response) { return this._remote.call('observe', response); }
+  predict(itemIds) { return this._remote.call('predict', itemIds); }
+  mastery() { return this._remote.call('mastery'); }
+  recommend(options = {}) { return this._remote.call('recommend', options); }
+  learningPath(options = {}) { return this._remote.call('learningPath', options); }
+  recommendResources(options = {}) { return this._remote.call('recommendResources', options); }
+  explain(item) { return this._remote.call('explain', item); }
+  adapt(options = {}) { return this._remote.call('adapt', options); }
+  exportLearnerData() { return this._remote.call('exportLearnerData'); }
+  importLearnerData(doc) { return this._remote.call('importLearnerData', doc); }
+  forget() { return this._remote.call('forget'); }
+  async info() { return { ...(await this._remote.call('info')), worker: this._remote.inWorker }; }
+  get inWorker() { return this._remote.inWorker; }
+  dispose() { this._remote.dispose(); }
+}
+
+/**
+ * @param {{model: string|URL|ArrayBuffer|Uint8Array, itemBank: object|string|URL, learnerId?: string,
+ *   storage?: 'indexeddb'|'memory', worker?: boolean, simd?: 'auto'|boolean}} options
+ * @returns {Promise<Engine>}
+ */
+export async function createEngine(options) {
+  check(options !== null && typeof options === 'object', 'createEngine: pass { model, itemBank, learnerId?, storage?, worker?, simd? }');
+  const { learnerId = 'default', storage, simd, worker } = options;
+  check(typeof learnerId === 'string' && learnerId.length > 0 && learnerId.length <= 256,
+    `createEngine: learnerId must be a non-empty string (≤ 256 characters), got ${describe(learnerId)}`);
+  check(storage === undefined || storage === 'indexeddb' || storage === 'memory',
+    `createEngine: storage must be 'indexeddb' or 'memory', got ${String(storage)}`);
+  const [model, itemBank] = await Promise.all([modelBytes(options.model, 'createEngine'), itemBankObject(options.itemBank)]);
+  const remote = await hostObject({ factory: 'engine', options: { model, itemBank, learnerId, storage, simd }, worker });
+  return new Engine(remote);
+}
