@@ -157,11 +157,11 @@ export class SketchClassifier {
   _image(image, what) { return toInk(image, this.imageSize, what); }
 
   /** Adds a drawing as an example of `label` (weight > 0, default 1). */
-  addExample(label, image, weight = 1) { return this._remote.call('addExample', label, this._image(image, 'addExample'), weight); }
+  async addExample(label, image, weight = 1) { return this._remote.call('addExample', label, this._image(image, 'addExample'), weight); }
   /** → { label, probabilities: {label: p}, distances: {label: d}, top: [{label, p}] (best 3) } */
-  classify(image) { return this._remote.call('classify', this._image(image, 'classify')); }
+  async classify(image) { return this._remote.call('classify', this._image(image, 'classify')); }
   /** The model input (Float32Array of imageSize² values, ink = 1) the network sees for a drawing. */
-  preprocess(image) { return this._remote.call('preprocess', this._image(image, 'preprocess')); }
+  async preprocess(image) { return this._remote.call('preprocess', this._image(image, 'preprocess')); }
   removeClass(label) { return this._remote.call('removeClass', label); }
   clear() { return this._remote.call('clear'); }
   classes() { return this._remote.call('classes'); }
