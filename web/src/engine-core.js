@@ -40,6 +40,18 @@ export class EngineCore {
     this._model = modelMeta;
     this._bank = bankInfo;
     this.simd = Module.flavor === 'simd';
+    /** The engine state as last stored (the rollback point; saves one export per observe). */
+    this._saved = null;
+  }
+
+  _snapshot() {
+    if (!this._saved) this._saved = unwrap(this._h.exportState());
+    return this._saved;
+  }
+
+  _rollback(before) {
+    unwrap(this._h.importState(before));
+    this._saved = before;
   }
 
   _live() {
@@ -52,13 +64,15 @@ export class EngineCore {
     const h = this._live();
     check(isPlainObject(response), `observe: pass { item, correct, timestamp?, responseTimeMs? }, got ${describeValue(response)}`);
     const r = normalizeResponse({ ...response, timestamp: response.timestamp ?? Date.now() }, 'observe');
-    const before = unwrap(h.exportState());
+    const before = this._snapshot();
     unwrap(h.observe(r.item, r.correct, r.timestamp / 1000));
+    const after = unwrap(h.exportState());
     try {
-      const saved = await this._store.appendResponse(r, unwrap(h.exportState()));
+      const saved = await this._store.appendResponse(r, after);
+      this._saved = after;
       return { responses: saved.responseCount };
     } catch (err) {
-      unwrap(h.importState(before));  // the response was not stored: forget it here too
+      this._rollback(before);  // the response was not stored: forget it here too
       throw err;
     }
   }
@@ -110,12 +124,14 @@ export class EngineCore {
     const h = this._live();
     check(isPlainObject(options), 'adapt: pass { steps }');
     const steps = count(options.steps, 'adapt: steps', 1);
-    const before = unwrap(h.exportState());
+    const before = this._snapshot();
     unwrap(h.adapt(steps));
+    const after = unwrap(h.exportState());
     try {
-      await this._store.writeState(unwrap(h.exportState()));
+      await this._store.writeState(after);
+      this._saved = after;
     } catch (err) {
-      unwrap(h.importState(before));
+      this._rollback(before);
       throw err;
     }
   }
@@ -130,7 +146,7 @@ export class EngineCore {
   async importLearnerData(doc) {
     const h = this._live();
     const parsed = parseDocument(doc);
-    const before = unwrap(h.exportState());
+    const before = this._snapshot();
     if (parsed.record) {
       const r = h.importState(parsed.record.bytes);
       if (r && r.__error) throw new MetacogError('STATE_FORMAT', `importLearnerData: the engine rejects the document's learner state (${r.message})`);
@@ -139,8 +155,9 @@ export class EngineCore {
     }
     try {
       await this._store.importDocument(doc);
+      this._saved = null;
     } catch (err) {
-      unwrap(h.importState(before));
+      this._rollback(before);
       throw err;
     }
     return { responses: parsed.responses.length };
@@ -151,6 +168,7 @@ export class EngineCore {
     const h = this._live();
     await this._store.forget();
     h.reset();
+    this._saved = null;
   }
 
   info() {
