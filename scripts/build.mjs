@@ -2,7 +2,7 @@
 // Builds metacog: `node scripts/build.mjs [native] [wasm] [web]` (all three by default).
 //   native → build/ (engine, CLI build/metacog, doctest suite)
 //   wasm   → build-wasm-simd/ and build-wasm-scalar/ (Embind modules into dist/, doctest suites)
-//   web    → dist/metacog.js (+ .d.ts, worker) bundled with esbuild
+//   web    → dist/metacog.js (+ .d.ts, worker), dist/metacog-widgets.js, dist/metacog-charts.js (esbuild)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -48,6 +48,11 @@ export async function buildWeb() {
   await esbuild.build({ ...common, entryPoints: [path.join(root, 'web/src/index.js')], outfile: path.join(root, 'dist/metacog.js') });
   // The Worker entry: rpc.js starts it as new URL('./metacog-worker.js', import.meta.url).
   await esbuild.build({ ...common, entryPoints: [path.join(root, 'web/src/worker.js')], outfile: path.join(root, 'dist/metacog-worker.js') });
+  // The widgets (<metacog-practice>, <metacog-sketch>; self-contained, one script tag) and the demo's
+  // charts (uPlot) with uPlot's stylesheet.
+  await esbuild.build({ ...common, entryPoints: [path.join(root, 'web/src/ui/index.js')], outfile: path.join(root, 'dist/metacog-widgets.js') });
+  await esbuild.build({ ...common, entryPoints: [path.join(root, 'web/src/ui/charts.js')], outfile: path.join(root, 'dist/metacog-charts.js') });
+  copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.min.css'), path.join(root, 'dist/uplot.min.css'));
   copyFileSync(path.join(root, 'web/src/metacog.d.ts'), path.join(root, 'dist/metacog.d.ts'));
 }
 

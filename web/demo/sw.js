@@ -1,0 +1,51 @@
+// The demo's service worker: after the first visit the whole demo works with the network off.
+// It caches this site's own files only (pages, scripts, wasm, models, item bank, the bundled
+// explanation pages) and never talks to any other origin. Network first, so a rebuilt demo shows
+// up at once; the cache answers when the network is gone.
+const CACHE = 'metacog-demo-v1';
+const FILES = [
+  './', 'index.html', 'embed.html', 'privacy.html', 'how.html', 'widget.html',
+  'favicon.svg', 'styles/site.css', 'js/lang.js', 'js/site.js', 'js/how.js', 'js/frame.js', 'js/privacy.js',
+  'item-bank.json', 'resources/resource.css', 'resources/lang.js',
+  'dist/metacog.js', 'dist/metacog-worker.js', 'dist/metacog-widgets.js', 'dist/metacog-charts.js', 'dist/uplot.min.css',
+  'dist/metacog-simd.mjs', 'dist/metacog-simd.wasm', 'dist/metacog-scalar.mjs', 'dist/metacog-scalar.wasm',
+  'models/demo-learner.safetensors', 'models/omniglot-protonet.safetensors',
+];
+
+async function precache() {
+  const cache = await caches.open(CACHE);
+  await cache.addAll(FILES);
+  // the explanation pages the item bank links to
+  const bank = await (await cache.match('item-bank.json')).json();
+  const pages = [...new Set((bank.resources || []).map((r) => r.url).filter((u) => !/^[a-z]+:/i.test(u)))];
+  await cache.addAll(pages);
+}
+
+self.addEventListener('install', (event) => {
+  event.waitUntil(precache().then(() => self.skipWaiting()));
+});
+
+self.addEventListener('activate', (event) => {
+  event.waitUntil((async () => {
+    for (const key of await caches.keys()) if (key !== CACHE) await caches.delete(key);
+    await self.clients.claim();
+  })());
+});
+
+self.addEventListener('fetch', (event) => {
+  const req = event.request;
+  const url = new URL(req.url);
+  if (req.method !== 'GET' || url.origin !== self.location.origin) return;
+  event.respondWith((async () => {
+    const cache = await caches.open(CACHE);
+    try {
+      const res = await fetch(req);
+      if (res.ok && res.type === 'basic') cache.put(req, res.clone());
+      return res;
+    } catch (err) {
+      const hit = await cache.match(req, { ignoreSearch: true });
+      if (hit) return hit;
+      throw err;
+    }
+  })());
+});
