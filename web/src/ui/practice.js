@@ -125,12 +125,12 @@ export class MetacogPractice extends LitElement {
 
   get _goals() { return this.goal ? this.goal.split(/[\s,]+/).filter(Boolean) : []; }
 
-  async _refreshAll() {
-    const [recs] = await Promise.all([this._engine.recommend({ count: 3 }), this._refreshSideViews()]);
+  async _refreshAll(options) {
+    const [recs] = await Promise.all([this._engine.recommend({ count: 3 }), this._refreshSideViews(options)]);
     this._upcoming = recs;
   }
 
-  async _refreshSideViews() {
+  async _refreshSideViews({ showDelta = true } = {}) {
     const goals = this._goals;
     const [mastery, path, resources] = await Promise.all([
       this._engine.mastery(),
@@ -140,7 +140,7 @@ export class MetacogPractice extends LitElement {
     const before = new Map(this._mastery.map((m) => [m.skill, pct(m.mastery)]));
     const delta = {};
     for (const m of mastery) {
-      const d = before.has(m.skill) ? pct(m.mastery) - before.get(m.skill) : 0;
+      const d = showDelta && before.has(m.skill) ? pct(m.mastery) - before.get(m.skill) : 0;
       if (d !== 0) delta[m.skill] = d;
     }
     this._delta = delta;
@@ -230,9 +230,8 @@ export class MetacogPractice extends LitElement {
     if (!file) return;
     try {
       const { responses } = await this._engine.importLearnerData(await readJsonFile(file));
+      await this._refreshAll({ showDelta: false });
       this._responses = responses;
-      this._mastery = [];
-      await this._refreshAll();
       this._showNext();
       this._dataMessage = { text: this._t.imported(responses) };
       this._emit('metacog-data', { action: 'import', responses });
@@ -256,9 +255,8 @@ export class MetacogPractice extends LitElement {
   async _forget() {
     await this._engine.forget();
     this._confirmForget = false;
+    await this._refreshAll({ showDelta: false });
     this._responses = 0;
-    this._mastery = [];
-    await this._refreshAll();
     this._showNext();
     this._dataMessage = { text: this._t.forgotten };
     this._emit('metacog-data', { action: 'forget', responses: 0 });
