@@ -143,7 +143,7 @@ export class MetacogSketch extends LitElement {
   _down(e) {
     if (e.pointerType === 'mouse' && e.button !== 0) return;
     e.preventDefault();
-    e.target.setPointerCapture?.(e.pointerId);
+    try { e.target.setPointerCapture(e.pointerId); } catch { /* not an active pointer (synthetic input): draw without capture */ }
     this._stroke = [this._point(e)];
     this._strokes.push(this._stroke);
     this._redraw();
