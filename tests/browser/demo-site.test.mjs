@@ -90,6 +90,9 @@ test('how it works: mastery replayed from the stored answers; model numbers equa
     assert.match(await page.locator('#test-note').textContent(), /records no test-split/);
   }
 
+  if (learner.validation && typeof learner.validation.auc === 'number') {
+    assert.match(await page.locator('#learner-model').textContent(), new RegExp(learner.validation.auc.toFixed(4)));
+  }
   const omni = JSON.parse(metadata('models/omniglot-protonet.safetensors').metrics);
   const rows = Object.entries(omni).filter(([k, v]) => /\d+way_\d+shot$/.test(k) && typeof v.accuracy === 'number');
   assert.ok(rows.length > 0, 'the sketch model records few-shot results');

@@ -171,3 +171,53 @@ export class RemoteObject {
 }
 
 export function hostObject(spec: HostObjectSpec): Promise<RemoteObject>;
+
+// ── Widgets (dist/metacog-widgets.js): <metacog-practice>, <metacog-sketch> ──
+// The widgets bundle (import 'metacog/widgets') re-exports everything above and defines the two
+// custom elements; MetacogPractice, MetacogSketch and checkAnswer are exported by that bundle only.
+
+export interface PracticeResponseDetail {
+  item: string; skills: string[]; correct: boolean; answer: string; responseTimeMs: number; timestamp: number; responses: number;
+}
+export interface PracticeRecommendationDetail {
+  item: string; skill: string; skills: string[]; kind: 'learn' | 'review' | 'practice' | 'not-ready'; p: number; mastery: number;
+  reason: string; prompt: string; alternatives: { item: string; skill: string; p: number }[];
+}
+export interface PracticeMasteryDetail {
+  mastery: { skill: string; mastery: number; attempts: number; correct: number; lastSeen: number | null }[];
+  responses: number;
+}
+export interface SketchResultDetail {
+  mode: 'teacher' | 'learner'; label: string; top: { label: string; p: number }[]; target?: string; correct?: boolean;
+}
+
+/** <metacog-practice model item-bank learner-id goal lang>; parts: choice, next, feedback, recommendation, mastery, path, resources, data, input, submit, export, import, forget. */
+export class MetacogPractice extends HTMLElement {
+  model: string; itemBank: string; learnerId: string; goal: string; lang: string;
+  /** Resolves when the engine is loaded and the first exercise is shown. */
+  readonly ready: Promise<void>;
+  readonly engine: unknown;
+}
+
+/** <metacog-sketch model mode="teacher|learner" alphabet="greek|cyrillic|teacher" lang>; parts: canvas, mode, undo, clear, add-class, add-example, recognise, guesses, target, check, next-letter, feedback. */
+export class MetacogSketch extends HTMLElement {
+  model: string; mode: 'teacher' | 'learner'; alphabet: 'greek' | 'cyrillic' | 'teacher'; lang: string;
+  readonly ready: Promise<void>;
+  /** Strokes as points in [0, 1]² of the canvas side. */
+  readonly strokes: { x: number; y: number }[][];
+  setStrokes(strokes: { x: number; y: number }[][]): void;
+}
+
+/** Checks a typed numeric answer against an item's answer string (exact rationals). */
+export function checkAnswer(input: string, content: { answer: string; prompt?: string | Record<string, string> }):
+  { status: 'correct' | 'incorrect' | 'form' | 'invalid'; hint?: 'number' | 'whole' | 'decimal' | 'fraction' | 'simplest' | 'improper' };
+
+declare global {
+  interface HTMLElementTagNameMap { 'metacog-practice': MetacogPractice; 'metacog-sketch': MetacogSketch }
+  interface HTMLElementEventMap {
+    'metacog-response': CustomEvent<PracticeResponseDetail>;
+    'metacog-recommendation': CustomEvent<PracticeRecommendationDetail>;
+    'metacog-mastery': CustomEvent<PracticeMasteryDetail>;
+    'metacog-sketch-result': CustomEvent<SketchResultDetail>;
+  }
+}

@@ -41,7 +41,7 @@ async function masteryOverTime(bank, modelBytes) {
   const practised = last.filter((m) => m.attempts > 0).map((m) => m.skill);
   const x = history.map((_, i) => i);
   const series = practised.map((skill) => ({ label: names.get(skill) || skill, values: history.map((h) => h.find((m) => m.skill === skill).mastery) }));
-  lineChart($('mastery-chart'), { x, series, xLabel: T('answers', '作答次数'), yLabel: T('mastery', '掌握度'), yRange: [0, 1] });
+  lineChart($('mastery-chart'), { x, series, xLabel: T('answers', '作答次数'), yLabel: T('mastery', '掌握度'), yRange: [0, 1], integerX: true });
   $('mastery-note').replaceChildren(
     document.createTextNode(T(`${responses.length} answers replayed.`, `已重放 ${responses.length} 次作答。`)),
     details(T('Data table', '数据表'), dataTable(T('Mastery after each answer', '每次作答后的掌握度'),
@@ -51,12 +51,15 @@ async function masteryOverTime(bank, modelBytes) {
 
 async function learnerModel(info) {
   const metrics = info.model.metrics || {};
+  const v = metrics.validation;
+  const valid = v && typeof v.auc === 'number'
+    ? T(` Validation AUC (${v.protocol || 'online'}): ${v.auc.toFixed(4)}.`, ` 验证集 AUC（${v.protocol || 'online'}）：${v.auc.toFixed(4)}。`) : '';
   $('learner-model').textContent = T(
     `Learner model: ${info.model.algo}, trained on ${info.model.trained_on}.`,
-    `学习者模型：${info.model.algo}，训练数据：${info.model.trained_on}。`);
+    `学习者模型：${info.model.algo}，训练数据：${info.model.trained_on}。`) + valid;
   const curve = coldStartCurve(metrics);
   if (curve) {
-    lineChart($('cold-chart'), { x: curve.k, series: curve.series, xLabel: 'k', yLabel: 'AUC' });
+    lineChart($('cold-chart'), { x: curve.k, series: curve.series, xLabel: 'k', yLabel: 'AUC', integerX: true });
     $('cold-note').replaceChildren(details(T('Data table', '数据表'), dataTable(T('AUC of the k-th answer', '第 k 次作答的 AUC'),
       ['k', ...curve.series.map((s) => s.label)], curve.k.map((k, i) => [k, ...curve.series.map((s) => (s.values[i] === null ? null : s.values[i].toFixed(4)))]))));
   } else {

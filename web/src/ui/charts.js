@@ -57,7 +57,7 @@ export function fewShotResults(metrics) {
  * A line chart into `container` (cleared first), sized to its width and redrawn on resize.
  * @param {HTMLElement} container
  * @param {{x: number[], series: {label: string, values: (number|null)[]}[], xLabel: string, yLabel: string,
- *          yRange?: [number, number], title?: string, points?: boolean}} spec
+ *          yRange?: [number, number], title?: string, points?: boolean, integerX?: boolean}} spec
  * @returns {uPlot}
  */
 export function lineChart(container, spec) {
@@ -68,7 +68,7 @@ export function lineChart(container, spec) {
     height: 300,
     title: spec.title,
     scales: { x: { time: false }, y: spec.yRange ? { range: spec.yRange } : {} },
-    axes: [{ label: spec.xLabel, stroke: '#1b1f24', grid: { stroke: '#e3e7ee' } }, { label: spec.yLabel, stroke: '#1b1f24', grid: { stroke: '#e3e7ee' } }],
+    axes: [{ label: spec.xLabel, stroke: '#1b1f24', grid: { stroke: '#e3e7ee' }, ...(spec.integerX ? { incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000] } : {}) }, { label: spec.yLabel, stroke: '#1b1f24', grid: { stroke: '#e3e7ee' } }],
     series: [{ label: spec.xLabel }, ...spec.series.map((s, i) => ({
       label: s.label,
       stroke: PALETTE[i % PALETTE.length],
