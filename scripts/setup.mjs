@@ -15,6 +15,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const APT_PACKAGES = [
   'cmake', 'ninja-build', 'g++', 'emscripten', 'libeigen3-dev', 'doctest-dev',
   'nlohmann-json3-dev', 'libcli11-dev', 'libstb-dev', 'libzip-dev', 'chromium', 'wabt',
+  'fonts-wqy-microhei',  // CJK glyphs for the Chinese pages in Chromium (screenshots)
 ];
 
 function missingPackages() {
