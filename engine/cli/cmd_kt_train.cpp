@@ -33,7 +33,8 @@ void add_kt_train_command(CLI::App& app) {
     std::string data, out, valid, baseline_out, algos;
     uint64_t seed = 1;
     bool resume = false, json = false, no_refit = false;
-    int max_epochs = -1;
+    int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
+    double prior_precision = 0;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kt-train", "Meta-train the learner model on knowledge-tracing logs");
@@ -45,6 +46,11 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_option("--baseline-out", opt->baseline_out, "also write the non-meta-learned network here");
   cmd->add_option("--algos", opt->algos, "restrict the grid to these algorithms (comma list of reptile,fomaml,pretrain)");
   cmd->add_option("--max-epochs", opt->max_epochs, "cap on epochs per candidate (default 30)");
+  cmd->add_option("--dim", opt->dim, "override the embedding size d");
+  cmd->add_option("--hidden", opt->hidden, "override the hidden layer size H");
+  cmd->add_option("--rank", opt->rank, "override the learner-vector size r");
+  cmd->add_option("--adapt-output", opt->adapt_output, "override arch.adapt_output (0/1)");
+  cmd->add_option("--prior-precision", opt->prior_precision, "override the inner loop's prior precision κ");
   cmd->add_flag("--no-refit", opt->no_refit, "keep the models trained on the train part (no final refit)");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout (default on)");
   cmd->callback([opt] {
@@ -73,8 +79,13 @@ void add_kt_train_command(CLI::App& app) {
         require(!keep.empty(), ErrorCode::InvalidArgument, "--algos selects no candidate: " + opt->algos);
         fo.candidates = keep;
       }
-      if (opt->max_epochs > 0) {
-        for (auto& c : fo.candidates) c.max_epochs = opt->max_epochs;
+      for (auto& c : fo.candidates) {
+        if (opt->max_epochs > 0) c.max_epochs = opt->max_epochs;
+        if (opt->dim > 0) c.arch.dim = opt->dim;
+        if (opt->hidden > 0) c.arch.hidden = opt->hidden;
+        if (opt->rank >= 0) c.arch.rank = opt->rank;
+        if (opt->adapt_output >= 0) c.arch.adapt_output = opt->adapt_output != 0;
+        if (opt->prior_precision > 0) c.arch.prior_precision = opt->prior_precision;
       }
       ProgressLine bar("kt-train");
       fo.progress = [&bar](double f, const std::string& s) { bar.update(f, s); };

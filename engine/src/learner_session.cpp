@@ -174,6 +174,7 @@ void LearnerSession::observe(const std::string& item, bool correct, double times
 
 void LearnerSession::observe(const std::string& item, const std::vector<std::string>& skills, bool correct, double timestamp) {
   require(std::isfinite(timestamp), ErrorCode::InvalidArgument, "observe: the timestamp must be a finite number");
+  require(log_.size() < kMaxResponses, ErrorCode::InvalidState, "observe: the history is full");
   if (item_index(item) < 0) {
     register_item(item, skills);  // validates everything before changing anything
   } else if (!skills.empty()) {

@@ -384,7 +384,7 @@ double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::f
 }
 
 double LearnerTrainer::validate() const {
-  LearnerOnlinePredictor p(model_);
+  LearnerOnlinePredictor p(model_, /*adaptation=*/cfg_.algo != LearnerAlgo::Pretrain);
   return evaluate_online(p, *valid_, 1).overall.auc;
 }
 

@@ -9,7 +9,7 @@
 //
 // Procedure (no dataset-specific constants):
 //  1. validation: `valid` if given, else a learner-level split of `train` (valid_fraction, seed);
-//  2. every candidate of the grid (default: Reptile and FOMAML × inner step α, and Pretrain) is
+//  2. every candidate of the grid (default: Reptile, FOMAML and Pretrain) is
 //     trained on the train part with early stopping on the validation AUC (online protocol);
 //     the Pretrain network's test-time step α is then chosen on validation from {0, …} (0 = no
 //     fine-tuning), by re-running only the protocol;
@@ -66,7 +66,7 @@ struct LearnerFitResult {
   std::string selection_json() const;
 };
 
-/** Reptile and FOMAML with α ∈ {0.1, 0.3}, and Pretrain; each with the default arch of `train`. */
+/** Reptile (κ = 10), FOMAML (κ = 10, 100) and Pretrain, inner step α = 0.3, default arch of `train`. */
 std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed);
 
 /** Runs the procedure above. */

@@ -86,7 +86,7 @@ struct LearnerArch {
   std::vector<double> decays = {0.0, 0.7, 0.95};  ///< λ_c of the context vectors
   int inner_steps = 2;          ///< K
   double inner_lr = 0.5;        ///< α
-  double prior_precision = 1.0; ///< κ
+  double prior_precision = 10.0; ///< κ
   int inner_window = 200;       ///< N: responses the inner loop looks at
   /** The training logs had no clock (timestamp = position, 3-line files): serving then uses the
    *  response position as the timestamp, so time gaps mean what they meant in training. */
@@ -187,6 +187,8 @@ struct FastRing {
 class LearnerTracker {
  public:
   explicit LearnerTracker(const LearnerModel& model);
+  /** The tracker keeps a reference: a temporary model would dangle. */
+  explicit LearnerTracker(LearnerModel&&) = delete;
   /** Back to the population prior. */
   void reset();
   /** Base logit z of (2) for one skill of the query (k < q.num_skills). */

@@ -25,7 +25,8 @@
 //    and no adaptation during training (P and φ₀ stay at their initial values); at test time the
 //    same inner loop runs, i.e. plain online fine-tuning of the fast weights.
 // All three add (l2/2)‖W‖² and stop early when the validation AUC (the full online protocol on
-// `valid`) has not improved for `patience` epochs; the best epoch's parameters are kept.
+// `valid`; for Pretrain without adaptation, as it is trained) has not improved for `patience`
+// epochs; the best epoch's parameters are kept.
 // Every random choice comes from `seed`; with one thread a run is bit-for-bit reproducible, and
 // save_state / load_state make a resumed run identical to an uninterrupted one.
 #pragma once
@@ -151,7 +152,12 @@ class LearnerKtModel : public KtModel {
 /** The OnlinePredictor of a learner model: dataset indices → LearnerQuery → LearnerTracker. */
 class LearnerOnlinePredictor : public OnlinePredictor {
  public:
-  explicit LearnerOnlinePredictor(const LearnerModel& model) : model_(&model), tracker_(model) {}
+  /** adaptation = false: φ stays at φ₀ (how Pretrain is validated during its training). */
+  explicit LearnerOnlinePredictor(const LearnerModel& model, bool adaptation = true) : model_(&model), tracker_(model) {
+    tracker_.adaptation = adaptation;
+  }
+  /** The predictor keeps a reference: a temporary model would dangle. */
+  explicit LearnerOnlinePredictor(LearnerModel&&, bool = true) = delete;
   void begin_learner() override { tracker_.reset(); }
   double predict(const Response& next) override;
   void observe(const Response& r) override;

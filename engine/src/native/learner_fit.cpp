@@ -81,22 +81,19 @@ std::string LearnerFitResult::selection_json() const {
 }
 
 std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed) {
+  // (algorithm, prior precision κ of the inner loop); the inner step α = 0.3 throughout
+  const std::vector<std::pair<LearnerAlgo, double>> settings = {
+      {LearnerAlgo::Reptile, 10.0}, {LearnerAlgo::Fomaml, 10.0}, {LearnerAlgo::Fomaml, 100.0}, {LearnerAlgo::Pretrain, 10.0}};
   std::vector<LearnerTrainConfig> grid;
-  for (LearnerAlgo algo : {LearnerAlgo::Reptile, LearnerAlgo::Fomaml}) {
-    for (double alpha : {0.1, 0.3}) {
-      LearnerTrainConfig c;
-      c.algo = algo;
-      c.arch = default_learner_arch(train);
-      c.arch.inner_lr = alpha;
-      c.seed = seed;
-      grid.push_back(c);
-    }
+  for (const auto& [algo, kappa] : settings) {
+    LearnerTrainConfig c;
+    c.algo = algo;
+    c.arch = default_learner_arch(train);
+    c.arch.inner_lr = 0.3;
+    c.arch.prior_precision = kappa;
+    c.seed = seed;
+    grid.push_back(c);
   }
-  LearnerTrainConfig pre;
-  pre.algo = LearnerAlgo::Pretrain;
-  pre.arch = default_learner_arch(train);
-  pre.seed = seed;
-  grid.push_back(pre);
   return grid;
 }
 

@@ -47,7 +47,8 @@ TEST_CASE("learner real data: a quick CI-sized run beats the running rate on hel
   c.seed = 7;
   LearnerTrainer t(train, valid, c);
   while (!t.done()) t.run_epoch();
-  LearnerOnlinePredictor p(t.best_model());
+  const LearnerModel model = t.best_model();
+  LearnerOnlinePredictor p(model);
   const KtEvalResult r = evaluate_online(p, test);
   KtTuneOptions quick;
   quick.tune = false;
