@@ -147,15 +147,6 @@ double LearnerSession::clock(double timestamp) const {
   return timestamp;
 }
 
-double LearnerSession::skill_logit(const LearnerQuery& q, int k) {
-  LearnerScratch& s = tracker_.scratch();
-  tracker_.build_input(q, k, s);
-  double z = learner_mlp_forward(*model_, s.in.data(), s.pre.data());
-  learner_fast_direction(*model_, q.skills[k], s.pre.data(), g_.data());
-  const std::vector<double>& phi = tracker_.fast_weights();
-  for (size_t j = 0; j < g_.size(); ++j) z += phi[j] * g_[j];
-  return z;
-}
 
 void LearnerSession::apply_observation(int item, bool correct, double timestamp) {
   LearnerQuery q = items_[static_cast<size_t>(item)].query;
@@ -193,15 +184,14 @@ void LearnerSession::predict(const int* items, size_t n, double* out, double now
   require(std::isnan(now) || std::isfinite(now), ErrorCode::InvalidArgument, "predict: now must be finite");
   const double t = clock(now);
   ++gen_;
+  if (n > 0) tracker_.prepare_batch(t);
   for (size_t i = 0; i < n; ++i) {
     const Item& it = items_[static_cast<size_t>(items[i])];
     double z = 0;
     for (int k = 0; k < it.query.num_skills; ++k) {
       const int slot = it.query.slots[k];
       if (memo_gen_[static_cast<size_t>(slot)] != gen_) {
-        LearnerQuery q = it.query;
-        q.timestamp = t;
-        memo_value_[static_cast<size_t>(slot)] = skill_logit(q, k);
+        memo_value_[static_cast<size_t>(slot)] = tracker_.batch_skill_logit(slot, it.query.skills[k]);
         memo_gen_[static_cast<size_t>(slot)] = gen_;
       }
       z += memo_value_[static_cast<size_t>(slot)];

@@ -186,6 +186,78 @@ void LearnerTracker::observe_computed(const LearnerQuery& q, bool correct, doubl
   if (adaptation) adapt(a.inner_steps);
 }
 
+void LearnerTracker::prepare_batch(double timestamp) {
+  const LearnerArch& a = model_->arch();
+  const LearnerLayout& L = model_->layout();
+  const double* w = model_->params().data();
+  const int H = a.hidden, d = a.dim, n_in = a.input_size(), F = kHistoryFeatures;
+  batch_time_ = timestamp;
+  batch_base_.assign(static_cast<size_t>(H), 0.0);
+  batch_empty_.assign(static_cast<size_t>(H), 0.0);
+  batch_same_.assign(static_cast<size_t>(H), 0.0);
+  batch_m_.assign(static_cast<size_t>(H) * d, 0.0);
+  batch_pre_.assign(static_cast<size_t>(H), 0.0);
+  // features of a never-practised skill (slot −1 is never in the history): x20 = 0 there
+  double* x = scratch_.x.data();
+  history_.features(-1, timestamp, x);
+  const std::vector<double>& mean = model_->feature_mean();
+  const std::vector<double>& sd = model_->feature_std();
+  for (int h = 0; h < H; ++h) {
+    const double* row = w + L.w1 + static_cast<size_t>(h) * n_in;
+    double base = w[L.b1 + h], empty = 0;
+    for (int f = 0; f < kSkillFeatureCount; ++f) empty += row[f] * (x[f] - mean[f]) / sd[f];
+    for (int f = kSkillFeatureCount; f < F; ++f) base += row[f] * (x[f] - mean[f]) / sd[f];
+    batch_base_[h] = base;
+    batch_empty_[h] = empty;
+    batch_same_[h] = row[20] * (1.0 - x[20]) / sd[20];  // x20: same skill as the previous response
+    double* m = batch_m_.data() + static_cast<size_t>(h) * d;
+    for (int j = 0; j < d; ++j) {
+      double v = row[F + j];
+      for (int c = 0; c < a.num_contexts(); ++c) v += row[F + (1 + c) * d + j] * h_[static_cast<size_t>(c * d + j)];
+      m[j] = v;
+    }
+  }
+}
+
+double LearnerTracker::batch_skill_logit(int slot, int skill) {
+  const LearnerArch& a = model_->arch();
+  const LearnerLayout& L = model_->layout();
+  const double* w = model_->params().data();
+  const int H = a.hidden, d = a.dim, n_in = a.input_size();
+  double* pre = batch_pre_.data();
+  const double* e = w + L.skill_embedding + static_cast<size_t>(skill) * d;
+  if (history_.skill(slot).last_position >= 0) {
+    double* x = scratch_.x.data();
+    history_.features(slot, batch_time_, x);
+    const std::vector<double>& mean = model_->feature_mean();
+    const std::vector<double>& sd = model_->feature_std();
+    double xs[kSkillFeatureCount];
+    for (int f = 0; f < kSkillFeatureCount; ++f) xs[f] = (x[f] - mean[f]) / sd[f];
+    const bool same = x[20] != 0.0;
+    for (int h = 0; h < H; ++h) {
+      const double* row = w + L.w1 + static_cast<size_t>(h) * n_in;
+      double v = batch_base_[h] + (same ? batch_same_[h] : 0.0);
+      for (int f = 0; f < kSkillFeatureCount; ++f) v += row[f] * xs[f];
+      pre[h] = v;
+    }
+  } else {
+    for (int h = 0; h < H; ++h) pre[h] = batch_base_[h] + batch_empty_[h];
+  }
+  for (int h = 0; h < H; ++h) {
+    const double* m = batch_m_.data() + static_cast<size_t>(h) * d;
+    double v = 0;
+    for (int j = 0; j < d; ++j) v += m[j] * e[j];
+    pre[h] += v;
+  }
+  double z = w[L.b2];
+  for (int h = 0; h < H; ++h) {
+    if (pre[h] > 0) z += w[L.w2 + h] * pre[h];
+  }
+  learner_fast_direction(*model_, skill, pre, g_tmp_.data());
+  for (int k = 0; k < a.fast_size(); ++k) z += phi_[static_cast<size_t>(k)] * g_tmp_[static_cast<size_t>(k)];
+  return z;
+}
+
 void LearnerTracker::adapt(int steps) {
   const double* phi0 = model_->params().data() + model_->layout().fast_init;
   learner_inner_loop(model_->arch(), phi0, ring_, steps, phi_.data(), grad_tmp_.data(), fisher_tmp_.data());

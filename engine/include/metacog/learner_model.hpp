@@ -203,6 +203,15 @@ class LearnerTracker {
   void observe(const LearnerQuery& q, bool correct);
   /** observe() with z and g already computed by base_and_direction (training reuses its forward pass). */
   void observe_computed(const LearnerQuery& q, bool correct, double z, const double* g);
+  /**
+   * Prepares batch_skill_logit() for many skills at one time τ. The first layer factors as
+   *   W₁ in = W₁ˢ x̂ˢ(s) + W₁ᵒ x̂ᵒ + (W₁ᵉ + Σ_c W₁ᶜ diag(h^c)) e_s
+   * where only the skill features x̂ˢ depend on s (and are the same for every never-practised
+   * skill): the overall part and M = W₁ᵉ + Σ_c W₁ᶜ diag(h^c) are computed once, leaving O(H·d) per skill.
+   */
+  void prepare_batch(double timestamp);
+  /** z_net + φ·g of (2) and (1) for history slot `slot` with embedding row `skill` (after prepare_batch). */
+  double batch_skill_logit(int slot, int skill);
   /** Runs `steps` more inner-loop steps (5) on the current ring (an explicit adapt() call). */
   void adapt(int steps);
 
@@ -227,6 +236,9 @@ class LearnerTracker {
   FastRing ring_;
   LearnerScratch scratch_;
   std::vector<double> g_tmp_, grad_tmp_, fisher_tmp_;
+  // prepare_batch: overall part, never-practised skill part, same-skill correction (H), M (H × d)
+  double batch_time_ = 0;
+  std::vector<double> batch_base_, batch_empty_, batch_same_, batch_m_, batch_pre_;
 };
 
 /** MLP of (2) on an input row: writes the hidden pre-activations, returns the output. */

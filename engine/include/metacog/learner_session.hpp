@@ -150,8 +150,6 @@ class LearnerSession {
   int slot_of(const std::string& skill, bool create);
   void build_item(Item& it) const;
   double clock(double timestamp) const;
-  /** z_net + φ·g of skill k of q (the part of the logit shared by all items of that skill). */
-  double skill_logit(const LearnerQuery& q, int k);
   void apply_observation(int item, bool correct, double timestamp);
   void check_id(const std::string& id, ErrorCode code) const;
 
