@@ -40,15 +40,16 @@ export function testAuc(metrics) {
 
 /**
  * Few-shot results of an embedding model: every metrics entry named like "<split>_<N>way_<K>shot"
- * with an accuracy → [{key, split, way, shot, accuracy, ci95, episodes, bn}], sorted.
+ * (written by `metacog train` for validation) or "<split>/<N>w<K>s/<bn>" (written by
+ * `metacog eval --record`) with an accuracy → [{key, split, way, shot, accuracy, ci95, episodes, bn}], sorted.
  */
 export function fewShotResults(metrics) {
   const rows = [];
   for (const [key, v] of Object.entries(metrics || {})) {
-    const m = /^(?:(\w+?)_)?(\d+)way_(\d+)shot$/.exec(key);
+    const m = /^(?:(\w+?)_)?(\d+)way_(\d+)shot$/.exec(key) ?? /^([\w-]+)\/(\d+)w(\d+)s\/(\w+)$/.exec(key);
     if (!m || !v || !isNum(v.accuracy)) continue;
     rows.push({ key, split: m[1] || '', way: Number(m[2]), shot: Number(m[3]), accuracy: v.accuracy,
-      ci95: isNum(v.ci95) ? v.ci95 : null, episodes: isNum(v.episodes) ? v.episodes : null, bn: v.bn ?? null });
+      ci95: isNum(v.ci95) ? v.ci95 : null, episodes: isNum(v.episodes) ? v.episodes : null, bn: v.bn ?? m[4] ?? null });
   }
   return rows.sort((a, b) => a.split.localeCompare(b.split) || a.way - b.way || a.shot - b.shot);
 }
