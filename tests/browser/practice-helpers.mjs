@@ -7,14 +7,15 @@ import { repoRoot } from './harness.mjs';
 export const bank = JSON.parse(readFileSync(path.join(repoRoot, 'web/demo/item-bank.json'), 'utf8'));
 export const items = new Map(bank.items.map((i) => [i.id, i]));
 
-/** What the widget shows now: current item, responses stored, mastery per skill (0–100). */
+/** What the widget shows now: current item, responses stored, mastery per skill (the engine's value
+ *  behind the displayed percentage, so that changes smaller than the display's 1 % count too). */
 export async function widgetState(page, sel = 'metacog-practice') {
   return page.evaluate((sel) => {
     const root = document.querySelector(sel).shadowRoot;
     const rec = root.querySelector('[part~="recommendation"]');
     const mastery = {};
     for (const li of root.querySelectorAll('[part~="mastery"] li[data-skill]')) {
-      mastery[li.dataset.skill] = Number(li.querySelector('[data-value]').dataset.value);
+      mastery[li.dataset.skill] = Number(li.querySelector('[data-value]').dataset.raw);
     }
     const fb = root.querySelector('[part~="feedback"]');
     return {

@@ -358,7 +358,7 @@ export class MetacogPractice extends LitElement {
             const name = localized(s.name, this.lang);
             return html`<li data-skill=${s.id} class=${this._current && this._current.skill === s.id ? 'current' : ''}>
               <div class="bar-label"><span>${name}</span>
-                <span class="num"><strong data-value=${v}>${v}</strong>${d ? html` <span class="delta ${d > 0 ? 'up' : 'down'}">${t.changed(d)}</span>` : nothing}</span></div>
+                <span class="num"><strong data-value=${v} data-raw=${m.mastery}>${v}</strong>${d ? html` <span class="delta ${d > 0 ? 'up' : 'down'}">${t.changed(d)}</span>` : nothing}</span></div>
               <div class="bar" role="meter" aria-valuemin="0" aria-valuemax="100" aria-valuenow=${v} aria-label=${t.masteryOf(name)}
                 aria-valuetext=${`${v}%`}>${bar(v)}</div>
               <div class="muted small">${t.attempts(m.attempts, m.correct)}</div>
