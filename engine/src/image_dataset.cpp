@@ -1,4 +1,5 @@
 #include "metacog/image_dataset.hpp"
+#include "metacog/safetensors.hpp"  // read_binary_file
 
 #include <algorithm>
 #include <cmath>
@@ -94,18 +95,6 @@ class Reader {
   size_t pos_ = 0;
 };
 
-// Whole-file read; Error(Io) naming the path.
-std::vector<uint8_t> read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  require(in.good(), ErrorCode::Io, "cannot open '" + path + "' for reading");
-  const std::streamoff n = in.tellg();
-  require(n >= 0, ErrorCode::Io, "cannot read '" + path + "'");
-  std::vector<uint8_t> bytes(static_cast<size_t>(n));
-  in.seekg(0);
-  if (n > 0) in.read(reinterpret_cast<char*>(bytes.data()), n);
-  require(in.good() || (n == 0), ErrorCode::Io, "error while reading '" + path + "'");
-  return bytes;
-}
 
 }  // namespace
 
@@ -278,7 +267,7 @@ void write_image_dataset(const ImageDataset& ds, const std::string& path, PixelE
 }
 
 ImageDataset read_image_dataset(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_whole_file(path);
+  const std::vector<uint8_t> bytes = read_binary_file(path);
   try {
     return deserialize_image_dataset(bytes.data(), bytes.size());
   } catch (const Error& e) {

@@ -6,17 +6,12 @@
 #include <unordered_map>
 
 #include "metacog/error.hpp"
+#include "metacog/numeric.hpp"
 #include "metacog/kt_baselines.hpp"
 
 namespace metacog {
 
 namespace {
-
-double sigmoid(double z) {
-  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
-  const double e = std::exp(z);
-  return e / (1.0 + e);
-}
 
 /** log σ(z) if y else log(1 − σ(z)), stable. */
 double log_lik(double z, bool y) {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "metacog/error.hpp"
+#include "metacog/numeric.hpp"
 #include "metacog/kt_baselines.hpp"
 
 namespace metacog {
@@ -130,12 +131,6 @@ class FeatureState {
   std::vector<std::deque<char>> recent_;
   std::deque<char> recent_all_;
 };
-
-double sigmoid(double z) {
-  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
-  const double e = std::exp(z);
-  return e / (1.0 + e);
-}
 
 /** log(1 + e^z), stable. */
 double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }

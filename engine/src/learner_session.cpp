@@ -1,5 +1,6 @@
 // The serving API of the learner model (see learner_session.hpp).
 #include "metacog/learner_session.hpp"
+#include "metacog/numeric.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -13,12 +14,6 @@ namespace metacog {
 namespace {
 
 using json = nlohmann::json;
-
-inline double sigmoid(double z) {
-  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
-  const double e = std::exp(z);
-  return e / (1.0 + e);
-}
 
 void check_skills(const std::vector<std::string>& skills, ErrorCode code, const std::string& item) {
   require(!skills.empty() && skills.size() <= static_cast<size_t>(kMaxSkillsPerResponse), code,
@@ -146,7 +141,6 @@ double LearnerSession::clock(double timestamp) const {
   if (std::isnan(timestamp)) return log_.empty() ? 0.0 : log_.back().timestamp;
   return timestamp;
 }
-
 
 void LearnerSession::apply_observation(int item, bool correct, double timestamp) {
   LearnerQuery q = items_[static_cast<size_t>(item)].query;

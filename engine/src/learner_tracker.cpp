@@ -3,19 +3,10 @@
 #include <cmath>
 
 #include "metacog/error.hpp"
+#include "metacog/numeric.hpp"
 #include "metacog/learner_model.hpp"
 
 namespace metacog {
-
-namespace {
-
-inline double sigmoid(double z) {
-  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
-  const double e = std::exp(z);
-  return e / (1.0 + e);
-}
-
-}  // namespace
 
 void FastRing::init(int cap, int w) {
   capacity = cap;

@@ -1,6 +1,7 @@
 // Meta-training of the learner model: Reptile, first-order MAML and plain pre-training
 // (maths in learner_train.hpp and learner_model.hpp).
 #include "metacog/learner_train.hpp"
+#include "metacog/numeric.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -18,12 +19,6 @@ namespace metacog {
 namespace {
 
 using json = nlohmann::json;
-
-inline double sigmoid(double z) {
-  if (z >= 0) return 1.0 / (1.0 + std::exp(-z));
-  const double e = std::exp(z);
-  return e / (1.0 + e);
-}
 
 /** log(1 + e^z), stable. */
 inline double softplus(double z) { return z > 0 ? z + std::log1p(std::exp(-z)) : std::log1p(std::exp(z)); }
@@ -45,24 +40,12 @@ bool coin(uint64_t seed, int epoch, int learner, int id, uint64_t salt, double p
   return static_cast<double>(h >> 11) * 0x1.0p-53 < p;
 }
 
-RawTensor f64_raw(const std::vector<double>& v) {
-  RawTensor r;
-  r.dtype = DType::F64;
-  r.shape = {static_cast<int64_t>(v.size())};
-  r.bytes.resize(v.size() * sizeof(double));
-  if (!v.empty()) std::memcpy(r.bytes.data(), v.data(), r.bytes.size());
-  return r;
-}
-
 std::vector<double> f64_from_raw(const SafetensorsFile& f, const std::string& name, size_t expected) {
   auto it = f.tensors.find(name);
   require(it != f.tensors.end(), ErrorCode::StateFormat, "training checkpoint: missing tensor '" + name + "'");
-  const RawTensor& r = it->second;
-  require(r.dtype == DType::F64 && r.shape.size() == 1 && static_cast<size_t>(r.shape[0]) == expected,
-          ErrorCode::StateFormat,
+  std::vector<double> v = raw_to_f64_vector(it->second, name);
+  require(v.size() == expected, ErrorCode::StateFormat,
           "training checkpoint: tensor '" + name + "' does not match this run (different data or settings?)");
-  std::vector<double> v(expected);
-  if (expected) std::memcpy(v.data(), r.bytes.data(), expected * sizeof(double));
   return v;
 }
 
@@ -423,10 +406,10 @@ LearnerModel LearnerTrainer::best_model() const {
 }
 
 void LearnerTrainer::save_state(SafetensorsFile& f, const std::string& prefix) const {
-  f.tensors[prefix + "params"] = f64_raw(model_.params());
-  f.tensors[prefix + "best"] = f64_raw(best_.params());
-  f.tensors[prefix + "adam_m"] = f64_raw(adam_m_);
-  f.tensors[prefix + "adam_v"] = f64_raw(adam_v_);
+  f.tensors[prefix + "params"] = f64_vector_to_raw(model_.params());
+  f.tensors[prefix + "best"] = f64_vector_to_raw(best_.params());
+  f.tensors[prefix + "adam_m"] = f64_vector_to_raw(adam_m_);
+  f.tensors[prefix + "adam_v"] = f64_vector_to_raw(adam_v_);
   json logs = json::array();
   for (const LearnerEpochLog& l : log_) logs.push_back({l.epoch, l.train_loss, std::isfinite(l.valid_auc) ? json(l.valid_auc) : json(nullptr), l.seconds});
   json st = {{"epoch", epoch_},       {"best_epoch", best_epoch_}, {"best_auc", best_auc_},

@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "metacog/error.hpp"
+#include "metacog/numeric.hpp"
 #include "metacog/recommender.hpp"
 
 namespace metacog {
@@ -12,11 +13,6 @@ namespace metacog {
 namespace {
 constexpr int kRecentCapacity = 64;
 
-double logit(double p) {
-  p = std::min(std::max(p, 1e-9), 1 - 1e-9);
-  return std::log(p / (1 - p));
-}
-double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 }  // namespace
 
 // ------------------------------------------------------------------ SnapshotView

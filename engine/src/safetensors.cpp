@@ -497,6 +497,24 @@ void set_metacog_metadata(SafetensorsFile& f, const ModelHeader& h) {
   }
 }
 
+RawTensor f64_vector_to_raw(const std::vector<double>& v) {
+  RawTensor r;
+  r.dtype = DType::F64;
+  r.shape = {static_cast<int64_t>(v.size())};
+  r.bytes.resize(v.size() * sizeof(double));
+  if (!v.empty()) std::memcpy(r.bytes.data(), v.data(), r.bytes.size());
+  return r;
+}
+
+std::vector<double> raw_to_f64_vector(const RawTensor& raw, const std::string& name) {
+  require(raw.dtype == DType::F64 && raw.shape.size() == 1 &&
+              raw.bytes.size() == static_cast<size_t>(raw.shape[0]) * sizeof(double),
+          ErrorCode::StateFormat, "tensor '" + name + "' is not a 1-D F64 vector");
+  std::vector<double> v(static_cast<size_t>(raw.shape[0]));
+  if (!v.empty()) std::memcpy(v.data(), raw.bytes.data(), v.size() * sizeof(double));
+  return v;
+}
+
 // ---------------------------------------------------------------- files
 
 std::vector<uint8_t> read_binary_file(const std::string& path) {

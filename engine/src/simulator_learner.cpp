@@ -4,17 +4,12 @@
 #include <string>
 
 #include "metacog/error.hpp"
+#include "metacog/numeric.hpp"
 #include "metacog/simulator.hpp"
 
 namespace metacog {
 
 namespace {
-
-double logit(double p) {
-  p = std::min(std::max(p, 1e-9), 1 - 1e-9);
-  return std::log(p / (1 - p));
-}
-double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
 // Seed streams (Pcg32 stream ids) of the simulator's random choices.
 constexpr uint64_t kStreamWorld = 0x5157'0001ULL;

@@ -7,16 +7,12 @@
 #include <vector>
 
 #include "metacog/error.hpp"
+#include "metacog/numeric.hpp"
 #include "metacog/simulator.hpp"
 
 namespace metacog {
 
 namespace {
-
-double logit(double p) {
-  p = std::min(std::max(p, 1e-6), 1 - 1e-6);
-  return std::log(p / (1 - p));
-}
 
 /** Learner indices of the training logs: disjoint from the evaluated learners 0..N−1. */
 constexpr uint64_t kTrainLearnerBase = 1ULL << 40;
@@ -68,7 +64,7 @@ BktViewParams fit_bkt_view(const ItemBank& bank, const KtDataset& logs, const Bk
     if (skill_n[s] == 0) continue;
     const double rs = skill_c[s] / skill_n[s];
     const double ri = (item_c[i] + kItemShrink * rs) / (item_n[i] + kItemShrink);
-    out.item_offset[i] = logit(ri) - logit(rs);
+    out.item_offset[i] = logit(ri, 1e-6) - logit(rs, 1e-6);
   }
   return out;
 }

@@ -1,4 +1,5 @@
 #include "metacog/kt_baselines.hpp"
+#include "metacog/numeric.hpp"
 
 #include <doctest/doctest.h>
 
@@ -20,8 +21,6 @@ using metacog::Response;
 using metacog::test::code_of;
 
 namespace {
-
-double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
 
 KtDataset empty_dataset(int items, int skills) {
   KtDataset d;
@@ -69,7 +68,7 @@ KtDataset generate_irt(const std::vector<double>& b, int learners, int length, u
       Response r;
       r.item = r.skill = i;
       r.timestamp = t;
-      r.correct = rng.bernoulli(sigmoid(theta - b[i]));
+      r.correct = rng.bernoulli(metacog::sigmoid(theta - b[i]));
       l.responses.push_back(r);
     }
     d.learners.push_back(l);
@@ -92,7 +91,7 @@ KtDataset generate_pfa(int skills, int learners, int length, uint64_t seed) {
       Response r;
       r.item = r.skill = s;
       r.timestamp = t;
-      r.correct = rng.bernoulli(sigmoid(beta[s] + 0.5 * c[s] + 0.25 * f[s]));
+      r.correct = rng.bernoulli(metacog::sigmoid(beta[s] + 0.5 * c[s] + 0.25 * f[s]));
       (r.correct ? c : f)[s] += 1;
       l.responses.push_back(r);
     }

@@ -95,6 +95,10 @@ std::vector<uint8_t> serialize_safetensors(const SafetensorsFile& f);
 Tensor raw_to_f32(const RawTensor& raw, const std::string& name);
 /** A Tensor as an F32 RawTensor (little-endian bytes). */
 RawTensor f32_to_raw(const Tensor& t);
+/** A vector of doubles as a 1-D F64 RawTensor (exact: checkpoints keep full precision). */
+RawTensor f64_vector_to_raw(const std::vector<double>& v);
+/** The values of a 1-D F64 RawTensor; StateFormat naming `name` for any other dtype or rank. */
+std::vector<double> raw_to_f64_vector(const RawTensor& raw, const std::string& name);
 
 // ---------------------------------------------------------------- metacog model metadata
 

@@ -16,22 +16,11 @@ namespace {
 
 using json = nlohmann::json;
 
-RawTensor raw64(const std::vector<double>& v) {
-  RawTensor r;
-  r.dtype = DType::F64;
-  r.shape = {static_cast<int64_t>(v.size())};
-  r.bytes.resize(v.size() * sizeof(double));
-  if (!v.empty()) std::memcpy(r.bytes.data(), v.data(), r.bytes.size());
-  return r;
-}
 
 std::vector<double> from_raw64(const SafetensorsFile& f, const std::string& name) {
   auto it = f.tensors.find(name);
-  require(it != f.tensors.end() && it->second.dtype == DType::F64 && it->second.shape.size() == 1, ErrorCode::StateFormat,
-          "kt-train checkpoint: missing or malformed tensor '" + name + "'");
-  std::vector<double> v(static_cast<size_t>(it->second.shape[0]));
-  if (!v.empty()) std::memcpy(v.data(), it->second.bytes.data(), v.size() * sizeof(double));
-  return v;
+  require(it != f.tensors.end(), ErrorCode::StateFormat, "kt-train checkpoint: missing tensor '" + name + "'");
+  return raw_to_f64_vector(it->second, "kt-train checkpoint: " + name);
 }
 
 /** A model with the given config's arch, the feature statistics of `data`, and these parameters. */
@@ -160,8 +149,8 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
                                    {"chosen", res.chosen}, {"pretrain_alpha", pretrain_alpha},
                                    {"results", results}, {"alpha_auc", res.pretrain_alpha_auc}})
                                  .dump();
-    if (!best_meta_params.empty()) f.tensors["best_meta.params"] = raw64(best_meta_params);
-    if (!pretrain_params.empty()) f.tensors["pretrain.params"] = raw64(pretrain_params);
+    if (!best_meta_params.empty()) f.tensors["best_meta.params"] = f64_vector_to_raw(best_meta_params);
+    if (!pretrain_params.empty()) f.tensors["pretrain.params"] = f64_vector_to_raw(pretrain_params);
     if (cur) cur->save_state(f, "cur.");
     write_safetensors_file(opt.checkpoint, f);
   };

@@ -1,5 +1,6 @@
 // Omniglot and mini-ImageNet readers (native only: libzip + stb_image). See metacog/omniglot.hpp.
 #include "metacog/omniglot.hpp"
+#include "metacog/safetensors.hpp"  // read_binary_file
 
 #include <zip.h>
 
@@ -101,18 +102,6 @@ class ZipArchive {
   std::string label_;
 };
 
-// Whole-file read; Error(Io) naming the path.
-std::vector<uint8_t> read_whole_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary | std::ios::ate);
-  require(in.good(), ErrorCode::Io, "cannot open '" + path + "' for reading");
-  const std::streamoff n = in.tellg();
-  require(n >= 0, ErrorCode::Io, "cannot read '" + path + "'");
-  std::vector<uint8_t> bytes(static_cast<size_t>(n));
-  in.seekg(0);
-  if (n > 0) in.read(reinterpret_cast<char*>(bytes.data()), n);
-  require(in.good() || n == 0, ErrorCode::Io, "error while reading '" + path + "'");
-  return bytes;
-}
 
 std::vector<std::string> split_path(const std::string& s) {
   std::vector<std::string> parts;
@@ -130,7 +119,7 @@ bool ends_with(const std::string& s, const std::string& suffix) {
 }
 
 std::vector<std::string> read_lines(const std::string& path) {
-  const std::vector<uint8_t> bytes = read_whole_file(path);
+  const std::vector<uint8_t> bytes = read_binary_file(path);
   std::vector<std::string> lines;
   std::string cur;
   for (uint8_t b : bytes) {
@@ -283,8 +272,8 @@ ImageDataset load_omniglot_characters(const std::string& data_dir, const std::st
   const auto t0 = Clock::now();
   const std::string bg_path = data_dir + "/images_background.zip";
   const std::string ev_path = data_dir + "/images_evaluation.zip";
-  const std::vector<uint8_t> bg = read_whole_file(bg_path);
-  const std::vector<uint8_t> ev = read_whole_file(ev_path);
+  const std::vector<uint8_t> bg = read_binary_file(bg_path);
+  const std::vector<uint8_t> ev = read_binary_file(ev_path);
 
   Sha256 key_hash;
   key_hash.update(std::string(kOmniglotPreprocessing));
@@ -429,7 +418,7 @@ ImageDataset load_omniglot(const std::string& data_dir, const std::string& schem
 
 std::vector<OmniglotOneShotRun> load_omniglot_oneshot_runs(const std::string& data_dir) {
   const std::string path = data_dir + "/one-shot-classification/all_runs.zip";
-  const std::vector<uint8_t> bytes = read_whole_file(path);
+  const std::vector<uint8_t> bytes = read_binary_file(path);
   ZipArchive zip(bytes, path);
 
   // run name → sorted training and test image names
@@ -537,7 +526,7 @@ ImageDataset load_mini_imagenet(const std::string& root, const std::string& spli
     require(file.find("..") == std::string::npos && file[0] != '/', ErrorCode::DataFormat,
             where + ": file name must be relative to images/ and not contain '..'");
     const std::string image_path = root + "/images/" + file;
-    const std::vector<uint8_t> bytes = read_whole_file(image_path);
+    const std::vector<uint8_t> bytes = read_binary_file(image_path);
     StbImage im;
     decode(bytes.data(), bytes.size(), 3, image_path, im);
     std::vector<float> rgb(static_cast<size_t>(im.w) * im.h * 3);
