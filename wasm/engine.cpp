@@ -157,16 +157,8 @@ class EngineJs {
     });
   }
   val info() const {
-    const ModelHeader& h = e_->model().header;
-    val m = val::object();
-    m.set("format_version", h.format_version);
-    m.set("algo", h.algo);
-    m.set("arch", h.arch_json);
-    m.set("trained_on", h.trained_on);
-    m.set("metrics", h.metrics_json);
-    m.set("created_by", h.created_by);
     val o = val::object();
-    o.set("model", m);
+    o.set("model", model_header_value(e_->model().header));
     o.set("items", static_cast<int>(e_->bank().num_items()));
     o.set("skills", static_cast<int>(e_->bank().num_skills()));
     o.set("resources", static_cast<int>(e_->bank().num_resources()));

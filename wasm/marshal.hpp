@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "metacog/error.hpp"
+#include "metacog/safetensors.hpp"
 
 namespace metacog::wasm {
 
@@ -89,6 +90,19 @@ inline val to_uint8_array(const std::vector<uint8_t>& bytes) {
 
 /** A number, or null for NaN (JSON-friendly "never"). */
 inline val number_or_null(double x) { return x == x ? val(x) : val::null(); }
+
+/** A model's provenance: { format_version, algo, arch, trained_on, metrics, created_by } (arch and
+ *  metrics as JSON text; the JS layer parses them). */
+inline val model_header_value(const ModelHeader& h) {
+  val o = val::object();
+  o.set("format_version", h.format_version);
+  o.set("algo", h.algo);
+  o.set("arch", h.arch_json);
+  o.set("trained_on", h.trained_on);
+  o.set("metrics", h.metrics_json);
+  o.set("created_by", h.created_by);
+  return o;
+}
 
 /** A new JS array of strings. */
 inline val to_string_array(const std::vector<std::string>& xs) {

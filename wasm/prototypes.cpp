@@ -3,7 +3,7 @@
 
 #include <emscripten/bind.h>
 
-#include "marshal.hpp"
+#include "classification_marshal.hpp"
 
 namespace metacog::wasm {
 namespace {
@@ -31,31 +31,12 @@ class PrototypeClassifierJs {
 
   val classify(const val& x) const {
     return guarded([&] {
-      const Classification r = clf_.classify(to_floats(x));
-      val out = val::object();
-      out.set("label", r.label);
-      out.set("labels", to_string_array(r.labels));
-      out.set("probabilities", to_float32_array(r.probabilities));
-      out.set("distances", to_float32_array(r.distances));
-      return out;
+      return classification_value(clf_.classify(to_floats(x)));
     });
   }
 
   /** Every stored example: [{ label, x: Float32Array, weight }]. */
-  val examples() const {
-    val out = val::array();
-    unsigned i = 0;
-    for (const auto& kv : clf_.examples()) {
-      for (const SupportExample& e : kv.second) {
-        val o = val::object();
-        o.set("label", kv.first);
-        o.set("x", to_float32_array(e.x));
-        o.set("weight", e.weight);
-        out.set(i++, o);
-      }
-    }
-    return out;
-  }
+  val examples() const { return examples_value(clf_.examples()); }
 
  private:
   PrototypeClassifier clf_;

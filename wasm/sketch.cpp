@@ -3,7 +3,7 @@
 
 #include <emscripten/bind.h>
 
-#include "marshal.hpp"
+#include "classification_marshal.hpp"
 
 namespace metacog::wasm {
 namespace {
@@ -14,17 +14,7 @@ class SketchClassifierJs {
 
   int image_size() const { return s_.image_size(); }
   int embedding_dim() const { return s_.embedding_dim(); }
-  val metadata() const {
-    const ModelHeader& h = s_.header();
-    val o = val::object();
-    o.set("format_version", h.format_version);
-    o.set("algo", h.algo);
-    o.set("arch", h.arch_json);
-    o.set("trained_on", h.trained_on);
-    o.set("metrics", h.metrics_json);
-    o.set("created_by", h.created_by);
-    return o;
-  }
+  val metadata() const { return model_header_value(s_.header()); }
   val preprocess(const val& ink, int h, int w) const {
     return guarded([&] { return to_float32_array(sketch_to_input(to_floats(ink), h, w, s_.image_size())); });
   }
@@ -39,13 +29,7 @@ class SketchClassifierJs {
   }
   val classify(const val& input) const {
     return guarded([&] {
-      const Classification r = s_.classify(to_floats(input));
-      val out = val::object();
-      out.set("label", r.label);
-      out.set("labels", to_string_array(r.labels));
-      out.set("probabilities", to_float32_array(r.probabilities));
-      out.set("distances", to_float32_array(r.distances));
-      return out;
+      return classification_value(s_.classify(to_floats(input)));
     });
   }
   val remove_class(const std::string& label) {
@@ -58,20 +42,7 @@ class SketchClassifierJs {
   val classes() const { return to_string_array(s_.classes()); }
   int count(const std::string& label) const { return s_.count(label); }
   /** [{ label, x: Float32Array (model input), weight }] */
-  val examples() const {
-    val out = val::array();
-    unsigned i = 0;
-    for (const auto& kv : s_.examples()) {
-      for (const SupportExample& e : kv.second) {
-        val o = val::object();
-        o.set("label", kv.first);
-        o.set("x", to_float32_array(e.x));
-        o.set("weight", e.weight);
-        out.set(i++, o);
-      }
-    }
-    return out;
-  }
+  val examples() const { return examples_value(s_.examples()); }
 
  private:
   SketchClassifier s_;

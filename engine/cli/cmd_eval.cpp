@@ -16,6 +16,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "kt_compare_cli.hpp"  // record_metrics
 #include "metacog/error.hpp"
 #include "metacog/meta_train.hpp"
 #include "metacog/omniglot.hpp"
@@ -54,8 +55,7 @@ MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode)
 
 int run_eval(const EvalOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  SafetensorsFile file = read_safetensors_file(o.model);
-  const Conv4Model m = conv4_from_safetensors(file);
+  const Conv4Model m = conv4_from_safetensors(read_safetensors_file(o.model));
   const std::string algo = m.header.algo;
   require(algo == "protonet" || algo == "matchingnet", ErrorCode::ModelKind,
           "metacog eval handles protonet and matchingnet models; this one is '" + algo + "'");
@@ -81,12 +81,8 @@ int run_eval(const EvalOptions& o) {
                                 {"episodes", episodes}, {"accuracy", r.mean}, {"ci95", r.ci95}, {"bn", o.bn},
                                 {"split", o.split}, {"seed", o.seed},     {"seconds", seconds}};
   if (o.record) {
-    nlohmann::json metrics = m.header.metrics_json.empty() ? nlohmann::json::object()
-                                                           : nlohmann::json::parse(m.header.metrics_json);
     const std::string key = o.split + "/" + std::to_string(way) + "w" + std::to_string(shot) + "s/" + o.bn;
-    metrics[key] = {{"accuracy", r.mean}, {"ci95", r.ci95}, {"episodes", episodes}, {"query", query}, {"seed", o.seed}};
-    file.metadata["metrics"] = metrics.dump();
-    write_safetensors_file(o.model, file);
+    record_metrics(o.model, key, {{"accuracy", r.mean}, {"ci95", r.ci95}, {"episodes", episodes}, {"query", query}, {"seed", o.seed}});
   }
   if (o.json) {
     std::printf("%s\n", out.dump().c_str());

@@ -14,14 +14,12 @@
 #include <string>
 
 #include "command.hpp"
+#include "kt_compare_cli.hpp"
 #include "metacog/error.hpp"
 #include "metacog/learner_eval.hpp"
 #include "metacog/learner_model.hpp"
 
 namespace metacog::cli {
-
-nlohmann::ordered_json kt_by_k_json(const KtEvalResult& r);
-void record_metrics(const std::string& model_path, const std::string& key, const nlohmann::ordered_json& value);
 
 namespace {
 
@@ -32,33 +30,11 @@ nlohmann::ordered_json curve_json(const KtEvalResult& r) {
 }
 
 void add_kt_coldstart_command(CLI::App& app) {
-  struct Options {
-    std::string model, data, train, nonmeta;
-    uint64_t seed = 1;
-    bool json = false, no_baselines = false, record = false;
-  };
-  auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kt-coldstart", "Cold-start curve: AUC at position k = 1..20 of each test learner");
-  cmd->add_option("--model", opt->model, "learner model (.safetensors)")->required();
-  cmd->add_option("--data", opt->data, "test file")->required();
-  cmd->add_option("--train", opt->train, "train file for the baselines (default: derived from --data)");
-  cmd->add_option("--nonmeta", opt->nonmeta, "the non-meta-learned network (default: trained here)");
-  cmd->add_option("--seed", opt->seed, "seed of the baselines' validation split");
-  cmd->add_flag("--no-baselines", opt->no_baselines, "only the learner model");
-  cmd->add_flag("--record", opt->record, "store the result in the model's __metadata__.metrics.cold_start");
-  cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
+  auto opt = add_kt_compare_options(cmd, "cold_start");
   cmd->callback([opt] {
     run_command([opt] {
-      const LearnerModel model = LearnerModel::from_safetensors(read_safetensors_file(opt->model));
-      KtCompareOptions co;
-      co.train_path = opt->train;
-      co.nonmeta_path = opt->nonmeta;
-      co.baselines = !opt->no_baselines;
-      co.seed = opt->seed;
-      ProgressLine bar("kt-coldstart");
-      co.progress = [&bar](double f, const std::string& s) { bar.update(f, s); };
-      const KtComparison c = compare_kt(model, opt->data, co);
-      bar.finish();
+      const KtComparison c = run_kt_compare(*opt, "kt-coldstart");
       nlohmann::ordered_json out = curve_json(c.metacog.result);
       nlohmann::ordered_json baselines = nlohmann::ordered_json::object();
       for (const KtSystemResult& b : c.baselines) baselines[b.name] = curve_json(b.result);

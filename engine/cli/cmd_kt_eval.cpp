@@ -17,67 +17,21 @@
 #include <string>
 
 #include "command.hpp"
+#include "kt_compare_cli.hpp"
 #include "metacog/error.hpp"
 #include "metacog/learner_eval.hpp"
 #include "metacog/learner_model.hpp"
 
 namespace metacog::cli {
 
-nlohmann::ordered_json kt_metrics_json(const KtEvalResult& r) {
-  return {{"auc", r.overall.auc}, {"acc", r.overall.acc}, {"rmse", r.overall.rmse}, {"logloss", r.overall.logloss},
-          {"n", r.overall.n}};
-}
-
-nlohmann::ordered_json kt_by_k_json(const KtEvalResult& r) {
-  nlohmann::ordered_json a = nlohmann::ordered_json::array();
-  for (const ColdStartPoint& p : r.by_k) {
-    a.push_back({{"k", p.k}, {"auc", std::isfinite(p.auc) ? nlohmann::ordered_json(p.auc) : nlohmann::ordered_json()},
-                 {"n", p.n}});
-  }
-  return a;
-}
-
-/** Rewrites the model file with metrics[key] = value (other metadata kept). */
-void record_metrics(const std::string& model_path, const std::string& key, const nlohmann::ordered_json& value) {
-  SafetensorsFile f = read_safetensors_file(model_path);
-  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
-  auto it = f.metadata.find("metrics");
-  if (it != f.metadata.end()) metrics = nlohmann::ordered_json::parse(it->second);
-  metrics[key] = value;
-  f.metadata["metrics"] = metrics.dump();
-  write_safetensors_file(model_path, f);
-}
-
 namespace {
 
 void add_kt_eval_command(CLI::App& app) {
-  struct Options {
-    std::string model, data, train, nonmeta;
-    uint64_t seed = 1;
-    bool json = false, no_baselines = false, record = false;
-  };
-  auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kt-eval", "Evaluate a learner model and the baselines on a KT test file");
-  cmd->add_option("--model", opt->model, "learner model (.safetensors)")->required();
-  cmd->add_option("--data", opt->data, "test file")->required();
-  cmd->add_option("--train", opt->train, "train file for the baselines (default: derived from --data)");
-  cmd->add_option("--nonmeta", opt->nonmeta, "the non-meta-learned network (default: trained here)");
-  cmd->add_option("--seed", opt->seed, "seed of the baselines' validation split");
-  cmd->add_flag("--no-baselines", opt->no_baselines, "only the learner model");
-  cmd->add_flag("--record", opt->record, "store the result in the model's __metadata__.metrics.test");
-  cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
+  auto opt = add_kt_compare_options(cmd, "test");
   cmd->callback([opt] {
     run_command([opt] {
-      const LearnerModel model = LearnerModel::from_safetensors(read_safetensors_file(opt->model));
-      KtCompareOptions co;
-      co.train_path = opt->train;
-      co.nonmeta_path = opt->nonmeta;
-      co.baselines = !opt->no_baselines;
-      co.seed = opt->seed;
-      ProgressLine bar("kt-eval");
-      co.progress = [&bar](double f, const std::string& s) { bar.update(f, s); };
-      const KtComparison c = compare_kt(model, opt->data, co);
-      bar.finish();
+      const KtComparison c = run_kt_compare(*opt, "kt-eval");
       nlohmann::ordered_json out = kt_metrics_json(c.metacog.result);
       nlohmann::ordered_json baselines = nlohmann::ordered_json::object();
       for (const KtSystemResult& b : c.baselines) baselines[b.name] = kt_metrics_json(b.result);

@@ -9,6 +9,7 @@ import { normalizeResponse, describeValue, isPlainObject } from './storage-recor
 import { parseDocument } from './storage-document.js';
 import { sha256Hex } from './sha256.js';
 import { loadModule } from './wasm.js';
+import { modelInfo } from './model-bytes.js';
 
 const ms = (seconds) => (seconds === null ? null : seconds * 1000);
 
@@ -177,7 +178,7 @@ export class EngineCore {
     return {
       version: '0.1.0',
       simd: this.simd,
-      model: { ...i.model, arch: JSON.parse(i.model.arch || '{}'), metrics: i.model.metrics ? JSON.parse(i.model.metrics) : {} },
+      model: modelInfo(i.model),
       items: i.items,
       skills: i.skills,
       resources: i.resources,

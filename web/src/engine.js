@@ -12,9 +12,8 @@ import { MetacogError, check } from './errors.js';
 import { modelBytes } from './model-bytes.js';
 import { describe } from './prototypes.js';
 import { hostObject } from './rpc.js';
+import { readUrl } from './env.js';
 
-const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node)
-  && typeof window === 'undefined';
 
 async function itemBankObject(itemBank) {
   if (itemBank !== null && typeof itemBank === 'object' && !(itemBank instanceof URL)) return itemBank;
@@ -24,14 +23,7 @@ async function itemBankObject(itemBank) {
   const url = new URL(String(itemBank), base);
   let text;
   try {
-    if (isNode && url.protocol === 'file:') {
-      const { readFile } = await import(/* webpackIgnore: true */ 'node:fs/promises');
-      text = await readFile(url, 'utf8');
-    } else {
-      const response = await fetch(url);
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      text = await response.text();
-    }
+    text = await readUrl(url, 'text');
   } catch (err) {
     throw new MetacogError('IO', `createEngine: could not load the item bank from ${url.href} (${err && err.message})`, { cause: err });
   }

@@ -2,9 +2,8 @@
 // before the bytes go to the engine (in a Worker or in-process).
 import { MetacogError, check } from './errors.js';
 import { describe } from './prototypes.js';
+import { readUrl } from './env.js';
 
-const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node)
-  && typeof window === 'undefined';
 
 /**
  * @param {unknown} model
@@ -19,14 +18,16 @@ export async function modelBytes(model, what) {
   const base = typeof document !== 'undefined' && document.baseURI ? document.baseURI : import.meta.url;
   const url = new URL(String(model), base);
   try {
-    if (isNode && url.protocol === 'file:') {
-      const { readFile } = await import(/* webpackIgnore: true */ 'node:fs/promises');
-      return new Uint8Array(await readFile(url));
-    }
-    const response = await fetch(url);
-    if (!response.ok) throw new Error(`HTTP ${response.status}`);
-    return new Uint8Array(await response.arrayBuffer());
+    return await readUrl(url);
   } catch (err) {
     throw new MetacogError('IO', `${what}: could not load the model from ${url.href} (${err && err.message}); check the URL`, { cause: err });
   }
+}
+
+/**
+ * A model's provenance as the engine reports it (arch and metrics as JSON text) → plain objects.
+ * @param {{arch: string, metrics: string}} m
+ */
+export function modelInfo(m) {
+  return { ...m, arch: JSON.parse(m.arch || '{}'), metrics: m.metrics ? JSON.parse(m.metrics) : {} };
 }

@@ -16,11 +16,10 @@ import { wrap } from 'comlink';
 import { MetacogError, check } from './errors.js';
 import { Host, RESERVED } from './host.js';
 import { installErrorTransfer, toMetacogError, unclonableResult } from './rpc-errors.js';
+import { isNode } from './env.js';
 
 installErrorTransfer();
 
-const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node)
-  && typeof window === 'undefined';
 
 function baseHref() {
   if (typeof document !== 'undefined' && document.baseURI) return document.baseURI;

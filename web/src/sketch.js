@@ -9,7 +9,7 @@
 // under Node. Embedding, preprocessing (centre, scale, resize to 28×28 as Omniglot was) and the
 // prototype maths all run in the engine; this file converts pixels and validates arguments.
 import { MetacogError, check, unwrap } from './errors.js';
-import { modelBytes } from './model-bytes.js';
+import { modelBytes, modelInfo } from './model-bytes.js';
 import { describe } from './prototypes.js';
 import { hostObject } from './rpc.js';
 import { toInk } from './sketch-image.js';
@@ -79,9 +79,8 @@ export class SketchCore {
   }
 
   info() {
-    const m = this._h.metadata();
     return { simd: this.flavor === 'simd', imageSize: this.imageSize, embeddingDim: this.embeddingDim,
-      model: { ...m, arch: JSON.parse(m.arch || '{}'), metrics: m.metrics ? JSON.parse(m.metrics) : {} } };
+      model: modelInfo(this._h.metadata()) };
   }
 
   serialize() {

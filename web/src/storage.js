@@ -23,12 +23,11 @@ import { buildDocument, parseDocument } from './storage-document.js';
 import { IdbBackend } from './storage-idb.js';
 import { MemoryBackend } from './storage-memory.js';
 import { copyStateBytes, describeValue, normalizeModelMeta, normalizeResponse } from './storage-records.js';
+import { isNode } from './env.js';
 
 export { SCHEMA_VERSION } from './storage-backend.js';
 export { DOCUMENT_FORMAT, DOCUMENT_VERSION } from './storage-document.js';
 
-const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node)
-  && typeof window === 'undefined';
 
 /**
  * The IndexedDB database (and memory store) name of a learner.

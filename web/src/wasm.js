@@ -4,9 +4,8 @@
 // Node, design.md §6).
 import { simd as detectSimd } from 'wasm-feature-detect';
 import { MetacogError } from './errors.js';
+import { isNode, readUrl } from './env.js';
 
-const isNode = typeof process !== 'undefined' && !!(process.versions && process.versions.node)
-  && typeof window === 'undefined';
 
 /** Base URL of dist/ (where this module and the wasm builds live). */
 const defaultBase = new URL('./', import.meta.url);
@@ -24,15 +23,6 @@ export async function resolveSimd(simd = 'auto') {
   return detectSimd();
 }
 
-async function readBytes(url) {
-  if (isNode && url.protocol === 'file:') {
-    const { readFile } = await import(/* webpackIgnore: true */ 'node:fs/promises');
-    return readFile(url);
-  }
-  const response = await fetch(url);
-  if (!response.ok) throw new Error(`HTTP ${response.status} for ${url}`);
-  return new Uint8Array(await response.arrayBuffer());
-}
 
 async function compile(url) {
   if (!isNode && typeof WebAssembly.compileStreaming === 'function') {
@@ -42,7 +32,7 @@ async function compile(url) {
       // Wrong MIME type on some static servers: fall back to bytes.
     }
   }
-  return WebAssembly.compile(await readBytes(url));
+  return WebAssembly.compile(await readUrl(url));
 }
 
 const cache = new Map();

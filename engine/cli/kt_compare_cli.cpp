@@ -1,0 +1,62 @@
+#include "kt_compare_cli.hpp"
+
+#include <cmath>
+
+#include "metacog/learner_model.hpp"
+#include "metacog/safetensors.hpp"
+
+namespace metacog::cli {
+
+std::shared_ptr<KtCompareCli> add_kt_compare_options(CLI::App* cmd, const std::string& record_key) {
+  auto opt = std::make_shared<KtCompareCli>();
+  cmd->add_option("--model", opt->model, "learner model (.safetensors)")->required();
+  cmd->add_option("--data", opt->data, "test file")->required();
+  cmd->add_option("--train", opt->train, "train file for the baselines (default: derived from --data)");
+  cmd->add_option("--nonmeta", opt->nonmeta, "the non-meta-learned network (default: trained here)");
+  cmd->add_option("--seed", opt->seed, "seed of the baselines' validation split");
+  cmd->add_flag("--no-baselines", opt->no_baselines, "only the learner model");
+  cmd->add_flag("--record", opt->record, "store the result in the model's __metadata__.metrics." + record_key);
+  cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
+  return opt;
+}
+
+KtComparison run_kt_compare(const KtCompareCli& o, const std::string& label) {
+  const LearnerModel model = LearnerModel::from_safetensors(read_safetensors_file(o.model));
+  KtCompareOptions co;
+  co.train_path = o.train;
+  co.nonmeta_path = o.nonmeta;
+  co.baselines = !o.no_baselines;
+  co.seed = o.seed;
+  ProgressLine bar(label);
+  co.progress = [&bar](double f, const std::string& s) { bar.update(f, s); };
+  KtComparison c = compare_kt(model, o.data, co);
+  bar.finish();
+  return c;
+}
+
+nlohmann::ordered_json kt_metrics_json(const KtEvalResult& r) {
+  return {{"auc", r.overall.auc}, {"acc", r.overall.acc}, {"rmse", r.overall.rmse}, {"logloss", r.overall.logloss},
+          {"n", r.overall.n}};
+}
+
+nlohmann::ordered_json kt_by_k_json(const KtEvalResult& r) {
+  nlohmann::ordered_json a = nlohmann::ordered_json::array();
+  for (const ColdStartPoint& p : r.by_k) {
+    a.push_back({{"k", p.k}, {"auc", std::isfinite(p.auc) ? nlohmann::ordered_json(p.auc) : nlohmann::ordered_json()},
+                 {"n", p.n}});
+  }
+  return a;
+}
+
+/** Rewrites the model file with metrics[key] = value (other metadata kept). */
+void record_metrics(const std::string& model_path, const std::string& key, const nlohmann::ordered_json& value) {
+  SafetensorsFile f = read_safetensors_file(model_path);
+  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
+  auto it = f.metadata.find("metrics");
+  if (it != f.metadata.end()) metrics = nlohmann::ordered_json::parse(it->second);
+  metrics[key] = value;
+  f.metadata["metrics"] = metrics.dump();
+  write_safetensors_file(model_path, f);
+}
+
+}  // namespace metacog::cli
