@@ -13,6 +13,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "progress.hpp"
 #include "metacog/error.hpp"
 #include "metacog/kt_data.hpp"
 #include "metacog/learner_eval.hpp"
@@ -87,8 +88,8 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->adapt_output >= 0) c.arch.adapt_output = opt->adapt_output != 0;
         if (opt->prior_precision > 0) c.arch.prior_precision = opt->prior_precision;
       }
-      ProgressLine bar("kt-train");
-      fo.progress = [&bar](double f, const std::string& s) { bar.update(f, s); };
+      Progress bar("kt-train");
+      fo.progress = [&bar](double f, const std::string& s) { bar.update_fraction(f, s); };
       LearnerFitResult r = fit_learner(train, opt->valid.empty() ? nullptr : &valid, fo);
       bar.finish();
       require(r.complete && r.chosen >= 0, ErrorCode::InvalidArgument, "kt-train: no meta-learned candidate (check --algos)");

@@ -1,5 +1,7 @@
 #include "kt_compare_cli.hpp"
 
+#include "progress.hpp"
+
 #include <cmath>
 
 #include "metacog/learner_model.hpp"
@@ -27,8 +29,8 @@ KtComparison run_kt_compare(const KtCompareCli& o, const std::string& label) {
   co.nonmeta_path = o.nonmeta;
   co.baselines = !o.no_baselines;
   co.seed = o.seed;
-  ProgressLine bar(label);
-  co.progress = [&bar](double f, const std::string& s) { bar.update(f, s); };
+  Progress bar(label);
+  co.progress = [&bar](double f, const std::string& s) { bar.update_fraction(f, s); };
   KtComparison c = compare_kt(model, o.data, co);
   bar.finish();
   return c;

@@ -53,10 +53,20 @@ void Progress::update(int64_t done, const std::string& status) {
   const int filled = total_ > 0 ? static_cast<int>(width * static_cast<double>(done) / total_) : width;
   std::string bar(static_cast<size_t>(filled), '#');
   bar.resize(width, '.');
-  std::fprintf(stderr, "%s%s [%s] %lld/%lld  %s  elapsed %s  ETA %s%s", tty_ ? "\r" : "", label_.c_str(), bar.c_str(),
-               static_cast<long long>(done), static_cast<long long>(total_), status.c_str(),
-               format_duration(elapsed).c_str(), format_duration(eta).c_str(), tty_ ? "\x1b[K" : "\n");
+  char count[48];
+  if (percent_) {
+    std::snprintf(count, sizeof count, "%5.1f%%", 100.0 * static_cast<double>(done) / static_cast<double>(total_));
+  } else {
+    std::snprintf(count, sizeof count, "%lld/%lld", static_cast<long long>(done), static_cast<long long>(total_));
+  }
+  std::fprintf(stderr, "%s%s [%s] %s  %s  elapsed %s  ETA %s%s", tty_ ? "\r" : "", label_.c_str(), bar.c_str(), count,
+               status.c_str(), format_duration(elapsed).c_str(), format_duration(eta).c_str(), tty_ ? "\x1b[K" : "\n");
   std::fflush(stderr);
+}
+
+void Progress::update_fraction(double fraction, const std::string& status) {
+  const double f = fraction < 0 ? 0 : fraction > 1 ? 1 : fraction;
+  update(static_cast<int64_t>(f * static_cast<double>(total_) + 0.5), status);
 }
 
 void Progress::finish() {

@@ -5,7 +5,6 @@
 //     metacog::KtDataset test = metacog::load_kt_with_vocabulary(test_path, model.item_labels, model.skill_labels);
 #pragma once
 
-#include <chrono>
 #include <functional>
 #include <string>
 #include <vector>
@@ -62,19 +61,5 @@ KtComparison compare_kt(const LearnerModel& model, const std::string& test_path,
 /** Mean AUC over positions k = 1..k_max of a cold-start curve (NaN points skipped). */
 double mean_cold_start_auc(const KtEvalResult& r, int k_max = 10);
 
-/** A one-line progress bar with ETA on stderr (only redraws every 0.2 s). */
-class ProgressLine {
- public:
-  explicit ProgressLine(std::string label);
-  /** fraction ∈ [0, 1] of the whole job; `status` is appended. */
-  void update(double fraction, const std::string& status = "");
-  /** Ends the line. */
-  void finish(const std::string& status = "");
-
- private:
-  std::string label_;
-  std::chrono::steady_clock::time_point start_, last_;
-  bool drawn_ = false;
-};
 
 }  // namespace metacog

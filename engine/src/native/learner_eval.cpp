@@ -108,31 +108,5 @@ KtComparison compare_kt(const LearnerModel& model, const std::string& test_path,
   return out;
 }
 
-ProgressLine::ProgressLine(std::string label)
-    : label_(std::move(label)), start_(std::chrono::steady_clock::now()), last_(start_) {}
-
-void ProgressLine::update(double fraction, const std::string& status) {
-  const auto now = std::chrono::steady_clock::now();
-  if (drawn_ && std::chrono::duration<double>(now - last_).count() < 0.2) return;
-  last_ = now;
-  drawn_ = true;
-  if (fraction < 0) fraction = 0;
-  if (fraction > 1) fraction = 1;
-  const double elapsed = std::chrono::duration<double>(now - start_).count();
-  const double eta = fraction > 1e-6 ? elapsed * (1 - fraction) / fraction : 0.0;
-  constexpr int kWidth = 24;
-  const int filled = static_cast<int>(fraction * kWidth);
-  std::string bar(static_cast<size_t>(filled), '#');
-  bar += std::string(static_cast<size_t>(kWidth - filled), '.');
-  std::fprintf(stderr, "\r%s [%s] %5.1f%% %6.0fs ETA %6.0fs %s\033[K", label_.c_str(), bar.c_str(), 100 * fraction,
-               elapsed, eta, status.c_str());
-  std::fflush(stderr);
-}
-
-void ProgressLine::finish(const std::string& status) {
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-  std::fprintf(stderr, "\r%s done in %.1fs %s\033[K\n", label_.c_str(), elapsed, status.c_str());
-  std::fflush(stderr);
-}
 
 }  // namespace metacog
