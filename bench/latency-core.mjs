@@ -1,0 +1,68 @@
+// The observe → recommend latency measurement (design.md §5), shared by bench/latency.mjs and
+// bench/compare.mjs (Node and Chromium): a learner with 200 past responses, an item bank of 1000
+// items (the demo bank's items repeated with new ids over the same skills).
+//   engine: the wasm Engine directly (observe + recommend(5)), the compute budget
+//   api:    the public createEngine API in-process (adds validation, copying, memory storage)
+
+/** The demo bank grown to `size` items (copies get ids `<id>~k`). */
+export function growBank(demo, size = 1000) {
+  const bank = { ...demo, items: [] };
+  for (let k = 0; bank.items.length < size; k++) {
+    for (const it of demo.items) {
+      if (bank.items.length === size) break;
+      bank.items.push({ ...it, id: k === 0 ? it.id : `${it.id}~${k}` });
+    }
+  }
+  return bank;
+}
+
+export function quantile(xs, q) {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+/** A deterministic learner: answers right with a fixed pseudo-random pattern. */
+export function makeRand(seed = 12345) {
+  return () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+}
+
+const round3 = (x) => Math.round(x * 1000) / 1000;
+const summary = (times) => ({
+  observe_recommend_p50_ms: round3(quantile(times, 0.5)), observe_recommend_p95_ms: round3(quantile(times, 0.95)),
+});
+
+/** observe + recommend(5) on the Embind Engine of `Module`; continues the clock from `clock.t`. */
+export function measureEngine({ Module, model, bank, rounds, rand, clock, past = 200 }) {
+  const h = Module.makeEngine(new Uint8Array(model), JSON.stringify(bank));
+  if (h.__error) throw new Error(h.message);
+  const n = bank.items.length;
+  for (let i = 0; i < past; i++) h.observe(bank.items[Math.floor(rand() * n)].id, rand() < 0.7, clock.t++);
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    const item = h.recommend(1, NaN, NaN, NaN)[0].item;
+    const t0 = performance.now();
+    h.observe(item, rand() < 0.7, clock.t++);
+    const recs = h.recommend(5, NaN, NaN, NaN);
+    times.push(performance.now() - t0);
+    if (recs.length !== 5) throw new Error('recommend failed');
+  }
+  h.delete();
+  return summary(times);
+}
+
+/** The same through the public API (createEngine from the library bundle). */
+export async function measureApi({ createEngine, model, bank, rounds, rand, clock, simd, past = 200 }) {
+  const e = await createEngine({ model, itemBank: bank, simd, worker: false, storage: 'memory', learnerId: 'bench' });
+  const n = bank.items.length;
+  for (let i = 0; i < past; i++) await e.observe({ item: bank.items[Math.floor(rand() * n)].id, correct: rand() < 0.7, timestamp: clock.t++ });
+  const times = [];
+  for (let r = 0; r < rounds; r++) {
+    const [next] = await e.recommend({ count: 1 });
+    const t0 = performance.now();
+    await e.observe({ item: next.item, correct: rand() < 0.7, timestamp: clock.t++ });
+    await e.recommend({ count: 5 });
+    times.push(performance.now() - t0);
+  }
+  e.dispose();
+  return summary(times);
+}
