@@ -93,6 +93,47 @@ void LearnerHistory::features(int slot, double timestamp, double* x) const {
   x[26] = (correct_ + 1.0) / (correct_ + wrong_ + 2.0);
 }
 
+HistorySnapshot LearnerHistory::snapshot() const {
+  HistorySnapshot s;
+  s.skills = skills_;
+  s.position = position_;
+  s.correct = correct_;
+  s.wrong = wrong_;
+  s.last = last_;
+  s.window = window_;
+  s.last_time = last_time_;
+  for (int k = 0; k < kWindowLong; ++k) {
+    const int64_t at = position_ - kWindowLong + k;
+    if (at >= 0) s.recent[static_cast<size_t>(k)] = ring_[static_cast<size_t>(at % kWindowLong)];
+  }
+  return s;
+}
+
+void LearnerHistory::restore(const HistorySnapshot& s) {
+  require(s.position >= 0 && s.correct >= 0 && s.wrong >= 0 && s.correct + int64_t{s.wrong} == s.position,
+          ErrorCode::InvalidArgument, "history: counts must be ≥ 0 and add up to the position");
+  for (const SkillHistory& k : s.skills) {
+    require(k.correct >= 0 && k.wrong >= 0 && k.streak_correct >= 0 && k.streak_wrong >= 0 && k.last_position < s.position,
+            ErrorCode::InvalidArgument, "history: invalid skill counters");
+  }
+  for (const PastResponse& p : s.recent) {
+    require(p.num_slots >= 0 && p.num_slots <= kMaxSkillsPerResponse, ErrorCode::InvalidArgument, "history: invalid recent response");
+    for (int i = 0; i < p.num_slots; ++i) require(p.slots[static_cast<size_t>(i)] >= 0, ErrorCode::InvalidArgument, "history: negative slot");
+  }
+  skills_ = s.skills;
+  position_ = s.position;
+  correct_ = s.correct;
+  wrong_ = s.wrong;
+  last_ = s.last;
+  window_ = s.window;
+  last_time_ = s.last_time;
+  ring_ = {};
+  for (int k = 0; k < kWindowLong; ++k) {
+    const int64_t at = position_ - kWindowLong + k;
+    if (at >= 0) ring_[static_cast<size_t>(at % kWindowLong)] = s.recent[static_cast<size_t>(k)];
+  }
+}
+
 void LearnerHistory::leave_window(const Past& p, int which) {
   const int k = which * 2 + (p.correct ? 0 : 1);
   window_[k] -= 1;

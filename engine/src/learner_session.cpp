@@ -5,7 +5,9 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <set>
 
 #include "metacog/error.hpp"
 
@@ -43,6 +45,9 @@ LearnerSession::LearnerSession(std::shared_ptr<const LearnerModel> model)
   for (size_t k = 0; k < m.skill_labels.size(); ++k) slot_label_[k] = m.skill_labels[k];
   memo_value_.assign(slot_label_.size(), 0.0);
   memo_gen_.assign(slot_label_.size(), 0);
+  last_seen_.assign(slot_label_.size(), std::nan(""));
+  window_ = static_cast<size_t>(std::max(m.arch().inner_window, kMinWindow));
+  base_h_.assign(static_cast<size_t>(m.arch().num_contexts() * m.arch().dim), 0.0);
 }
 
 void LearnerSession::check_id(const std::string& id, ErrorCode code) const {
@@ -63,6 +68,7 @@ int LearnerSession::slot_of(const std::string& skill, bool create) {
     slot_label_.push_back(skill);
     memo_value_.push_back(0.0);
     memo_gen_.push_back(0);
+    last_seen_.push_back(std::nan(""));
   }
   slot_[skill] = slot;
   slot_order_.push_back(slot);
@@ -137,29 +143,42 @@ std::vector<std::string> LearnerSession::skills() const {
 }
 
 double LearnerSession::clock(double timestamp) const {
-  if (model_->arch().positional_clock) return static_cast<double>(log_.size());
-  if (std::isnan(timestamp)) return log_.empty() ? 0.0 : log_.back().timestamp;
+  if (model_->arch().positional_clock) return static_cast<double>(total_);
+  if (std::isnan(timestamp)) return total_ == 0 ? 0.0 : last_timestamp_;
   return timestamp;
 }
 
 void LearnerSession::apply_observation(int item, bool correct, double timestamp) {
-  LearnerQuery q = items_[static_cast<size_t>(item)].query;
+  const Item& it = items_[static_cast<size_t>(item)];
+  LearnerQuery q = it.query;
   q.timestamp = clock(timestamp);
   tracker_.observe(q, correct);
-  log_.push_back({item, correct, timestamp});
+  for (int k = 0; k < q.num_skills; ++k) last_seen_[static_cast<size_t>(q.slots[k])] = timestamp;
+  recent_.push_back({item, correct, timestamp});
+  total_ += 1;
+  last_timestamp_ = timestamp;
+  max_timestamp_ = std::max(max_timestamp_, timestamp);
+  // the oldest response leaves the window: fold it into the base (history counters and h^c only)
+  while (recent_.size() > window_) {
+    const Response& r = recent_.front();
+    LearnerQuery b = items_[static_cast<size_t>(r.item)].query;
+    b.timestamp = model_->arch().positional_clock ? static_cast<double>(base_history_.size()) : r.timestamp;
+    learner_advance_context(*model_, b, r.correct, base_history_, base_h_);
+    recent_.pop_front();
+  }
 }
 
 void LearnerSession::observe(const std::string& item, bool correct, double timestamp) {
   const int index = item_index(item);
   require(index >= 0, ErrorCode::UnknownItem, "unknown item '" + item + "': register it (with its skills) first");
   require(std::isfinite(timestamp), ErrorCode::InvalidArgument, "observe: the timestamp must be a finite number");
-  require(log_.size() < kMaxResponses, ErrorCode::InvalidState, "observe: the history is full");
+  require(total_ < kMaxHistory, ErrorCode::InvalidState, "observe: the history is full");
   apply_observation(index, correct, timestamp);
 }
 
 void LearnerSession::observe(const std::string& item, const std::vector<std::string>& skills, bool correct, double timestamp) {
   require(std::isfinite(timestamp), ErrorCode::InvalidArgument, "observe: the timestamp must be a finite number");
-  require(log_.size() < kMaxResponses, ErrorCode::InvalidState, "observe: the history is full");
+  require(total_ < kMaxHistory, ErrorCode::InvalidState, "observe: the history is full");
   if (item_index(item) < 0) {
     register_item(item, skills);  // validates everything before changing anything
   } else if (!skills.empty()) {
@@ -221,7 +240,7 @@ std::vector<SkillMastery> LearnerSession::mastery(double now) {
     const SkillHistory& h = tracker_.history().skill(slot);
     m.attempts = h.attempts();
     m.correct = h.correct;
-    if (h.last_position >= 0) m.last_seen = log_[static_cast<size_t>(h.last_position)].timestamp;
+    if (h.last_position >= 0) m.last_seen = last_seen_[static_cast<size_t>(slot)];
     out.push_back(m);
   }
   return out;
@@ -285,12 +304,13 @@ Explanation LearnerSession::explain(const std::string& item, double now) {
   ex.logit = 0;
   for (const auto& c : ex.contributions) ex.logit += c.logit;
   ex.p = sigmoid(ex.logit);
-  // the latest responses on the item's skills (up to 5) and overall (up to 3)
-  const int64_t T = static_cast<int64_t>(log_.size());
+  // the latest responses on the item's skills (up to 5) and overall (up to 3), inside the window
+  const int64_t T = total_;
+  const int64_t first = T - static_cast<int64_t>(recent_.size());
   int same_count = 0, other_count = 0;
   const double* inter = w + L.interaction_embedding;
-  for (int64_t j = T - 1; j >= 0 && (same_count < 5 || other_count < 3); --j) {
-    const Logged& r = log_[static_cast<size_t>(j)];
+  for (int64_t j = T - 1; j >= first && (same_count < 5 || other_count < 3); --j) {
+    const Response& r = recent_[static_cast<size_t>(j - first)];
     const Item& rj = items_[static_cast<size_t>(r.item)];
     bool same = false;
     for (int a1 = 0; a1 < rj.query.num_skills; ++a1) {
@@ -320,23 +340,182 @@ void LearnerSession::adapt(int steps) {
 
 void LearnerSession::reset() {
   tracker_.reset();
-  log_.clear();
+  recent_.clear();
+  base_history_.reset();
+  std::fill(base_h_.begin(), base_h_.end(), 0.0);
+  total_ = 0;
+  std::fill(last_seen_.begin(), last_seen_.end(), std::nan(""));
+  last_timestamp_ = std::nan("");
+  max_timestamp_ = -HUGE_VAL;
 }
 
 // ---------------------------------------------------------------- state documents
 
+namespace {
+
+struct ParsedResponse {
+  std::string item;
+  std::vector<std::string> skills;
+  bool correct = false;
+  double timestamp = 0;
+};
+
+void state_require(bool ok, const std::string& message) { require(ok, ErrorCode::StateFormat, "learner state: " + message); }
+
+const json& field(const json& j, const char* key, const std::string& where) {
+  state_require(j.is_object() && j.contains(key), where + "'" + key + "' is missing");
+  return j[key];
+}
+
+int64_t int_field(const json& j, const char* key, const std::string& where, int64_t lo, int64_t hi) {
+  const json& v = field(j, key, where);
+  state_require(v.is_number_integer(), where + "'" + key + "' must be an integer");
+  const int64_t x = v.get<int64_t>();
+  state_require(x >= lo && x <= hi, where + "'" + key + "' is out of range");
+  return x;
+}
+
+double number_field(const json& j, const char* key, const std::string& where) {
+  const json& v = field(j, key, where);
+  state_require(v.is_number() && std::isfinite(v.get<double>()), where + "'" + key + "' must be a finite number");
+  return v.get<double>();
+}
+
+template <class T, size_t N>
+std::array<T, N> int_array(const json& j, const char* key, const std::string& where, int64_t lo, int64_t hi) {
+  const json& v = field(j, key, where);
+  state_require(v.is_array() && v.size() == N, where + "'" + key + "' must be an array of " + std::to_string(N) + " integers");
+  std::array<T, N> out{};
+  for (size_t k = 0; k < N; ++k) {
+    state_require(v[k].is_number_integer() && v[k].get<int64_t>() >= lo && v[k].get<int64_t>() <= hi,
+                  where + "'" + key + "' holds an invalid value");
+    out[k] = static_cast<T>(v[k].get<int64_t>());
+  }
+  return out;
+}
+
+std::vector<double> finite_array(const json& j, const char* key, const std::string& where, size_t size) {
+  const json& v = field(j, key, where);
+  state_require(v.is_array() && v.size() == size, where + "'" + key + "' must be an array of " + std::to_string(size) + " numbers");
+  std::vector<double> out;
+  for (const json& x : v) {
+    state_require(x.is_number() && std::isfinite(x.get<double>()), where + "'" + key + "' must hold finite numbers");
+    out.push_back(x.get<double>());
+  }
+  return out;
+}
+
+std::vector<std::string> skill_list(const json& j, const std::string& where, const std::string& item) {
+  state_require(j.is_array(), where + "'skills' must be an array");
+  std::vector<std::string> out;
+  for (const json& s : j) {
+    state_require(s.is_string(), where + "skills must be strings");
+    out.push_back(s.get<std::string>());
+  }
+  check_skills(out, ErrorCode::StateFormat, item);
+  return out;
+}
+
+std::vector<ParsedResponse> parse_responses(const json& rs, size_t limit) {
+  state_require(rs.is_array(), "'responses' must be an array");
+  state_require(rs.size() <= limit, "too many responses");
+  std::vector<ParsedResponse> parsed;
+  parsed.reserve(rs.size());
+  for (size_t k = 0; k < rs.size(); ++k) {
+    const json& r = rs[k];
+    const std::string where = "response " + std::to_string(k) + ": ";
+    state_require(r.is_object(), where + "not an object");
+    state_require(r.contains("item") && r["item"].is_string(), where + "'item' must be a string");
+    state_require(r.contains("skills") && r["skills"].is_array(), where + "'skills' must be an array");
+    state_require(r.contains("correct") && r["correct"].is_boolean(), where + "'correct' must be true/false");
+    state_require(r.contains("timestamp") && r["timestamp"].is_number(), where + "'timestamp' must be a number");
+    ParsedResponse p;
+    p.item = r["item"].get<std::string>();
+    require(!p.item.empty() && p.item.size() <= LearnerSession::kMaxIdLength, ErrorCode::StateFormat,
+            "learner state: " + where + "item ids must be 1.." + std::to_string(LearnerSession::kMaxIdLength) + " characters");
+    p.skills = skill_list(r["skills"], where, p.item);
+    p.correct = r["correct"].get<bool>();
+    p.timestamp = r["timestamp"].get<double>();
+    state_require(std::isfinite(p.timestamp), where + "'timestamp' must be finite");
+    parsed.push_back(std::move(p));
+  }
+  return parsed;
+}
+
+void check_label(const std::string& label, const std::string& where) {
+  state_require(!label.empty() && label.size() <= LearnerSession::kMaxIdLength, where + "skill ids must be 1.." +
+                                                                                    std::to_string(LearnerSession::kMaxIdLength) + " characters");
+}
+
+}  // namespace
+
 std::string LearnerSession::export_state() const {
+  const auto label_of = [&](int slot) -> const std::string& {
+    const std::string& label = slot_label_[static_cast<size_t>(slot)];
+    require(!label.empty(), ErrorCode::InvalidState, "export_state: a practised skill slot has no label");
+    return label;
+  };
+  const HistorySnapshot snap = base_history_.snapshot();
+  json skills = json::array();
+  std::vector<std::pair<std::string, int>> practised;
+  for (size_t slot = 0; slot < snap.skills.size(); ++slot) {
+    if (snap.skills[slot].last_position >= 0) practised.emplace_back(label_of(static_cast<int>(slot)), static_cast<int>(slot));
+  }
+  std::sort(practised.begin(), practised.end());
+  for (const auto& [label, slot] : practised) {
+    const SkillHistory& h = snap.skills[static_cast<size_t>(slot)];
+    skills.push_back({{"skill", label},
+                      {"correct", h.correct},
+                      {"wrong", h.wrong},
+                      {"streak", {h.streak_correct, h.streak_wrong}},
+                      {"last", h.last},
+                      {"window", h.window},
+                      {"last_position", h.last_position},
+                      {"last_time", h.last_time}});
+  }
+  json recent = json::array();
+  const int64_t kept = std::min<int64_t>(snap.position, kWindowLong);
+  for (int64_t k = kWindowLong - kept; k < kWindowLong; ++k) {
+    const PastResponse& p = snap.recent[static_cast<size_t>(k)];
+    json labels = json::array();
+    for (int i = 0; i < p.num_slots; ++i) labels.push_back(label_of(p.slots[static_cast<size_t>(i)]));
+    recent.push_back({{"skills", labels}, {"correct", p.correct}});
+  }
+  json base = {{"position", snap.position}, {"correct", snap.correct}, {"wrong", snap.wrong},
+               {"last", snap.last},         {"window", snap.window},   {"last_time", snap.last_time},
+               {"recent", recent},          {"skills", skills},        {"contexts", base_h_}};
+  json last_seen = json::object();
+  for (size_t slot = 0; slot < last_seen_.size(); ++slot) {
+    if (!std::isnan(last_seen_[slot])) last_seen[label_of(static_cast<int>(slot))] = last_seen_[slot];
+  }
   json responses = json::array();
-  for (const Logged& r : log_) {
+  for (const Response& r : recent_) {
     const Item& it = items_[static_cast<size_t>(r.item)];
     responses.push_back({{"item", it.id}, {"skills", it.skill_labels}, {"correct", r.correct}, {"timestamp", r.timestamp}});
   }
-  return json({{"format", "metacog-learner-state"},
-               {"version", kStateVersion},
-               {"model", {{"algo", model_->header.algo}, {"trained_on", model_->header.trained_on}}},
-               {"fast_weights", tracker_.fast_weights()},
-               {"responses", responses}})
-      .dump();
+  json doc = {{"format", "metacog-learner-state"},
+              {"version", kStateVersion},
+              {"model", {{"algo", model_->header.algo}, {"trained_on", model_->header.trained_on}}},
+              {"fast_weights", tracker_.fast_weights()},
+              {"responses_total", total_},
+              {"base", base},
+              {"last_seen", last_seen},
+              {"responses", responses}};
+  if (total_ > 0) {
+    doc["last_timestamp"] = last_timestamp_;
+    doc["max_timestamp"] = max_timestamp_;
+  }
+  return doc.dump();
+}
+
+int LearnerSession::import_item(const std::string& id, const std::vector<std::string>& skills) {
+  const int index = item_index(id);
+  if (index >= 0) return index;
+  try {
+    return register_item(id, skills);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::StateFormat, std::string("learner state: ") + e.what());
+  }
 }
 
 void LearnerSession::import_state(const std::string& text) {
@@ -351,52 +530,97 @@ void LearnerSession::import_state(const std::string& text) {
   require(version <= kStateVersion, ErrorCode::StateVersion,
           "learner state version " + std::to_string(version) + " is newer than this engine (" +
               std::to_string(kStateVersion) + "); update metacog");
-  require(j.contains("responses") && j["responses"].is_array(), ErrorCode::StateFormat,
-          "learner state: 'responses' must be an array");
-  const json& rs = j["responses"];
-  require(rs.size() <= kMaxResponses, ErrorCode::StateFormat, "learner state: too many responses");
-  struct Parsed {
-    std::string item;
-    std::vector<std::string> skills;
-    bool correct;
-    double timestamp;
-  };
-  std::vector<Parsed> parsed;
-  parsed.reserve(rs.size());
-  for (size_t k = 0; k < rs.size(); ++k) {
-    const json& r = rs[k];
-    const std::string where = "learner state: response " + std::to_string(k) + ": ";
-    require(r.is_object(), ErrorCode::StateFormat, where + "not an object");
-    require(r.contains("item") && r["item"].is_string(), ErrorCode::StateFormat, where + "'item' must be a string");
-    require(r.contains("skills") && r["skills"].is_array(), ErrorCode::StateFormat, where + "'skills' must be an array");
-    require(r.contains("correct") && r["correct"].is_boolean(), ErrorCode::StateFormat, where + "'correct' must be true/false");
-    require(r.contains("timestamp") && r["timestamp"].is_number(), ErrorCode::StateFormat, where + "'timestamp' must be a number");
-    Parsed p;
-    p.item = r["item"].get<std::string>();
-    check_id(p.item, ErrorCode::StateFormat);
-    for (const json& s : r["skills"]) {
-      require(s.is_string(), ErrorCode::StateFormat, where + "skills must be strings");
-      p.skills.push_back(s.get<std::string>());
-    }
-    check_skills(p.skills, ErrorCode::StateFormat, p.item);
-    p.correct = r["correct"].get<bool>();
-    p.timestamp = r["timestamp"].get<double>();
-    require(std::isfinite(p.timestamp), ErrorCode::StateFormat, where + "'timestamp' must be finite");
-    parsed.push_back(std::move(p));
-  }
-  // replay on a copy; commit only if everything succeeded
+  require(j.contains("responses"), ErrorCode::StateFormat, "learner state: 'responses' must be an array");
+  // everything is applied to a copy; *this changes only if all of it succeeded
   LearnerSession next(*this);
   next.reset();
-  for (const Parsed& p : parsed) {
-    int index = next.item_index(p.item);
-    if (index < 0) {
-      try {
-        index = next.register_item(p.item, p.skills);
-      } catch (const Error& e) {
-        throw Error(ErrorCode::StateFormat, std::string("learner state: ") + e.what());
-      }
+  if (version == 1) {
+    // the full response log: migrate by replaying it (what version-1 engines did)
+    for (const ParsedResponse& p : parse_responses(j["responses"], kMaxResponses)) {
+      next.apply_observation(next.import_item(p.item, p.skills), p.correct, p.timestamp);
     }
-    next.apply_observation(index, p.correct, p.timestamp);
+    *this = std::move(next);
+    return;
+  }
+  const LearnerArch& a = model_->arch();
+  const std::vector<ParsedResponse> window = parse_responses(j["responses"], window_);
+  const int64_t total = int_field(j, "responses_total", "", 0, kMaxHistory);
+  const std::vector<double> phi = finite_array(j, "fast_weights", "", static_cast<size_t>(a.fast_size()));
+  // the base: history counters and context vectors before the window
+  const json& b = field(j, "base", "");
+  const std::string wb = "base: ";
+  HistorySnapshot snap;
+  snap.position = int_field(b, "position", wb, 0, kMaxHistory);
+  snap.correct = static_cast<int32_t>(int_field(b, "correct", wb, 0, kMaxHistory));
+  snap.wrong = static_cast<int32_t>(int_field(b, "wrong", wb, 0, kMaxHistory));
+  snap.last = int_array<int8_t, 3>(b, "last", wb, -1, 1);
+  snap.window = int_array<int32_t, 4>(b, "window", wb, 0, kWindowLong);
+  snap.last_time = number_field(b, "last_time", wb);
+  state_require(snap.position + static_cast<int64_t>(window.size()) == total,
+                "'responses_total' must equal base.position plus the responses in the window");
+  const json& skills = field(b, "skills", wb);
+  state_require(skills.is_array() && skills.size() <= kMaxItems * kMaxSkillsPerResponse, wb + "'skills' must be an array");
+  std::set<std::string> listed;
+  for (size_t k = 0; k < skills.size(); ++k) {
+    const json& s = skills[k];
+    const std::string where = wb + "skill " + std::to_string(k) + ": ";
+    state_require(s.is_object() && s.contains("skill") && s["skill"].is_string(), where + "'skill' must be a string");
+    const std::string label = s["skill"].get<std::string>();
+    check_label(label, where);
+    state_require(listed.insert(label).second, where + "skill '" + label + "' is listed twice");
+    SkillHistory h;
+    h.correct = static_cast<int32_t>(int_field(s, "correct", where, 0, kMaxHistory));
+    h.wrong = static_cast<int32_t>(int_field(s, "wrong", where, 0, kMaxHistory));
+    const auto streak = int_array<int32_t, 2>(s, "streak", where, 0, kMaxHistory);
+    h.streak_correct = streak[0];
+    h.streak_wrong = streak[1];
+    h.last = int_array<int8_t, 3>(s, "last", where, -1, 1);
+    h.window = int_array<int32_t, 4>(s, "window", where, 0, kWindowLong);
+    h.last_position = int_field(s, "last_position", where, 0, snap.position - 1);
+    h.last_time = number_field(s, "last_time", where);
+    const int slot = next.slot_of(label, true);
+    if (static_cast<size_t>(slot) >= snap.skills.size()) snap.skills.resize(static_cast<size_t>(slot) + 1);
+    snap.skills[static_cast<size_t>(slot)] = h;
+  }
+  const json& recent = field(b, "recent", wb);
+  const size_t kept = static_cast<size_t>(std::min<int64_t>(snap.position, kWindowLong));
+  state_require(recent.is_array() && recent.size() == kept,
+                wb + "'recent' must hold the last " + std::to_string(kept) + " responses before the window");
+  for (size_t k = 0; k < kept; ++k) {
+    const std::string where = wb + "recent " + std::to_string(k) + ": ";
+    const json& r = recent[k];
+    state_require(r.is_object() && r.contains("correct") && r["correct"].is_boolean(), where + "'correct' must be true/false");
+    const std::vector<std::string> labels = skill_list(field(r, "skills", where), where, "(base)");
+    PastResponse& p = snap.recent[kWindowLong - kept + k];
+    p.num_slots = static_cast<int>(labels.size());
+    for (size_t i = 0; i < labels.size(); ++i) p.slots[i] = next.slot_of(labels[i], true);
+    p.correct = r["correct"].get<bool>();
+  }
+  try {
+    next.base_history_.restore(snap);
+  } catch (const Error& e) {
+    throw Error(ErrorCode::StateFormat, std::string("learner state: base: ") + e.what());
+  }
+  next.base_h_ = finite_array(b, "contexts", wb, static_cast<size_t>(a.num_contexts() * a.dim));
+  // replay the window on the base without adapting (ring entries do not depend on φ), then set φ
+  next.total_ = snap.position;
+  next.tracker_.restore_context(next.base_history_, next.base_h_);
+  const bool adaptation = next.tracker_.adaptation;
+  next.tracker_.adaptation = false;
+  for (const ParsedResponse& p : window) next.apply_observation(next.import_item(p.item, p.skills), p.correct, p.timestamp);
+  next.tracker_.adaptation = adaptation;
+  next.tracker_.mutable_fast_weights() = phi;
+  // per-skill last practice and the clock
+  const json& seen = field(j, "last_seen", "");
+  state_require(seen.is_object(), "'last_seen' must be an object");
+  for (const auto& kv : seen.items()) {
+    check_label(kv.key(), "last_seen: ");
+    state_require(kv.value().is_number() && std::isfinite(kv.value().get<double>()), "last_seen: values must be finite numbers");
+    next.last_seen_[static_cast<size_t>(next.slot_of(kv.key(), true))] = kv.value().get<double>();
+  }
+  if (total > 0) {
+    next.last_timestamp_ = number_field(j, "last_timestamp", "");
+    next.max_timestamp_ = number_field(j, "max_timestamp", "");
   }
   *this = std::move(next);
 }

@@ -159,14 +159,14 @@ void LearnerTracker::observe(const LearnerQuery& q, bool correct) {
   observe_computed(q, correct, z, g.data());
 }
 
-void LearnerTracker::observe_computed(const LearnerQuery& q, bool correct, double z, const double* g) {
-  const LearnerArch& a = model_->arch();
-  ring_.push(z, g, correct);
-  history_.observe(q.slots, q.num_skills, correct, q.timestamp);
-  const double* inter = model_->params().data() + model_->layout().interaction_embedding;
+void learner_advance_context(const LearnerModel& m, const LearnerQuery& q, bool correct, LearnerHistory& history,
+                             std::vector<double>& hv) {
+  const LearnerArch& a = m.arch();
+  history.observe(q.slots, q.num_skills, correct, q.timestamp);
+  const double* inter = m.params().data() + m.layout().interaction_embedding;
   const double inv = 1.0 / q.num_skills;
   for (int c = 0; c < a.num_contexts(); ++c) {
-    double* h = h_.data() + static_cast<size_t>(c) * static_cast<size_t>(a.dim);
+    double* h = hv.data() + static_cast<size_t>(c) * static_cast<size_t>(a.dim);
     const double lambda = a.decays[static_cast<size_t>(c)];
     for (int j = 0; j < a.dim; ++j) h[j] *= lambda;
     for (int s = 0; s < q.num_skills; ++s) {
@@ -174,7 +174,20 @@ void LearnerTracker::observe_computed(const LearnerQuery& q, bool correct, doubl
       for (int j = 0; j < a.dim; ++j) h[j] += inv * row[j];
     }
   }
-  if (adaptation) adapt(a.inner_steps);
+}
+
+void LearnerTracker::observe_computed(const LearnerQuery& q, bool correct, double z, const double* g) {
+  ring_.push(z, g, correct);
+  learner_advance_context(*model_, q, correct, history_, h_);
+  if (adaptation) adapt(model_->arch().inner_steps);
+}
+
+void LearnerTracker::restore_context(const LearnerHistory& history, const std::vector<double>& h) {
+  require(h.size() == h_.size(), ErrorCode::InvalidArgument,
+          "restore_context: expected " + std::to_string(h_.size()) + " context values, got " + std::to_string(h.size()));
+  reset();
+  history_ = history;
+  h_ = h;
 }
 
 void LearnerTracker::prepare_batch(double timestamp) {

@@ -6,8 +6,6 @@
 #include <string>
 #include <utility>
 
-#include <nlohmann/json.hpp>
-
 #include "metacog/error.hpp"
 
 namespace metacog {
@@ -56,20 +54,20 @@ void LearnerModelView::reset() {
 
 void LearnerModelView::import_state(const uint8_t* bytes, size_t size) {
   session_.import_state_bytes(bytes, size);  // validates; unchanged on error
+  // per-skill attempts and last practice from the session's counters; recent items from its window
   attempts_.assign(bank_->num_skills(), 0);
   last_.assign(bank_->num_skills(), std::nan(""));
+  for (const SkillMastery& m : session_.mastery()) {
+    const int s = bank_->skill_index(m.skill);
+    if (s < 0) continue;
+    attempts_[static_cast<size_t>(s)] = m.attempts;
+    last_[static_cast<size_t>(s)] = m.last_seen;
+  }
+  last_timestamp_ = session_.max_timestamp();
   recent_head_ = recent_size_ = 0;
-  last_timestamp_ = -HUGE_VAL;
-  const nlohmann::json j = nlohmann::json::parse(session_.export_state());
-  for (const auto& r : j.at("responses")) {
-    const double t = r.at("timestamp").get<double>();
-    last_timestamp_ = std::max(last_timestamp_, t);
-    const int item = bank_->item_index(r.at("item").get<std::string>());
+  for (const LearnerSession::Response& r : session_.recent()) {
+    const int item = bank_->item_index(session_.item_id(r.item));
     if (item < 0) continue;  // an item the bank no longer has still informs the model
-    for (int s : bank_->item(item).skills) {
-      attempts_[static_cast<size_t>(s)] += 1;
-      last_[static_cast<size_t>(s)] = t;
-    }
     recent_[static_cast<size_t>(recent_head_)] = item;
     recent_head_ = (recent_head_ + 1) % kRecentCapacity;
     recent_size_ = std::min(recent_size_ + 1, kRecentCapacity);

@@ -51,6 +51,28 @@ struct SkillHistory {
   int attempts() const { return correct + wrong; }
 };
 
+/** One of the last kWindowLong responses, as the windowed counters need it. */
+struct PastResponse {
+  std::array<int, kMaxSkillsPerResponse> slots{};
+  int num_slots = 0;
+  bool correct = false;
+};
+
+/**
+ * Every counter of a LearnerHistory, for saving and restoring a learner (learner_session.hpp).
+ * skills[slot] for each slot with storage; recent[k] is the response at position
+ * position − kWindowLong + k (entries before position 0 are empty).
+ */
+struct HistorySnapshot {
+  std::vector<SkillHistory> skills;
+  int64_t position = 0;
+  int32_t correct = 0, wrong = 0;
+  std::array<int8_t, 3> last = {0, 0, 0};
+  std::array<int32_t, 4> window = {0, 0, 0, 0};
+  double last_time = 0.0;
+  std::array<PastResponse, kWindowLong> recent{};
+};
+
 /** The incremental history of one learner (no model parameters). */
 class LearnerHistory {
  public:
@@ -66,13 +88,13 @@ class LearnerHistory {
   const SkillHistory& skill(int slot) const;
   /** Number of slots with storage (1 + the largest slot seen). */
   int num_slots() const { return static_cast<int>(skills_.size()); }
+  /** All counters (restore() of the result gives an identical history). */
+  HistorySnapshot snapshot() const;
+  /** Replaces every counter (InvalidArgument if the snapshot is inconsistent: negative counts or slots). */
+  void restore(const HistorySnapshot& s);
 
  private:
-  struct Past {
-    std::array<int, kMaxSkillsPerResponse> slots;
-    int num_slots = 0;
-    bool correct = false;
-  };
+  using Past = PastResponse;
   SkillHistory& mutable_skill(int slot);
   void leave_window(const Past& p, int which);
 

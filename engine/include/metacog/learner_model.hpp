@@ -214,6 +214,12 @@ class LearnerTracker {
   double batch_skill_logit(int slot, int skill);
   /** Runs `steps` more inner-loop steps (5) on the current ring (an explicit adapt() call). */
   void adapt(int steps);
+  /**
+   * Replaces the history and the context vectors h (C × d values; InvalidArgument otherwise), empties
+   * the ring and puts φ back to φ₀ — the start of restoring a saved learner (learner_session.hpp):
+   * then observe() the saved recent responses with `adaptation` off and set φ.
+   */
+  void restore_context(const LearnerHistory& history, const std::vector<double>& h);
 
   const LearnerModel& model() const { return *model_; }
   const LearnerHistory& history() const { return history_; }
@@ -240,6 +246,13 @@ class LearnerTracker {
   double batch_time_ = 0;
   std::vector<double> batch_base_, batch_empty_, batch_same_, batch_m_, batch_pre_;
 };
+
+/**
+ * The φ-independent part of observing a response: the history counters and the context vectors
+ * h^c ← λ_c h^c + mean over the response's skills of a_{s,y}  (3). h has C × d values.
+ */
+void learner_advance_context(const LearnerModel& m, const LearnerQuery& q, bool correct, LearnerHistory& history,
+                             std::vector<double>& h);
 
 /** MLP of (2) on an input row: writes the hidden pre-activations, returns the output. */
 double learner_mlp_forward(const LearnerModel& m, const double* in, double* pre);

@@ -29,12 +29,27 @@
 // "recent" lists the latest responses on the item's skills and overall, each with its first-order
 // influence on the logit through the context vectors h^c (∂z/∂h^c · λ_c^age · a_{s,y}).
 //
+// Bounded state (state version 2). The model needs O(1) memory per learner — the history counters
+// (per skill and overall, learner_features.hpp), the context vectors h^c, the fast weights φ and the
+// inner loop's ring of the last N responses — so the session keeps no full response log. It keeps:
+//   window   the last W = max(N, kMinWindow) responses (catalogue item, correct, timestamp);
+//   base     the history counters and h^c *before* the window: a response leaving the window is folded
+//            into the base with learner_advance_context (O(C·d));
+//   per skill the timestamp it was last practised; the count T of responses; the last and the
+//            largest timestamp.
+// Memory is O(#items + #skills + W) whatever T. export_state() writes exactly that (version 2);
+// import_state() restores the base, replays the window with adaptation off — the ring entries
+// (z_j, g_j) depend only on the history, not on φ — and sets φ, which gives back the exporting
+// session bit for bit. A version-1 document (the full log, earlier engines) is migrated by replaying
+// it all, as before; its export is then version 2. explain().recent looks only inside the window.
+//
 // Errors: every rejected call throws metacog::Error (UnknownItem, InvalidArgument, StateFormat,
 // StateVersion, ModelFormat …) and changes nothing.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -78,10 +93,21 @@ struct Explanation {
 
 class LearnerSession {
  public:
-  /** Version of export_state documents. */
-  static constexpr int kStateVersion = 1;
-  /** Limits that keep a hostile state document or catalogue bounded. */
+  /** Version of export_state documents (1: full response log; 2: bounded, see above). */
+  static constexpr int kStateVersion = 2;
+  /** Limits that keep a hostile state document or catalogue bounded (kMaxResponses: a v1 document's log). */
   static constexpr size_t kMaxItems = 1'000'000, kMaxResponses = 1'000'000, kMaxIdLength = 256;
+  /** Most responses one learner may answer (the history's counters are 32-bit). */
+  static constexpr int64_t kMaxHistory = 2'000'000'000;
+  /** Smallest recent window W (explanations and the recommender look back this far). */
+  static constexpr int kMinWindow = 64;
+
+  /** A response of the recent window. */
+  struct Response {
+    int item;  ///< catalogue index
+    bool correct;
+    double timestamp;  ///< as passed to observe()
+  };
 
   /** Parses and validates a learner model file (ModelFormat / ModelVersion / ModelKind). */
   static std::shared_ptr<const LearnerModel> load_model(const uint8_t* bytes, size_t size);
@@ -119,7 +145,13 @@ class LearnerSession {
   void adapt(int steps);
   /** Forgets the learner (history, fast weights); keeps the catalogue. */
   void reset();
-  int64_t num_responses() const { return static_cast<int64_t>(log_.size()); }
+  /** Responses observed so far (T). */
+  int64_t num_responses() const { return total_; }
+  /** The last W responses, oldest first (W = window()). */
+  const std::deque<Response>& recent() const { return recent_; }
+  size_t window() const { return window_; }
+  /** Largest timestamp observed (−∞ before the first response). */
+  double max_timestamp() const { return max_timestamp_; }
   /** The current fast weights φ = (θ, v). */
   const std::vector<double>& fast_weights() const { return tracker_.fast_weights(); }
 
@@ -141,17 +173,13 @@ class LearnerSession {
     double hint = std::nan("");
     LearnerQuery query;          // slots, embedding rows, difficulty (timestamp filled per call)
   };
-  struct Logged {
-    int item;  // catalogue index
-    bool correct;
-    double timestamp;
-  };
-
   int slot_of(const std::string& skill, bool create);
   void build_item(Item& it) const;
   double clock(double timestamp) const;
   void apply_observation(int item, bool correct, double timestamp);
   void check_id(const std::string& id, ErrorCode code) const;
+  /** The catalogue index of an item of a state document, registering it if new (StateFormat on error). */
+  int import_item(const std::string& id, const std::vector<std::string>& skills);
 
   std::shared_ptr<const LearnerModel> model_;
   std::unordered_map<std::string, int> model_skill_;  // label → model skill index
@@ -161,7 +189,13 @@ class LearnerSession {
   std::vector<int> slot_order_;                       // slots in order of first appearance
   std::vector<Item> items_;
   std::unordered_map<std::string, int> item_index_;
-  std::vector<Logged> log_;
+  size_t window_ = kMinWindow;
+  std::deque<Response> recent_;        // the last window_ responses
+  LearnerHistory base_history_;        // history and contexts before recent_.front()
+  std::vector<double> base_h_;
+  int64_t total_ = 0;
+  std::vector<double> last_seen_;      // slot → timestamp of its last response (NaN: never)
+  double last_timestamp_ = std::nan(""), max_timestamp_ = -HUGE_VAL;
   LearnerTracker tracker_;
   // predict() memo: net logit per slot for the current generation
   std::vector<double> memo_value_;
