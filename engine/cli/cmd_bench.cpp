@@ -1,5 +1,7 @@
 // engine/cli/cmd_bench.cpp — `metacog bench --json`: GEMM GFLOP/s and Conv-4 timings (bench.hpp).
-//     {"gemm_gflops": {"64": …, "256": …, "512": …}, "conv4_forward_ms": …, "conv4_forward_backward_ms": …, "repeats": 5}
+//     {"gemm_gflops": {"64": …, "256": …, "512": …}, "conv4_forward_ms": …, "conv4_forward_backward_ms": …,
+//      "protonet_episode_ms": …, "repeats": 5, "threads": …}
+// protonet_episode_ms (one 60-way 5-shot 5-query training episode) is left out with --no-protonet.
 // Uses every OpenMP thread unless OMP_NUM_THREADS says otherwise (the JSON says how many).
 #include <nlohmann/json.hpp>
 
@@ -20,14 +22,17 @@ void add_bench_command(CLI::App& app) {
   struct Options {
     int repeats = 5;
     bool json = false;
+    bool no_protonet = false;
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("bench", "Micro-benchmarks of the core (GEMM, Conv-4 forward and backward)");
   cmd->add_option("--repeats", o->repeats, "runs per measurement (the median is reported)")->capture_default_str();
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
+  cmd->add_flag("--no-protonet", o->no_protonet, "skip the ProtoNet training-episode timing");
   cmd->callback([o] {
     run_command([o] {
       nlohmann::ordered_json j = nlohmann::ordered_json::parse(run_core_bench({o->repeats}).to_json());
+      if (!o->no_protonet) j["protonet_episode_ms"] = bench_protonet_episode_ms(o->repeats);
 #if defined(_OPENMP)
       j["threads"] = omp_get_max_threads();
 #else

@@ -14,7 +14,6 @@
 
 namespace metacog {
 
-namespace {
 double median_ms(int repeats, const std::function<void()>& f) {
   f();  // warm-up (allocations, caches)
   std::vector<double> t;
@@ -26,7 +25,6 @@ double median_ms(int repeats, const std::function<void()>& f) {
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
 }
-}  // namespace
 
 std::string BenchResult::to_json() const {
   nlohmann::ordered_json g = nlohmann::ordered_json::object();

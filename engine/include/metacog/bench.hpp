@@ -6,8 +6,13 @@
 // gemm: C = A·B, n×n float matrices, GFLOP/s = 2n³ / median time. conv4: the ProtoNet Conv-4
 // (64 filters, max-pool) on 100 28×28×1 images, BN in training mode; forward alone, and forward +
 // backward of Σ embedding² with respect to every parameter (autodiff). Inputs are seeded (Pcg32).
+//
+// protonet_episode_ms (native CLI; bench_protonet.cpp): one ProtoNet training episode exactly as
+// MetricTrainer::step runs it — 60-way 5-shot 5-query (600 seeded 28×28×1 images), the same Conv-4,
+// BN in training mode, loss, backward, Adam step — for comparison with PyTorch (bench/pytorch.py).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 
@@ -27,5 +32,11 @@ struct BenchResult {
 };
 
 BenchResult run_core_bench(const BenchOptions& options);
+
+/** Median wall time in ms of `repeats` runs of f, after one warm-up run. */
+double median_ms(int repeats, const std::function<void()>& f);
+
+/** Median ms of one ProtoNet 60-way 5-shot 5-query training episode (forward, backward, Adam). */
+double bench_protonet_episode_ms(int repeats);
 
 }  // namespace metacog
