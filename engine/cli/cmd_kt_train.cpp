@@ -18,6 +18,7 @@
 #include "metacog/kt_data.hpp"
 #include "metacog/learner_eval.hpp"
 #include "metacog/learner_fit.hpp"
+#include "metacog/learner_mastery.hpp"
 
 namespace metacog::cli {
 namespace {
@@ -103,6 +104,9 @@ void add_kt_train_command(CLI::App& app) {
       const ojson chosen = selection["candidates"][static_cast<size_t>(r.chosen)];
       ojson metrics = {{"validation", {{"auc", chosen["valid_auc"]}, {"protocol", "online, t >= 1"}}},
                        {"selection", selection}};
+      // mastery calibration: per-skill guess and slip of BKT on the same logs (learner_mastery.hpp)
+      fit_mastery_calibration(r.meta, train);
+      if (r.pretrain.params().size() > 0) fit_mastery_calibration(r.pretrain, train);
       r.meta.header.trained_on = trained_on;
       r.meta.header.metrics_json = metrics.dump();
       write_safetensors_file(opt->out, r.meta.to_safetensors());

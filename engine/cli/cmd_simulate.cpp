@@ -104,7 +104,7 @@ void add_simulate_command(CLI::App& app) {
                   "index of the first simulated learner (default 0; e.g. 1000000 for training logs disjoint from evaluation)");
   cmd->add_option("--model", opt->model, "learner model (.safetensors) for the metacog policy");
   cmd->add_option("--metacog-threshold", opt->metacog_threshold,
-                  "mastery threshold of the metacog policy (the model's mastery is P(correct) on a typical item; default 0.8)");
+                  "mastery threshold of the metacog policy (the model's P(mastered), calibrated by each skill's guess and slip; default 0.8, the product's default)");
   cmd->add_option("--logs-out", opt->logs_out, "write the evaluated learners' answers as CSV (one policy only)");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
   cmd->callback([opt] {

@@ -35,6 +35,9 @@ std::vector<double> Engine::predict(const std::vector<std::string>& items, doubl
 
 std::vector<SkillMastery> Engine::mastery(double now) {
   const std::vector<SkillMastery> all = view_.session().mastery(now);
+  // the recommender's mastery: P(mastered), calibrated against the skill's guess and slip
+  std::vector<double> calibrated(bank_.num_skills());
+  view_.skill_mastery(now, calibrated.data());
   std::vector<SkillMastery> out;
   for (const BankSkill& s : bank_.skills()) {
     const auto it = std::find_if(all.begin(), all.end(), [&](const SkillMastery& x) { return x.skill == s.id; });
@@ -45,6 +48,7 @@ std::vector<SkillMastery> Engine::mastery(double now) {
       m.skill = s.id;
       out.push_back(m);
     }
+    out.back().mastery = calibrated[out.size() - 1];
   }
   return out;
 }

@@ -222,6 +222,13 @@ SafetensorsFile LearnerModel::to_safetensors() const {
   for (const NamedBlock& b : blocks(arch_, layout_)) f.set_f32(b.name, slice_tensor(w_, b.offset, b.shape));
   f.set_f32("features.mean", slice_tensor(mean_, 0, {kHistoryFeatures}));
   f.set_f32("features.std", slice_tensor(std_, 0, {kHistoryFeatures}));
+  if (!mastery_guess.empty()) {
+    const int64_t S1 = arch_.num_skills + 1;
+    require(static_cast<int64_t>(mastery_guess.size()) == S1 && static_cast<int64_t>(mastery_slip.size()) == S1,
+            ErrorCode::InvalidArgument, "learner model: mastery calibration needs num_skills + 1 values");
+    f.set_f32("mastery.guess", slice_tensor(mastery_guess, 0, {S1}));
+    f.set_f32("mastery.slip", slice_tensor(mastery_slip, 0, {S1}));
+  }
   ModelHeader h = header;
   h.arch_json = arch_.to_json();
   if (h.created_by.empty()) h.created_by = std::string("metacog ") + METACOG_VERSION;
@@ -254,7 +261,23 @@ LearnerModel LearnerModel::from_safetensors(const SafetensorsFile& f) {
   check_finite(m.mean_, "features.mean");
   check_finite(m.std_, "features.std");
   for (double s : m.std_) require(s > 0.0, ErrorCode::ModelFormat, "learner model: features.std must be positive");
-  const size_t expected_tensors = blocks(m.arch_, m.layout_).size() + 2;
+  const bool calibrated = f.tensors.count("mastery.guess") > 0 || f.tensors.count("mastery.slip") > 0;
+  if (calibrated) {
+    const int64_t S1 = m.arch_.num_skills + 1;
+    for (const char* name : {"mastery.guess", "mastery.slip"}) {
+      f.require_tensor(name, {S1});
+      const Tensor t = f.get_f32(name);
+      std::vector<double>& dst = std::string(name) == "mastery.guess" ? m.mastery_guess : m.mastery_slip;
+      dst.assign(static_cast<size_t>(S1), 0.0);
+      for (int64_t k = 0; k < S1; ++k) dst[static_cast<size_t>(k)] = t[k];
+    }
+    for (size_t k = 0; k < m.mastery_guess.size(); ++k) {
+      const double g = m.mastery_guess[k], sl = m.mastery_slip[k];
+      require(g >= 0 && sl >= 0 && g + sl < 1, ErrorCode::ModelFormat,
+              "learner model: mastery.guess and mastery.slip must be ≥ 0 with guess + slip < 1 (skill row " + std::to_string(k) + ")");
+    }
+  }
+  const size_t expected_tensors = blocks(m.arch_, m.layout_).size() + 2 + (calibrated ? 2 : 0);
   require(f.tensors.size() == expected_tensors, ErrorCode::ModelFormat,
           "learner model: unexpected extra tensors (expected " + std::to_string(expected_tensors) + ")");
   auto vocab_it = f.metadata.find("vocab");

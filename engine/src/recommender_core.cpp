@@ -85,6 +85,7 @@ Recommender::Recommender(const ItemBank& bank, RecommenderConfig config) : bank_
   main_skill_.assign(I, 0);
   m_.assign(S, 0);
   due_.assign(S, 0);
+  best_dev_.assign(S, 0);
   mastered_.assign(S, 0);
   picks_per_skill_.assign(S, 0);
   recent_.assign(kRecentFetch, -1);
@@ -117,6 +118,7 @@ void Recommender::score_items(LearnerView& view, double now, double target, doub
     }
   }
   const double fit_scale = std::max(target, 1.0 - target);
+  std::fill(best_dev_.begin(), best_dev_.end(), 2.0);
   for (size_t i = 0; i < I; ++i) {
     const BankItem& it = bank_->item(static_cast<int>(i));
     bool ready = true;
@@ -132,10 +134,16 @@ void Recommender::score_items(LearnerView& view, double now, double target, doub
       }
     }
     const double k = static_cast<double>(it.skills.size());
-    const double fit = 1.0 - std::fabs(p_[i] - target) / fit_scale;
+    const size_t ms = static_cast<size_t>(main_skill_[i]);
+    best_dev_[ms] = std::min(best_dev_[ms], std::fabs(p_[i] - target));
     ready_[i] = ready;
     fresh_[i] = 1;
-    score_[i] = c.w_fit * fit + c.w_need * need / k + c.w_due * due / k;
+    score_[i] = c.w_need * need / k + c.w_due * due / k;
+  }
+  // fit relative to the best item of the same main skill: the skill is chosen by need, the item by difficulty
+  for (size_t i = 0; i < I; ++i) {
+    const double dev = std::fabs(p_[i] - target) - best_dev_[static_cast<size_t>(main_skill_[i])];
+    score_[i] += c.w_fit * (1.0 - dev / fit_scale);
   }
   // recency: no repeats inside the window, a small penalty for the rest of the fetched history
   const int n_recent = view.recent_items(recent_.data(), kRecentFetch);

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "metacog/error.hpp"
+#include "metacog/learner_mastery.hpp"
 
 namespace metacog {
 
@@ -38,6 +39,18 @@ LearnerModelView::LearnerModelView(const ItemBank& bank, std::shared_ptr<const L
     const size_t off = m.layout().skill_embedding;
     for (int r : rows) {
       for (int k = 0; k < dim_; ++k) embedding_.push_back(m.params()[off + static_cast<size_t>(r) * static_cast<size_t>(dim_) + static_cast<size_t>(k)]);
+    }
+  }
+  // mastery calibration (learner_mastery.hpp) per bank skill: its model row, or the unknown-skill row
+  guess_.assign(bank.num_skills(), 0.0);
+  slip_.assign(bank.num_skills(), 0.0);
+  if (!m.mastery_guess.empty()) {
+    for (size_t s = 0; s < bank.num_skills(); ++s) {
+      const auto it = std::find(m.skill_labels.begin(), m.skill_labels.end(), bank.skill(static_cast<int>(s)).id);
+      const size_t row = it == m.skill_labels.end() ? static_cast<size_t>(m.arch().num_skills)
+                                                    : static_cast<size_t>(it - m.skill_labels.begin());
+      guess_[s] = m.mastery_guess[row];
+      slip_[s] = m.mastery_slip[row];
     }
   }
   recent_.assign(kRecentCapacity, -1);
@@ -96,7 +109,7 @@ void LearnerModelView::skill_mastery(double now, double* m) {
   for (size_t s = 0; s < bank_->num_skills(); ++s) m[s] = 0.0;
   for (const SkillMastery& x : ms) {
     const int s = bank_->skill_index(x.skill);
-    if (s >= 0) m[static_cast<size_t>(s)] = x.mastery;
+    if (s >= 0) m[static_cast<size_t>(s)] = calibrated_mastery(x.mastery, guess_[static_cast<size_t>(s)], slip_[static_cast<size_t>(s)]);
   }
 }
 
@@ -129,7 +142,7 @@ double LearnerModelView::learn_rate(int skill) const {
   }
   const auto mastery_of = [&](LearnerSession& s) {
     for (const SkillMastery& x : s.mastery(t)) {
-      if (x.skill == label) return x.mastery;
+      if (x.skill == label) return calibrated_mastery(x.mastery, guess_[static_cast<size_t>(skill)], slip_[static_cast<size_t>(skill)]);
     }
     return 0.0;
   };

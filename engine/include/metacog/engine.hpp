@@ -36,7 +36,8 @@ class Engine {
   void observe(const std::string& item, bool correct, double timestamp);
   /** P(correct) of bank items (UnknownItem for any unknown id, nothing computed). */
   std::vector<double> predict(const std::vector<std::string>& items, double now = std::nan(""));
-  /** Mastery of every bank skill, in bank order. */
+  /** Mastery of every bank skill, in bank order: P(mastered) as the recommender sees it (the model's
+   *  success on a typical item calibrated by the skill's guess and slip, learner_mastery.hpp). */
   std::vector<SkillMastery> mastery(double now = std::nan(""));
   std::vector<Recommendation> recommend(const RecommendOptions& options);
   std::vector<PathStep> learning_path(const std::vector<std::string>& goals, double now = std::nan(""));

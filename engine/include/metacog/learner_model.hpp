@@ -62,6 +62,7 @@
 //   mlp.0.weight [H, F+d(1+C)]  mlp.0.bias [H]  mlp.2.weight [1, H]  mlp.2.bias [1]
 //   fast.projection [r, d]             fast.init [1+r(+H)]
 //   features.mean [F]                  features.std [F]
+//   optional, both or neither (learner_mastery.hpp):  mastery.guess [S+1]   mastery.slip [S+1]
 // Any NaN/∞, non-positive std, shape mismatch or inconsistent arch is Error(ModelFormat).
 #pragma once
 
@@ -140,6 +141,9 @@ class LearnerModel {
 
   /** Item / skill labels of the training vocabulary (may be empty for a synthetic model). */
   std::vector<std::string> item_labels, skill_labels;
+  /** Mastery calibration per skill row 0..S (S: the unknown skill), or empty: P(correct | not mastered)
+   *  and P(wrong | mastered) on a typical item, fitted on the training logs (learner_mastery.hpp). */
+  std::vector<double> mastery_guess, mastery_slip;
   /** Provenance written to / read from __metadata__ (algo "learner-…", trained_on, metrics). */
   ModelHeader header;
 

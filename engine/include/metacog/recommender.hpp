@@ -9,7 +9,8 @@
 //     auto path = rec.learning_path(view, {{bank.require_skill("frac-add")}});
 //     auto res  = rec.recommend_resources(view, {/*count=*/3});
 //
-// Notation: item i with skills S_i, p_i = P(correct) from the view, m_s = mastery of skill s,
+// Notation: item i with skills S_i, p_i = P(correct) from the view, m_s = mastery of skill s
+// (the probability that s is mastered, not the success rate: see learner_mastery.hpp),
 // θ = mastery threshold, τ = target success rate, Δt_s = now − last practice of s, n_s = attempts.
 //
 // ── recommend ────────────────────────────────────────────────────────────────────────────
@@ -19,7 +20,11 @@
 // Candidates are the ready ∧ fresh items; if none, the fresh items; if none, all items. So an item
 // whose prerequisites are unmastered is never proposed while an eligible item exists.
 // Score of a candidate (all terms in [0, 1] before weighting):
-//   fit_i    = 1 − |p_i − τ| / max(τ, 1 − τ)                       (nearest the target)
+//   fit_i    = 1 − (|p_i − τ| − min_{j: main(j) = main(i)} |p_j − τ|) / max(τ, 1 − τ)
+//              (nearest the target, relative to the best item of the same main skill — the item's
+//               least-mastered skill: the skill is chosen by need, spacing and diversity, the item
+//               within it by difficulty, so a ready skill whose items are all still hard for the
+//               learner (p ≈ guess) is practised rather than passed over for easier unmastered ones)
 //   need_i   = mean_{s∈S_i} ν_s,  ν_s = 1 if m_s < θ, else ½·(1 − m_s)/(1 − θ)
 //              (unmastered skills first: with w_need ≥ 2·w_fit an item of an unmastered ready skill
 //              beats any mastered-skill item that is not due for review, whatever their fit; among
@@ -277,7 +282,7 @@ class Recommender {
   const ItemBank* bank_;
   RecommenderConfig config_;
   // scratch, sized once
-  std::vector<double> p_, m_, score_, due_;
+  std::vector<double> p_, m_, score_, due_, best_dev_;
   std::vector<char> ready_, fresh_, mastered_, chosen_;
   std::vector<int> recent_, picks_per_skill_, main_skill_, picked_;
   int level_ = 0;  // which relaxation level produced the candidates (0 ready∧fresh, 1 fresh, 2 all)

@@ -10,7 +10,11 @@
 // Mapping: bank item i is catalogue item i of the session (its id, its skills' ids, and a difficulty
 // hint from the bank's 1–5 rating, b_hint = kDifficultyLogitStep·(d − 3) logits; a trained id keeps
 // b_i, an unseen one without a rating gets the mean β of its skills — cold start).
-//   p_i      LearnerSession::predict;   m_s  LearnerSession::mastery (success on a typical item of s)
+//   p_i      LearnerSession::predict
+//   m_s      P(skill mastered) = clamp((p_s − G_s)/(1 − S_s − G_s), 0, 1) from p_s = LearnerSession::mastery
+//            (success on a typical item of s) and the model's guess/slip calibration of the skill
+//            (learner_mastery.hpp; a skill outside the model's vocabulary uses the unknown-skill row;
+//            a model without calibration gives m_s = p_s)
 //   learn_rate λ_s  the model's own expected gain: with p = P(correct) on the skill's typical item,
 //            g_s = p·m_s(after a right answer) + (1 − p)·m_s(after a wrong one) − m_s  (what-if on a copy
 //            of the session), λ_s = clamp(g_s / (1 − m_s), 10⁻³, 0.999)
@@ -62,6 +66,7 @@ class LearnerModelView : public AdaptiveView {
   LearnerSession session_;
   std::vector<int> all_items_, skill_of_slot_;  // session skill order → bank skill
   std::vector<double> last_, embedding_;
+  std::vector<double> guess_, slip_;  // per bank skill: mastery calibration (0, 0 = none)
   std::vector<int> attempts_, recent_;
   int recent_head_ = 0, recent_size_ = 0, dim_ = 0;
   double last_timestamp_ = -HUGE_VAL;

@@ -1,0 +1,74 @@
+// engine/cli/cmd_kt_calibrate.cpp — `metacog kt-calibrate`: fits a learner model's mastery
+// calibration (per-skill guess and slip, learner_mastery.hpp) on its training logs and writes the
+// model with it. kt-train already does this; the command serves models trained before it did.
+//
+//     metacog kt-calibrate --model models/assist2009-learner.safetensors
+//                          --data ../shared/data/assist2009_updated/assist2009_updated_train.csv [--out FILE] [--json]
+// The log is read with the model's vocabulary (labels it does not know count toward the pooled
+// skill). Without --out the model file is rewritten in place; every other tensor and metadata entry
+// is kept.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "command.hpp"
+#include "metacog/error.hpp"
+#include "metacog/kt_data.hpp"
+#include "metacog/learner_mastery.hpp"
+#include "metacog/learner_model.hpp"
+#include "metacog/safetensors.hpp"
+
+namespace metacog::cli {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+void add_kt_calibrate_command(CLI::App& app) {
+  struct Options {
+    std::string model, data, out;
+    bool json = false;
+  };
+  auto opt = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand("kt-calibrate", "Fit a learner model's mastery calibration (per-skill guess and slip) on its training logs");
+  cmd->add_option("--model", opt->model, "learner model (.safetensors)")->required();
+  cmd->add_option("--data", opt->data, "the logs it was trained on (3-line or CSV)")->required();
+  cmd->add_option("--out", opt->out, "output model (default: rewrite --model)");
+  cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
+  cmd->callback([opt] {
+    run_command([opt] {
+      const std::vector<uint8_t> bytes = read_binary_file(opt->model);
+      LearnerModel model = LearnerModel::from_safetensors(bytes.data(), bytes.size());
+      require(static_cast<int>(model.skill_labels.size()) == model.arch().num_skills &&
+                  static_cast<int>(model.item_labels.size()) == model.arch().num_items,
+              ErrorCode::InvalidArgument, opt->model + ": the model has no vocabulary to read the logs with");
+      KtDataset vocabulary;
+      vocabulary.num_items = model.arch().num_items;
+      vocabulary.num_skills = model.arch().num_skills;
+      vocabulary.item_labels = model.item_labels;
+      vocabulary.skill_labels = model.skill_labels;
+      KtLoadOptions lo;
+      lo.vocabulary = &vocabulary;
+      const KtDataset logs = load_kt_file(opt->data, lo);
+      fit_mastery_calibration(model, logs);
+      const std::string out = opt->out.empty() ? opt->model : opt->out;
+      write_safetensors_file(out, model.to_safetensors());
+      ojson skills = ojson::array();
+      for (int s = 0; s <= model.arch().num_skills; ++s) {
+        skills.push_back({{"skill", s < model.arch().num_skills ? model.skill_labels[static_cast<size_t>(s)] : std::string("(unknown)")},
+                          {"guess", model.mastery_guess[static_cast<size_t>(s)]},
+                          {"slip", model.mastery_slip[static_cast<size_t>(s)]}});
+      }
+      const ojson summary = {{"out", out}, {"responses", logs.num_responses()}, {"skills", skills}};
+      std::printf("%s\n", opt->json ? summary.dump().c_str() : summary.dump(2).c_str());
+      return 0;
+    });
+  });
+}
+
+}  // namespace
+
+static const bool registered = register_command(&add_kt_calibrate_command);
+
+}  // namespace metacog::cli
