@@ -1,7 +1,7 @@
 #!/usr/bin/python3
-"""Native metacog vs PyTorch (Debian's python3-torch) on the same CPU, 2 threads each.
+"""Native metacog vs PyTorch (Debian's python3-torch) on the same CPU, 2 threads each (--threads).
 
-    /usr/bin/python3 bench/pytorch.py [--metacog build/metacog] [--rounds 3] [--repeats 5]
+    /usr/bin/python3 bench/pytorch.py [--metacog build/metacog] [--rounds 3] [--repeats 5] [--threads 2]
     npm run bench:pytorch
 
 Work, identical on both sides (float32, Conv-4 with 64 filters, max-pool, BN in training mode):
@@ -12,7 +12,8 @@ Work, identical on both sides (float32, Conv-4 with 64 filters, max-pool, BN in 
                     backward, Adam step (metacog: `metacog bench` protonet_episode_ms, the work of
                     MetricTrainer::step)
 
-Threads: torch.set_num_threads(2) (and interop 1); metacog runs with OMP_NUM_THREADS=2.
+Threads: torch.set_num_threads(T) (and interop 1); metacog runs with OMP_NUM_THREADS=T; T = 2 unless
+--threads says otherwise (1 gives steadier numbers on a machine that is busy with other work).
 Protocol: `rounds` rounds, each runs `metacog bench --json --repeats R` and then the PyTorch
 measurements (median of R runs after one warm-up); the two sides alternate so background load
 hits both alike. Reported: per-side medians over rounds, every round's raw numbers, and the
@@ -30,8 +31,6 @@ import time
 
 import torch
 import torch.nn.functional as F
-
-THREADS = 2
 
 
 def median_ms(repeats, fn):
@@ -91,8 +90,8 @@ def torch_bench(repeats):
     return {"conv4_forward_ms": median_ms(repeats, forward), "protonet_episode_ms": median_ms(repeats, train_episode)}
 
 
-def metacog_bench(binary, repeats):
-    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS))
+def metacog_bench(binary, repeats, threads):
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     out = subprocess.run([binary, "bench", "--json", "--repeats", str(repeats)], env=env, check=True,
                          capture_output=True, text=True).stdout
     j = json.loads(out)
@@ -106,14 +105,15 @@ def main():
     ap.add_argument("--metacog", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "build", "metacog"))
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(args.threads)
     torch.set_num_interop_threads(1)
 
     rounds = []
     for _ in range(args.rounds):
         load_before = os.getloadavg()[0]
-        m = metacog_bench(os.path.normpath(args.metacog), args.repeats)
+        m = metacog_bench(os.path.normpath(args.metacog), args.repeats, args.threads)
         p = torch_bench(args.repeats)
         rounds.append({"metacog": {k: m[k] for k in ("conv4_forward_ms", "protonet_episode_ms")},
                        "metacog_threads": m.get("threads"), "pytorch": p,
