@@ -84,7 +84,7 @@ void max_pool2x2_nhwc(const T* x, int64_t n, int64_t h, int64_t w, int64_t c, T*
     for (int64_t oy = 0; oy < ho; ++oy) {
       for (int64_t ox = 0; ox < wo; ++ox) {
         T* yo = y + ((b * ho + oy) * wo + ox) * c;
-        int32_t* ao = argmax + ((b * ho + oy) * wo + ox) * c;
+        int32_t* ao = argmax ? argmax + ((b * ho + oy) * wo + ox) * c : nullptr;
         const int64_t base = ((b * h + 2 * oy) * w + 2 * ox) * c;
         const int64_t offs[4] = {0, c, w * c, w * c + c};
         for (int64_t ch = 0; ch < c; ++ch) {
@@ -98,7 +98,7 @@ void max_pool2x2_nhwc(const T* x, int64_t n, int64_t h, int64_t w, int64_t c, T*
             }
           }
           yo[ch] = best;
-          ao[ch] = static_cast<int32_t>(best_i);
+          if (ao) ao[ch] = static_cast<int32_t>(best_i);
         }
       }
     }

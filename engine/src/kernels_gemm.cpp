@@ -1,5 +1,8 @@
-// GEMM: Eigen natively (AVX/FMA packets, OpenMP); Eigen's auto-vectorised code in wasm for now.
+// GEMM: Eigen natively (AVX/FMA packets, OpenMP) and in the wasm scalar build; float GEMM in the wasm
+// SIMD build goes to the register-blocked SIMD128 kernel (kernels_gemm_simd128.cpp).
 #include <Eigen/Core>
+
+#include <type_traits>
 
 #include "metacog/kernels.hpp"
 
@@ -15,6 +18,12 @@ void gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, T alpha, 
     if (beta == T(0)) C.setZero(); else C *= beta;
     return;
   }
+#if defined(__wasm_simd128__)
+  if constexpr (std::is_same_v<T, float>) {
+    detail::gemm_f32_simd128(trans_a, trans_b, m, n, k, alpha, a, b, beta, c);
+    return;
+  }
+#endif
   CMap A(a, trans_a ? k : m, trans_a ? m : k);
   CMap B(b, trans_b ? n : k, trans_b ? k : n);
   if (beta == T(0)) {
