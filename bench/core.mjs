@@ -16,7 +16,8 @@ if (existsSync(cli)) {
   out.native = JSON.parse(execFileSync(cli, ['bench', '--json', '--repeats', String(repeats)], { encoding: 'utf8' }));
 }
 for (const simd of [true, false]) {
-  const Module = await _loadModule({ simd });
+  // the benchmark module (dist/bench/: the library's bindings plus the benchmark ones)
+  const Module = await _loadModule({ simd, baseUrl: new URL('../dist/bench/', import.meta.url) });
   const r = Module.coreBench(repeats);
   if (typeof r !== 'string') throw new Error(r.message);
   out[simd ? 'wasm_simd' : 'wasm_scalar'] = JSON.parse(r);

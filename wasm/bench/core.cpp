@@ -1,9 +1,9 @@
-// wasm/bench.cpp — the core micro-benchmarks (metacog/bench.hpp) for `npm run bench:core`.
+// wasm/bench/core.cpp — the core micro-benchmarks (metacog/bench.hpp) for `npm run bench:core`.
 #include "metacog/bench.hpp"
 
 #include <emscripten/bind.h>
 
-#include "marshal.hpp"
+#include "../marshal.hpp"
 
 namespace metacog::wasm {
 namespace {
