@@ -66,3 +66,37 @@ export async function measureApi({ createEngine, model, bank, rounds, rand, cloc
   e.dispose();
   return summary(times);
 }
+
+/**
+ * Few-shot classification as the sketch classifier serves it: a ProtoNet model (`model`, e.g.
+ * models/omniglot-protonet.safetensors) with `classes` × `shots` examples added, then classify()
+ * of one new 28×28 drawing (embedding + distances to the prototypes), `rounds` times; p50/p95 ms.
+ * Inputs are seeded pseudo-random images (makeRand).
+ */
+export function measureClassify({ Module, model, rounds = 100, classes = 20, shots = 5, rand = makeRand(777) }) {
+  const s = Module.makeSketchClassifier(new Uint8Array(model));
+  if (s.__error) throw new Error(s.message);
+  const side = s.imageSize();
+  const image = () => Float32Array.from({ length: side * side }, () => (rand() < 0.2 ? 1 : 0));
+  const t0 = performance.now();
+  for (let k = 0; k < classes; ++k) {
+    for (let j = 0; j < shots; ++j) {
+      const r = s.addExample(`class-${k}`, image(), 1);
+      if (r && r.__error) throw new Error(r.message);
+    }
+  }
+  const addMs = performance.now() - t0;
+  const times = [];
+  for (let r = 0; r < rounds; ++r) {
+    const q = image();
+    const t1 = performance.now();
+    const c = s.classify(q);
+    times.push(performance.now() - t1);
+    if (c.__error) throw new Error(c.message);
+  }
+  s.delete();
+  return {
+    classes, shots, add_examples_ms: round3(addMs),
+    classify_p50_ms: round3(quantile(times, 0.5)), classify_p95_ms: round3(quantile(times, 0.95)),
+  };
+}
