@@ -184,6 +184,9 @@ export class EngineCore {
       resources: i.resources,
       responses: h.numResponses(),
       storage: { backend: this._store.backend, persistent: this._store.persistent, warnings: this._store.warnings.slice() },
+      // the wasm module's linear memory (shared by the engines and classifiers of one module
+      // instance; it grows but never shrinks) and the size of the engine state stored per observe
+      memory: { wasmHeapBytes: this._Module.HEAP8.length, stateBytes: this._snapshot().length },
       modelHash: this._model.modelHash,
       itemBankHash: this._bank.itemBankHash,
     };
