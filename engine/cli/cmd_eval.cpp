@@ -18,6 +18,7 @@
 #include "command.hpp"
 #include "kt_compare_cli.hpp"  // record_metrics
 #include "metacog/error.hpp"
+#include "metacog/few_shot_eval.hpp"
 #include "metacog/meta_train.hpp"
 #include "metacog/omniglot.hpp"
 #include "metacog/ops.hpp"
@@ -27,7 +28,6 @@ namespace {
 
 struct EvalOptions {
   std::string model, data, split = "test", scheme = "vinyals", bn = "running", cache = "build/cache";
-  std::string attention = "cosine";
   int way = 5, shot = 1, query = 15, episodes = 1000;
   uint64_t seed = 2024;
   bool json = false, record = false;
@@ -55,26 +55,21 @@ MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode)
 
 int run_eval(const EvalOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Conv4Model m = conv4_from_safetensors(read_safetensors_file(o.model));
+  const SafetensorsFile file = read_safetensors_file(o.model);
+  const Conv4Model m = conv4_from_safetensors(file);
   const std::string algo = m.header.algo;
-  require(algo == "protonet" || algo == "matchingnet", ErrorCode::ModelKind,
-          "metacog eval handles protonet and matchingnet models; this one is '" + algo + "'");
   const BnMode mode = parse_bn_mode(o.bn);
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "--bn must be running or transductive");
   MeanCi r;
   int way = o.way, shot = o.shot, episodes = o.episodes, query = o.query;
   if (o.split == "lake-runs") {
+    require(algo == "protonet" || algo == "matchingnet", ErrorCode::InvalidArgument,
+            "--split lake-runs evaluates prototype (protonet, matchingnet) models; this one is '" + algo + "'");
     r = eval_lake_runs(m, o.data, mode);
     way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
   } else {
     const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache);
-    std::string attention = o.attention;
-    if (!m.header.metrics_json.empty()) {
-      // a matching network remembers its attention kernel in the training config, if recorded
-      const auto j = nlohmann::json::parse(m.header.metrics_json, nullptr, false);
-      if (j.is_object() && j.contains("attention") && j["attention"].is_string()) attention = j["attention"];
-    }
-    r = evaluate_metric_model(algo, m, test, {way, shot, query}, episodes, o.seed, mode, attention);
+    r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},

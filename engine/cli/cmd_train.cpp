@@ -1,14 +1,19 @@
-// engine/cli/cmd_train.cpp — `metacog train`: episodic meta-training on Omniglot with checkpoints.
+// engine/cli/cmd_train.cpp — `metacog train`: meta-training on Omniglot with checkpoints.
 //
 //     metacog train --algo protonet --data ../shared/data/omniglot --way 60 --shot 5 --query 5
 //       --episodes 10000 --out models/omniglot-protonet.safetensors [--resume] [--seed 1] --json
+//     metacog train --algo maml|fomaml|reptile --way 5 --shot 1 --episodes 60000 --out …
+//     metacog train --algo finetune --episodes 10000 --out …
 //     → {"algo", "episodes", "seconds", "final_loss", "out", "best_val_accuracy", "best_episode"}
 //
-// Every --val-every episodes the model is evaluated on --val-episodes episodes of the validation
-// split (5-way, the training shot, 15 queries, BN running); the best one is written to --out (the
-// ProtoNets protocol: model selection on the validation classes). `<out>.ckpt` holds the exact
-// training state every --checkpoint-every seconds, at each validation and on Ctrl-C; --resume
-// continues from it bit for bit.
+// --episodes counts training episodes (protonet, matchingnet), meta-iterations (maml, fomaml,
+// reptile: each of --meta-batch tasks) or minibatches (finetune). Unset algorithm settings take
+// the paper's values (gradient_meta.hpp, finetune.hpp). Every --val-every steps the model is
+// evaluated on --val-episodes episodes of the validation split (5-way — the trained way for
+// maml/fomaml/reptile — the training shot, 15 queries; BN running, transductive for
+// maml/fomaml/reptile); the best one is written to --out (model selection on the validation
+// classes). `<out>.ckpt` holds the exact training state every --checkpoint-every seconds, at each
+// validation and on Ctrl-C; --resume continues from it bit for bit.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -18,7 +23,11 @@
 
 #include "command.hpp"
 #include "metacog/error.hpp"
+#include "metacog/few_shot_eval.hpp"
+#include "metacog/finetune.hpp"
+#include "metacog/gradient_meta.hpp"
 #include "metacog/meta_train.hpp"
+#include "metacog/training_state.hpp"
 #include "metacog/omniglot.hpp"
 #include "progress.hpp"
 
@@ -35,16 +44,155 @@ struct TrainOptions {
   bool resume = false, json = false;
   int val_every = 500, val_episodes = 200;
   double checkpoint_every = 120;
+  // gradient-based meta-learners and the fine-tuning baseline (≤ 0: the paper's value)
+  int meta_batch = 0, inner_steps = 0, inner_batch = -1, test_steps = 0, batch = 0;
+  float inner_lr = 0, outer_lr = 0;
+  bool way_given = false, shot_given = false, query_given = false;
 };
 
-std::string header_trained_on(const TrainOptions& o) {
-  return "omniglot " + o.scheme + "/train (box 105->28, ink = 1, 4 rotations), " + std::to_string(o.way) + "-way " +
-         std::to_string(o.shot) + "-shot " + std::to_string(o.query) + "-query episodes";
+bool is_gradient_algo(const std::string& a) { return a == "maml" || a == "fomaml" || a == "reptile"; }
+
+/** The three trainers behind one interface for the loop below. */
+class Trainer {
+ public:
+  virtual ~Trainer() = default;
+  virtual void step(const ImageDataset& train) = 0;
+  virtual int64_t done() const = 0;
+  virtual float loss() const = 0;
+  virtual float accuracy() const = 0;
+  virtual SafetensorsFile checkpoint() const = 0;
+  virtual SafetensorsFile model_file(const ModelHeader& h) const = 0;
+  virtual std::string algo() const = 0;
+  virtual std::string tasks() const = 0;  ///< what a training step sees, for trained_on
+  /** Validation protocol: episode spec and BN mode. */
+  virtual EpisodeSpec val_spec(int shot) const { return {5, shot, 15}; }
+  virtual BnMode val_bn() const { return BnMode::Running; }
+};
+
+class MetricAdapter : public Trainer {
+ public:
+  explicit MetricAdapter(MetricTrainer t) : t_(std::move(t)) {}
+  void step(const ImageDataset& d) override { t_.step(d); }
+  int64_t done() const override { return t_.episode(); }
+  float loss() const override { return t_.last_loss(); }
+  float accuracy() const override { return t_.last_accuracy(); }
+  SafetensorsFile checkpoint() const override { return t_.checkpoint(); }
+  SafetensorsFile model_file(const ModelHeader& h) const override {
+    Conv4Model m = t_.model(h);
+    if (t_.config().algo == "matchingnet") {
+      nlohmann::json metrics = nlohmann::json::parse(h.metrics_json.empty() ? "{}" : h.metrics_json);
+      metrics["attention"] = t_.config().attention;
+      m.header.metrics_json = metrics.dump();
+    }
+    return conv4_to_safetensors(m);
+  }
+  std::string algo() const override { return t_.config().algo; }
+  std::string tasks() const override {
+    const EpisodeSpec& s = t_.config().spec;
+    return std::to_string(s.n_way) + "-way " + std::to_string(s.k_shot) + "-shot " + std::to_string(s.n_query) +
+           "-query episodes";
+  }
+
+ private:
+  MetricTrainer t_;
+};
+
+class GradientAdapter : public Trainer {
+ public:
+  explicit GradientAdapter(GradientTrainer t) : t_(std::move(t)) {}
+  void step(const ImageDataset& d) override { t_.step(d); }
+  int64_t done() const override { return t_.iteration(); }
+  float loss() const override { return t_.last_loss(); }
+  float accuracy() const override { return t_.last_accuracy(); }
+  SafetensorsFile checkpoint() const override { return t_.checkpoint(); }
+  SafetensorsFile model_file(const ModelHeader& h) const override { return t_.model_file(h); }
+  std::string algo() const override { return t_.config().algo; }
+  std::string tasks() const override {
+    const GradientMetaConfig& c = t_.config();
+    return std::to_string(c.spec.n_way) + "-way " + std::to_string(c.spec.k_shot) + "-shot tasks" +
+           (c.spec.n_query > 0 ? " with " + std::to_string(c.spec.n_query) + " queries per class" : "") +
+           ", meta-batch " + std::to_string(c.meta_batch);
+  }
+  EpisodeSpec val_spec(int shot) const override { return {t_.config().spec.n_way, shot, 15}; }
+  BnMode val_bn() const override { return BnMode::Transductive; }
+
+ private:
+  GradientTrainer t_;
+};
+
+class FinetuneAdapter : public Trainer {
+ public:
+  explicit FinetuneAdapter(FinetuneTrainer t) : t_(std::move(t)) {}
+  void step(const ImageDataset& d) override { t_.step(d); }
+  int64_t done() const override { return t_.iteration(); }
+  float loss() const override { return t_.last_loss(); }
+  float accuracy() const override { return t_.last_accuracy(); }
+  SafetensorsFile checkpoint() const override { return t_.checkpoint(); }
+  SafetensorsFile model_file(const ModelHeader& h) const override { return t_.model_file(h); }
+  std::string algo() const override { return "finetune"; }
+  std::string tasks() const override {
+    return "all " + std::to_string(t_.config().arch.num_classes) + " classes, minibatches of " +
+           std::to_string(t_.config().batch);
+  }
+
+ private:
+  FinetuneTrainer t_;
+};
+
+std::unique_ptr<Trainer> trainer_from_checkpoint(const SafetensorsFile& f) {
+  const std::string& config = checkpoint_meta(f, "config");
+  const auto j = nlohmann::json::parse(config, nullptr, false);
+  require(j.is_object() && j.contains("algo") && j["algo"].is_string(), ErrorCode::StateFormat,
+          "checkpoint config lacks its algorithm");
+  const std::string algo = j["algo"];
+  if (is_gradient_algo(algo)) return std::make_unique<GradientAdapter>(GradientTrainer::from_checkpoint(f));
+  if (algo == "finetune") return std::make_unique<FinetuneAdapter>(FinetuneTrainer::from_checkpoint(f));
+  return std::make_unique<MetricAdapter>(MetricTrainer::from_checkpoint(f));
+}
+
+std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& train) {
+  if (is_gradient_algo(o.algo)) {
+    const int way = o.way_given ? o.way : 5, shot = o.shot_given ? o.shot : 1;
+    GradientMetaConfig c = GradientMetaConfig::defaults(o.algo, way, shot);
+    if (o.query_given) c.spec.n_query = o.query;
+    c.iterations = o.episodes;
+    c.seed = o.seed;
+    c.arch.hidden = o.hidden;
+    if (o.meta_batch > 0) c.meta_batch = o.meta_batch;
+    if (o.inner_steps > 0) c.inner_steps = o.inner_steps;
+    if (o.inner_lr > 0) c.inner_lr = o.inner_lr, c.test.lr = o.inner_lr;
+    if (o.inner_batch >= 0) c.inner_batch = o.inner_batch;
+    if (o.outer_lr > 0) c.outer_lr = o.outer_lr;
+    if (o.test_steps > 0) c.test.steps = o.test_steps;
+    return std::make_unique<GradientAdapter>(GradientTrainer(c));
+  }
+  if (o.algo == "finetune") {
+    FinetuneConfig c;
+    c.iterations = o.episodes;
+    c.seed = o.seed;
+    c.lr = o.lr;
+    c.halve_every = o.halve_every;
+    c.arch.hidden = o.hidden;
+    if (o.batch > 0) c.batch = o.batch;
+    return std::make_unique<FinetuneAdapter>(FinetuneTrainer(c, static_cast<int>(train.classes.size())));
+  }
+  MetaTrainConfig cfg;
+  cfg.algo = o.algo;
+  cfg.spec = {o.way, o.shot, o.query};
+  cfg.episodes = o.episodes;
+  cfg.seed = o.seed;
+  cfg.lr = o.lr;
+  cfg.halve_every = o.halve_every;
+  cfg.attention = o.attention;
+  cfg.arch.hidden = o.hidden;
+  cfg.arch.pool = o.pool;
+  return std::make_unique<MetricAdapter>(MetricTrainer(cfg));
 }
 
 int run_train(const TrainOptions& o) {
-  require(o.algo == "protonet" || o.algo == "matchingnet", ErrorCode::InvalidArgument,
-          "this build trains --algo protonet and matchingnet; '" + o.algo + "' is not available yet");
+  require(o.algo == "protonet" || o.algo == "matchingnet" || is_gradient_algo(o.algo) || o.algo == "finetune",
+          ErrorCode::InvalidArgument,
+          "--algo must be protonet, matchingnet, maml, fomaml, reptile or finetune; got '" + o.algo + "'");
   require(!o.out.empty(), ErrorCode::InvalidArgument, "--out is required");
   const std::string ckpt_path = o.out + ".ckpt";
   install_stop_handler();
@@ -54,35 +202,25 @@ int run_train(const TrainOptions& o) {
   const ImageDataset train = make_omniglot_split(characters, o.data, o.scheme, "train");
   const ImageDataset val = make_omniglot_split(characters, o.data, o.scheme, o.scheme == "vinyals" ? "val" : "test");
 
-  std::unique_ptr<MetricTrainer> trainer;
+  std::unique_ptr<Trainer> trainer;
   double seconds_before = 0, best_val = -1;
   int64_t best_episode = -1;
   if (o.resume && std::filesystem::exists(ckpt_path)) {
     const SafetensorsFile f = read_safetensors_file(ckpt_path);
-    trainer = std::make_unique<MetricTrainer>(MetricTrainer::from_checkpoint(f));
+    trainer = trainer_from_checkpoint(f);
     seconds_before = std::stod(f.metadata.count("seconds") ? f.metadata.at("seconds") : "0");
     best_val = std::stod(f.metadata.count("best_val") ? f.metadata.at("best_val") : "-1");
     best_episode = std::stoll(f.metadata.count("best_episode") ? f.metadata.at("best_episode") : "-1");
-    require(trainer->config().algo == o.algo, ErrorCode::InvalidArgument,
-            "the checkpoint " + ckpt_path + " is for --algo " + trainer->config().algo);
-    std::fprintf(stderr, "resuming %s at episode %lld\n", ckpt_path.c_str(), static_cast<long long>(trainer->episode()));
+    require(trainer->algo() == o.algo, ErrorCode::InvalidArgument,
+            "the checkpoint " + ckpt_path + " is for --algo " + trainer->algo());
+    std::fprintf(stderr, "resuming %s at step %lld\n", ckpt_path.c_str(), static_cast<long long>(trainer->done()));
   } else {
-    MetaTrainConfig cfg;
-    cfg.algo = o.algo;
-    cfg.spec = {o.way, o.shot, o.query};
-    cfg.episodes = o.episodes;
-    cfg.seed = o.seed;
-    cfg.lr = o.lr;
-    cfg.halve_every = o.halve_every;
-    cfg.attention = o.attention;
-    cfg.arch.hidden = o.hidden;
-    cfg.arch.pool = o.pool;
-    trainer = std::make_unique<MetricTrainer>(cfg);
+    trainer = new_trainer(o, train);
   }
   const int64_t total = o.episodes;
 
   ModelHeader header;
-  header.trained_on = header_trained_on(o);
+  header.trained_on = "omniglot " + o.scheme + "/train (box 105->28, ink = 1, 4 rotations), " + trainer->tasks();
   header.created_by = "metacog 0.1.0";
   auto save_checkpoint = [&](double elapsed) {
     SafetensorsFile f = trainer->checkpoint();
@@ -91,38 +229,39 @@ int run_train(const TrainOptions& o) {
     f.metadata["best_episode"] = std::to_string(best_episode);
     write_safetensors_file(ckpt_path, f);
   };
-  const EpisodeSpec val_spec{5, o.shot, 15};
+  const EpisodeSpec val_spec = trainer->val_spec(o.shot_given || !is_gradient_algo(o.algo) ? o.shot : 1);
   auto validate = [&]() {
-    const Conv4Model m = trainer->model(header);
-    const MeanCi r = evaluate_metric_model(o.algo, m, val, val_spec, o.val_episodes, 1000 + o.seed, BnMode::Running,
-                                           trainer->config().attention);
+    const MeanCi r = evaluate_few_shot_file(trainer->model_file(header), val, val_spec, o.val_episodes,
+                                            1000 + o.seed, trainer->val_bn());
     if (r.mean > best_val) {
       best_val = r.mean;
-      best_episode = trainer->episode();
-      Conv4Model best = m;
-      nlohmann::json metrics = {{"val_5way_" + std::to_string(o.shot) + "shot", {{"accuracy", r.mean}, {"ci95", r.ci95},
-                                 {"episodes", o.val_episodes}, {"bn", "running"}}},
-                                {"best_episode", best_episode}};
-      if (o.algo == "matchingnet") metrics["attention"] = trainer->config().attention;
-      best.header.metrics_json = metrics.dump();
-      write_safetensors_file(o.out, conv4_to_safetensors(best));
+      best_episode = trainer->done();
+      ModelHeader best = header;
+      best.metrics_json = nlohmann::json({{"val_" + std::to_string(val_spec.n_way) + "way_" +
+                                               std::to_string(val_spec.k_shot) + "shot",
+                                           {{"accuracy", r.mean}, {"ci95", r.ci95}, {"episodes", o.val_episodes},
+                                            {"bn", bn_mode_name(trainer->val_bn())}}},
+                                          {"best_episode", best_episode}})
+                              .dump();
+      write_safetensors_file(o.out, trainer->model_file(best));
     }
     return r.mean;
   };
 
-  Progress bar("train " + o.algo, total, trainer->episode());
+  Progress bar("train " + o.algo, total, trainer->done());
   double last_ckpt = 0, val_acc = best_val;
   double loss_avg = 0, acc_avg = 0;
-  bool stopped = false;
-  while (trainer->episode() < total) {
+  bool stopped = false, first = true;
+  while (trainer->done() < total) {
     trainer->step(train);
-    loss_avg = trainer->episode() == 1 ? trainer->last_loss() : 0.98 * loss_avg + 0.02 * trainer->last_loss();
-    acc_avg = trainer->episode() == 1 ? trainer->last_accuracy() : 0.98 * acc_avg + 0.02 * trainer->last_accuracy();
-    const bool val_now = trainer->episode() % o.val_every == 0 || trainer->episode() == total;
+    loss_avg = first ? trainer->loss() : 0.98 * loss_avg + 0.02 * trainer->loss();
+    acc_avg = first ? trainer->accuracy() : 0.98 * acc_avg + 0.02 * trainer->accuracy();
+    first = false;
+    const bool val_now = trainer->done() % o.val_every == 0 || trainer->done() == total;
     if (val_now) val_acc = validate();
     char status[160];
     std::snprintf(status, sizeof status, "loss %.4f acc %.3f val %.4f", loss_avg, acc_avg, val_acc);
-    bar.update(trainer->episode(), status);
+    bar.update(trainer->done(), status);
     if (val_now || bar.elapsed_seconds() - last_ckpt > o.checkpoint_every || stop_requested()) {
       save_checkpoint(bar.elapsed_seconds());
       last_ckpt = bar.elapsed_seconds();
@@ -136,9 +275,9 @@ int run_train(const TrainOptions& o) {
   save_checkpoint(bar.elapsed_seconds());
   if (stopped) std::fprintf(stderr, "stopped: checkpoint %s (continue with --resume)\n", ckpt_path.c_str());
   const nlohmann::ordered_json out = {{"algo", o.algo},
-                                      {"episodes", trainer->episode()},
+                                      {"episodes", trainer->done()},
                                       {"seconds", seconds_before + bar.elapsed_seconds()},
-                                      {"final_loss", trainer->last_loss()},
+                                      {"final_loss", trainer->loss()},
                                       {"out", o.out},
                                       {"best_val_accuracy", best_val},
                                       {"best_episode", best_episode},
@@ -156,27 +295,39 @@ void add_train_command(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   o->data = default_omniglot_dir();
   CLI::App* cmd = app.add_subcommand("train", "Meta-train a few-shot learner on Omniglot");
-  cmd->add_option("--algo", o->algo, "protonet | matchingnet")->capture_default_str();
+  cmd->add_option("--algo", o->algo, "protonet | matchingnet | maml | fomaml | reptile | finetune")->capture_default_str();
   cmd->add_option("--data", o->data, "the omniglot directory")->capture_default_str();
   cmd->add_option("--scheme", o->scheme, "vinyals | lake")->capture_default_str();
   cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
-  cmd->add_option("--way", o->way, "classes per training episode")->capture_default_str();
-  cmd->add_option("--shot", o->shot, "support examples per class")->capture_default_str();
-  cmd->add_option("--query", o->query, "query examples per class")->capture_default_str();
-  cmd->add_option("--episodes", o->episodes, "total training episodes")->capture_default_str();
+  CLI::Option* way = cmd->add_option("--way", o->way, "classes per training episode (maml/fomaml/reptile: 5)")->capture_default_str();
+  CLI::Option* shot = cmd->add_option("--shot", o->shot, "support examples per class (maml/fomaml/reptile: 1)")->capture_default_str();
+  CLI::Option* query = cmd->add_option("--query", o->query, "query examples per class (maml: = shot)")->capture_default_str();
+  cmd->add_option("--episodes", o->episodes, "training episodes / meta-iterations / minibatches")->capture_default_str();
   cmd->add_option("--out", o->out, "model file to write (the best on validation)")->required();
   cmd->add_option("--seed", o->seed, "seed of every random choice")->capture_default_str();
-  cmd->add_option("--lr", o->lr, "Adam learning rate")->capture_default_str();
+  cmd->add_option("--lr", o->lr, "Adam learning rate (protonet, matchingnet, finetune)")->capture_default_str();
   cmd->add_option("--halve-every", o->halve_every, "halve the learning rate every N episodes")->capture_default_str();
   cmd->add_option("--attention", o->attention, "matchingnet: cosine | euclidean")->capture_default_str();
   cmd->add_option("--hidden", o->hidden, "Conv-4 filters")->capture_default_str();
-  cmd->add_option("--pool", o->pool, "max | stride2")->capture_default_str();
-  cmd->add_option("--val-every", o->val_every, "validate every N episodes")->capture_default_str();
+  cmd->add_option("--pool", o->pool, "max | stride2 (protonet, matchingnet)")->capture_default_str();
+  cmd->add_option("--meta-batch", o->meta_batch, "tasks per meta-iteration (maml 32, reptile 5; 1 = serial Reptile)");
+  cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, reptile 5)");
+  cmd->add_option("--inner-lr", o->inner_lr, "inner-loop step (maml SGD 0.4, reptile Adam 1e-3)");
+  cmd->add_option("--inner-batch", o->inner_batch, "reptile inner minibatch (10; 0 = whole task)");
+  cmd->add_option("--outer-lr", o->outer_lr, "outer Adam step (maml 1e-3) or initial ε (reptile 1)");
+  cmd->add_option("--test-steps", o->test_steps, "adaptation steps at test (maml 10, reptile 50)");
+  cmd->add_option("--batch", o->batch, "finetune: pre-training minibatch (64)");
+  cmd->add_option("--val-every", o->val_every, "validate every N steps")->capture_default_str();
   cmd->add_option("--val-episodes", o->val_episodes, "validation episodes")->capture_default_str();
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "seconds between checkpoints")->capture_default_str();
   cmd->add_flag("--resume", o->resume, "continue from <out>.ckpt");
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
-  cmd->callback([o] { run_command([o] { return run_train(*o); }); });
+  cmd->callback([o, way, shot, query] {
+    o->way_given = way->count() > 0;
+    o->shot_given = shot->count() > 0;
+    o->query_given = query->count() > 0;
+    run_command([o] { return run_train(*o); });
+  });
 }
 
 }  // namespace

@@ -50,22 +50,26 @@ Var matchingnet_log_probs(const Var& query, const Var& support, int n_way, int k
   return log(add_scalar(matmul(att, Var(y)), 1e-12f));
 }
 
+float argmax_accuracy(const Tensor& scores, const std::vector<int32_t>& labels) {
+  require(scores.ndim() == 2 && scores.dim(0) == static_cast<int64_t>(labels.size()), ErrorCode::InvalidArgument,
+          "argmax_accuracy: one label per row of the scores");
+  const int64_t n = scores.dim(0), c = scores.dim(1);
+  int64_t correct = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t best = 0;
+    for (int64_t j = 1; j < c; ++j) if (scores[i * c + j] > scores[i * c + best]) best = j;
+    correct += best == labels[static_cast<size_t>(i)];
+  }
+  return n == 0 ? 0.0f : static_cast<float>(correct) / static_cast<float>(n);
+}
+
 EpisodeOutcome score_log_probs(const Var& log_probs, int n_way, int n_query) {
   std::vector<int32_t> labels(static_cast<size_t>(n_way) * n_query);
   for (size_t i = 0; i < labels.size(); ++i) labels[i] = static_cast<int32_t>(i / n_query);
   EpisodeOutcome out;
   // −mean log p[y]: cross_entropy applies log_softmax, which is the identity on log-probabilities.
   out.loss = cross_entropy(log_probs, labels);
-  const Tensor& lp = log_probs.value();
-  int correct = 0;
-  for (size_t i = 0; i < labels.size(); ++i) {
-    int best = 0;
-    for (int j = 1; j < n_way; ++j) {
-      if (lp[static_cast<int64_t>(i) * n_way + j] > lp[static_cast<int64_t>(i) * n_way + best]) best = j;
-    }
-    correct += best == labels[i];
-  }
-  out.accuracy = labels.empty() ? 0.0f : static_cast<float>(correct) / static_cast<float>(labels.size());
+  out.accuracy = argmax_accuracy(log_probs.value(), labels);
   return out;
 }
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "metacog/error.hpp"
+#include "metacog/training_state.hpp"
 
 namespace metacog {
 
@@ -76,46 +77,22 @@ float MetricTrainer::step(const ImageDataset& train) {
 SafetensorsFile MetricTrainer::checkpoint() const {
   SafetensorsFile f;
   put_tensors(f, "model.", params_, buffers_);
-  for (size_t i = 0; i < adam_.m.size(); ++i) {
-    f.set_f32("optim.m." + params_.names()[i], adam_.m[i]);
-    f.set_f32("optim.v." + params_.names()[i], adam_.v[i]);
-  }
-  const Pcg32::State s = rng_.save();
-  f.metadata = {{"format", "metacog-checkpoint"},
-                {"config", config_.to_json()},
-                {"episode", std::to_string(episode_)},
-                {"adam_t", std::to_string(adam_.t)},
-                {"rng_state", std::to_string(s.state)},
-                {"rng_inc", std::to_string(s.inc)},
-                {"last_loss", std::to_string(last_loss_)}};
+  put_adam_state(f, params_, adam_);
+  put_rng_state(f, rng_);
+  f.metadata["format"] = "metacog-checkpoint";
+  f.metadata["config"] = config_.to_json();
+  f.metadata["episode"] = std::to_string(episode_);
+  f.metadata["last_loss"] = std::to_string(last_loss_);
   return f;
 }
 
 MetricTrainer MetricTrainer::from_checkpoint(const SafetensorsFile& f) {
-  auto meta = [&](const char* key) -> const std::string& {
-    const auto it = f.metadata.find(key);
-    require(it != f.metadata.end(), ErrorCode::StateFormat, std::string("checkpoint lacks '") + key + "'");
-    return it->second;
-  };
-  require(meta("format") == "metacog-checkpoint", ErrorCode::StateFormat, "not a metacog training checkpoint");
-  MetricTrainer t(MetaTrainConfig::from_json(meta("config")));
+  require(checkpoint_meta(f, "format") == "metacog-checkpoint", ErrorCode::StateFormat, "not a metacog training checkpoint");
+  MetricTrainer t(MetaTrainConfig::from_json(checkpoint_meta(f, "config")));
   take_tensors(f, "model.", t.params_, t.buffers_);
-  try {
-    t.episode_ = std::stoll(meta("episode"));
-    t.adam_.t = std::stoll(meta("adam_t"));
-    t.rng_.restore({std::stoull(meta("rng_state")), std::stoull(meta("rng_inc"))});
-  } catch (const std::logic_error&) {
-    throw Error(ErrorCode::StateFormat, "checkpoint counters are not integers");
-  }
-  if (t.adam_.t > 0) {
-    for (size_t i = 0; i < t.params_.size(); ++i) {
-      const std::string& n = t.params_.names()[i];
-      require(f.has("optim.m." + n) && f.has("optim.v." + n), ErrorCode::StateFormat, "checkpoint lacks Adam moments");
-      t.adam_.m.push_back(f.get_f32("optim.m." + n));
-      t.adam_.v.push_back(f.get_f32("optim.v." + n));
-      require(t.adam_.m.back().shape() == t.params_.vars()[i].shape(), ErrorCode::StateFormat, "Adam moment shape");
-    }
-  }
+  t.episode_ = checkpoint_int(f, "episode");
+  take_adam_state(f, t.params_, t.adam_);
+  take_rng_state(f, t.rng_);
   return t;
 }
 

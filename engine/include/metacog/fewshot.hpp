@@ -38,6 +38,9 @@ Var protonet_log_probs(const Var& query, const Var& prototypes);
 /** Query log-probabilities [NQ, N] of a Matching Network ("cosine" or "euclidean" attention). */
 Var matchingnet_log_probs(const Var& query, const Var& support, int n_way, int k_shot, const std::string& attention);
 
+/** Fraction of rows of scores [N, C] whose arg-max (first on ties) equals the label. */
+float argmax_accuracy(const Tensor& scores, const std::vector<int32_t>& labels);
+
 /** Mean NLL and accuracy of log-probabilities against class-major labels (Q queries per class). */
 EpisodeOutcome score_log_probs(const Var& log_probs, int n_way, int n_query);
 

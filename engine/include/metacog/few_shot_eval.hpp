@@ -1,0 +1,23 @@
+// metacog/few_shot_eval.hpp — one evaluation entry point for every few-shot model file.
+//
+// Dispatches on the file's `algo`: protonet / matchingnet (metric, meta_train.hpp; a matching
+// network's attention kernel is read from metrics.attention, default cosine), maml / fomaml /
+// reptile (adapted per episode with the file's "adaptation" settings, gradient_meta.hpp) and
+// finetune (a new head fitted per episode, finetune.hpp). Protocol (design.md §4): `episodes`
+// episodes drawn with Pcg32(seed), accuracy per episode, mean ± 1.96·std/√episodes.
+#pragma once
+
+#include <cstdint>
+
+#include "metacog/episodes.hpp"
+#include "metacog/metrics.hpp"
+#include "metacog/nn.hpp"
+#include "metacog/safetensors.hpp"
+
+namespace metacog {
+
+/** ModelKind if the file's algo is not a few-shot image learner. */
+MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec,
+                              int episodes, uint64_t seed, BnMode mode);
+
+}  // namespace metacog

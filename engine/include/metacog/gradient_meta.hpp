@@ -1,0 +1,137 @@
+// metacog/gradient_meta.hpp — optimisation-based meta-learners on few-shot image classification:
+// MAML (second order, exact), first-order MAML and Reptile, with exact checkpoints.
+//
+// The learner is Conv-4 with a stride-2 body and an N-way linear head (nn.hpp); every task is an
+// N-way episode whose labels 0..N−1 are the head's outputs. Inner loop U on a task's support set:
+//
+//   MAML / FOMAML (Finn et al. 2017):  φ ← φ − α ∇φ CE(f_φ(x_s), y_s), `inner_steps` times, φ₀ = θ
+//   Outer:  θ ← Adam(θ, ∇θ (1/B) Σ_tasks CE(f_{U(θ)}(x_q), y_q)),   B = meta_batch
+//     MAML differentiates through U (the inner gradients are recorded with create_graph, so the
+//     Hessian terms −α ∇²L are exact); FOMAML treats the inner gradients as constants (∂U/∂θ ≈ I).
+//
+//   Reptile (Nichol et al. 2018):  φ = U(θ) with Adam(β1 = 0, lr α) on `inner_steps` minibatches
+//     of `inner_batch` examples drawn without replacement (cycling) from the task's K_train·N
+//     examples;  θ ← θ + ε (1/B) Σ_tasks (φ − θ),  ε = ε₀ · max(0, 1 − t/T) (linear annealing to
+//     0). meta_batch = 1 is the serial variant, > 1 the batched one.
+//
+// Test time (all three): a fresh copy of θ adapted on the support set with the algorithm's own
+// inner optimiser for `test_steps` steps (MAML: SGD α, 10 steps; Reptile: Adam β1 = 0, 50 steps,
+// minibatches of `test_batch`), then the query set is classified. Batch norm: the inner loop and
+// the query pass use batch statistics (transductive, as in both papers' Omniglot results); the
+// training query pass also updates running statistics, so `running` (inductive) evaluation is
+// possible and reported separately.
+//
+// Defaults are the papers' Omniglot 5-way settings (MAML: 1-shot queries = K, meta-batch 32,
+// α = 0.4, 60 000 iterations, mean read-out; Reptile: train shots 10, inner batch 10, 5 inner
+// steps, α = 1e-3, meta-batch 5, ε₀ = 1, 100 000 iterations, flatten read-out, 50 test steps).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "metacog/episodes.hpp"
+#include "metacog/metrics.hpp"
+#include "metacog/model_io.hpp"
+#include "metacog/optim.hpp"
+
+namespace metacog {
+
+/** How a model adapts to a task at test time (saved in the model file as "adaptation"). */
+struct GradientAdaptation {
+  std::string optimizer = "sgd";  ///< "sgd" (MAML, FOMAML) or "adam" (Reptile: β1 = 0, β2 = 0.999)
+  float lr = 0.4f;
+  int steps = 10;
+  int batch = 0;  ///< minibatch size (0 = the whole support set)
+  std::string to_json() const;
+  static GradientAdaptation from_json(const std::string& json);
+  void validate() const;
+};
+
+struct GradientMetaConfig {
+  std::string algo = "maml";  ///< "maml" | "fomaml" | "reptile"
+  EpisodeSpec spec{5, 1, 1};  ///< training tasks (Reptile: K = train shots, Q = 0)
+  int64_t iterations = 60000;
+  int meta_batch = 32;
+  int inner_steps = 1;
+  float inner_lr = 0.4f;
+  int inner_batch = 0;      ///< Reptile minibatch (0 = whole support set)
+  float outer_lr = 1e-3f;   ///< Adam step (MAML, FOMAML) or ε₀ (Reptile)
+  GradientAdaptation test;  ///< test-time adaptation
+  uint64_t seed = 1;
+  Conv4Arch arch;
+
+  /** The paper's settings for `algo` on Omniglot N-way K-shot. */
+  static GradientMetaConfig defaults(const std::string& algo, int way, int shot);
+  std::string to_json() const;
+  static GradientMetaConfig from_json(const std::string& json);
+  void validate() const;
+};
+
+/** Task data: images [n, H, W, C] and labels 0..N−1 (class-major). */
+struct LabelledImages {
+  Tensor images;
+  std::vector<int32_t> labels;
+};
+
+/** What of the inner loop is recorded for the outer gradient. */
+enum class InnerGraph {
+  None,         ///< φ is a fresh leaf (Reptile, test time)
+  FirstOrder,   ///< φ = θ − α Σ g with g constant: ∂φ/∂θ = I (first-order MAML)
+  SecondOrder,  ///< inner gradients recorded with create_graph: exact ∂φ/∂θ (MAML)
+};
+
+/**
+ * The inner loop U(θ) on a task: `how.steps` steps of `how.optimizer` on minibatches of
+ * `how.batch` examples (0 = all; drawn without replacement, cycling, with `rng`). SGD supports
+ * every InnerGraph; Adam only None. BN uses the batch's statistics.
+ */
+ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const LabelledImages& task,
+                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng);
+
+/** Query accuracy of θ adapted on one episode's support set (no gradients kept). */
+float gradient_episode_accuracy(const Conv4Arch& arch, const ParamSet& theta, const Buffers& buffers,
+                                const GradientAdaptation& how, const LabelledImages& support,
+                                const LabelledImages& query, BnMode mode, Pcg32& rng);
+
+class GradientTrainer {
+ public:
+  explicit GradientTrainer(const GradientMetaConfig& config);
+  /** One meta-iteration (meta_batch tasks); returns the mean task loss (query loss for MAML). */
+  float step(const ImageDataset& train);
+  int64_t iteration() const { return iteration_; }
+  float last_loss() const { return last_loss_; }
+  float last_accuracy() const { return last_accuracy_; }
+  const GradientMetaConfig& config() const { return config_; }
+  const ParamSet& params() const { return params_; }
+  const Buffers& buffers() const { return buffers_; }
+
+  SafetensorsFile checkpoint() const;
+  static GradientTrainer from_checkpoint(const SafetensorsFile& file);
+  /** The current network as a model file (with "adaptation" metadata). */
+  SafetensorsFile model_file(const ModelHeader& header) const;
+
+ private:
+  float maml_step(const ImageDataset& train, bool second_order);
+  float reptile_step(const ImageDataset& train);
+
+  GradientMetaConfig config_;
+  ParamSet params_;
+  Buffers buffers_;
+  Adam adam_;
+  Pcg32 rng_;
+  int64_t iteration_ = 0;
+  float last_loss_ = 0, last_accuracy_ = 0;
+};
+
+/** Splits a gathered episode into support and query with their labels. */
+void split_episode(const Tensor& images, const Episode& ep, LabelledImages& support, LabelledImages& query);
+
+/** Accuracy of a MAML / FOMAML / Reptile model on `episodes` seeded test episodes. */
+MeanCi evaluate_gradient_model(const Conv4Model& model, const GradientAdaptation& how, const ImageDataset& test,
+                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode);
+
+/** The "adaptation" metadata of a gradient-based model file (ModelFormat if absent or invalid). */
+GradientAdaptation read_adaptation(const SafetensorsFile& file);
+
+}  // namespace metacog

@@ -1,0 +1,35 @@
+#include "metacog/few_shot_eval.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "metacog/error.hpp"
+#include "metacog/finetune.hpp"
+#include "metacog/gradient_meta.hpp"
+#include "metacog/meta_train.hpp"
+
+namespace metacog {
+
+MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec,
+                              int episodes, uint64_t seed, BnMode mode) {
+  const Conv4Model m = conv4_from_safetensors(file);
+  const std::string& algo = m.header.algo;
+  if (algo == "protonet" || algo == "matchingnet") {
+    std::string attention = "cosine";
+    const auto j = nlohmann::json::parse(m.header.metrics_json.empty() ? "{}" : m.header.metrics_json, nullptr, false);
+    if (j.is_object() && j.contains("attention") && j["attention"].is_string()) attention = j["attention"];
+    return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention);
+  }
+  if (algo == "maml" || algo == "fomaml" || algo == "reptile") {
+    return evaluate_gradient_model(m, read_adaptation(file), test, spec, episodes, seed, mode);
+  }
+  if (algo == "finetune") {
+    const auto it = file.metadata.find("adaptation");
+    require(it != file.metadata.end(), ErrorCode::ModelFormat, "this fine-tuning model lacks its \"adaptation\" metadata");
+    return evaluate_finetune_model(m, HeadFit::from_json(it->second), test, spec, episodes, seed, mode);
+  }
+  throw Error(ErrorCode::ModelKind, "'" + algo +
+                                        "' is not a few-shot image model (expected protonet, matchingnet, maml, fomaml, "
+                                        "reptile or finetune)");
+}
+
+}  // namespace metacog

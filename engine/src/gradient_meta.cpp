@@ -1,0 +1,379 @@
+#include "metacog/gradient_meta.hpp"
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "metacog/error.hpp"
+#include "metacog/fewshot.hpp"
+#include "metacog/ops.hpp"
+#include "metacog/training_state.hpp"
+
+namespace metacog {
+
+// ------------------------------------------------------------------ configuration
+
+std::string GradientAdaptation::to_json() const {
+  return nlohmann::json({{"optimizer", optimizer}, {"lr", lr}, {"steps", steps}, {"batch", batch}}).dump();
+}
+
+GradientAdaptation GradientAdaptation::from_json(const std::string& text) {
+  GradientAdaptation a;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    a.optimizer = j.at("optimizer").get<std::string>();
+    a.lr = j.at("lr").get<float>();
+    a.steps = j.at("steps").get<int>();
+    a.batch = j.at("batch").get<int>();
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::ModelFormat, std::string("adaptation settings: ") + e.what());
+  }
+  a.validate();
+  return a;
+}
+
+void GradientAdaptation::validate() const {
+  require(optimizer == "sgd" || optimizer == "adam", ErrorCode::InvalidArgument,
+          "adaptation optimizer must be sgd or adam, got '" + optimizer + "'");
+  require(lr > 0 && steps >= 0 && batch >= 0, ErrorCode::InvalidArgument,
+          "adaptation needs lr > 0, steps ≥ 0, batch ≥ 0");
+}
+
+GradientMetaConfig GradientMetaConfig::defaults(const std::string& algo, int way, int shot) {
+  GradientMetaConfig c;
+  c.algo = algo;
+  c.arch.pool = "stride2";
+  c.arch.num_classes = way;
+  if (algo == "reptile") {
+    // Nichol et al. 2018, Omniglot: train shots 10, inner batch 10 (20-way: 20), 5 inner
+    // iterations (20-way: 10), Adam β1 = 0 lr 1e-3, meta-batch 5, ε 1 → 0, 100k iterations;
+    // evaluation: 50 iterations, batch 5 (20-way: 10), transductive.
+    c.spec = {way, shot > 10 ? shot : 10, 0};
+    c.iterations = 100000;
+    c.meta_batch = 5;
+    c.inner_steps = way > 5 ? 10 : 5;
+    c.inner_lr = 1e-3f;
+    c.inner_batch = way > 5 ? 20 : 10;
+    c.outer_lr = 1.0f;
+    c.test = {"adam", 1e-3f, 50, way > 5 ? 10 : 5};
+    c.arch.readout = "flatten";
+  } else {
+    // Finn et al. 2017, Omniglot: K queries per class, meta-batch 32 (20-way: 16), 1 inner SGD
+    // step α = 0.4 (20-way: 5 steps, α = 0.1), Adam 1e-3, 60k iterations, 10 steps at test;
+    // spatial mean read-out.
+    c.spec = {way, shot, shot};
+    c.iterations = 60000;
+    c.meta_batch = way > 5 ? 16 : 32;
+    c.inner_steps = way > 5 ? 5 : 1;
+    c.inner_lr = way > 5 ? 0.1f : 0.4f;
+    c.outer_lr = 1e-3f;
+    c.test = {"sgd", c.inner_lr, 10, 0};
+    c.arch.readout = "mean";
+  }
+  return c;
+}
+
+std::string GradientMetaConfig::to_json() const {
+  return nlohmann::json({{"algo", algo},
+                         {"way", spec.n_way},
+                         {"shot", spec.k_shot},
+                         {"query", spec.n_query},
+                         {"iterations", iterations},
+                         {"meta_batch", meta_batch},
+                         {"inner_steps", inner_steps},
+                         {"inner_lr", inner_lr},
+                         {"inner_batch", inner_batch},
+                         {"outer_lr", outer_lr},
+                         {"test", nlohmann::json::parse(test.to_json())},
+                         {"seed", std::to_string(seed)},
+                         {"arch", nlohmann::json::parse(arch.to_json())}})
+      .dump();
+}
+
+GradientMetaConfig GradientMetaConfig::from_json(const std::string& text) {
+  GradientMetaConfig c;
+  try {
+    const nlohmann::json j = nlohmann::json::parse(text);
+    c.algo = j.at("algo").get<std::string>();
+    c.spec = {j.at("way").get<int>(), j.at("shot").get<int>(), j.at("query").get<int>()};
+    c.iterations = j.at("iterations").get<int64_t>();
+    c.meta_batch = j.at("meta_batch").get<int>();
+    c.inner_steps = j.at("inner_steps").get<int>();
+    c.inner_lr = j.at("inner_lr").get<float>();
+    c.inner_batch = j.at("inner_batch").get<int>();
+    c.outer_lr = j.at("outer_lr").get<float>();
+    c.test = GradientAdaptation::from_json(j.at("test").dump());
+    c.seed = std::stoull(j.at("seed").get<std::string>());
+    c.arch = Conv4Arch::from_json(j.at("arch").dump());
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error(ErrorCode::StateFormat, std::string("training config: ") + e.what());
+  }
+  c.validate();
+  return c;
+}
+
+void GradientMetaConfig::validate() const {
+  require(algo == "maml" || algo == "fomaml" || algo == "reptile", ErrorCode::InvalidArgument,
+          "gradient-based meta-training supports maml, fomaml and reptile, got '" + algo + "'");
+  const bool reptile = algo == "reptile";
+  require(spec.n_way >= 2 && spec.k_shot >= 1 && (reptile ? spec.n_query >= 0 : spec.n_query >= 1),
+          ErrorCode::InvalidArgument, "tasks need way ≥ 2, shot ≥ 1 and (MAML) query ≥ 1");
+  require(iterations >= 0 && meta_batch >= 1 && inner_steps >= 1 && inner_lr > 0 && inner_batch >= 0 && outer_lr > 0,
+          ErrorCode::InvalidArgument, "invalid meta-training settings");
+  require(arch.num_classes == spec.n_way, ErrorCode::InvalidArgument,
+          "the head must have one output per way (num_classes = way)");
+  arch.validate();
+  test.validate();
+}
+
+// ------------------------------------------------------------------ inner loop
+
+namespace {
+
+/** Rows `idx` of images and their labels. */
+LabelledImages take(const LabelledImages& d, const std::vector<int>& idx) {
+  LabelledImages out;
+  Shape s = d.images.shape();
+  s[0] = static_cast<int64_t>(idx.size());
+  out.images = Tensor::empty(s);
+  const int64_t row = d.images.numel() / d.images.dim(0);
+  for (size_t i = 0; i < idx.size(); ++i) {
+    std::memcpy(out.images.data() + static_cast<int64_t>(i) * row, d.images.data() + idx[i] * row,
+                static_cast<size_t>(row) * sizeof(float));
+    out.labels.push_back(d.labels[static_cast<size_t>(idx[i])]);
+  }
+  return out;
+}
+
+/** Minibatches of `batch` indices out of n, without replacement, reshuffled when used up. */
+class MinibatchStream {
+ public:
+  MinibatchStream(int n, int batch, Pcg32& rng) : n_(n), batch_(batch <= 0 || batch > n ? n : batch), rng_(rng) {}
+  std::vector<int> next() {
+    std::vector<int> out;
+    while (static_cast<int>(out.size()) < batch_) {
+      if (pos_ == order_.size()) {
+        order_.resize(static_cast<size_t>(n_));
+        for (int i = 0; i < n_; ++i) order_[static_cast<size_t>(i)] = i;
+        rng_.shuffle(order_);
+        pos_ = 0;
+      }
+      out.push_back(order_[pos_++]);
+    }
+    return out;
+  }
+  bool whole() const { return batch_ == n_; }
+
+ private:
+  int n_, batch_;
+  Pcg32& rng_;
+  std::vector<int> order_;
+  size_t pos_ = 0;
+};
+
+Var task_loss(const Conv4Arch& arch, const ParamSet& p, const LabelledImages& d, BnMode mode, Buffers* buffers) {
+  return cross_entropy(conv4_logits(arch, p, Var(d.images), mode, buffers), d.labels);
+}
+
+
+}  // namespace
+
+ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const LabelledImages& task,
+                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng) {
+  how.validate();
+  require(task.images.ndim() == 4 && task.images.dim(0) == static_cast<int64_t>(task.labels.size()) &&
+              !task.labels.empty(),
+          ErrorCode::InvalidArgument, "adapt_to_task: one label per image, at least one image");
+  require(how.optimizer == "sgd" || graph == InnerGraph::None, ErrorCode::InvalidArgument,
+          "adapt_to_task: only SGD inner loops can be differentiated");
+  MinibatchStream batches(static_cast<int>(task.labels.size()), how.batch, rng);
+  if (graph == InnerGraph::None) {
+    ParamSet phi = theta.clone();
+    Sgd sgd(how.lr);
+    Adam adam(how.lr, 0.0f, 0.999f);
+    for (int s = 0; s < how.steps; ++s) {
+      const LabelledImages b = batches.whole() ? task : take(task, batches.next());
+      const std::vector<Var> g = grad(task_loss(arch, phi, b, BnMode::Transductive, nullptr), phi.vars());
+      if (how.optimizer == "adam") adam.step(phi, g); else sgd.step(phi, g);
+    }
+    return phi;
+  }
+  ParamSet phi = theta;
+  for (int s = 0; s < how.steps; ++s) {
+    const LabelledImages b = batches.whole() ? task : take(task, batches.next());
+    const std::vector<Var> g = grad(task_loss(arch, phi, b, BnMode::Transductive, nullptr), phi.vars(),
+                                    graph == InnerGraph::SecondOrder);
+    phi = phi.updated(g, how.lr);
+  }
+  return phi;
+}
+
+float gradient_episode_accuracy(const Conv4Arch& arch, const ParamSet& theta, const Buffers& buffers,
+                                const GradientAdaptation& how, const LabelledImages& support,
+                                const LabelledImages& query, BnMode mode, Pcg32& rng) {
+  require(mode != BnMode::Train, ErrorCode::InvalidArgument, "evaluate with running or transductive batch norm");
+  const ParamSet phi = adapt_to_task(arch, theta, support, how, InnerGraph::None, rng);
+  NoGradGuard no_grad;
+  Buffers running = buffers;  // read only in Running mode
+  return argmax_accuracy(conv4_logits(arch, phi, Var(query.images), mode, &running).value(), query.labels);
+}
+
+void split_episode(const Tensor& images, const Episode& ep, LabelledImages& support, LabelledImages& query) {
+  const int64_t ns = static_cast<int64_t>(ep.support.size());
+  support.images = images.rows(0, ns);
+  query.images = images.rows(ns, images.dim(0));
+  support.labels.assign(ep.support_labels.begin(), ep.support_labels.end());
+  query.labels.assign(ep.query_labels.begin(), ep.query_labels.end());
+}
+
+// ------------------------------------------------------------------ trainer
+
+GradientTrainer::GradientTrainer(const GradientMetaConfig& config)
+    : config_(config), adam_(config.outer_lr), rng_(config.seed) {
+  config_.validate();
+  Pcg32 init(config.seed, 0x1234567ULL);  // initial weights: their own stream
+  params_ = conv4_init(config_.arch, init);
+  buffers_ = conv4_buffers(config_.arch);
+}
+
+float GradientTrainer::step(const ImageDataset& train) {
+  if (config_.algo == "reptile") {
+    last_loss_ = reptile_step(train);
+  } else {
+    last_loss_ = maml_step(train, config_.algo == "maml");
+  }
+  ++iteration_;
+  return last_loss_;
+}
+
+float GradientTrainer::maml_step(const ImageDataset& train, bool second_order) {
+  const GradientAdaptation inner{"sgd", config_.inner_lr, config_.inner_steps, 0};
+  std::vector<Tensor> sum;
+  float loss = 0, acc = 0;
+  const float scale = 1.0f / static_cast<float>(config_.meta_batch);
+  for (int b = 0; b < config_.meta_batch; ++b) {
+    const Episode ep = sample_episode(train.classes, config_.spec, rng_);
+    LabelledImages support, query;
+    split_episode(gather_episode(train, ep), ep, support, query);
+    const ParamSet phi = adapt_to_task(config_.arch, params_, support, inner,
+                                       second_order ? InnerGraph::SecondOrder : InnerGraph::FirstOrder, rng_);
+    const Var logits = conv4_logits(config_.arch, phi, Var(query.images), BnMode::Train, &buffers_);
+    const Var l = cross_entropy(logits, query.labels);
+    loss += l.value().item() * scale;
+    acc += argmax_accuracy(logits.value(), query.labels) * scale;
+    const std::vector<Var> g = grad(mul_scalar(l, scale), params_.vars());
+    for (size_t i = 0; i < g.size(); ++i) {
+      if (sum.size() <= i) {
+        sum.push_back(g[i].value().clone());
+      } else {
+        float* s = sum[i].data();
+        const float* gi = g[i].value().data();
+        for (int64_t j = 0; j < sum[i].numel(); ++j) s[j] += gi[j];
+      }
+    }
+  }
+  std::vector<Var> meta_grad(sum.begin(), sum.end());
+  adam_.step(params_, meta_grad);
+  last_accuracy_ = acc;
+  return loss;
+}
+
+float GradientTrainer::reptile_step(const ImageDataset& train) {
+  const GradientAdaptation inner{"adam", config_.inner_lr, config_.inner_steps, config_.inner_batch};
+  std::vector<Tensor> delta;
+  float loss = 0, acc = 0;
+  const float scale = 1.0f / static_cast<float>(config_.meta_batch);
+  for (int b = 0; b < config_.meta_batch; ++b) {
+    const Episode ep = sample_episode(train.classes, config_.spec, rng_);
+    LabelledImages task, unused;
+    split_episode(gather_episode(train, ep), ep, task, unused);
+    const ParamSet phi = adapt_to_task(config_.arch, params_, task, inner, InnerGraph::None, rng_);
+    {
+      // the adapted weights on the whole task: the loss/accuracy shown during training, and the
+      // batch statistics that feed the running averages (for inductive evaluation)
+      NoGradGuard no_grad;
+      const Var logits = conv4_logits(config_.arch, phi, Var(task.images), BnMode::Train, &buffers_);
+      loss += cross_entropy(logits, task.labels).value().item() * scale;
+      acc += argmax_accuracy(logits.value(), task.labels) * scale;
+    }
+    for (size_t i = 0; i < params_.size(); ++i) {
+      const Tensor& w = params_.vars()[i].value();
+      const Tensor& f = phi.vars()[i].value();
+      if (delta.size() <= i) delta.push_back(Tensor::zeros(w.shape()));
+      for (int64_t j = 0; j < w.numel(); ++j) delta[i][j] += (f[j] - w[j]) * scale;
+    }
+  }
+  // θ ← θ + ε (mean φ − θ), ε linearly annealed from ε₀ to 0
+  const float eps = config_.outer_lr * linear_anneal(iteration_, config_.iterations);
+  for (size_t i = 0; i < params_.size(); ++i) {
+    Tensor w = params_.vars()[i].value();
+    for (int64_t j = 0; j < w.numel(); ++j) w[j] += eps * delta[i][j];
+  }
+  last_accuracy_ = acc;
+  return loss;
+}
+
+SafetensorsFile GradientTrainer::checkpoint() const {
+  SafetensorsFile f;
+  put_tensors(f, "model.", params_, buffers_);
+  put_adam_state(f, params_, adam_);
+  put_rng_state(f, rng_);
+  f.metadata["format"] = "metacog-checkpoint";
+  f.metadata["config"] = config_.to_json();
+  f.metadata["episode"] = std::to_string(iteration_);
+  f.metadata["last_loss"] = std::to_string(last_loss_);
+  return f;
+}
+
+GradientTrainer GradientTrainer::from_checkpoint(const SafetensorsFile& f) {
+  require(checkpoint_meta(f, "format") == "metacog-checkpoint", ErrorCode::StateFormat, "not a metacog training checkpoint");
+  GradientTrainer t(GradientMetaConfig::from_json(checkpoint_meta(f, "config")));
+  take_tensors(f, "model.", t.params_, t.buffers_);
+  t.iteration_ = checkpoint_int(f, "episode");
+  take_adam_state(f, t.params_, t.adam_);
+  take_rng_state(f, t.rng_);
+  return t;
+}
+
+SafetensorsFile GradientTrainer::model_file(const ModelHeader& header) const {
+  Conv4Model m;
+  m.arch = config_.arch;
+  m.params = params_.clone();
+  m.buffers = clone_buffers(buffers_);
+  m.header = header;
+  m.header.algo = config_.algo;
+  SafetensorsFile f = conv4_to_safetensors(m);
+  f.metadata["adaptation"] = config_.test.to_json();
+  return f;
+}
+
+// ------------------------------------------------------------------ evaluation
+
+GradientAdaptation read_adaptation(const SafetensorsFile& file) {
+  const auto it = file.metadata.find("adaptation");
+  require(it != file.metadata.end(), ErrorCode::ModelFormat,
+          "this gradient-based model lacks its \"adaptation\" metadata (optimizer, lr, steps, batch)");
+  return GradientAdaptation::from_json(it->second);
+}
+
+MeanCi evaluate_gradient_model(const Conv4Model& model, const GradientAdaptation& how, const ImageDataset& test,
+                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode) {
+  require(episodes >= 1, ErrorCode::InvalidArgument, "evaluation needs at least one episode");
+  require(model.arch.num_classes == spec.n_way, ErrorCode::InvalidArgument,
+          "this model has a " + std::to_string(model.arch.num_classes) + "-way head; evaluate it with --way " +
+              std::to_string(model.arch.num_classes));
+  Pcg32 rng(seed);
+  Pcg32 batches(seed, 0xba7c4ULL);
+  std::vector<double> acc;
+  acc.reserve(static_cast<size_t>(episodes));
+  for (int e = 0; e < episodes; ++e) {
+    const Episode ep = sample_episode(test.classes, spec, rng);
+    LabelledImages support, query;
+    split_episode(gather_episode(test, ep), ep, support, query);
+    acc.push_back(gradient_episode_accuracy(model.arch, model.params, model.buffers, how, support, query, mode, batches));
+  }
+  return mean_ci95(acc);
+}
+
+}  // namespace metacog

@@ -1,0 +1,64 @@
+#include "metacog/training_state.hpp"
+
+#include <stdexcept>
+
+#include "metacog/error.hpp"
+
+namespace metacog {
+
+const std::string& checkpoint_meta(const SafetensorsFile& f, const std::string& key) {
+  const auto it = f.metadata.find(key);
+  require(it != f.metadata.end(), ErrorCode::StateFormat, "checkpoint lacks '" + key + "'");
+  return it->second;
+}
+
+int64_t checkpoint_int(const SafetensorsFile& f, const std::string& key) {
+  try {
+    return std::stoll(checkpoint_meta(f, key));
+  } catch (const std::logic_error&) {
+    throw Error(ErrorCode::StateFormat, "checkpoint '" + key + "' is not an integer");
+  }
+}
+
+uint64_t checkpoint_uint(const SafetensorsFile& f, const std::string& key) {
+  try {
+    return std::stoull(checkpoint_meta(f, key));
+  } catch (const std::logic_error&) {
+    throw Error(ErrorCode::StateFormat, "checkpoint '" + key + "' is not an unsigned integer");
+  }
+}
+
+void put_adam_state(SafetensorsFile& f, const ParamSet& params, const Adam& adam) {
+  for (size_t i = 0; i < adam.m.size(); ++i) {
+    f.set_f32("optim.m." + params.names()[i], adam.m[i]);
+    f.set_f32("optim.v." + params.names()[i], adam.v[i]);
+  }
+  f.metadata["adam_t"] = std::to_string(adam.t);
+}
+
+void take_adam_state(const SafetensorsFile& f, const ParamSet& params, Adam& adam) {
+  adam.reset();
+  adam.t = checkpoint_int(f, "adam_t");
+  if (adam.t == 0) return;
+  for (size_t i = 0; i < params.size(); ++i) {
+    const std::string& n = params.names()[i];
+    require(f.has("optim.m." + n) && f.has("optim.v." + n), ErrorCode::StateFormat,
+            "checkpoint lacks Adam moments for " + n);
+    adam.m.push_back(f.get_f32("optim.m." + n));
+    adam.v.push_back(f.get_f32("optim.v." + n));
+    require(adam.m.back().shape() == params.vars()[i].shape() && adam.v.back().shape() == params.vars()[i].shape(),
+            ErrorCode::StateFormat, "checkpoint Adam moment shape differs for " + n);
+  }
+}
+
+void put_rng_state(SafetensorsFile& f, const Pcg32& rng) {
+  const Pcg32::State s = rng.save();
+  f.metadata["rng_state"] = std::to_string(s.state);
+  f.metadata["rng_inc"] = std::to_string(s.inc);
+}
+
+void take_rng_state(const SafetensorsFile& f, Pcg32& rng) {
+  rng.restore({checkpoint_uint(f, "rng_state"), checkpoint_uint(f, "rng_inc")});
+}
+
+}  // namespace metacog

@@ -1,0 +1,196 @@
+// Optimisation-based meta-learners on images (MAML, first-order MAML, Reptile) and the fine-tuning
+// baseline: the second-order meta-gradient through a Conv-4 against finite differences, learning a
+// synthetic few-shot problem, exact resume, and the evaluation entry point's errors.
+#include <doctest/doctest.h>
+
+#include <cmath>
+
+#include "metacog/few_shot_eval.hpp"
+#include "metacog/fewshot.hpp"
+#include "metacog/finetune.hpp"
+#include "metacog/gradient_meta.hpp"
+#include "metacog/ops.hpp"
+#include "synthetic_images.hpp"
+#include "test_support.hpp"
+
+using namespace metacog;
+using metacog::test::code_of;
+using metacog::test::synthetic_images;
+
+namespace {
+
+GradientMetaConfig tiny_gradient_config(const std::string& algo) {
+  GradientMetaConfig c = GradientMetaConfig::defaults(algo, 5, 1);
+  c.arch.image_size = 8;
+  c.arch.hidden = 16;
+  c.arch.blocks = 2;
+  c.seed = 5;
+  if (algo == "reptile") {
+    c.spec = {5, 5, 0};
+    c.iterations = 300;
+    c.inner_lr = 3e-3f;
+    c.test = {"adam", 3e-3f, 20, 0};
+  } else {
+    c.meta_batch = 4;
+    c.iterations = 150;
+    c.test.steps = 5;
+  }
+  return c;
+}
+
+/** L(θ) = CE(f_{U(θ)}(x_q), y_q) for one SGD step U on the support set (batch statistics). */
+float post_update_loss(const Conv4Arch& arch, const ParamSet& theta, const LabelledImages& s, const LabelledImages& q,
+                       float alpha) {
+  Pcg32 unused(1);
+  const ParamSet phi = adapt_to_task(arch, theta, s, {"sgd", alpha, 1, 0}, InnerGraph::None, unused);
+  NoGradGuard no_grad;
+  return cross_entropy(conv4_logits(arch, phi, Var(q.images), BnMode::Transductive, nullptr), q.labels).value().item();
+}
+
+}  // namespace
+
+TEST_CASE("gradient meta: the second-order MAML meta-gradient through Conv-4 + BN equals finite differences") {
+  // Tolerance: float32 central differences with h = 1e-3 (small enough not to cross ReLU kinks of
+  // this seed; larger h does) on a loss of order 1: |g − fd| ≤ 2e-3 + 5 % of |fd|.
+  const ImageDataset data = synthetic_images(3);
+  Conv4Arch arch;
+  arch.image_size = 8, arch.hidden = 4, arch.blocks = 2, arch.pool = "stride2", arch.readout = "flatten";
+  arch.num_classes = 3;
+  Pcg32 init(9);
+  const ParamSet theta = conv4_init(arch, init);
+  Pcg32 rng(4);
+  const Episode ep = sample_episode(data.classes, {3, 2, 2}, rng);
+  LabelledImages s, q;
+  split_episode(gather_episode(data, ep), ep, s, q);
+  const float alpha = 0.4f;
+  Pcg32 unused(1);
+  auto meta_grad = [&](InnerGraph g) {
+    const ParamSet phi = adapt_to_task(arch, theta, s, {"sgd", alpha, 1, 0}, g, unused);
+    const Var l = cross_entropy(conv4_logits(arch, phi, Var(q.images), BnMode::Transductive, nullptr), q.labels);
+    return grad(l, theta.vars());
+  };
+  const std::vector<Var> second = meta_grad(InnerGraph::SecondOrder);
+  const std::vector<Var> first = meta_grad(InnerGraph::FirstOrder);
+  double max_err = 0, max_first_gap = 0;
+  int checked = 0, kinks = 0;
+  for (size_t p = 0; p < theta.size(); ++p) {
+    Tensor w = theta.vars()[p].value();
+    for (int64_t j = 0; j < w.numel(); j += 1 + w.numel() / 6) {
+      auto central = [&](float h) {
+        const float keep = w[j];
+        w[j] = keep + h;
+        const float up = post_update_loss(arch, theta, s, q, alpha);
+        w[j] = keep - h;
+        const float down = post_update_loss(arch, theta, s, q, alpha);
+        w[j] = keep;
+        return (static_cast<double>(up) - down) / (2.0 * static_cast<double>(h));
+      };
+      const double fd = central(1e-3f), fd_half = central(5e-4f);
+      // A ReLU kink inside [θ − h, θ + h] makes the two estimates disagree: that coordinate has no
+      // usable finite difference, so it is skipped (and counted).
+      if (std::abs(fd - fd_half) > 1e-3 + 0.05 * std::abs(fd)) {
+        ++kinks;
+        continue;
+      }
+      const double g2 = second[p].value()[j], g1 = first[p].value()[j];
+      CHECK_MESSAGE(std::abs(g2 - fd) <= 2e-3 + 0.05 * std::abs(fd), theta.names()[p] << "[" << j << "]: " << g2 << " vs " << fd);
+      max_err = std::max(max_err, std::abs(g2 - fd));
+      max_first_gap = std::max(max_first_gap, std::abs(g1 - fd));
+      ++checked;
+    }
+  }
+  MESSAGE("checked " << checked << " coordinates (" << kinks << " skipped at a kink); max |MAML − fd| = " << max_err << ", max |FOMAML − fd| = " << max_first_gap);
+  CHECK(checked >= 25);
+  CHECK(max_first_gap > 10 * max_err);  // the Hessian terms matter here: the check can tell them apart
+}
+
+TEST_CASE("gradient meta: MAML, first-order MAML and Reptile learn a synthetic 5-way 1-shot problem") {
+  const ImageDataset train = synthetic_images(1);
+  const ImageDataset test = synthetic_images(2);  // new classes
+  for (const char* algo : {"maml", "fomaml", "reptile"}) {
+    const GradientMetaConfig cfg = tiny_gradient_config(algo);
+    GradientTrainer t(cfg);
+    const Conv4Model before = conv4_from_safetensors(t.model_file({}));
+    const MeanCi b = evaluate_gradient_model(before, cfg.test, test, {5, 1, 5}, 40, 3, BnMode::Transductive);
+    while (t.iteration() < cfg.iterations) t.step(train);
+    const SafetensorsFile f = t.model_file({});
+    const MeanCi a = evaluate_few_shot_file(f, test, {5, 1, 5}, 40, 3, BnMode::Transductive);
+    MESSAGE(std::string(algo) << ": 5-way 1-shot on new synthetic classes " << b.mean << " → " << a.mean);
+    CHECK(a.mean > 0.5);  // chance is 0.2
+    CHECK(a.mean > b.mean + 0.15);
+  }
+}
+
+TEST_CASE("gradient meta: --resume continues bit for bit (MAML and Reptile)") {
+  const ImageDataset train = synthetic_images(1);
+  for (const char* algo : {"maml", "reptile"}) {
+    GradientMetaConfig cfg = tiny_gradient_config(algo);
+    cfg.iterations = 10;
+    GradientTrainer straight(cfg);
+    for (int i = 0; i < 6; ++i) straight.step(train);
+    GradientTrainer first(cfg);
+    for (int i = 0; i < 4; ++i) first.step(train);
+    GradientTrainer resumed = GradientTrainer::from_checkpoint(parse_safetensors(serialize_safetensors(first.checkpoint())));
+    CHECK(resumed.iteration() == 4);
+    for (int i = 0; i < 2; ++i) resumed.step(train);
+    for (size_t i = 0; i < straight.params().size(); ++i) {
+      CHECK(resumed.params().vars()[i].value().to_vector() == straight.params().vars()[i].value().to_vector());
+    }
+    for (const auto& kv : straight.buffers()) CHECK(resumed.buffers().at(kv.first).to_vector() == kv.second.to_vector());
+  }
+}
+
+TEST_CASE("gradient meta: configuration and model-file errors") {
+  GradientMetaConfig bad = GradientMetaConfig::defaults("maml", 5, 1);
+  bad.arch.num_classes = 4;
+  CHECK(code_of([&] { bad.validate(); }) == ErrorCode::InvalidArgument);
+  CHECK(code_of([&] { GradientMetaConfig::defaults("protonet", 5, 1).validate(); }) == ErrorCode::InvalidArgument);
+  CHECK(code_of([&] { GradientAdaptation::from_json("{\"optimizer\":\"rmsprop\",\"lr\":1,\"steps\":1,\"batch\":0}"); }) ==
+        ErrorCode::InvalidArgument);
+
+  const ImageDataset test = synthetic_images(2);
+  GradientMetaConfig cfg = tiny_gradient_config("fomaml");
+  const GradientTrainer t(cfg);
+  SafetensorsFile f = t.model_file({});
+  CHECK(GradientMetaConfig::from_json(cfg.to_json()).to_json() == cfg.to_json());
+  // a 5-way head cannot be evaluated 3-way
+  CHECK(code_of([&] { evaluate_few_shot_file(f, test, {3, 1, 5}, 2, 1, BnMode::Transductive); }) ==
+        ErrorCode::InvalidArgument);
+  f.metadata.erase("adaptation");
+  CHECK(code_of([&] { evaluate_few_shot_file(f, test, {5, 1, 5}, 2, 1, BnMode::Transductive); }) == ErrorCode::ModelFormat);
+  f.metadata["algo"] = "learner-reptile";
+  CHECK(code_of([&] { evaluate_few_shot_file(f, test, {5, 1, 5}, 2, 1, BnMode::Transductive); }) == ErrorCode::ModelKind);
+}
+
+TEST_CASE("finetune baseline: pre-training on all classes, then a new head per episode, beats its random start") {
+  const ImageDataset train = synthetic_images(1);
+  const ImageDataset test = synthetic_images(2);
+  FinetuneConfig cfg;
+  cfg.arch.image_size = 8, cfg.arch.hidden = 16, cfg.arch.blocks = 2;
+  cfg.batch = 32, cfg.iterations = 300, cfg.lr = 3e-3f, cfg.seed = 3;
+  FinetuneTrainer t(cfg, static_cast<int>(train.classes.size()));
+  const MeanCi b = evaluate_few_shot_file(t.model_file({}), test, {5, 1, 5}, 40, 3, BnMode::Transductive);
+  while (t.iteration() < cfg.iterations) t.step(train);
+  const SafetensorsFile f = t.model_file({});
+  CHECK_FALSE(f.has("head.weight"));  // the head over the training classes is not shipped
+  const MeanCi a = evaluate_few_shot_file(f, test, {5, 1, 5}, 40, 3, BnMode::Transductive);
+  MESSAGE("finetune: 5-way 1-shot on new synthetic classes " << b.mean << " → " << a.mean);
+  CHECK(a.mean > b.mean + 0.1);
+
+  FinetuneTrainer first(cfg, static_cast<int>(train.classes.size()));
+  for (int i = 0; i < 3; ++i) first.step(train);
+  FinetuneTrainer resumed = FinetuneTrainer::from_checkpoint(parse_safetensors(serialize_safetensors(first.checkpoint())));
+  FinetuneTrainer straight(cfg, static_cast<int>(train.classes.size()));
+  for (int i = 0; i < 5; ++i) straight.step(train);
+  for (int i = 0; i < 2; ++i) resumed.step(train);
+  CHECK(resumed.last_loss() == straight.last_loss());
+}
+
+TEST_CASE("fewshot: argmax accuracy takes the first maximum on ties") {
+  Tensor s = Tensor::zeros({3, 2});
+  s[1] = 1;  // row 0 → 1
+  s[4] = 2, s[5] = 2;  // row 2 tie → 0
+  CHECK(argmax_accuracy(s, {1, 0, 0}) == doctest::Approx(1.0));
+  CHECK(argmax_accuracy(s, {0, 1, 1}) == doctest::Approx(0.0));
+  CHECK(code_of([&] { argmax_accuracy(s, {0}); }) == ErrorCode::InvalidArgument);
+}
