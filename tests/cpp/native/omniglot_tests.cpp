@@ -210,7 +210,7 @@ TEST_CASE("omniglot: all 1623 characters × 20 drawings decode from the zips; pi
   CHECK(border / (3.0 * ds.num_images()) < 0.01);
 }
 
-TEST_CASE("omniglot: the cache round trip equals the fresh decode and is fast; stale keys are not read") {
+TEST_CASE("omniglot: the cache round trip equals the fresh decode; stale keys are not read") {
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
   const Characters& c = characters();
   REQUIRE(fs::exists(c.info.cache_path));
@@ -221,7 +221,7 @@ TEST_CASE("omniglot: the cache round trip equals the fresh decode and is fast; s
                                                        << fs::file_size(info.cache_path) << " bytes)");
   CHECK(info.from_cache);
   CHECK(info.key == c.info.key);
-  CHECK(info.seconds < 1.0);
+  // (the load time is reported above, not asserted: timings belong in benchmarks, not unit tests)
   CHECK(cached.pixels == c.ds.pixels);  // bit-exact
   REQUIRE(cached.classes.size() == c.ds.classes.size());
   for (size_t i = 0; i < cached.classes.size(); ++i) {
