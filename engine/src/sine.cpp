@@ -67,7 +67,8 @@ ParamSet adapt(const MlpArch& arch, const ParamSet& theta, const Tensor& x, cons
 
 std::vector<Tensor> maml_meta_gradient(const MlpArch& arch, const ParamSet& theta, const std::vector<Tensor>& xs,
                                        const std::vector<Tensor>& ys, const std::vector<Tensor>& xq,
-                                       const std::vector<Tensor>& yq, int inner_steps, float alpha, bool second_order) {
+                                       const std::vector<Tensor>& yq, int inner_steps, float alpha, bool second_order,
+                                       float* query_loss) {
   Var total;
   for (size_t t = 0; t < xs.size(); ++t) {
     const ParamSet phi = adapt(arch, theta, xs[t], ys[t], inner_steps, alpha, second_order);
@@ -75,6 +76,7 @@ std::vector<Tensor> maml_meta_gradient(const MlpArch& arch, const ParamSet& thet
     total = t == 0 ? l : add(total, l);
   }
   total = mul_scalar(total, 1.0f / static_cast<float>(xs.size()));
+  if (query_loss != nullptr) *query_loss = total.value().item();
   std::vector<Tensor> out;
   for (const Var& g : grad(total, theta.vars())) out.push_back(g.value());
   return out;
@@ -133,10 +135,12 @@ ParamSet train_sine(const SineConfig& cfg, const std::function<void(int, float)>
         loss_sum = total.value().item() * static_cast<float>(cfg.meta_batch);
         g = grad(total, theta.vars());
       } else {
+        float query_loss = 0;
         for (const Tensor& t : maml_meta_gradient(cfg.arch, theta, xs, ys, xq, yq, cfg.inner_steps, cfg.inner_lr,
-                                                  cfg.algo == "maml")) {
+                                                  cfg.algo == "maml", &query_loss)) {
           g.emplace_back(t);
         }
+        loss_sum = query_loss * static_cast<float>(cfg.meta_batch);
       }
       adam.step(theta, g);
     }

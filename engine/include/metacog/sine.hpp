@@ -49,10 +49,12 @@ struct SineConfig {
   void validate() const;
 };
 
-/** Meta-gradient of one MAML / FOMAML outer step on the given tasks' data (for tests). */
+/** Meta-gradient of one MAML / FOMAML outer step on the given tasks' data; `query_loss`, if given,
+ *  receives the mean post-adaptation query MSE (the loss the progress bar shows). */
 std::vector<Tensor> maml_meta_gradient(const MlpArch& arch, const ParamSet& theta, const std::vector<Tensor>& xs,
                                        const std::vector<Tensor>& ys, const std::vector<Tensor>& xq,
-                                       const std::vector<Tensor>& yq, int inner_steps, float alpha, bool second_order);
+                                       const std::vector<Tensor>& yq, int inner_steps, float alpha, bool second_order,
+                                       float* query_loss = nullptr);
 
 /** Trains θ with cfg (progress callback gets the iteration and the mean training loss). */
 ParamSet train_sine(const SineConfig& cfg, const std::function<void(int, float)>& progress = {});
