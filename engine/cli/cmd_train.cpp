@@ -229,7 +229,9 @@ int run_train(const TrainOptions& o) {
     f.metadata["best_episode"] = std::to_string(best_episode);
     write_safetensors_file(ckpt_path, f);
   };
-  const EpisodeSpec val_spec = trainer->val_spec(o.shot_given || !is_gradient_algo(o.algo) ? o.shot : 1);
+  // validation shot: --shot if given; else 1 for the algorithms whose --shot default is not a test setting
+  const bool shot_is_default_one = is_gradient_algo(o.algo) || o.algo == "finetune";
+  const EpisodeSpec val_spec = trainer->val_spec(o.shot_given || !shot_is_default_one ? o.shot : 1);
   auto validate = [&]() {
     const MeanCi r = evaluate_few_shot_file(trainer->model_file(header), val, val_spec, o.val_episodes,
                                             1000 + o.seed, trainer->val_bn());

@@ -315,24 +315,12 @@ float GradientTrainer::reptile_step(const ImageDataset& train) {
 }
 
 SafetensorsFile GradientTrainer::checkpoint() const {
-  SafetensorsFile f;
-  put_tensors(f, "model.", params_, buffers_);
-  put_adam_state(f, params_, adam_);
-  put_rng_state(f, rng_);
-  f.metadata["format"] = "metacog-checkpoint";
-  f.metadata["config"] = config_.to_json();
-  f.metadata["episode"] = std::to_string(iteration_);
-  f.metadata["last_loss"] = std::to_string(last_loss_);
-  return f;
+  return make_checkpoint(config_.to_json(), iteration_, last_loss_, params_, buffers_, adam_, rng_);
 }
 
 GradientTrainer GradientTrainer::from_checkpoint(const SafetensorsFile& f) {
-  require(checkpoint_meta(f, "format") == "metacog-checkpoint", ErrorCode::StateFormat, "not a metacog training checkpoint");
-  GradientTrainer t(GradientMetaConfig::from_json(checkpoint_meta(f, "config")));
-  take_tensors(f, "model.", t.params_, t.buffers_);
-  t.iteration_ = checkpoint_int(f, "episode");
-  take_adam_state(f, t.params_, t.adam_);
-  take_rng_state(f, t.rng_);
+  GradientTrainer t(GradientMetaConfig::from_json(checkpoint_config(f)));
+  t.iteration_ = restore_checkpoint(f, t.params_, t.buffers_, t.adam_, t.rng_);
   return t;
 }
 

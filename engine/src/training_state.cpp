@@ -61,4 +61,29 @@ void take_rng_state(const SafetensorsFile& f, Pcg32& rng) {
   rng.restore({checkpoint_uint(f, "rng_state"), checkpoint_uint(f, "rng_inc")});
 }
 
+SafetensorsFile make_checkpoint(const std::string& config_json, int64_t step, float last_loss, const ParamSet& params,
+                                const Buffers& buffers, const Adam& adam, const Pcg32& rng) {
+  SafetensorsFile f;
+  put_tensors(f, "model.", params, buffers);
+  put_adam_state(f, params, adam);
+  put_rng_state(f, rng);
+  f.metadata["format"] = "metacog-checkpoint";
+  f.metadata["config"] = config_json;
+  f.metadata["episode"] = std::to_string(step);
+  f.metadata["last_loss"] = std::to_string(last_loss);
+  return f;
+}
+
+const std::string& checkpoint_config(const SafetensorsFile& f) {
+  require(checkpoint_meta(f, "format") == "metacog-checkpoint", ErrorCode::StateFormat, "not a metacog training checkpoint");
+  return checkpoint_meta(f, "config");
+}
+
+int64_t restore_checkpoint(const SafetensorsFile& f, ParamSet& params, Buffers& buffers, Adam& adam, Pcg32& rng) {
+  take_tensors(f, "model.", params, buffers);
+  take_adam_state(f, params, adam);
+  take_rng_state(f, rng);
+  return checkpoint_int(f, "episode");
+}
+
 }  // namespace metacog

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 
+#include "metacog/model_io.hpp"
 #include "metacog/optim.hpp"
 #include "metacog/params.hpp"
 #include "metacog/rng.hpp"
@@ -28,5 +29,14 @@ void take_adam_state(const SafetensorsFile& f, const ParamSet& params, Adam& ada
 
 void put_rng_state(SafetensorsFile& f, const Pcg32& rng);
 void take_rng_state(const SafetensorsFile& f, Pcg32& rng);
+
+/** A trainer's whole state: tensors "model.*", Adam, RNG, metadata format = "metacog-checkpoint",
+ *  config (the trainer's JSON), episode (its step counter), last_loss. */
+SafetensorsFile make_checkpoint(const std::string& config_json, int64_t step, float last_loss, const ParamSet& params,
+                                const Buffers& buffers, const Adam& adam, const Pcg32& rng);
+/** The config JSON of a metacog checkpoint (StateFormat if the file is not one). */
+const std::string& checkpoint_config(const SafetensorsFile& f);
+/** Restores what make_checkpoint stored into a trainer built from its config; returns the step. */
+int64_t restore_checkpoint(const SafetensorsFile& f, ParamSet& params, Buffers& buffers, Adam& adam, Pcg32& rng);
 
 }  // namespace metacog
