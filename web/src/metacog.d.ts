@@ -31,7 +31,7 @@ export interface PrototypesState {
 }
 
 /** Prototype classifier over vectors: c_k = Σ s_i x_i / Σ s_i, p(k|x) = softmax(−‖x − c_k‖²). */
-export interface PrototypeClassifier {
+export class PrototypeClassifier {
   readonly dim: number;
   addExample(label: string, vector: Vector, weight?: number): Promise<void>;
   classify(vector: Vector): Promise<Classification>;
@@ -171,6 +171,106 @@ export class RemoteObject {
 }
 
 export function hostObject(spec: HostObjectSpec): Promise<RemoteObject>;
+
+// ── createEngine: the adaptive-learning engine (design.md §3.1) ──
+
+export type ModelSource = string | URL | ArrayBuffer | Uint8Array;
+
+export interface EngineOptions {
+  /** a .safetensors learner model (URL, or its bytes) */
+  model: ModelSource;
+  /** the item bank (design.md §3.4) or its URL */
+  itemBank: object | string | URL;
+  /** key of the persisted learner state; default 'default' (≤ 256 characters) */
+  learnerId?: string;
+  /** 'indexeddb' (browser default) or 'memory' (Node default) */
+  storage?: 'indexeddb' | 'memory';
+  /** run the engine in a dedicated Worker (browser default true; Node: in process) */
+  worker?: boolean;
+  /** which wasm build: 'auto' (detect SIMD), true or false */
+  simd?: SimdOption;
+}
+
+export interface Observation {
+  item: string;
+  correct: boolean;
+  /** milliseconds since the epoch; default now */
+  timestamp?: number;
+  responseTimeMs?: number;
+}
+
+export interface Prediction { item: string; p: number }
+export interface SkillMastery { skill: string; mastery: number; attempts: number; lastSeen: number | null; [key: string]: unknown }
+export interface Recommendation { item: string; p: number; skill: string; reason: string; [key: string]: unknown }
+export interface PathStep { skill: string; mastery: number; items: string[]; reason: string; [key: string]: unknown }
+export interface ResourceRecommendation { resource: string; score: number; reason: string; [key: string]: unknown }
+
+export interface EngineInfo {
+  version: string;
+  simd: boolean;
+  /** the model file's __metadata__ */
+  model: Record<string, unknown>;
+  items: number;
+  skills: number;
+  /** true when the engine runs in a Worker */
+  worker: boolean;
+  [key: string]: unknown;
+}
+
+export class Engine {
+  /** One learner response: adapts the learner model and persists response + state in one transaction. */
+  observe(response: Observation): Promise<unknown>;
+  predict(itemIds: string[]): Promise<Prediction[]>;
+  mastery(): Promise<SkillMastery[]>;
+  recommend(options?: { count?: number; target?: number; [key: string]: unknown }): Promise<Recommendation[]>;
+  learningPath(options: { goals: string[]; [key: string]: unknown }): Promise<PathStep[]>;
+  recommendResources(options?: { count?: number; [key: string]: unknown }): Promise<ResourceRecommendation[]>;
+  /** Why the model predicts what it does for an item (feature-group contributions, recent responses). */
+  explain(item: string): Promise<Record<string, unknown>>;
+  /** An explicit Reptile fine-tuning pass (observe() adapts too). */
+  adapt(options?: { steps?: number }): Promise<unknown>;
+  /** Everything stored about the learner, versioned and checksummed. */
+  exportLearnerData(): Promise<LearnerDataDocument>;
+  /** Validates the whole document before replacing anything. */
+  importLearnerData(doc: LearnerDataDocument): Promise<unknown>;
+  /** Deletes the learner's stored data and in-memory state; back to the model's prior. */
+  forget(): Promise<void>;
+  info(): Promise<EngineInfo>;
+  /** Terminates the Worker (or frees the in-process engine); later calls reject with DISPOSED. */
+  dispose(): void;
+}
+
+export function createEngine(options: EngineOptions): Promise<Engine>;
+
+// ── createSketchClassifier: few-shot drawings with a meta-learned embedding ──
+
+export type SketchImage = ImageData | HTMLCanvasElement | OffscreenCanvas | Float32Array | Uint8Array | Uint8ClampedArray;
+
+export interface SketchClassification {
+  label: string;
+  probabilities: Record<string, number>;
+  distances: Record<string, number>;
+  [key: string]: unknown;
+}
+
+export class SketchClassifier {
+  addExample(label: string, image: SketchImage, weight?: number): Promise<unknown>;
+  classify(image: SketchImage): Promise<SketchClassification>;
+  /** The 28×28 input the embedding sees. */
+  preprocess(image: SketchImage): Promise<Float32Array>;
+  removeClass(label: string): Promise<unknown>;
+  clear(): Promise<unknown>;
+  classes(): Promise<string[]>;
+  counts(): Promise<Record<string, number>>;
+  info(): Promise<Record<string, unknown>>;
+  /** A state to pass back as createSketchClassifier({ model, state }) or restore(). */
+  serialize(): Promise<unknown>;
+  restore(state: unknown): Promise<unknown>;
+  dispose(): void;
+}
+
+export function createSketchClassifier(options: { model: ModelSource; state?: unknown; simd?: SimdOption; worker?: boolean }):
+  Promise<SketchClassifier>;
 
 // ── Widgets (dist/metacog-widgets.js): <metacog-practice>, <metacog-sketch> ──
 // The widgets bundle (import 'metacog/widgets') re-exports everything above and defines the two
