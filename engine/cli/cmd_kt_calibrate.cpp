@@ -1,6 +1,7 @@
 // engine/cli/cmd_kt_calibrate.cpp — `metacog kt-calibrate`: fits a learner model's mastery
-// calibration (per-skill guess and slip, learner_mastery.hpp) on its training logs and writes the
-// model with it. kt-train already does this; the command serves models trained before it did.
+// calibration (per-skill guess and slip, learner_mastery.hpp) and its knowledge filter's prior and
+// learn rate (learner_knowledge.hpp) on its training logs and writes the model with them. kt-train
+// already does this; the command serves models trained before it did.
 //
 //     metacog kt-calibrate --model models/assist2009-learner.safetensors
 //                          --data ../shared/data/assist2009_updated/assist2009_updated_train.csv [--out FILE] [--json]
@@ -31,7 +32,7 @@ void add_kt_calibrate_command(CLI::App& app) {
     bool json = false;
   };
   auto opt = std::make_shared<Options>();
-  CLI::App* cmd = app.add_subcommand("kt-calibrate", "Fit a learner model's mastery calibration (per-skill guess and slip) on its training logs");
+  CLI::App* cmd = app.add_subcommand("kt-calibrate", "Fit a learner model's mastery calibration and knowledge filter (per-skill BKT prior, learn, guess, slip) on its training logs");
   cmd->add_option("--model", opt->model, "learner model (.safetensors)")->required();
   cmd->add_option("--data", opt->data, "the logs it was trained on (3-line or CSV)")->required();
   cmd->add_option("--out", opt->out, "output model (default: rewrite --model)");
@@ -58,7 +59,9 @@ void add_kt_calibrate_command(CLI::App& app) {
       for (int s = 0; s <= model.arch().num_skills; ++s) {
         skills.push_back({{"skill", s < model.arch().num_skills ? model.skill_labels[static_cast<size_t>(s)] : std::string("(unknown)")},
                           {"guess", model.mastery_guess[static_cast<size_t>(s)]},
-                          {"slip", model.mastery_slip[static_cast<size_t>(s)]}});
+                          {"slip", model.mastery_slip[static_cast<size_t>(s)]},
+                          {"prior", model.mastery_prior[static_cast<size_t>(s)]},
+                          {"learn", model.mastery_learn[static_cast<size_t>(s)]}});
       }
       const ojson summary = {{"out", out}, {"responses", logs.num_responses()}, {"skills", skills}};
       std::printf("%s\n", opt->json ? summary.dump().c_str() : summary.dump(2).c_str());

@@ -27,10 +27,14 @@ void fit_mastery_calibration(LearnerModel& model, const KtDataset& train, const 
   const BktModel bkt = BktModel::fit(train, params, threads);
   model.mastery_guess.assign(static_cast<size_t>(S) + 1, 0.0);
   model.mastery_slip.assign(static_cast<size_t>(S) + 1, 0.0);
+  model.mastery_prior.assign(static_cast<size_t>(S) + 1, 0.0);
+  model.mastery_learn.assign(static_cast<size_t>(S) + 1, 0.0);
   for (int s = 0; s <= S; ++s) {
     const BktSkillParams& q = s < S ? bkt.skill(s) : bkt.pooled();
     model.mastery_guess[static_cast<size_t>(s)] = q.guess;
     model.mastery_slip[static_cast<size_t>(s)] = q.slip;
+    model.mastery_prior[static_cast<size_t>(s)] = q.prior;
+    model.mastery_learn[static_cast<size_t>(s)] = q.learn;
   }
 }
 

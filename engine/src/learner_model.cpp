@@ -229,6 +229,13 @@ SafetensorsFile LearnerModel::to_safetensors() const {
     f.set_f32("mastery.guess", slice_tensor(mastery_guess, 0, {S1}));
     f.set_f32("mastery.slip", slice_tensor(mastery_slip, 0, {S1}));
   }
+  if (!mastery_prior.empty()) {
+    const int64_t S1 = arch_.num_skills + 1;
+    require(!mastery_guess.empty() && static_cast<int64_t>(mastery_prior.size()) == S1 && static_cast<int64_t>(mastery_learn.size()) == S1,
+            ErrorCode::InvalidArgument, "learner model: the knowledge filter needs num_skills + 1 priors and learn rates, and guess/slip");
+    f.set_f32("mastery.prior", slice_tensor(mastery_prior, 0, {S1}));
+    f.set_f32("mastery.learn", slice_tensor(mastery_learn, 0, {S1}));
+  }
   ModelHeader h = header;
   h.arch_json = arch_.to_json();
   if (h.created_by.empty()) h.created_by = std::string("metacog ") + METACOG_VERSION;
@@ -277,7 +284,24 @@ LearnerModel LearnerModel::from_safetensors(const SafetensorsFile& f) {
               "learner model: mastery.guess and mastery.slip must be ≥ 0 with guess + slip < 1 (skill row " + std::to_string(k) + ")");
     }
   }
-  const size_t expected_tensors = blocks(m.arch_, m.layout_).size() + 2 + (calibrated ? 2 : 0);
+  const bool filtered = f.tensors.count("mastery.prior") > 0 || f.tensors.count("mastery.learn") > 0;
+  if (filtered) {
+    require(calibrated, ErrorCode::ModelFormat, "learner model: mastery.prior/learn need mastery.guess/slip");
+    const int64_t S1 = m.arch_.num_skills + 1;
+    for (const char* name : {"mastery.prior", "mastery.learn"}) {
+      f.require_tensor(name, {S1});
+      const Tensor t = f.get_f32(name);
+      std::vector<double>& dst = std::string(name) == "mastery.prior" ? m.mastery_prior : m.mastery_learn;
+      dst.assign(static_cast<size_t>(S1), 0.0);
+      for (int64_t k = 0; k < S1; ++k) dst[static_cast<size_t>(k)] = t[k];
+    }
+    for (size_t k = 0; k < m.mastery_prior.size(); ++k) {
+      const double l0 = m.mastery_prior[k], tr = m.mastery_learn[k];
+      require(l0 >= 0 && l0 <= 1 && tr >= 0 && tr < 1, ErrorCode::ModelFormat,
+              "learner model: mastery.prior must be in [0, 1] and mastery.learn in [0, 1) (skill row " + std::to_string(k) + ")");
+    }
+  }
+  const size_t expected_tensors = blocks(m.arch_, m.layout_).size() + 2 + (calibrated ? 2 : 0) + (filtered ? 2 : 0);
   require(f.tensors.size() == expected_tensors, ErrorCode::ModelFormat,
           "learner model: unexpected extra tensors (expected " + std::to_string(expected_tensors) + ")");
   auto vocab_it = f.metadata.find("vocab");

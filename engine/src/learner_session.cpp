@@ -10,6 +10,7 @@
 #include <set>
 
 #include "metacog/error.hpp"
+#include "metacog/learner_mastery.hpp"
 
 namespace metacog {
 
@@ -46,6 +47,10 @@ LearnerSession::LearnerSession(std::shared_ptr<const LearnerModel> model)
   memo_value_.assign(slot_label_.size(), 0.0);
   memo_gen_.assign(slot_label_.size(), 0);
   last_seen_.assign(slot_label_.size(), std::nan(""));
+  known_.assign(slot_label_.size(), std::nan(""));
+  if (has_knowledge_filter(m)) {
+    for (int r = 0; r <= S; ++r) knowledge_.push_back(knowledge_params(m, r));
+  }
   window_ = static_cast<size_t>(std::max(m.arch().inner_window, kMinWindow));
   base_h_.assign(static_cast<size_t>(m.arch().num_contexts() * m.arch().dim), 0.0);
 }
@@ -69,6 +74,7 @@ int LearnerSession::slot_of(const std::string& skill, bool create) {
     memo_value_.push_back(0.0);
     memo_gen_.push_back(0);
     last_seen_.push_back(std::nan(""));
+    known_.push_back(std::nan(""));
   }
   slot_[skill] = slot;
   slot_order_.push_back(slot);
@@ -148,10 +154,33 @@ double LearnerSession::clock(double timestamp) const {
   return timestamp;
 }
 
+double LearnerSession::network_mastery(int slot, double t) {
+  const LearnerModel& m = *model_;
+  const int row = row_of(slot);
+  LearnerQuery q;
+  q.num_skills = 1;
+  q.slots[0] = slot;
+  q.skills[0] = row;
+  q.item = kUnknown;
+  q.difficulty = m.difficulty(kUnknown, row < m.arch().num_skills ? row : kUnknown);
+  q.timestamp = t;
+  const double p = tracker_.predict(q);
+  if (m.mastery_guess.empty()) return p;
+  return calibrated_mastery(p, m.mastery_guess[static_cast<size_t>(row)], m.mastery_slip[static_cast<size_t>(row)]);
+}
+
 void LearnerSession::apply_observation(int item, bool correct, double timestamp) {
   const Item& it = items_[static_cast<size_t>(item)];
   LearnerQuery q = it.query;
   q.timestamp = clock(timestamp);
+  // the knowledge filter, from the state before this answer (learner_knowledge.hpp (1))
+  if (has_knowledge()) {
+    for (int k = 0; k < q.num_skills; ++k) {
+      const size_t slot = static_cast<size_t>(q.slots[k]);
+      const double before = std::isnan(known_[slot]) ? knowledge_[static_cast<size_t>(row_of(q.slots[k]))].prior : known_[slot];
+      known_[slot] = knowledge_update(before, correct, knowledge_[static_cast<size_t>(row_of(q.slots[k]))]);
+    }
+  }
   tracker_.observe(q, correct);
   for (int k = 0; k < q.num_skills; ++k) last_seen_[static_cast<size_t>(q.slots[k])] = timestamp;
   recent_.push_back({item, correct, timestamp});
@@ -237,6 +266,10 @@ std::vector<SkillMastery> LearnerSession::mastery(double now) {
     q.difficulty = model_->difficulty(kUnknown, slot < S ? slot : kUnknown);
     q.timestamp = clock(now);
     m.mastery = tracker_.predict(q);
+    if (has_knowledge()) {
+      const double k = known_[static_cast<size_t>(slot)];
+      m.known = std::isnan(k) ? knowledge_[static_cast<size_t>(row_of(slot))].prior : k;
+    }
     const SkillHistory& h = tracker_.history().skill(slot);
     m.attempts = h.attempts();
     m.correct = h.correct;
@@ -345,6 +378,7 @@ void LearnerSession::reset() {
   std::fill(base_h_.begin(), base_h_.end(), 0.0);
   total_ = 0;
   std::fill(last_seen_.begin(), last_seen_.end(), std::nan(""));
+  std::fill(known_.begin(), known_.end(), std::nan(""));
   last_timestamp_ = std::nan("");
   max_timestamp_ = -HUGE_VAL;
 }
@@ -488,6 +522,10 @@ std::string LearnerSession::export_state() const {
   for (size_t slot = 0; slot < last_seen_.size(); ++slot) {
     if (!std::isnan(last_seen_[slot])) last_seen[label_of(static_cast<int>(slot))] = last_seen_[slot];
   }
+  json knowledge = json::object();
+  for (size_t slot = 0; slot < known_.size(); ++slot) {
+    if (!std::isnan(known_[slot])) knowledge[label_of(static_cast<int>(slot))] = known_[slot];
+  }
   json responses = json::array();
   for (const Response& r : recent_) {
     const Item& it = items_[static_cast<size_t>(r.item)];
@@ -500,6 +538,7 @@ std::string LearnerSession::export_state() const {
               {"responses_total", total_},
               {"base", base},
               {"last_seen", last_seen},
+              {"knowledge", knowledge},
               {"responses", responses}};
   if (total_ > 0) {
     doc["last_timestamp"] = last_timestamp_;
@@ -605,11 +644,30 @@ void LearnerSession::import_state(const std::string& text) {
   // replay the window on the base without adapting (ring entries do not depend on φ), then set φ
   next.total_ = snap.position;
   next.tracker_.restore_context(next.base_history_, next.base_h_);
+  if (next.has_knowledge()) {
+    // skills practised before the window start from the network's calibrated mastery there (the
+    // version-2 migration; a version-3 document's own values replace them below)
+    const double t = next.clock(snap.last_time);
+    for (size_t slot = 0; slot < snap.skills.size(); ++slot) {
+      if (snap.skills[slot].last_position >= 0) next.known_[slot] = next.network_mastery(static_cast<int>(slot), t);
+    }
+  }
   const bool adaptation = next.tracker_.adaptation;
   next.tracker_.adaptation = false;
   for (const ParsedResponse& p : window) next.apply_observation(next.import_item(p.item, p.skills), p.correct, p.timestamp);
   next.tracker_.adaptation = adaptation;
   next.tracker_.mutable_fast_weights() = phi;
+  if (version >= 3) {
+    const json& kn = field(j, "knowledge", "");
+    state_require(kn.is_object(), "'knowledge' must be an object");
+    for (const auto& kv : kn.items()) {
+      check_label(kv.key(), "knowledge: ");
+      state_require(kv.value().is_number() && kv.value().get<double>() >= 0.0 && kv.value().get<double>() <= 1.0,
+                    "knowledge: values must be numbers in [0, 1]");
+      const int slot = next.slot_of(kv.key(), true);
+      if (next.has_knowledge()) next.known_[static_cast<size_t>(slot)] = kv.value().get<double>();
+    }
+  }
   // per-skill last practice and the clock
   const json& seen = field(j, "last_seen", "");
   state_require(seen.is_object(), "'last_seen' must be an object");

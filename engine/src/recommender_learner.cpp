@@ -109,8 +109,13 @@ void LearnerModelView::skill_mastery(double now, double* m) {
   for (size_t s = 0; s < bank_->num_skills(); ++s) m[s] = 0.0;
   for (const SkillMastery& x : ms) {
     const int s = bank_->skill_index(x.skill);
-    if (s >= 0) m[static_cast<size_t>(s)] = calibrated_mastery(x.mastery, guess_[static_cast<size_t>(s)], slip_[static_cast<size_t>(s)]);
+    if (s >= 0) m[static_cast<size_t>(s)] = mastery_of(x, s);
   }
+}
+
+double LearnerModelView::mastery_of(const SkillMastery& x, int skill) const {
+  if (!std::isnan(x.known)) return x.known;  // the knowledge filter (learner_knowledge.hpp)
+  return calibrated_mastery(x.mastery, guess_[static_cast<size_t>(skill)], slip_[static_cast<size_t>(skill)]);
 }
 
 int LearnerModelView::recent_items(int* out, int max) const {
@@ -140,19 +145,19 @@ double LearnerModelView::learn_rate(int skill) const {
   for (double x : last_) {
     if (std::isfinite(x)) t = std::max(t, x);
   }
-  const auto mastery_of = [&](LearnerSession& s) {
+  const auto skill_mastery_in = [&](LearnerSession& s) {
     for (const SkillMastery& x : s.mastery(t)) {
-      if (x.skill == label) return calibrated_mastery(x.mastery, guess_[static_cast<size_t>(skill)], slip_[static_cast<size_t>(skill)]);
+      if (x.skill == label) return mastery_of(x, skill);
     }
     return 0.0;
   };
   LearnerSession base = session_;
-  const double m = mastery_of(base);
+  const double m = skill_mastery_in(base);
   const double p = base.predict(id, t);
   LearnerSession right = session_, wrong = session_;
   right.observe(id, true, t);
   wrong.observe(id, false, t);
-  const double gain = p * mastery_of(right) + (1 - p) * mastery_of(wrong) - m;
+  const double gain = p * skill_mastery_in(right) + (1 - p) * skill_mastery_in(wrong) - m;
   const double lambda = gain / std::max(1e-9, 1 - m);
   return std::min(std::max(lambda, 1e-3), 0.999);
 }

@@ -147,7 +147,7 @@ TEST_CASE("mastery calibration: the fit recovers the guess and slip of simulated
   CHECK(test::code_of([&] { fit_mastery_calibration(m, logs); }) == ErrorCode::InvalidArgument);
 }
 
-TEST_CASE("mastery calibration: the demo model's mastery reaches the threshold with consistent right answers") {
+TEST_CASE("mastery calibration: the demo model's mastery (its knowledge filter) reaches the threshold with consistent right answers") {
   const std::shared_ptr<const LearnerModel> model = demo_model();
   REQUIRE(model->mastery_guess.size() == static_cast<size_t>(model->arch().num_skills) + 1);
   LearnerModelView view(bank(), model);
@@ -166,14 +166,32 @@ TEST_CASE("mastery calibration: the demo model's mastery reaches the threshold w
       INFO("skill " << bank().skill(static_cast<int>(s)).id << (right ? " right" : " wrong") << ": final mastery " << m[s]);
       CHECK(reached > 0);
       CHECK(reached <= 10);
-      // raw success on a typical item stays below 1 − slip's neighbourhood; mastery is the calibrated value
-      double raw = 0;
+      // the demo model carries the knowledge filter: mastery is its P(mastered) (learner_knowledge.hpp),
+      // not the calibrated read-out of the network's success on a typical item
+      double raw = 0, known = std::nan("");
       for (const SkillMastery& x : view.session().mastery(11)) {
-        if (x.skill == bank().skill(static_cast<int>(s)).id) raw = x.mastery;
+        if (x.skill == bank().skill(static_cast<int>(s)).id) {
+          raw = x.mastery;
+          known = x.known;
+        }
       }
       const size_t row = static_cast<size_t>(
           std::find(model->skill_labels.begin(), model->skill_labels.end(), bank().skill(static_cast<int>(s)).id) - model->skill_labels.begin());
-      CHECK(m[s] == doctest::Approx(calibrated_mastery(raw, model->mastery_guess[row], model->mastery_slip[row])));
+      CHECK(m[s] == known);
+      CHECK(raw > 0.0);
+      // a model without the filter (mastery.prior/learn removed) reports the calibrated read-out (1)
+      auto plain = std::make_shared<LearnerModel>(*model);
+      plain->mastery_prior.clear();
+      plain->mastery_learn.clear();
+      LearnerModelView plain_view(bank(), plain);
+      for (int k = 0; k < 12; ++k) plain_view.observe(items[static_cast<size_t>(k) % items.size()], right, k);
+      std::vector<double> mp(bank().num_skills());
+      plain_view.skill_mastery(11, mp.data());
+      double plain_raw = 0;
+      for (const SkillMastery& x : plain_view.session().mastery(11)) {
+        if (x.skill == bank().skill(static_cast<int>(s)).id) plain_raw = x.mastery;
+      }
+      CHECK(mp[s] == doctest::Approx(calibrated_mastery(plain_raw, model->mastery_guess[row], model->mastery_slip[row])));
     }
   }
 }

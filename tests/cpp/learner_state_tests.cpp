@@ -1,6 +1,7 @@
 // Learner session state (learner_session.hpp, "Bounded state"): memory and state documents stay
-// bounded over long histories; a version-2 export restores the session bit for bit; a version-1
-// document (the full log) still imports; the window changes no prediction. Portable (wasm too).
+// bounded over long histories; an export of the current version (3) restores the session bit for bit;
+// a version-1 document (the full log) still imports; the window changes no prediction. The knowledge
+// filter's part of the state (and the version-2 migration) is in learner_knowledge_tests.cpp. Portable (wasm too).
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -117,7 +118,7 @@ TEST_CASE("learner state: the window changes no prediction — the session equal
   }
 }
 
-TEST_CASE("learner state: version-2 export restores the session bit for bit, short and long histories") {
+TEST_CASE("learner state: the current-version export restores the session bit for bit, short and long histories") {
   for (bool positional : {false, true}) {
     for (int n : {0, 1, 30, 64, 65, 300}) {
       CAPTURE(positional);
@@ -128,7 +129,7 @@ TEST_CASE("learner state: version-2 export restores the session bit for bit, sho
       const std::vector<Answer> log = answers(n + 50, 9);
       for (int k = 0; k < n; ++k) s.observe(log[static_cast<size_t>(k)].item, log[static_cast<size_t>(k)].correct, log[static_cast<size_t>(k)].timestamp);
       const std::string saved = s.export_state();
-      CHECK(nlohmann::json::parse(saved)["version"] == 2);
+      CHECK(nlohmann::json::parse(saved)["version"] == LearnerSession::kStateVersion);
       LearnerSession r(model);
       register_catalogue(r);
       r.import_state(saved);
@@ -189,7 +190,7 @@ TEST_CASE("learner state: memory and the state document stay bounded over 20 000
   CHECK(copy.recent().size() == 64);
 }
 
-TEST_CASE("learner state: a version-1 document migrates; malformed version-2 documents change nothing") {
+TEST_CASE("learner state: a version-1 document migrates; malformed current-version documents change nothing") {
   auto model = small_model(false);
   LearnerSession live(model);
   register_catalogue(live);
@@ -201,7 +202,7 @@ TEST_CASE("learner state: a version-1 document migrates; malformed version-2 doc
   CHECK(migrated.num_responses() == 150);
   CHECK(migrated.fast_weights() == live.fast_weights());
   CHECK(migrated.predict("i3") == live.predict("i3"));
-  CHECK(nlohmann::json::parse(migrated.export_state())["version"] == 2);
+  CHECK(nlohmann::json::parse(migrated.export_state())["version"] == LearnerSession::kStateVersion);
 
   const std::string good = live.export_state();
   LearnerSession target(model);
@@ -214,7 +215,7 @@ TEST_CASE("learner state: a version-1 document migrates; malformed version-2 doc
     CHECK(test::code_of([&] { target.import_state(j.dump()); }) == code);
     CHECK(target.export_state() == before);
   };
-  rejected([](nlohmann::json& j) { j["version"] = 3; }, ErrorCode::StateVersion);
+  rejected([](nlohmann::json& j) { j["version"] = LearnerSession::kStateVersion + 1; }, ErrorCode::StateVersion);
   rejected([](nlohmann::json& j) { j.erase("base"); }, ErrorCode::StateFormat);
   rejected([](nlohmann::json& j) { j["responses_total"] = 151; }, ErrorCode::StateFormat);
   rejected([](nlohmann::json& j) { j["fast_weights"].push_back(0.0); }, ErrorCode::StateFormat);

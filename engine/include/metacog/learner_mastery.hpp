@@ -33,8 +33,9 @@ double calibrated_mastery(double p, double guess, double slip);
 BktParams mastery_calibration_em();
 
 /**
- * Fits model.mastery_guess / mastery_slip (num_skills + 1 values) on the training logs, whose skill
- * indices are the model's (the logs kt-train trained it on). InvalidArgument if they differ.
+ * Fits model.mastery_guess / mastery_slip and the knowledge filter's mastery_prior / mastery_learn
+ * (num_skills + 1 values each; learner_knowledge.hpp) by the same BKT EM on the training logs,
+ * whose skill indices are the model's (the logs kt-train trained it on). InvalidArgument if they differ.
  */
 void fit_mastery_calibration(LearnerModel& model, const KtDataset& train, const BktParams& params = mastery_calibration_em(),
                              int threads = 1);

@@ -144,6 +144,9 @@ class LearnerModel {
   /** Mastery calibration per skill row 0..S (S: the unknown skill), or empty: P(correct | not mastered)
    *  and P(wrong | mastered) on a typical item, fitted on the training logs (learner_mastery.hpp). */
   std::vector<double> mastery_guess, mastery_slip;
+  /** The knowledge filter's BKT prior P(L₀) and learn rate P(T) per skill row 0..S, or empty
+   *  (learner_knowledge.hpp; fitted with mastery_guess/slip, and only present with them). */
+  std::vector<double> mastery_prior, mastery_learn;
   /** Provenance written to / read from __metadata__ (algo "learner-…", trained_on, metrics). */
   ModelHeader header;
 

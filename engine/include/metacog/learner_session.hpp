@@ -29,7 +29,15 @@
 // "recent" lists the latest responses on the item's skills and overall, each with its first-order
 // influence on the logit through the context vectors h^c (∂z/∂h^c · λ_c^age · a_{s,y}).
 //
-// Bounded state (state version 2). The model needs O(1) memory per learner — the history counters
+// Knowledge filter (learner_knowledge.hpp; only with a model that carries mastery.prior/learn).
+// Per skill slot k_s = P(skill mastered | the learner's answers), updated by (1) of
+// learner_knowledge.hpp after every answer on the skill, with the parameters of the skill's model row
+// (row S for a skill outside the vocabulary). Before the first answer on a skill k_s = L₀_s, the
+// row's prior. mastery()[s].known reports k_s. (Starting instead from a blend with the network's
+// calibrated mastery of the skill at its first answer, which reflects the learner's other skills,
+// changed nothing measurable in the demo simulation — README — so the filter keeps the prior.)
+//
+// Bounded state (state version 3; version 2 had no knowledge filter). The model needs O(1) memory per learner — the history counters
 // (per skill and overall, learner_features.hpp), the context vectors h^c, the fast weights φ and the
 // inner loop's ring of the last N responses — so the session keeps no full response log. It keeps:
 //   window   the last W = max(N, kMinWindow) responses (catalogue item, correct, timestamp);
@@ -40,8 +48,14 @@
 // Memory is O(#items + #skills + W) whatever T. export_state() writes exactly that (version 2);
 // import_state() restores the base, replays the window with adaptation off — the ring entries
 // (z_j, g_j) depend only on the history, not on φ — and sets φ, which gives back the exporting
-// session bit for bit. A version-1 document (the full log, earlier engines) is migrated by replaying
-// it all, as before; its export is then version 2. explain().recent looks only inside the window.
+// session bit for bit. Version 3 adds "knowledge": {skill: k_s} for every practised skill, restored
+// as is. A version-2 document (no filter state) is migrated: each skill practised before the window
+// starts from the calibrated network mastery m_s = clamp((p_s − G_s)/(1 − S_s − G_s)) at the start of
+// the window (computed on the restored base with the prior fast weights φ₀), skills first practised
+// inside it from their prior L₀, and
+// the window is replayed through the filter. A version-1 document (the full log) is migrated by
+// replaying it all, which rebuilds the filter exactly. Exports are always version 3.
+// explain().recent looks only inside the window.
 //
 // Errors: every rejected call throws metacog::Error (UnknownItem, InvalidArgument, StateFormat,
 // StateVersion, ModelFormat …) and changes nothing.
@@ -55,14 +69,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "metacog/learner_knowledge.hpp"
 #include "metacog/learner_model.hpp"
 
 namespace metacog {
 
-/** Per-skill mastery: predicted success on a typical item of the skill. */
+/** Per-skill mastery: predicted success on a typical item of the skill, and P(mastered). */
 struct SkillMastery {
   std::string skill;
   double mastery = 0;          ///< σ(logit) for an item of difficulty β_s
+  double known = std::nan("");  ///< P(mastered) from the knowledge filter (learner_knowledge.hpp); NaN: the model has none
   int attempts = 0, correct = 0;
   double last_seen = std::nan("");  ///< timestamp of the last response on the skill (NaN: never)
   bool known_to_model = false;  ///< the skill was in the model's training vocabulary
@@ -93,8 +109,9 @@ struct Explanation {
 
 class LearnerSession {
  public:
-  /** Version of export_state documents (1: full response log; 2: bounded, see above). */
-  static constexpr int kStateVersion = 2;
+  /** Version of export_state documents (1: full response log; 2: bounded; 3: bounded + knowledge filter). */
+  static constexpr int kStateVersion = 3;
+
   /** Limits that keep a hostile state document or catalogue bounded (kMaxResponses: a v1 document's log). */
   static constexpr size_t kMaxItems = 1'000'000, kMaxResponses = 1'000'000, kMaxIdLength = 256;
   /** Most responses one learner may answer (the history's counters are 32-bit). */
@@ -164,6 +181,8 @@ class LearnerSession {
   void import_state_bytes(const uint8_t* bytes, size_t size);
 
   const LearnerModel& model() const { return *model_; }
+  /** The model carries the knowledge filter's parameters. */
+  bool has_knowledge() const { return !knowledge_.empty(); }
 
  private:
   struct Item {
@@ -176,6 +195,10 @@ class LearnerSession {
   int slot_of(const std::string& skill, bool create);
   void build_item(Item& it) const;
   double clock(double timestamp) const;
+  /** The network's calibrated mastery m_s of a slot at model time t (learner_mastery.hpp (1)). */
+  double network_mastery(int slot, double t);
+  /** Model row (0..S) of a slot. */
+  int row_of(int slot) const { return slot < model_->arch().num_skills ? slot : model_->arch().num_skills; }
   void apply_observation(int item, bool correct, double timestamp);
   void check_id(const std::string& id, ErrorCode code) const;
   /** The catalogue index of an item of a state document, registering it if new (StateFormat on error). */
@@ -195,6 +218,8 @@ class LearnerSession {
   std::vector<double> base_h_;
   int64_t total_ = 0;
   std::vector<double> last_seen_;      // slot → timestamp of its last response (NaN: never)
+  std::vector<double> known_;          // slot → knowledge filter P(mastered) (NaN: never practised)
+  std::vector<KnowledgeParams> knowledge_;  // model row → filter parameters (empty: no filter)
   double last_timestamp_ = std::nan(""), max_timestamp_ = -HUGE_VAL;
   LearnerTracker tracker_;
   // predict() memo: net logit per slot for the current generation

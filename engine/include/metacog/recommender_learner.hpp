@@ -11,10 +11,12 @@
 // hint from the bank's 1–5 rating, b_hint = kDifficultyLogitStep·(d − 3) logits; a trained id keeps
 // b_i, an unseen one without a rating gets the mean β of its skills — cold start).
 //   p_i      LearnerSession::predict
-//   m_s      P(skill mastered) = clamp((p_s − G_s)/(1 − S_s − G_s), 0, 1) from p_s = LearnerSession::mastery
-//            (success on a typical item of s) and the model's guess/slip calibration of the skill
-//            (learner_mastery.hpp; a skill outside the model's vocabulary uses the unknown-skill row;
-//            a model without calibration gives m_s = p_s)
+//   m_s      P(skill mastered): the session's knowledge filter k_s when the model carries its
+//            parameters (learner_knowledge.hpp, learner_session.hpp); otherwise
+//            clamp((p_s − G_s)/(1 − S_s − G_s), 0, 1) from p_s = LearnerSession::mastery (success on a
+//            typical item of s) and the model's guess/slip calibration of the skill (learner_mastery.hpp;
+//            a skill outside the model's vocabulary uses the unknown-skill row; a model without
+//            calibration gives m_s = p_s)
 //   learn_rate λ_s  the model's own expected gain: with p = P(correct) on the skill's typical item,
 //            g_s = p·m_s(after a right answer) + (1 − p)·m_s(after a wrong one) − m_s  (what-if on a copy
 //            of the session), λ_s = clamp(g_s / (1 − m_s), 10⁻³, 0.999)
@@ -62,6 +64,8 @@ class LearnerModelView : public AdaptiveView {
   std::string explain(int item, double now) override;
 
  private:
+  /** m_s of one SkillMastery entry of bank skill `skill` (see the header comment). */
+  double mastery_of(const SkillMastery& x, int skill) const;
   const ItemBank* bank_;
   LearnerSession session_;
   std::vector<int> all_items_, skill_of_slot_;  // session skill order → bank skill
