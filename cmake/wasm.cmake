@@ -13,6 +13,8 @@ set(METACOG_WASM_LINK_OPTIONS
   -sALLOW_MEMORY_GROWTH=1 -sINITIAL_MEMORY=16MB -sTOTAL_STACK=1MB
   -sINCOMING_MODULE_JS_API=[instantiateWasm,print,printErr]
 )
+# The bindings only marshal: compiled for size (the engine's hot code keeps -O3, CMakeLists.txt).
+set_property(SOURCE ${METACOG_WASM_SOURCES} APPEND PROPERTY COMPILE_OPTIONS -Oz)
 foreach(target metacog_wasm metacog_wasm_bench)
   if(target STREQUAL metacog_wasm)
     add_executable(${target} ${METACOG_WASM_SOURCES})

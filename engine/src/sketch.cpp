@@ -55,11 +55,7 @@ std::vector<float> SketchClassifier::embed(const std::vector<float>& input) cons
           "sketch: expected a " + std::to_string(n) + "×" + std::to_string(n) + " image (" + std::to_string(n * n) +
               " values), got " + std::to_string(input.size()));
   for (float v : input) require(std::isfinite(v), ErrorCode::InvalidArgument, "sketch: pixel values must be finite");
-  NoGradGuard no_grad;
-  Buffers buffers = model_.buffers;  // running mode only reads them
-  const Var z = conv4_embed(model_.arch, model_.params, Var(Tensor::from({1, n, n, 1}, input)), BnMode::Running,
-                            &buffers);
-  return z.value().to_vector();
+  return conv4_embed_running(model_.arch, model_.params, Tensor::from({1, n, n, 1}, input), model_.buffers).to_vector();
 }
 
 void SketchClassifier::add_example(const std::string& label, const std::vector<float>& input, float weight) {

@@ -100,9 +100,10 @@ TEST_CASE("kernels: fused inference convolution = conv â†’ per-channel affine â†
 }
 
 TEST_CASE("nn: Conv-4 inference (fused, no graph) equals the op-by-op forward with running statistics") {
-  for (const char* pool : {"max", "stride2"}) {
+  for (const auto& [pool, readout] : {std::pair{"max", "flatten"}, std::pair{"stride2", "flatten"}, std::pair{"max", "mean"}}) {
     Conv4Arch arch;
     arch.pool = pool;
+    arch.readout = readout;
     Pcg32 rng(5);
     ParamSet p = conv4_init(arch, rng);
     Buffers buffers = conv4_buffers(arch);
@@ -123,13 +124,17 @@ TEST_CASE("nn: Conv-4 inference (fused, no graph) equals the op-by-op forward wi
       NoGradGuard no_grad;
       fused = conv4_embed(arch, p, Var(x), BnMode::Running, &buffers).value();
     }
+    // the sketch classifier's entry point: the same function without a Var
+    const Tensor direct = conv4_embed_running(arch, p, x, buffers);
     REQUIRE(fused.shape() == graph.shape());
+    REQUIRE(direct.shape() == Shape({7, arch.embedding_dim()}));
     double worst = 0, scale = 0;
     for (int64_t i = 0; i < graph.numel(); ++i) {
       worst = std::max(worst, static_cast<double>(std::fabs(fused[i] - graph[i])));
       scale = std::max(scale, static_cast<double>(std::fabs(graph[i])));
+      CHECK(direct[i] == fused[i]);
     }
-    INFO("pool=" << pool);
+    INFO("pool=" << pool << " readout=" << readout);
     CHECK(scale > 0.1);
     CHECK(worst <= 1e-4 * scale);
   }

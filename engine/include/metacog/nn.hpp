@@ -59,6 +59,12 @@ Buffers conv4_buffers(const Conv4Arch& arch);
 
 /** Embeddings [N, D] of images x [N, H, W, C]. In Train mode running statistics are updated. */
 Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running);
+/**
+ * Embeddings [N, D] with fixed (running) batch-norm statistics, no graph: each block is one fused
+ * kernel relu(conv(h, W)·s + (β − μ·s)), s = γ/√(σ² + ε), then the pool; equal to conv4_embed in
+ * Running mode (nn_inference.cpp). The sketch classifier's path.
+ */
+Tensor conv4_embed_running(const Conv4Arch& arch, const ParamSet& p, const Tensor& x, const Buffers& running);
 /** Logits [N, num_classes] (requires a head). */
 Var conv4_logits(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running);
 /** head(e) = e·Wᵀ + b on given embeddings. */
