@@ -21,8 +21,10 @@
 namespace metacog::kernels {
 
 namespace {
+#if defined(_OPENMP)
 /** Products below this many multiply-adds (m·n·k) run on one thread. */
 constexpr int64_t kParallelFlops = int64_t{1} << 22;
+#endif
 
 template <class T, class MA, class MB, class MC>
 void product(const MA& A, bool trans_a, const MB& B, bool trans_b, T alpha, T beta, MC&& C) {
