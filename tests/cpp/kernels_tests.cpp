@@ -100,7 +100,8 @@ TEST_CASE("kernels: fused inference convolution = conv â†’ per-channel affine â†
 }
 
 TEST_CASE("nn: Conv-4 inference (fused, no graph) equals the op-by-op forward with running statistics") {
-  for (const auto& [pool, readout] : {std::pair{"max", "flatten"}, std::pair{"stride2", "flatten"}, std::pair{"max", "mean"}}) {
+  for (const auto& variant : {std::pair{"max", "flatten"}, std::pair{"stride2", "flatten"}, std::pair{"max", "mean"}}) {
+    const std::string pool = variant.first, readout = variant.second;  // (clang 14: no structured bindings in INFO)
     Conv4Arch arch;
     arch.pool = pool;
     arch.readout = readout;
