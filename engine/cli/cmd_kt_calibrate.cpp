@@ -1,7 +1,8 @@
 // engine/cli/cmd_kt_calibrate.cpp — `metacog kt-calibrate`: fits a learner model's mastery
 // calibration (per-skill guess and slip, learner_mastery.hpp) and its knowledge filter's prior and
-// learn rate (learner_knowledge.hpp) on its training logs and writes the model with them. kt-train
-// already does this; the command serves models trained before it did.
+// learn rate (learner_knowledge.hpp), and the range of each history feature (LearnerModel::standardised)
+// on its training logs, and writes the model with them. kt-train already does this; the command serves
+// models trained before it did.
 //
 //     metacog kt-calibrate --model models/assist2009-learner.safetensors
 //                          --data ../shared/data/assist2009_updated/assist2009_updated_train.csv [--out FILE] [--json]
@@ -19,6 +20,7 @@
 #include "metacog/kt_data.hpp"
 #include "metacog/learner_mastery.hpp"
 #include "metacog/learner_model.hpp"
+#include "metacog/learner_train.hpp"
 #include "metacog/safetensors.hpp"
 
 namespace metacog::cli {
@@ -53,6 +55,9 @@ void add_kt_calibrate_command(CLI::App& app) {
       lo.vocabulary = &vocabulary;
       const KtDataset logs = load_kt_file(opt->data, lo);
       fit_mastery_calibration(model, logs);
+      // the training range of the history features (LearnerModel::standardised); mean and std stay
+      std::vector<double> mean, sd;
+      fit_feature_statistics(logs, mean, sd, model.feature_lo, model.feature_hi);
       const std::string out = opt->out.empty() ? opt->model : opt->out;
       write_safetensors_file(out, model.to_safetensors());
       ojson skills = ojson::array();

@@ -222,6 +222,12 @@ SafetensorsFile LearnerModel::to_safetensors() const {
   for (const NamedBlock& b : blocks(arch_, layout_)) f.set_f32(b.name, slice_tensor(w_, b.offset, b.shape));
   f.set_f32("features.mean", slice_tensor(mean_, 0, {kHistoryFeatures}));
   f.set_f32("features.std", slice_tensor(std_, 0, {kHistoryFeatures}));
+  if (!feature_lo.empty()) {
+    require(feature_lo.size() == static_cast<size_t>(kHistoryFeatures) && feature_hi.size() == feature_lo.size(),
+            ErrorCode::InvalidArgument, "learner model: the feature range needs kHistoryFeatures minima and maxima");
+    f.set_f32("features.min", slice_tensor(feature_lo, 0, {kHistoryFeatures}));
+    f.set_f32("features.max", slice_tensor(feature_hi, 0, {kHistoryFeatures}));
+  }
   if (!mastery_guess.empty()) {
     const int64_t S1 = arch_.num_skills + 1;
     require(static_cast<int64_t>(mastery_guess.size()) == S1 && static_cast<int64_t>(mastery_slip.size()) == S1,
@@ -268,6 +274,21 @@ LearnerModel LearnerModel::from_safetensors(const SafetensorsFile& f) {
   check_finite(m.mean_, "features.mean");
   check_finite(m.std_, "features.std");
   for (double s : m.std_) require(s > 0.0, ErrorCode::ModelFormat, "learner model: features.std must be positive");
+  const bool ranged = f.tensors.count("features.min") > 0 || f.tensors.count("features.max") > 0;
+  if (ranged) {
+    for (const char* name : {"features.min", "features.max"}) {
+      f.require_tensor(name, {kHistoryFeatures});
+      const Tensor t = f.get_f32(name);
+      std::vector<double>& dst = std::string(name) == "features.min" ? m.feature_lo : m.feature_hi;
+      dst.assign(kHistoryFeatures, 0.0);
+      for (int k = 0; k < kHistoryFeatures; ++k) dst[static_cast<size_t>(k)] = t[k];
+    }
+    check_finite(m.feature_lo, "features.min");
+    check_finite(m.feature_hi, "features.max");
+    for (int k = 0; k < kHistoryFeatures; ++k)
+      require(m.feature_lo[static_cast<size_t>(k)] <= m.feature_hi[static_cast<size_t>(k)], ErrorCode::ModelFormat,
+              "learner model: features.min must not exceed features.max (feature " + std::to_string(k) + ")");
+  }
   const bool calibrated = f.tensors.count("mastery.guess") > 0 || f.tensors.count("mastery.slip") > 0;
   if (calibrated) {
     const int64_t S1 = m.arch_.num_skills + 1;
@@ -301,7 +322,8 @@ LearnerModel LearnerModel::from_safetensors(const SafetensorsFile& f) {
               "learner model: mastery.prior must be in [0, 1] and mastery.learn in [0, 1) (skill row " + std::to_string(k) + ")");
     }
   }
-  const size_t expected_tensors = blocks(m.arch_, m.layout_).size() + 2 + (calibrated ? 2 : 0) + (filtered ? 2 : 0);
+  const size_t expected_tensors =
+      blocks(m.arch_, m.layout_).size() + 2 + (ranged ? 2 : 0) + (calibrated ? 2 : 0) + (filtered ? 2 : 0);
   require(f.tensors.size() == expected_tensors, ErrorCode::ModelFormat,
           "learner model: unexpected extra tensors (expected " + std::to_string(expected_tensors) + ")");
   auto vocab_it = f.metadata.find("vocab");

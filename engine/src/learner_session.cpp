@@ -321,9 +321,9 @@ Explanation LearnerSession::explain(const std::string& item, double now) {
     for (int c = 0; c < C; ++c) {
       for (int j = 0; j < d; ++j) din_avg_e[static_cast<size_t>(c * d + j)] += s.d_in[F + (1 + c) * d + j] * e[j] / nk;
     }
-    for (int f = 0; f < kSkillFeatureCount; ++f) s.in[f] = (empty[f] - m.feature_mean()[f]) / m.feature_std()[f];
+    for (int f = 0; f < kSkillFeatureCount; ++f) s.in[f] = m.standardised(f, empty[f]);
     z_skill_reset += learner_mlp_forward(m, s.in.data(), s.pre.data()) / nk;
-    for (int f = kSkillFeatureCount; f < F; ++f) s.in[f] = (empty[f] - m.feature_mean()[f]) / m.feature_std()[f];
+    for (int f = kSkillFeatureCount; f < F; ++f) s.in[f] = m.standardised(f, empty[f]);
     for (int j = F + d; j < n_in; ++j) s.in[j] = 0.0;
     z_none += learner_mlp_forward(m, s.in.data(), s.pre.data()) / nk;
   }

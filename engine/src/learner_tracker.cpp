@@ -109,10 +109,8 @@ void LearnerTracker::reset() {
 void LearnerTracker::build_input(const LearnerQuery& q, int k, LearnerScratch& s) const {
   const LearnerArch& a = model_->arch();
   history_.features(q.slots[k], q.timestamp, s.x.data());
-  const std::vector<double>& mean = model_->feature_mean();
-  const std::vector<double>& sd = model_->feature_std();
   double* in = s.in.data();
-  for (int f = 0; f < kHistoryFeatures; ++f) in[f] = (s.x[f] - mean[f]) / sd[f];
+  for (int f = 0; f < kHistoryFeatures; ++f) in[f] = model_->standardised(f, s.x[f]);
   const double* e = model_->params().data() + model_->layout().skill_embedding +
                     static_cast<size_t>(q.skills[k]) * static_cast<size_t>(a.dim);
   double* out = in + kHistoryFeatures;
@@ -204,16 +202,18 @@ void LearnerTracker::prepare_batch(double timestamp) {
   // features of a never-practised skill (slot −1 is never in the history): x20 = 0 there
   double* x = scratch_.x.data();
   history_.features(-1, timestamp, x);
-  const std::vector<double>& mean = model_->feature_mean();
-  const std::vector<double>& sd = model_->feature_std();
+  double xs[kHistoryFeatures];
+  for (int f = 0; f < F; ++f) xs[f] = model_->standardised(f, x[f]);
+  // x20 (same skill as the previous response) is 0 here; its standardised value when it is 1
+  const double same_delta = model_->standardised(20, 1.0) - xs[20];
   for (int h = 0; h < H; ++h) {
     const double* row = w + L.w1 + static_cast<size_t>(h) * n_in;
     double base = w[L.b1 + h], empty = 0;
-    for (int f = 0; f < kSkillFeatureCount; ++f) empty += row[f] * (x[f] - mean[f]) / sd[f];
-    for (int f = kSkillFeatureCount; f < F; ++f) base += row[f] * (x[f] - mean[f]) / sd[f];
+    for (int f = 0; f < kSkillFeatureCount; ++f) empty += row[f] * xs[f];
+    for (int f = kSkillFeatureCount; f < F; ++f) base += row[f] * xs[f];
     batch_base_[h] = base;
     batch_empty_[h] = empty;
-    batch_same_[h] = row[20] * (1.0 - x[20]) / sd[20];  // x20: same skill as the previous response
+    batch_same_[h] = row[20] * same_delta;
     double* m = batch_m_.data() + static_cast<size_t>(h) * d;
     for (int j = 0; j < d; ++j) {
       double v = row[F + j];
@@ -233,10 +233,8 @@ double LearnerTracker::batch_skill_logit(int slot, int skill) {
   if (history_.skill(slot).last_position >= 0) {
     double* x = scratch_.x.data();
     history_.features(slot, batch_time_, x);
-    const std::vector<double>& mean = model_->feature_mean();
-    const std::vector<double>& sd = model_->feature_std();
     double xs[kSkillFeatureCount];
-    for (int f = 0; f < kSkillFeatureCount; ++f) xs[f] = (x[f] - mean[f]) / sd[f];
+    for (int f = 0; f < kSkillFeatureCount; ++f) xs[f] = model_->standardised(f, x[f]);
     const bool same = x[20] != 0.0;
     for (int h = 0; h < H; ++h) {
       const double* row = w + L.w1 + static_cast<size_t>(h) * n_in;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <limits>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -114,8 +115,15 @@ LearnerArch default_learner_arch(const KtDataset& train) {
   return a;
 }
 
-void fit_feature_statistics(const KtDataset& data, std::vector<double>& mean, std::vector<double>& sd) {
+void fit_feature_statistics(const KtDataset& data, LearnerModel& model) {
+  fit_feature_statistics(data, model.feature_mean(), model.feature_std(), model.feature_lo, model.feature_hi);
+}
+
+void fit_feature_statistics(const KtDataset& data, std::vector<double>& mean, std::vector<double>& sd,
+                            std::vector<double>& lo, std::vector<double>& hi) {
   std::vector<double> sum(kHistoryFeatures, 0.0), sq(kHistoryFeatures, 0.0), x(kHistoryFeatures);
+  std::vector<double> low(kHistoryFeatures, std::numeric_limits<double>::infinity());
+  std::vector<double> high(kHistoryFeatures, -std::numeric_limits<double>::infinity());
   int64_t n = 0;
   LearnerHistory h;
   for (const LearnerLog& log : data.learners) {
@@ -126,6 +134,8 @@ void fit_feature_statistics(const KtDataset& data, std::vector<double>& mean, st
       for (int f = 0; f < kHistoryFeatures; ++f) {
         sum[f] += x[f];
         sq[f] += x[f] * x[f];
+        low[f] = std::min(low[f], x[f]);
+        high[f] = std::max(high[f], x[f]);
       }
       ++n;
       h.observe(&slot, 1, r.correct, r.timestamp);
@@ -133,7 +143,11 @@ void fit_feature_statistics(const KtDataset& data, std::vector<double>& mean, st
   }
   mean.assign(kHistoryFeatures, 0.0);
   sd.assign(kHistoryFeatures, 1.0);
-  if (n == 0) return;
+  lo.clear();
+  hi.clear();
+  if (n == 0) return;  // no range: features stay unclamped
+  lo = low;
+  hi = high;
   for (int f = 0; f < kHistoryFeatures; ++f) {
     mean[f] = sum[f] / static_cast<double>(n);
     const double var = sq[f] / static_cast<double>(n) - mean[f] * mean[f];
@@ -151,7 +165,7 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
               cfg_.lr > 0 && cfg_.meta_step > 0,
           ErrorCode::InvalidArgument, "learner training: invalid config " + cfg_.to_json());
   model_ = LearnerModel(cfg_.arch, cfg_.seed);
-  fit_feature_statistics(train, model_.feature_mean(), model_.feature_std());
+  fit_feature_statistics(train, model_);
   model_.item_labels = train.item_labels;
   model_.skill_labels = train.skill_labels;
   model_.header.algo = std::string("learner-") + learner_algo_name(cfg_.algo);

@@ -240,6 +240,69 @@ TEST_CASE("learner model file: round trip and validation errors") {
   CHECK(test::code_of([&] { LearnerSession::load_model(junk.data(), junk.size()); }) == ErrorCode::ModelFormat);
 }
 
+TEST_CASE("learner model: history features are clamped to their training range") {
+  const LearnerModel& m = trained_model();  // fitted by LearnerTrainer: carries the range of its logs
+  REQUIRE(m.feature_lo.size() == static_cast<size_t>(kHistoryFeatures));
+  REQUIRE(m.feature_hi.size() == m.feature_lo.size());
+  // the range of the 120 × 30 training responses: counts ln(1 + n) reach ln(30) at most
+  const KtDataset train = synthetic(120, 30, 6, 11);
+  std::vector<double> mean, sd, lo, hi;
+  fit_feature_statistics(train, mean, sd, lo, hi);
+  CHECK(lo == m.feature_lo);
+  CHECK(hi == m.feature_hi);
+  for (int f = 0; f < kHistoryFeatures; ++f) {
+    CHECK(lo[static_cast<size_t>(f)] <= mean[static_cast<size_t>(f)]);
+    CHECK(mean[static_cast<size_t>(f)] <= hi[static_cast<size_t>(f)]);
+    const double top = m.standardised(f, hi[static_cast<size_t>(f)]);
+    CHECK(m.standardised(f, hi[static_cast<size_t>(f)] + 100.0) == top);
+    CHECK(m.standardised(f, lo[static_cast<size_t>(f)] - 100.0) == m.standardised(f, lo[static_cast<size_t>(f)]));
+  }
+  CHECK(hi[0] <= std::log(31.0) + 1e-12);
+  // inside the range nothing changes: the same predictions on the training logs with and without it
+  LearnerModel unclamped = m;
+  unclamped.feature_lo.clear();
+  unclamped.feature_hi.clear();
+  LearnerOnlinePredictor a(m), b(unclamped);
+  const KtEvalResult ea = evaluate_online(a, train), eb = evaluate_online(b, train);
+  CHECK(ea.overall.auc == eb.overall.auc);
+  CHECK(ea.overall.rmse == eb.overall.rmse);
+  // a history far longer than any in training: counts beyond the range change nothing
+  const std::vector<uint8_t> bytes = model_bytes(m);
+  auto p_after = [&](const std::vector<uint8_t>& file, int answers) {
+    LearnerSession s(LearnerSession::load_model(file.data(), file.size()));
+    for (const std::string& label : m.skill_labels) s.register_item(label, {label});
+    for (int t = 0; t < answers; ++t) s.observe(std::to_string(1 + t % 6), t % 3 != 0, static_cast<double>(t));
+    return s.predict("1");
+  };
+  const double p_long = p_after(bytes, 3000);
+  CHECK(p_long == doctest::Approx(p_after(bytes, 6000)).epsilon(0.02));
+  CHECK(p_long > 0.05);
+  CHECK(p_long < 0.99);
+  // file: round trip, both or neither, min ≤ max
+  const LearnerModel back = LearnerModel::from_safetensors(bytes.data(), bytes.size());
+  for (size_t f = 0; f < lo.size(); ++f) {
+    CHECK(back.feature_lo[f] == doctest::Approx(lo[f]));
+    CHECK(back.feature_hi[f] == doctest::Approx(hi[f]));
+  }
+  auto with = [&](const std::function<void(SafetensorsFile&)>& edit) {
+    SafetensorsFile f = m.to_safetensors();
+    edit(f);
+    const std::vector<uint8_t> b2 = serialize_safetensors(f);
+    return test::code_of([&] { LearnerModel::from_safetensors(b2.data(), b2.size()); });
+  };
+  CHECK(with([](SafetensorsFile& f) { f.tensors.erase("features.max"); }) == ErrorCode::ModelFormat);
+  CHECK(with([](SafetensorsFile& f) {
+          Tensor t = f.get_f32("features.min");
+          t[2] = f.get_f32("features.max")[2] + 1;
+          f.set_f32("features.min", t);
+        }) == ErrorCode::ModelFormat);
+  SafetensorsFile older = m.to_safetensors();  // a file from before the range: loads, unclamped
+  older.tensors.erase("features.min");
+  older.tensors.erase("features.max");
+  const std::vector<uint8_t> older_bytes = serialize_safetensors(older);
+  CHECK(LearnerModel::from_safetensors(older_bytes.data(), older_bytes.size()).feature_lo.empty());
+}
+
 TEST_CASE("learner session: same predictions as the evaluation path, cold start, mastery, explanations") {
   const LearnerModel& m = trained_model();
   const std::vector<uint8_t> bytes = model_bytes(m);

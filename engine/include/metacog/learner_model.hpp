@@ -62,6 +62,7 @@
 //   mlp.0.weight [H, F+d(1+C)]  mlp.0.bias [H]  mlp.2.weight [1, H]  mlp.2.bias [1]
 //   fast.projection [r, d]             fast.init [1+r(+H)]
 //   features.mean [F]                  features.std [F]
+//   optional, both or neither:  features.min [F]   features.max [F]   (the training range; standardised())
 //   optional, both or neither (learner_mastery.hpp):  mastery.guess [S+1]   mastery.slip [S+1]
 // Any NaN/∞, non-positive std, shape mismatch or inconsistent arch is Error(ModelFormat).
 #pragma once
@@ -138,6 +139,22 @@ class LearnerModel {
   std::vector<double>& feature_std() { return std_; }
   const std::vector<double>& feature_mean() const { return mean_; }
   const std::vector<double>& feature_std() const { return std_; }
+  /**
+   * x̂_f = (clamp(x_f, lo_f, hi_f) − μ_f) / σ_f: a raw history feature standardised, first clamped to
+   * the range it took on the training logs when the model carries that range (feature_range; else
+   * unclamped). Counts keep growing over a long life of practice (ln(1 + 10⁵) ≈ 11.5 against
+   * ln(1 + 200) ≈ 5.3 in training), and the MLP extrapolated linearly beyond its data: predictions
+   * drifted to 0 or 1 after tens of thousands of answers. Clamped, a long history looks like the
+   * longest one the model has seen. On the training logs themselves the clamp changes nothing.
+   */
+  double standardised(int f, double x) const {
+    if (!feature_lo.empty()) x = x < feature_lo[static_cast<size_t>(f)] ? feature_lo[static_cast<size_t>(f)]
+                                 : x > feature_hi[static_cast<size_t>(f)] ? feature_hi[static_cast<size_t>(f)] : x;
+    return (x - mean_[static_cast<size_t>(f)]) / std_[static_cast<size_t>(f)];
+  }
+  /** Minimum and maximum of each raw history feature over the training logs (kHistoryFeatures
+   *  values each), or both empty (older files): tensors features.min / features.max. */
+  std::vector<double> feature_lo, feature_hi;
 
   /** Item / skill labels of the training vocabulary (may be empty for a synthetic model). */
   std::vector<std::string> item_labels, skill_labels;

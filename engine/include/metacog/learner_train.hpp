@@ -74,8 +74,12 @@ struct LearnerTrainConfig {
 /** The default architecture for a training vocabulary (no dataset-specific constants). */
 LearnerArch default_learner_arch(const KtDataset& train);
 
-/** Standardisation statistics of the history features over every response of `data`. */
-void fit_feature_statistics(const KtDataset& data, std::vector<double>& mean, std::vector<double>& std);
+/** Standardisation statistics of the history features over every response of `data`: mean, standard
+ *  deviation, and the range [lo, hi] each raw feature takes (LearnerModel::standardised clamps to it). */
+void fit_feature_statistics(const KtDataset& data, std::vector<double>& mean, std::vector<double>& std,
+                            std::vector<double>& lo, std::vector<double>& hi);
+/** The same statistics written into a model (feature_mean/std, feature_lo/hi). */
+void fit_feature_statistics(const KtDataset& data, LearnerModel& model);
 
 /** One epoch's record. */
 struct LearnerEpochLog {

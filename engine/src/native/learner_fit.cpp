@@ -27,7 +27,7 @@ std::vector<double> from_raw64(const SafetensorsFile& f, const std::string& name
 LearnerModel model_from(const LearnerTrainConfig& cfg, const KtDataset& data, const std::vector<double>& params) {
   LearnerModel m(cfg.arch, cfg.seed);
   require(params.size() == m.params().size(), ErrorCode::StateFormat, "kt-train checkpoint: parameter count mismatch");
-  fit_feature_statistics(data, m.feature_mean(), m.feature_std());
+  fit_feature_statistics(data, m);
   m.item_labels = data.item_labels;
   m.skill_labels = data.skill_labels;
   m.header.algo = std::string("learner-") + learner_algo_name(cfg.algo);
@@ -220,6 +220,8 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
           ma.params() = m.params();
           ma.feature_mean() = m.feature_mean();
           ma.feature_std() = m.feature_std();
+          ma.feature_lo = m.feature_lo;
+          ma.feature_hi = m.feature_hi;
           const double auc = valid_auc(ma, split.valid);
           res.pretrain_alpha_auc.push_back(auc);
           if (auc > best_auc) {
