@@ -63,28 +63,64 @@ void learner_fast_direction(const LearnerModel& m, int skill, const double* pre,
   }
 }
 
-void learner_inner_loop(const LearnerArch& a, const double* phi0, const FastRing& ring, int steps, double* phi,
-                        double* grad, double* fisher) {
+namespace {
+/**
+ * L_u(φ) of (4) with its gradient and the diagonal Fisher κ + Σ_j p_j(1 − p_j) g_j², in one pass over
+ * the ring; ℓ(y, σ(z)) = softplus(z) − y·z.
+ */
+double inner_objective(const LearnerArch& a, const double* phi0, const FastRing& ring, const double* phi, double* grad,
+                       double* fisher) {
   const int W = a.fast_size();
-  for (int step = 0; step < steps; ++step) {
+  double loss = 0;
+  for (int k = 0; k < W; ++k) {
+    const double dk = phi[k] - phi0[k];
+    grad[k] = a.prior_precision * dk;
+    fisher[k] = a.prior_precision;
+    loss += 0.5 * a.prior_precision * dk * dk;
+  }
+  for (int n = 0; n < ring.size; ++n) {
+    const int at = (ring.head + n) % ring.capacity;
+    const double* g = ring.g.data() + static_cast<size_t>(at) * static_cast<size_t>(W);
+    double z = ring.z[static_cast<size_t>(at)];
+    for (int k = 0; k < W; ++k) z += phi[k] * g[k];
+    const double p = sigmoid(z);
+    const double y = ring.y[static_cast<size_t>(at)];
+    loss += (z > 0 ? z : 0.0) + std::log1p(std::exp(-std::fabs(z))) - y * z;
+    const double r = p - y;
+    const double c = p * (1.0 - p);
     for (int k = 0; k < W; ++k) {
-      grad[k] = a.prior_precision * (phi[k] - phi0[k]);
-      fisher[k] = a.prior_precision;
+      grad[k] += r * g[k];
+      fisher[k] += c * g[k] * g[k];
     }
-    for (int n = 0; n < ring.size; ++n) {
-      const int at = (ring.head + n) % ring.capacity;
-      const double* g = ring.g.data() + static_cast<size_t>(at) * static_cast<size_t>(W);
-      double z = ring.z[static_cast<size_t>(at)];
-      for (int k = 0; k < W; ++k) z += phi[k] * g[k];
-      const double p = sigmoid(z);
-      const double r = p - ring.y[static_cast<size_t>(at)];
-      const double c = p * (1.0 - p);
-      for (int k = 0; k < W; ++k) {
-        grad[k] += r * g[k];
-        fisher[k] += c * g[k] * g[k];
-      }
+  }
+  return loss;
+}
+}  // namespace
+
+void learner_inner_loop(const LearnerArch& a, const double* phi0, const FastRing& ring, int steps, double* phi,
+                        double* scratch) {
+  const int W = a.fast_size();
+  double* grad = scratch;
+  double* fisher = scratch + W;
+  double* cand = scratch + 2 * W;
+  double* cand_grad = scratch + 3 * W;
+  double* cand_fisher = scratch + 4 * W;
+  if (steps <= 0) return;
+  double loss = inner_objective(a, phi0, ring, phi, grad, fisher);
+  for (int step = 0; step < steps; ++step) {
+    // φ' = φ − t·α·∇L ⊘ F, t = 1, ½, ¼, … until L(φ') ≤ L(φ) (L is convex in φ). When the full step
+    // decreases L — every step on ordinary histories — φ' is exactly the plain step of (5).
+    double t = 1.0, cand_loss = 0;
+    for (int halvings = 0;; ++halvings) {
+      for (int k = 0; k < W; ++k) cand[k] = phi[k] - t * (a.inner_lr * grad[k] / fisher[k]);
+      cand_loss = inner_objective(a, phi0, ring, cand, cand_grad, cand_fisher);
+      if (cand_loss <= loss + 1e-9 * (1.0 + std::fabs(loss)) || halvings == 30) break;
+      t *= 0.5;
     }
-    for (int k = 0; k < W; ++k) phi[k] -= a.inner_lr * grad[k] / fisher[k];
+    std::copy(cand, cand + W, phi);
+    std::copy(cand_grad, cand_grad + W, grad);
+    std::copy(cand_fisher, cand_fisher + W, fisher);
+    loss = cand_loss;
   }
 }
 
@@ -93,6 +129,7 @@ LearnerTracker::LearnerTracker(const LearnerModel& model) : model_(&model), scra
   g_tmp_.assign(static_cast<size_t>(a.fast_size()), 0.0);
   grad_tmp_.assign(static_cast<size_t>(a.fast_size()), 0.0);
   fisher_tmp_.assign(static_cast<size_t>(a.fast_size()), 0.0);
+  inner_tmp_.assign(static_cast<size_t>(5 * a.fast_size()), 0.0);
   ring_.init(a.inner_window, a.fast_size());
   reset();
 }
@@ -262,7 +299,7 @@ double LearnerTracker::batch_skill_logit(int slot, int skill) {
 
 void LearnerTracker::adapt(int steps) {
   const double* phi0 = model_->params().data() + model_->layout().fast_init;
-  learner_inner_loop(model_->arch(), phi0, ring_, steps, phi_.data(), grad_tmp_.data(), fisher_tmp_.data());
+  learner_inner_loop(model_->arch(), phi0, ring_, steps, phi_.data(), inner_tmp_.data());
 }
 
 }  // namespace metacog

@@ -34,8 +34,9 @@
 //      L_u(φ) = Σ_j ℓ(y_j, σ(z_j + φ·g_j)) + (κ/2)‖φ − φ₀‖²,   g_j = (1, P e_{s_j}, a_j)     (4)
 //      φ ← φ − α · ∇L_u(φ) ⊘ (κ + Σ_j p_j(1 − p_j) g_j²)                                  (5)
 //
-//    (gradient steps preconditioned by the diagonal of the Fisher information, so a step size
-//    α ≤ 1 is stable for any history length; α, K, κ, N are architecture constants). z_j is the
+//    (gradient steps preconditioned by the diagonal of the Fisher information; a step that would
+//    increase L_u is halved until it does not — learner_inner_loop — since the preconditioner
+//    vanishes where predictions saturate; α, K, κ, N are architecture constants). z_j is the
 //    base logit computed when response j was predicted, so (5) costs O(N·(1+r)) per step and
 //    never re-runs the network (z_j, g_j are kept in a ring of the last N responses). With φ fixed the model is a feed-forward function of O(1)
 //    incrementally maintained state: predicting M items costs one MLP evaluation per distinct
@@ -265,7 +266,7 @@ class LearnerTracker {
   std::vector<double> phi_;  // 1 + r
   FastRing ring_;
   LearnerScratch scratch_;
-  std::vector<double> g_tmp_, grad_tmp_, fisher_tmp_;
+  std::vector<double> g_tmp_, grad_tmp_, fisher_tmp_, inner_tmp_;
   // prepare_batch: overall part, never-practised skill part, same-skill correction (H), M (H × d)
   double batch_time_ = 0;
   std::vector<double> batch_base_, batch_empty_, batch_same_, batch_m_, batch_pre_;
@@ -282,8 +283,15 @@ void learner_advance_context(const LearnerModel& m, const LearnerQuery& q, bool 
 double learner_mlp_forward(const LearnerModel& m, const double* in, double* pre);
 /** g = (1, P e, relu(pre)) for embedding row `skill` and the MLP's hidden pre-activations (fast_size() values). */
 void learner_fast_direction(const LearnerModel& m, int skill, const double* pre, double* g);
-/** The inner loop (5): `steps` steps on the ring from φ (in place), prior mean φ₀. */
+/**
+ * The inner loop (5): `steps` steps on the ring from φ (in place), prior mean φ₀, each step halved
+ * until it does not increase L_u (4) — a safeguard, not a change of (5): ordinary steps decrease L_u
+ * and are taken whole. Without it the Fisher-preconditioned step diverged once predictions
+ * saturated: p(1 − p) → 0 leaves the denominator at κ, the step ∝ Σ_j (p_j − y_j) g_j / κ jumps
+ * across to the other saturated side, and predictions flipped between 0 and 1 (a demo learner with
+ * thousands of random answers). `scratch` holds 5 · fast_size() values.
+ */
 void learner_inner_loop(const LearnerArch& a, const double* phi0, const FastRing& ring, int steps, double* phi,
-                        double* grad_tmp, double* fisher_tmp);
+                        double* scratch);
 
 }  // namespace metacog
