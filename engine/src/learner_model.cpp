@@ -215,6 +215,23 @@ std::vector<NamedBlock> blocks(const LearnerArch& a, const LearnerLayout& l) {
           {"fast.init", l.fast_init, {a.fast_size()}}};
 }
 
+/**
+ * Reads the pair of [n] tensors a, b into da, db (finite values). A pair is both or neither: returns
+ * false when neither is present and `optional`; a lone half, a wrong shape or a NaN is ModelFormat.
+ */
+bool read_pair(const SafetensorsFile& f, const char* a, const char* b, int64_t n, std::vector<double>& da,
+               std::vector<double>& db, bool optional) {
+  if (optional && f.tensors.count(a) == 0 && f.tensors.count(b) == 0) return false;
+  for (const auto& [name, dst] : {std::pair<const char*, std::vector<double>*>{a, &da}, {b, &db}}) {
+    f.require_tensor(name, {n});
+    const Tensor t = f.get_f32(name);
+    dst->assign(static_cast<size_t>(n), 0.0);
+    for (int64_t k = 0; k < n; ++k) (*dst)[static_cast<size_t>(k)] = t[k];
+    check_finite(*dst, name);
+  }
+  return true;
+}
+
 }  // namespace
 
 SafetensorsFile LearnerModel::to_safetensors() const {
@@ -263,64 +280,26 @@ LearnerModel LearnerModel::from_safetensors(const SafetensorsFile& f) {
     const Tensor t = f.get_f32(b.name);
     for (int64_t k = 0; k < t.numel(); ++k) m.w_[b.offset + static_cast<size_t>(k)] = t[k];
   }
-  for (const char* name : {"features.mean", "features.std"}) {
-    f.require_tensor(name, {kHistoryFeatures});
-    const Tensor t = f.get_f32(name);
-    std::vector<double>& dst = std::string(name) == "features.mean" ? m.mean_ : m.std_;
-    dst.assign(kHistoryFeatures, 0.0);
-    for (int k = 0; k < kHistoryFeatures; ++k) dst[k] = t[k];
-  }
+  read_pair(f, "features.mean", "features.std", kHistoryFeatures, m.mean_, m.std_, /*optional=*/false);
   check_finite(m.w_, "a parameter tensor");
-  check_finite(m.mean_, "features.mean");
-  check_finite(m.std_, "features.std");
   for (double s : m.std_) require(s > 0.0, ErrorCode::ModelFormat, "learner model: features.std must be positive");
-  const bool ranged = f.tensors.count("features.min") > 0 || f.tensors.count("features.max") > 0;
-  if (ranged) {
-    for (const char* name : {"features.min", "features.max"}) {
-      f.require_tensor(name, {kHistoryFeatures});
-      const Tensor t = f.get_f32(name);
-      std::vector<double>& dst = std::string(name) == "features.min" ? m.feature_lo : m.feature_hi;
-      dst.assign(kHistoryFeatures, 0.0);
-      for (int k = 0; k < kHistoryFeatures; ++k) dst[static_cast<size_t>(k)] = t[k];
-    }
-    check_finite(m.feature_lo, "features.min");
-    check_finite(m.feature_hi, "features.max");
-    for (int k = 0; k < kHistoryFeatures; ++k)
-      require(m.feature_lo[static_cast<size_t>(k)] <= m.feature_hi[static_cast<size_t>(k)], ErrorCode::ModelFormat,
-              "learner model: features.min must not exceed features.max (feature " + std::to_string(k) + ")");
+  const bool ranged = read_pair(f, "features.min", "features.max", kHistoryFeatures, m.feature_lo, m.feature_hi, true);
+  for (size_t k = 0; k < m.feature_lo.size(); ++k)
+    require(m.feature_lo[k] <= m.feature_hi[k], ErrorCode::ModelFormat,
+            "learner model: features.min must not exceed features.max (feature " + std::to_string(k) + ")");
+  const int64_t S1 = m.arch_.num_skills + 1;
+  const bool calibrated = read_pair(f, "mastery.guess", "mastery.slip", S1, m.mastery_guess, m.mastery_slip, true);
+  for (size_t k = 0; k < m.mastery_guess.size(); ++k) {
+    const double g = m.mastery_guess[k], sl = m.mastery_slip[k];
+    require(g >= 0 && sl >= 0 && g + sl < 1, ErrorCode::ModelFormat,
+            "learner model: mastery.guess and mastery.slip must be ≥ 0 with guess + slip < 1 (skill row " + std::to_string(k) + ")");
   }
-  const bool calibrated = f.tensors.count("mastery.guess") > 0 || f.tensors.count("mastery.slip") > 0;
-  if (calibrated) {
-    const int64_t S1 = m.arch_.num_skills + 1;
-    for (const char* name : {"mastery.guess", "mastery.slip"}) {
-      f.require_tensor(name, {S1});
-      const Tensor t = f.get_f32(name);
-      std::vector<double>& dst = std::string(name) == "mastery.guess" ? m.mastery_guess : m.mastery_slip;
-      dst.assign(static_cast<size_t>(S1), 0.0);
-      for (int64_t k = 0; k < S1; ++k) dst[static_cast<size_t>(k)] = t[k];
-    }
-    for (size_t k = 0; k < m.mastery_guess.size(); ++k) {
-      const double g = m.mastery_guess[k], sl = m.mastery_slip[k];
-      require(g >= 0 && sl >= 0 && g + sl < 1, ErrorCode::ModelFormat,
-              "learner model: mastery.guess and mastery.slip must be ≥ 0 with guess + slip < 1 (skill row " + std::to_string(k) + ")");
-    }
-  }
-  const bool filtered = f.tensors.count("mastery.prior") > 0 || f.tensors.count("mastery.learn") > 0;
-  if (filtered) {
-    require(calibrated, ErrorCode::ModelFormat, "learner model: mastery.prior/learn need mastery.guess/slip");
-    const int64_t S1 = m.arch_.num_skills + 1;
-    for (const char* name : {"mastery.prior", "mastery.learn"}) {
-      f.require_tensor(name, {S1});
-      const Tensor t = f.get_f32(name);
-      std::vector<double>& dst = std::string(name) == "mastery.prior" ? m.mastery_prior : m.mastery_learn;
-      dst.assign(static_cast<size_t>(S1), 0.0);
-      for (int64_t k = 0; k < S1; ++k) dst[static_cast<size_t>(k)] = t[k];
-    }
-    for (size_t k = 0; k < m.mastery_prior.size(); ++k) {
-      const double l0 = m.mastery_prior[k], tr = m.mastery_learn[k];
-      require(l0 >= 0 && l0 <= 1 && tr >= 0 && tr < 1, ErrorCode::ModelFormat,
-              "learner model: mastery.prior must be in [0, 1] and mastery.learn in [0, 1) (skill row " + std::to_string(k) + ")");
-    }
+  const bool filtered = read_pair(f, "mastery.prior", "mastery.learn", S1, m.mastery_prior, m.mastery_learn, true);
+  require(!filtered || calibrated, ErrorCode::ModelFormat, "learner model: mastery.prior/learn need mastery.guess/slip");
+  for (size_t k = 0; k < m.mastery_prior.size(); ++k) {
+    const double l0 = m.mastery_prior[k], tr = m.mastery_learn[k];
+    require(l0 >= 0 && l0 <= 1 && tr >= 0 && tr < 1, ErrorCode::ModelFormat,
+            "learner model: mastery.prior must be in [0, 1] and mastery.learn in [0, 1) (skill row " + std::to_string(k) + ")");
   }
   const size_t expected_tensors =
       blocks(m.arch_, m.layout_).size() + 2 + (ranged ? 2 : 0) + (calibrated ? 2 : 0) + (filtered ? 2 : 0);
