@@ -76,6 +76,9 @@ const SHAPES = {
 
 /** Draws strokes on the widget's canvas with the mouse (or a pen via pointer events). */
 async function draw(page, strokes, pointerType = 'mouse') {
+  // let a pending render (a mode switch, a new class) finish first: it can move the canvas, and
+  // strokes aimed at the old box would miss it (seen on a loaded machine)
+  await page.locator('metacog-sketch').evaluate((el) => el.updateComplete);
   const canvas = page.locator('metacog-sketch canvas.draw');
   const box = await canvas.boundingBox();
   const at = (p) => ({ x: box.x + p.x * box.width, y: box.y + p.y * box.height });
@@ -104,6 +107,7 @@ test('drawing: mouse and pen strokes, undo, clear', async () => {
   const page = b.page;
   const w = page.locator('metacog-sketch');
   await w.locator('[part~="mode"]', { hasText: /Teacher/ }).click();
+  await w.locator('[part~="add-example"]').waitFor();
   await draw(page, SHAPES.cross(1));
   assert.equal(await strokeCount(page), 2);
   await draw(page, SHAPES.zigzag(1), 'pen');

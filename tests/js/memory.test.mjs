@@ -54,10 +54,15 @@ for (const { simd, total, checkpoint } of CASES) {
     // the stored state: the same fields, only longer numbers (within 5 %)
     assert.ok(end.stateBytes <= at.stateBytes * 1.05, `state grew from ${at.stateBytes} to ${end.stateBytes} bytes`);
     assert.ok(end.stateBytes < 64 * 1024, `state is ${end.stateBytes} bytes`);
-    // and the engine still answers (p is a probability; after tens of thousands of random answers the
-    // demo model's predictions saturate towards 0 or 1 — a property of the model, not of the state)
-    const [p] = await e.predict(items[0]);
-    assert.ok(Number.isFinite(p.p) && p.p >= 0 && p.p <= 1, `p = ${p.p}`);
+    // and the engine still answers sensibly: the learner got 65 % right at random, so the predictions
+    // stay spread around that rate instead of saturating at 0 or 1 (they did before the history
+    // features were clamped to their training range and the inner loop's steps safeguarded)
+    const ps = (await e.predict(items)).map((x) => x.p);
+    const mean = ps.reduce((s, x) => s + x, 0) / ps.length;
+    t.diagnostic(JSON.stringify({ meanPrediction: mean, min: Math.min(...ps), max: Math.max(...ps) }));
+    assert.ok(ps.every((p) => Number.isFinite(p) && p >= 0 && p <= 1));
+    assert.ok(mean > 0.3 && mean < 0.9, `mean prediction ${mean} after ${total} answers, 65 % of them right`);
+    assert.ok(Math.min(...ps) > 0.01 && Math.max(...ps) < 0.99, `predictions in [${Math.min(...ps)}, ${Math.max(...ps)}]`);
     assert.equal((await e.recommend({ count: 3 })).length, 3);
     e.dispose();
   });
