@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createEngine, MetacogError } from '../../dist/metacog.js';
+import { withMetadata } from './model-bytes.mjs';
 
 const MODEL = new URL('../../models/demo-learner.safetensors', import.meta.url);
 const SKETCH_MODEL = new URL('../../models/omniglot-protonet.safetensors', import.meta.url);
@@ -127,6 +128,11 @@ for (const simd of [true, false]) {
     const bytes = readFileSync(MODEL);
     await rejectsWith(createEngine({ model: bytes.subarray(0, 50), itemBank: BANK, simd }), 'MODEL_FORMAT');
     await rejectsWith(createEngine({ model: SKETCH_MODEL, itemBank: BANK, simd }), 'MODEL_KIND');
+    // a model written by a newer metacog (format_version above this build's) is refused, not misread
+    const newer = withMetadata(new Uint8Array(bytes), (m) => { m.format_version = '99'; });
+    await rejectsWith(createEngine({ model: newer, itemBank: BANK, simd }), 'MODEL_VERSION');
+    // and the unedited round trip of the helper still loads
+    (await createEngine({ model: withMetadata(new Uint8Array(bytes), () => {}), itemBank: BANK, simd })).dispose();
     const cyclic = JSON.parse(JSON.stringify(BANK));
     cyclic.skills[0].prerequisites = [cyclic.skills[cyclic.skills.length - 1].id];
     await rejectsWith(createEngine({ model: MODEL, itemBank: cyclic, simd }), 'ITEM_BANK');

@@ -3,8 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createSketchClassifier, MetacogError } from '../../dist/metacog.js';
+import { withMetadata } from './model-bytes.mjs';
 
 const MODEL = new URL('../../models/omniglot-protonet.safetensors', import.meta.url);
+const LEARNER_MODEL = new URL('../../models/demo-learner.safetensors', import.meta.url);
 
 /** A w×h white RGBA page with black strokes drawn by `ink(x, y)` (duck-typed ImageData). */
 function drawing(w, h, ink) {
@@ -87,5 +89,9 @@ for (const simd of [true, false]) {
     const bytes = readFileSync(MODEL);
     await rejectsWith(createSketchClassifier({ model: bytes.subarray(0, bytes.length - 100), simd, worker: false }), 'MODEL_FORMAT');
     await rejectsWith(createSketchClassifier({ model: 42, simd, worker: false }), 'INVALID_ARGUMENT');
+    // a learner model is not an image embedding; a newer format_version is refused
+    await rejectsWith(createSketchClassifier({ model: LEARNER_MODEL, simd, worker: false }), 'MODEL_KIND');
+    const newer = withMetadata(new Uint8Array(bytes), (m) => { m.format_version = '99'; });
+    await rejectsWith(createSketchClassifier({ model: newer, simd, worker: false }), 'MODEL_VERSION');
   });
 }
