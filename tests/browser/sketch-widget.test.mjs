@@ -80,6 +80,9 @@ async function draw(page, strokes, pointerType = 'mouse') {
   // strokes aimed at the old box would miss it (seen on a loaded machine)
   await page.locator('metacog-sketch').evaluate((el) => el.updateComplete);
   const canvas = page.locator('metacog-sketch canvas.draw');
+  // mouse coordinates are viewport coordinates: a canvas below the fold (a longer page above the
+  // widget) would never receive the strokes
+  await canvas.scrollIntoViewIfNeeded();
   const box = await canvas.boundingBox();
   const at = (p) => ({ x: box.x + p.x * box.width, y: box.y + p.y * box.height });
   for (const s of strokes) {
