@@ -14,11 +14,9 @@ using metacog::test::code_of;
 
 namespace {
 ItemBank demo_bank() {
-  std::ifstream in(metacog::test::source_dir() + "/web/demo/item-bank.json");
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ItemBank::parse(ss.str());
+  const std::string path = metacog::test::source_dir() + "/web/demo/item-bank.json";
+  REQUIRE(metacog::test::file_exists(path));
+  return ItemBank::parse(metacog::test::read_text(path));
 }
 
 std::shared_ptr<const LearnerModel> small_model() {

@@ -47,13 +47,6 @@ ErrorCode code_of(const json& doc) {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 }  // namespace
 
 TEST_CASE("item bank: a minimal bank parses with texts, types and indices") {
@@ -232,7 +225,7 @@ TEST_CASE("item bank: topological order respects prerequisites on random DAGs (p
 
 TEST_CASE("item bank: the demo item bank loads") {
   const std::string path = metacog::test::source_dir() + "/web/demo/item-bank.json";
-  const ItemBank b = ItemBank::parse(read_file(path));
+  const ItemBank b = ItemBank::parse(metacog::test::read_text(path));
   CHECK(b.num_skills() >= 10);
   CHECK(b.num_items() >= 200);
   CHECK(b.num_resources() >= 20);

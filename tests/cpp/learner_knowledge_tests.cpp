@@ -30,13 +30,6 @@ using namespace metacog;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 /** A random learner model over skills s0..s9 (row 10 = unknown skill) with filter parameters. */
 std::shared_ptr<LearnerModel> filter_model() {
   LearnerArch a;
@@ -126,7 +119,7 @@ TEST_CASE("knowledge filter: one BKT step, by hand") {
 
 TEST_CASE("knowledge filter: the session's filter is BKT — it equals BktLearnerView on the same answers") {
   // the demo bank's skills, a model whose rows are those skills with per-skill parameters
-  const ItemBank bank = ItemBank::parse(read_text(test::source_dir() + "/web/demo/item-bank.json"));
+  const ItemBank bank = ItemBank::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
   LearnerArch a;
   a.num_items = 1;
   a.num_skills = static_cast<int>(bank.num_skills());
@@ -328,7 +321,7 @@ TEST_CASE("knowledge filter: malformed filter state is rejected and changes noth
 }
 
 TEST_CASE("knowledge filter: the recommender on it never proposes an item with unmastered prerequisites while an eligible one exists") {
-  const ItemBank bank = ItemBank::parse(read_text(test::source_dir() + "/web/demo/item-bank.json"));
+  const ItemBank bank = ItemBank::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
   const std::vector<uint8_t> bytes = read_binary_file(test::source_dir() + "/models/demo-learner.safetensors");
   const auto model = LearnerSession::load_model(bytes.data(), bytes.size());
   REQUIRE(has_knowledge_filter(*model));

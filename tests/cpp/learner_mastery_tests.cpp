@@ -26,15 +26,8 @@ using namespace metacog;
 
 namespace {
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 const ItemBank& bank() {
-  static const ItemBank b = ItemBank::parse(read_text(test::source_dir() + "/web/demo/item-bank.json"));
+  static const ItemBank b = ItemBank::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
   return b;
 }
 
@@ -120,7 +113,7 @@ TEST_CASE("mastery calibration: optional tensors of the model file, validated") 
 }
 
 TEST_CASE("mastery calibration: the fit recovers the guess and slip of simulated learners") {
-  const SimulatorParams params = SimulatorParams::from_json(read_text(test::source_dir() + "/models/simulator-params.json"));
+  const SimulatorParams params = SimulatorParams::from_json(test::read_text(test::source_dir() + "/models/simulator-params.json"));
   SimulationOptions o;
   o.learners = 1;
   o.seed = 3;
@@ -228,7 +221,7 @@ TEST_CASE("mastery calibration: a learner who answers right is moved on from eac
 }
 
 TEST_CASE("simulator: the metacog policy (demo model) beats random in a small simulation") {
-  const SimulatorParams params = SimulatorParams::from_json(read_text(test::source_dir() + "/models/simulator-params.json"));
+  const SimulatorParams params = SimulatorParams::from_json(test::read_text(test::source_dir() + "/models/simulator-params.json"));
   SimulationOptions o;
   o.learners = 40;
   o.seed = 2;

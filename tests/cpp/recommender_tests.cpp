@@ -22,15 +22,8 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 const ItemBank& demo_bank() {
-  static const ItemBank bank = ItemBank::parse(read_file(test::source_dir() + "/web/demo/item-bank.json"));
+  static const ItemBank bank = ItemBank::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
   return bank;
 }
 

@@ -19,20 +19,13 @@ using nlohmann::json;
 
 namespace {
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 const ItemBank& demo_bank() {
-  static const ItemBank bank = ItemBank::parse(read_file(test::source_dir() + "/web/demo/item-bank.json"));
+  static const ItemBank bank = ItemBank::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
   return bank;
 }
 
 const SimulatorParams& committed_params() {
-  static const SimulatorParams p = SimulatorParams::from_json(read_file(test::source_dir() + "/models/simulator-params.json"));
+  static const SimulatorParams p = SimulatorParams::from_json(test::read_text(test::source_dir() + "/models/simulator-params.json"));
   return p;
 }
 

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 
 #include "metacog/error.hpp"
@@ -44,6 +45,14 @@ inline std::string data_dir() {
 }
 
 inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+/** The whole file as text ("" if it cannot be read). */
+inline std::string read_text(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
 
 /** True under CI=true: missing shared data is then a failure, not a skip. */
 inline bool in_ci() {
