@@ -114,9 +114,9 @@ struct Affine {
   void row(const v128_t acc[2], float* cr, int col0) const {
     v128_t y0 = wasm_f32x4_add(wasm_f32x4_mul(acc[0], wasm_v128_load(scale + col0)), wasm_v128_load(shift + col0));
     v128_t y1 = wasm_f32x4_add(wasm_f32x4_mul(acc[1], wasm_v128_load(scale + col0 + 4)), wasm_v128_load(shift + col0 + 4));
-    if (relu) {
-      y0 = wasm_f32x4_max(y0, wasm_f32x4_splat(0.0f));
-      y1 = wasm_f32x4_max(y1, wasm_f32x4_splat(0.0f));
+    if (relu) {  // pmax(0, y) = (0 < y ? y : 0): one maxps, and NaN → 0 as in scalar()
+      y0 = wasm_f32x4_pmax(wasm_f32x4_splat(0.0f), y0);
+      y1 = wasm_f32x4_pmax(wasm_f32x4_splat(0.0f), y1);
     }
     wasm_v128_store(cr, y0);
     wasm_v128_store(cr + 4, y1);
@@ -127,22 +127,39 @@ struct Affine {
   }
 };
 
-/**
- * One MR×NR tile from packed panels: acc = Σ_kk Ap(kk, r)·Bp(kk, c), then the epilogue writes rows
- * r < rows, columns c < cols of C (col0 = the tile's first column, for per-column epilogues).
- */
+/** Writes rows r < rows, columns c < cols of a finished tile through the epilogue. */
 template <class Epilogue>
-void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int rows, int cols, int col0,
-                  const Epilogue& ep) {
+inline void store_tile(const v128_t (&acc)[MR][2], float* c, int64_t ldc, int rows, int cols, int col0,
+                       const Epilogue& ep) {
+  if (cols == NR) {
+    for (int r = 0; r < rows; ++r) ep.row(acc[r], c + r * ldc, col0);
+    return;
+  }
+  alignas(16) float tile[MR][NR];
+  for (int r = 0; r < MR; ++r) {
+    wasm_v128_store(tile[r], acc[r][0]);
+    wasm_v128_store(tile[r] + 4, acc[r][1]);
+  }
+  for (int r = 0; r < rows; ++r) {
+    float* cr = c + r * ldc;
+    for (int j = 0; j < cols; ++j) cr[j] = ep.scalar(tile[r][j], cr[j], col0 + j);
+  }
+}
+
+/**
+ * The 4×8 accumulator tile in registers; step() adds one K step, acc(r, :) += a_r · b(:) with a_r
+ * = *a_r splatted and b the 8 floats of one packed B row. The K loops stay rolled: unrolled,
+ * LLVM regroups the steps per accumulator and keeps every step's B vectors live, more than the 16
+ * vector registers.
+ */
+struct Acc {
   v128_t c00 = wasm_f32x4_splat(0), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-  for (int64_t kk = 0; kk < kc; ++kk) {
-    const v128_t b0 = wasm_v128_load(bp), b1 = wasm_v128_load(bp + 4);
-    bp += NR;
-    const v128_t x0 = wasm_v128_load32_splat(ap);
-    const v128_t x1 = wasm_v128_load32_splat(ap + 1);
-    const v128_t x2 = wasm_v128_load32_splat(ap + 2);
-    const v128_t x3 = wasm_v128_load32_splat(ap + 3);
-    ap += MR;
+  inline void step(const float* a0, const float* a1, const float* a2, const float* a3, const float* b) {
+    const v128_t b0 = wasm_v128_load(b), b1 = wasm_v128_load(b + 4);
+    const v128_t x0 = wasm_v128_load32_splat(a0);
+    const v128_t x1 = wasm_v128_load32_splat(a1);
+    const v128_t x2 = wasm_v128_load32_splat(a2);
+    const v128_t x3 = wasm_v128_load32_splat(a3);
     c00 = wasm_f32x4_add(c00, wasm_f32x4_mul(x0, b0));
     c01 = wasm_f32x4_add(c01, wasm_f32x4_mul(x0, b1));
     c10 = wasm_f32x4_add(c10, wasm_f32x4_mul(x1, b0));
@@ -152,20 +169,42 @@ void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_
     c30 = wasm_f32x4_add(c30, wasm_f32x4_mul(x3, b0));
     c31 = wasm_f32x4_add(c31, wasm_f32x4_mul(x3, b1));
   }
-  const v128_t acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
-  if (cols == NR) {
-    for (int r = 0; r < rows; ++r) ep.row(acc[r], c + r * ldc, col0);
-  } else {
-    alignas(16) float tile[MR][NR];
-    for (int r = 0; r < MR; ++r) {
-      wasm_v128_store(tile[r], acc[r][0]);
-      wasm_v128_store(tile[r] + 4, acc[r][1]);
-    }
-    for (int r = 0; r < rows; ++r) {
-      float* cr = c + r * ldc;
-      for (int j = 0; j < cols; ++j) cr[j] = ep.scalar(tile[r][j], cr[j], col0 + j);
-    }
+  template <class Epilogue>
+  void store(float* c, int64_t ldc, int rows, int cols, int col0, const Epilogue& ep) const {
+    store_tile({{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}}, c, ldc, rows, cols, col0, ep);
   }
+};
+
+/**
+ * One MR×NR tile from packed panels: acc = Σ_kk Ap(kk, r)·Bp(kk, c), then the epilogue writes rows
+ * r < rows, columns c < cols of C (col0 = the tile's first column, for per-column epilogues).
+ */
+template <class Epilogue>
+void micro_kernel(int64_t kc, const float* ap, const float* bp, float* c, int64_t ldc, int rows, int cols, int col0,
+                  const Epilogue& ep) {
+  Acc acc;
+  for (int kk = static_cast<int>(kc); kk > 0; --kk, ap += MR, bp += NR) acc.step(ap, ap + 1, ap + 2, ap + 3, bp);
+  acc.store(c, ldc, rows, cols, col0, ep);
+}
+
+/**
+ * One MR×NR convolution tile straight from the NHWC input (indirect GEMM, no unfolding): `rows`
+ * holds, for each of the `taps` = k² kernel taps, MR pointers to the c input channels that tap reads
+ * for the tile's MR output pixels (a zero row for padding taps and for rows past the last pixel), so
+ *   acc(r, :) = Σ_t Σ_ch rows[t][r][ch] · Bp(t·c + ch, :)
+ * with Bp the packed weights, K ordered (tap, channel) as in im2col_nhwc.
+ */
+template <class Epilogue>
+void micro_kernel_indirect(int64_t taps, int64_t c, const float* const* rows, const float* bp, float* out,
+                           int64_t ldc, int nrows, int cols, int col0, const Epilogue& ep) {
+  Acc acc;
+  for (int64_t t = 0; t < taps; ++t, rows += MR) {
+    const float *a0 = rows[0], *a1 = rows[1], *a2 = rows[2], *a3 = rows[3];
+    // one shared index: bumping the four pointers instead lets LLVM pack them into an i32x4 and
+    // extract a lane per load (measured 1.7× slower in V8)
+    for (int64_t ch = 0; ch < c; ++ch, bp += NR) acc.step(a0 + ch, a1 + ch, a2 + ch, a3 + ch, bp);
+  }
+  acc.store(out, ldc, nrows, cols, col0, ep);
 }
 
 /**
@@ -245,11 +284,13 @@ void gemm_f32_simd128(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t 
 void conv2d_affine_f32_simd128(const float* x, int64_t n, int64_t h, int64_t w, int64_t c, const float* weight,
                                int64_t o, int64_t k, int64_t stride, int64_t pad, int64_t ho, int64_t wo,
                                const float* scale, const float* shift, bool relu, float* y) {
-  const int64_t kc = k * k * c, m = n * ho * wo, panels = (o + NR - 1) / NR;
-  // The weights as op(B) = Wᵀ [kc × o] (W is [o × kc] row-major: trans_b), packed once; all of K
-  // in one block (kc ≤ KC), else the im2col + GEMM route below.
-  thread_local std::vector<float> bpack, apack, sc, sh;
-  if (kc > KC) {
+  const int64_t kc = k * k * c, m = n * ho * wo, panels = (o + NR - 1) / NR, taps = k * k;
+  // Wide inputs (c ≥ kIndirectChannels) read each tap's c channels in place through row pointers;
+  // narrow ones (the first layer's c = 1: 9 values per pixel) are unfolded into packed A panels,
+  // which needs all of K in one block (kc ≤ KC), else the im2col + GEMM route.
+  constexpr int64_t kIndirectChannels = 4;
+  const bool indirect = c >= kIndirectChannels;
+  if (!indirect && kc > KC) {
     std::vector<float> cols(static_cast<size_t>(m * kc));
     im2col_nhwc(x, n, h, w, c, k, stride, pad, ho, wo, cols.data());
     gemm_f32_simd128(false, true, m, o, kc, 1.0f, cols.data(), weight, 0.0f, y);
@@ -261,8 +302,10 @@ void conv2d_affine_f32_simd128(const float* x, int64_t n, int64_t h, int64_t w, 
     }
     return;
   }
+  // The weights as op(B) = Wᵀ [kc × o] (W is [o × kc] row-major: trans_b), packed once.
+  thread_local std::vector<float> bpack, apack, sc, sh, zeros;
+  thread_local std::vector<const float*> ptrs;
   bpack.resize(static_cast<size_t>(panels * kc * NR));
-  apack.resize(static_cast<size_t>(((MC + MR - 1) / MR) * kc * MR));
   sc.assign(static_cast<size_t>(panels * NR), 0.0f);
   sh.assign(static_cast<size_t>(panels * NR), 0.0f);
   for (int64_t j = 0; j < o; ++j) {
@@ -271,8 +314,43 @@ void conv2d_affine_f32_simd128(const float* x, int64_t n, int64_t h, int64_t w, 
   }
   pack_b(true, weight, o, kc, 0, o, 0, kc, bpack.data());
   const Affine ep{sc.data(), sh.data(), relu};
+  if (indirect) {
+    zeros.assign(static_cast<size_t>(c), 0.0f);
+    ptrs.resize(static_cast<size_t>(((MC + MR - 1) / MR) * taps * MR));
+  } else {
+    apack.resize(static_cast<size_t>(((MC + MR - 1) / MR) * kc * MR));
+  }
   for (int64_t i0 = 0; i0 < m; i0 += MC) {
     const int64_t mc = std::min<int64_t>(MC, m - i0);
+    if (indirect) {
+      // ptrs[(p0/MR)·taps·MR + t·MR + r] = the c channels tap t reads for output pixel i0 + p0 + r
+      for (int64_t p0 = 0; p0 < mc; p0 += MR) {
+        const int64_t rows = std::min<int64_t>(MR, mc - p0);
+        const float** pp = ptrs.data() + (p0 / MR) * taps * MR;
+        for (int64_t r = 0; r < MR; ++r) {
+          const int64_t i = i0 + p0 + std::min(r, rows - 1);  // rows past the end repeat the last (not stored)
+          const int64_t b = i / (ho * wo), oy = (i / wo) % ho, ox = i % wo;
+          for (int64_t ky = 0; ky < k; ++ky) {
+            const int64_t iy = oy * stride - pad + ky;
+            for (int64_t kx = 0; kx < k; ++kx) {
+              const int64_t ix = ox * stride - pad + kx;
+              const bool inside = iy >= 0 && iy < h && ix >= 0 && ix < w;
+              pp[(ky * k + kx) * MR + r] = inside ? x + ((b * h + iy) * w + ix) * c : zeros.data();
+            }
+          }
+        }
+      }
+      // one B panel (L1) against all the block's tiles
+      for (int64_t p = 0; p < panels; ++p) {
+        const int cols = static_cast<int>(std::min<int64_t>(NR, o - p * NR));
+        for (int64_t p0 = 0; p0 < mc; p0 += MR) {
+          const int rows = static_cast<int>(std::min<int64_t>(MR, mc - p0));
+          micro_kernel_indirect(taps, c, ptrs.data() + (p0 / MR) * taps * MR, bpack.data() + p * kc * NR,
+                                y + (i0 + p0) * o + p * NR, o, rows, cols, static_cast<int>(p * NR), ep);
+        }
+      }
+      continue;
+    }
     pack_conv_rows(x, h, w, c, k, stride, pad, ho, wo, i0, mc, apack.data());
     for (int64_t p0 = 0; p0 < mc; p0 += MR) {
       const int rows = static_cast<int>(std::min<int64_t>(MR, mc - p0));

@@ -1,10 +1,14 @@
 // Raw kernels against naive references: GEMM in every transpose combination (with the block
 // edges of the SIMD128 kernel: K > 640, N blocks, M/N not multiples of the 4×8 tile), the fused
-// inference convolution, and Conv-4 inference (fused path) against the op-by-op graph path.
+// inference convolution (the SIMD128 build's indirect path for c ≥ 4 and packed path for c < 4),
+// 2×2 max-pooling with and without argmax, and Conv-4 inference (fused path) against the op-by-op
+// graph path.
 // Natively and in the wasm scalar build these test the portable path, in wasm SIMD the SIMD128 one.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <vector>
 
 #include "metacog/autograd.hpp"
@@ -60,7 +64,8 @@ TEST_CASE("kernels: fused inference convolution = conv → per-channel affine �
     int n, h, c, o, k, stride, pad;
   };
   const Case cases[] = {{3, 28, 1, 64, 3, 1, 1}, {2, 7, 64, 64, 3, 1, 1}, {2, 9, 5, 13, 3, 2, 1},
-                        {1, 6, 3, 7, 1, 1, 0},   {2, 11, 80, 10, 3, 2, 1}};  // the last: 9·80 > one K block
+                        {1, 6, 3, 7, 1, 1, 0},   {2, 11, 80, 10, 3, 2, 1},  // 9·80 > one K block
+                        {1, 16, 3, 9, 15, 1, 7}};  // 225·3 > one K block with c < 4 (im2col route)
   for (const Case& s : cases) {
     const int ho = (s.h + 2 * s.pad - s.k) / s.stride + 1;
     const std::vector<float> x = uniform(static_cast<size_t>(s.n) * s.h * s.h * s.c, rng);
@@ -96,6 +101,40 @@ TEST_CASE("kernels: fused inference convolution = conv → per-channel affine �
       INFO("h=" << s.h << " c=" << s.c << " o=" << s.o << " stride=" << s.stride << " relu=" << relu);
       CHECK(worst < 1e-4);
     }
+  }
+}
+
+TEST_CASE("kernels: 2×2 max-pool — values-only path equals the argmax path and the definition") {
+  Pcg32 rng(23);
+  struct Case {
+    int n, h, w, c;
+  };
+  for (const Case& s : {Case{2, 28, 28, 64}, Case{3, 7, 7, 64}, Case{1, 5, 6, 3}, Case{2, 4, 9, 1}}) {
+    std::vector<float> x = uniform(static_cast<size_t>(s.n) * s.h * s.w * s.c, rng);
+    for (size_t i = 0; i < x.size(); i += 7) x[i] = x[i + 1 < x.size() ? i + 1 : i];  // some ties
+    const int ho = s.h / 2, wo = s.w / 2;
+    const size_t out = static_cast<size_t>(s.n) * ho * wo * s.c;
+    std::vector<float> with_argmax(out), values(out, -7.0f);
+    std::vector<int32_t> argmax(out);
+    kernels::max_pool2x2_nhwc<float>(x.data(), s.n, s.h, s.w, s.c, with_argmax.data(), argmax.data());
+    kernels::max_pool2x2_nhwc<float>(x.data(), s.n, s.h, s.w, s.c, values.data(), nullptr);
+    int wrong = 0;
+    for (int b = 0; b < s.n; ++b) {
+      for (int oy = 0; oy < ho; ++oy) {
+        for (int ox = 0; ox < wo; ++ox) {
+          for (int ch = 0; ch < s.c; ++ch) {
+            float want = -1e30f;
+            for (int dy = 0; dy < 2; ++dy)
+              for (int dx = 0; dx < 2; ++dx)
+                want = std::max(want, x[((static_cast<size_t>(b) * s.h + 2 * oy + dy) * s.w + 2 * ox + dx) * s.c + ch]);
+            const size_t o = ((static_cast<size_t>(b) * ho + oy) * wo + ox) * s.c + ch;
+            wrong += values[o] != want || with_argmax[o] != want || x[static_cast<size_t>(argmax[o])] != want;
+          }
+        }
+      }
+    }
+    INFO("n=" << s.n << " h=" << s.h << " w=" << s.w << " c=" << s.c);
+    CHECK(wrong == 0);
   }
 }
 
