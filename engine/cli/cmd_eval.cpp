@@ -7,7 +7,8 @@
 // Protocol (design.md §4): `episodes` episodes drawn with Pcg32(--seed) from the split's classes
 // (Vinyals split by default; --split lake-runs evaluates Lake's 20 one-shot runs instead), accuracy
 // per episode, mean ± 1.96·std/√episodes. --record merges the result into the model file's
-// __metadata__.metrics under "<split>/<way>w<shot>s/<bn>".
+// __metadata__.metrics under "<split>/<way>w<shot>s/<bn>". A Matching Network trained with --fce
+// is evaluated with its full-context embeddings (from the file's metadata).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -19,6 +20,7 @@
 #include "kt_compare_cli.hpp"  // record_metrics
 #include "metacog/error.hpp"
 #include "metacog/few_shot_eval.hpp"
+#include "metacog/matchingnet_fce.hpp"
 #include "metacog/meta_train.hpp"
 #include "metacog/omniglot.hpp"
 #include "metacog/ops.hpp"
@@ -56,7 +58,8 @@ MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode)
 int run_eval(const EvalOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const SafetensorsFile file = read_safetensors_file(o.model);
-  const Conv4Model m = conv4_from_safetensors(file);
+  const bool fce = read_fce_metadata(file).has_value();
+  const Conv4Model m = fce ? matchingnet_fce_from_safetensors(file).model : conv4_from_safetensors(file);
   const std::string algo = m.header.algo;
   const BnMode mode = parse_bn_mode(o.bn);
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "--bn must be running or transductive");
@@ -65,6 +68,8 @@ int run_eval(const EvalOptions& o) {
   if (o.split == "lake-runs") {
     require(algo == "protonet" || algo == "matchingnet", ErrorCode::InvalidArgument,
             "--split lake-runs evaluates prototype (protonet, matchingnet) models; this one is '" + algo + "'");
+    require(!fce, ErrorCode::InvalidArgument,
+            "--split lake-runs compares plain Conv-4 embeddings; it does not support full-context embeddings (--fce)");
     r = eval_lake_runs(m, o.data, mode);
     way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
   } else {
@@ -75,6 +80,7 @@ int run_eval(const EvalOptions& o) {
   nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},
                                 {"episodes", episodes}, {"accuracy", r.mean}, {"ci95", r.ci95}, {"bn", o.bn},
                                 {"split", o.split}, {"seed", o.seed},     {"seconds", seconds}};
+  if (fce) out["fce_steps"] = read_fce_metadata(file)->steps;
   if (o.record) {
     const std::string key = o.split + "/" + std::to_string(way) + "w" + std::to_string(shot) + "s/" + o.bn;
     record_metrics(o.model, key, {{"accuracy", r.mean}, {"ci95", r.ci95}, {"episodes", episodes}, {"query", query}, {"seed", o.seed}});

@@ -4,6 +4,7 @@
 //       --episodes 10000 --out models/omniglot-protonet.safetensors [--resume] [--seed 1] --json
 //     metacog train --algo maml|fomaml|reptile --way 5 --shot 1 --episodes 60000 --out …
 //     metacog train --algo finetune --episodes 10000 --out …
+//     metacog train --algo matchingnet --attention cosine --fce [--fce-steps 5] --way 5 --shot 1 …
 //     → {"algo", "episodes", "seconds", "final_loss", "out", "best_val_accuracy", "best_episode"}
 //
 // --episodes counts training episodes (protonet, matchingnet), meta-iterations (maml, fomaml,
@@ -13,7 +14,9 @@
 // maml/fomaml/reptile — the training shot, 15 queries; BN running, transductive for
 // maml/fomaml/reptile); the best one is written to --out (model selection on the validation
 // classes). `<out>.ckpt` holds the exact training state every --checkpoint-every seconds, at each
-// validation and on Ctrl-C; --resume continues from it bit for bit.
+// validation and on Ctrl-C; --resume continues from it bit for bit. --fce adds Matching Networks'
+// full-context embeddings (matchingnet_fce.hpp; the model file records fce and fce_steps, and
+// `metacog eval` uses them); a checkpoint resumes only with the same --fce setting.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -41,7 +44,8 @@ struct TrainOptions {
   int64_t episodes = 10000, halve_every = 2000;
   float lr = 1e-3f;
   uint64_t seed = 1;
-  bool resume = false, json = false;
+  bool resume = false, json = false, fce = false;
+  int fce_steps = 5;
   int val_every = 500, val_episodes = 200;
   double checkpoint_every = 120;
   // gradient-based meta-learners and the fine-tuning baseline (≤ 0: the paper's value)
@@ -77,15 +81,7 @@ class MetricAdapter : public Trainer {
   float loss() const override { return t_.last_loss(); }
   float accuracy() const override { return t_.last_accuracy(); }
   SafetensorsFile checkpoint() const override { return t_.checkpoint(); }
-  SafetensorsFile model_file(const ModelHeader& h) const override {
-    Conv4Model m = t_.model(h);
-    if (t_.config().algo == "matchingnet") {
-      nlohmann::json metrics = nlohmann::json::parse(h.metrics_json.empty() ? "{}" : h.metrics_json);
-      metrics["attention"] = t_.config().attention;
-      m.header.metrics_json = metrics.dump();
-    }
-    return conv4_to_safetensors(m);
-  }
+  SafetensorsFile model_file(const ModelHeader& h) const override { return t_.model_file(h); }
   std::string algo() const override { return t_.config().algo; }
   std::string tasks() const override {
     const EpisodeSpec& s = t_.config().spec;
@@ -184,6 +180,8 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
   cfg.lr = o.lr;
   cfg.halve_every = o.halve_every;
   cfg.attention = o.attention;
+  cfg.fce = o.fce;
+  cfg.fce_steps = o.fce_steps;
   cfg.arch.hidden = o.hidden;
   cfg.arch.pool = o.pool;
   return std::make_unique<MetricAdapter>(MetricTrainer(cfg));
@@ -194,6 +192,8 @@ int run_train(const TrainOptions& o) {
           ErrorCode::InvalidArgument,
           "--algo must be protonet, matchingnet, maml, fomaml, reptile or finetune; got '" + o.algo + "'");
   require(!o.out.empty(), ErrorCode::InvalidArgument, "--out is required");
+  require(!o.fce || o.algo == "matchingnet", ErrorCode::InvalidArgument,
+          "--fce (full-context embeddings) is a Matching Networks option: use it with --algo matchingnet");
   const std::string ckpt_path = o.out + ".ckpt";
   install_stop_handler();
 
@@ -213,6 +213,11 @@ int run_train(const TrainOptions& o) {
     best_episode = std::stoll(f.metadata.count("best_episode") ? f.metadata.at("best_episode") : "-1");
     require(trainer->algo() == o.algo, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " is for --algo " + trainer->algo());
+    const auto cfg = nlohmann::json::parse(checkpoint_meta(f, "config"), nullptr, false);
+    const bool ckpt_fce = cfg.is_object() && cfg.value("fce", false);
+    require(ckpt_fce == o.fce, ErrorCode::InvalidArgument,
+            "the checkpoint " + ckpt_path + (ckpt_fce ? " uses" : " does not use") +
+                " full-context embeddings: resume it " + (ckpt_fce ? "with" : "without") + " --fce");
     std::fprintf(stderr, "resuming %s at step %lld\n", ckpt_path.c_str(), static_cast<long long>(trainer->done()));
   } else {
     trainer = new_trainer(o, train);
@@ -310,6 +315,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--lr", o->lr, "Adam learning rate (protonet, matchingnet, finetune)")->capture_default_str();
   cmd->add_option("--halve-every", o->halve_every, "halve the learning rate every N episodes")->capture_default_str();
   cmd->add_option("--attention", o->attention, "matchingnet: cosine | euclidean")->capture_default_str();
+  cmd->add_flag("--fce", o->fce, "matchingnet: full-context embeddings (bidirectional LSTM g, attention LSTM f)");
+  cmd->add_option("--fce-steps", o->fce_steps, "matchingnet --fce: processing steps K of the attention LSTM")
+      ->capture_default_str();
   cmd->add_option("--hidden", o->hidden, "Conv-4 filters")->capture_default_str();
   cmd->add_option("--pool", o->pool, "max | stride2 (protonet, matchingnet)")->capture_default_str();
   cmd->add_option("--meta-batch", o->meta_batch, "tasks per meta-iteration (maml 32, reptile 5; 1 = serial Reptile)");

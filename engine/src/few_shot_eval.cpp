@@ -5,19 +5,31 @@
 #include "metacog/error.hpp"
 #include "metacog/finetune.hpp"
 #include "metacog/gradient_meta.hpp"
+#include "metacog/matchingnet_fce.hpp"
 #include "metacog/meta_train.hpp"
 
 namespace metacog {
 
+namespace {
+/** A matching network's attention kernel: metrics.attention, default cosine. */
+std::string attention_of(const ModelHeader& h) {
+  std::string attention = "cosine";
+  const auto j = nlohmann::json::parse(h.metrics_json.empty() ? "{}" : h.metrics_json, nullptr, false);
+  if (j.is_object() && j.contains("attention") && j["attention"].is_string()) attention = j["attention"];
+  return attention;
+}
+}  // namespace
+
 MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec,
                               int episodes, uint64_t seed, BnMode mode) {
+  if (read_fce_metadata(file).has_value()) {  // a Matching Network with full-context embeddings
+    const FceModel fm = matchingnet_fce_from_safetensors(file);
+    return evaluate_metric_model("matchingnet", fm.model, test, spec, episodes, seed, mode, attention_of(fm.model.header), &fm.fce);
+  }
   const Conv4Model m = conv4_from_safetensors(file);
   const std::string& algo = m.header.algo;
   if (algo == "protonet" || algo == "matchingnet") {
-    std::string attention = "cosine";
-    const auto j = nlohmann::json::parse(m.header.metrics_json.empty() ? "{}" : m.header.metrics_json, nullptr, false);
-    if (j.is_object() && j.contains("attention") && j["attention"].is_string()) attention = j["attention"];
-    return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention);
+    return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention_of(m.header));
   }
   if (algo == "maml" || algo == "fomaml" || algo == "reptile") {
     return evaluate_gradient_model(m, read_adaptation(file), test, spec, episodes, seed, mode);

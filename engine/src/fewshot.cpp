@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "metacog/error.hpp"
+#include "metacog/matchingnet_fce.hpp"
 #include "metacog/ops.hpp"
 
 namespace metacog {
@@ -75,7 +76,7 @@ EpisodeOutcome score_log_probs(const Var& log_probs, int n_way, int n_query) {
 
 EpisodeOutcome metric_episode(const std::string& algo, const Conv4Arch& arch, const ParamSet& params,
                               Buffers* buffers, const Tensor& images, const EpisodeSpec& spec, BnMode mode,
-                              const std::string& attention) {
+                              const std::string& attention, const FceConfig* fce) {
   const int64_t ns = static_cast<int64_t>(spec.n_way) * spec.k_shot;
   const int64_t nq = static_cast<int64_t>(spec.n_way) * spec.n_query;
   require(images.ndim() == 4 && images.dim(0) == ns + nq, ErrorCode::InvalidArgument,
@@ -83,8 +84,15 @@ EpisodeOutcome metric_episode(const std::string& algo, const Conv4Arch& arch, co
   const Var z = conv4_embed(arch, params, Var(images), mode, buffers);
   const Var support = slice_rows(z, 0, ns);
   const Var query = slice_rows(z, ns, ns + nq);
+  require(fce == nullptr || algo == "matchingnet", ErrorCode::InvalidArgument,
+          "full-context embeddings are a Matching Networks option, not " + algo);
   Var lp;
-  if (algo == "protonet") {
+  if (fce != nullptr) {
+    const FceWeights<float> w = fce_weights(params);
+    const Var g = fce_support_embedding(w, support);              // g(x_i, S)
+    const Var f = fce_query_embedding(w, query, g, fce->steps);   // f(x̂, S)
+    lp = matchingnet_log_probs(f, g, spec.n_way, spec.k_shot, attention);
+  } else if (algo == "protonet") {
     lp = protonet_log_probs(query, weighted_prototypes(support, spec.n_way, spec.k_shot));
   } else if (algo == "matchingnet") {
     lp = matchingnet_log_probs(query, support, spec.n_way, spec.k_shot, attention);

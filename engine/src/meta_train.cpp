@@ -3,12 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "metacog/error.hpp"
+#include "metacog/matchingnet_fce.hpp"
 #include "metacog/training_state.hpp"
 
 namespace metacog {
 
 std::string MetaTrainConfig::to_json() const {
-  return nlohmann::json({{"algo", algo},
+  nlohmann::json j({{"algo", algo},
                          {"way", spec.n_way},
                          {"shot", spec.k_shot},
                          {"query", spec.n_query},
@@ -17,8 +18,12 @@ std::string MetaTrainConfig::to_json() const {
                          {"lr", lr},
                          {"halve_every", halve_every},
                          {"attention", attention},
-                         {"arch", nlohmann::json::parse(arch.to_json())}})
-      .dump();
+                         {"arch", nlohmann::json::parse(arch.to_json())}});
+  if (fce) {  // only then: configs without FCE stay as they were
+    j["fce"] = true;
+    j["fce_steps"] = fce_steps;
+  }
+  return j.dump();
 }
 
 MetaTrainConfig MetaTrainConfig::from_json(const std::string& text) {
@@ -32,6 +37,8 @@ MetaTrainConfig MetaTrainConfig::from_json(const std::string& text) {
     c.lr = j.at("lr").get<float>();
     c.halve_every = j.at("halve_every").get<int64_t>();
     c.attention = j.at("attention").get<std::string>();
+    c.fce = j.value("fce", false);
+    if (c.fce) c.fce_steps = j.at("fce_steps").get<int>();
     c.arch = Conv4Arch::from_json(j.at("arch").dump());
   } catch (const Error&) {
     throw;
@@ -50,6 +57,9 @@ void MetaTrainConfig::validate() const {
   require(episodes >= 0 && lr > 0 && halve_every > 0, ErrorCode::InvalidArgument, "invalid schedule");
   require(attention == "cosine" || attention == "euclidean", ErrorCode::InvalidArgument,
           "attention must be cosine or euclidean");
+  require(!fce || algo == "matchingnet", ErrorCode::InvalidArgument,
+          "full-context embeddings (--fce) are a Matching Networks option, not " + algo);
+  if (fce) FceConfig{fce_steps}.validate();
   arch.validate();
 }
 
@@ -57,14 +67,16 @@ MetricTrainer::MetricTrainer(const MetaTrainConfig& config) : config_(config), a
   config_.validate();
   Pcg32 init(config.seed, 0x1234567ULL);  // initial weights: their own stream
   params_ = conv4_init(config_.arch, init);
+  if (config_.fce) fce_init(params_, config_.arch.embedding_dim(), init);
   buffers_ = conv4_buffers(config_.arch);
 }
 
 float MetricTrainer::step(const ImageDataset& train) {
   const Episode ep = sample_episode(train.classes, config_.spec, rng_);
   const Tensor images = gather_episode(train, ep);
-  const EpisodeOutcome out =
-      metric_episode(config_.algo, config_.arch, params_, &buffers_, images, config_.spec, BnMode::Train, config_.attention);
+  const FceConfig fce{config_.fce_steps};
+  const EpisodeOutcome out = metric_episode(config_.algo, config_.arch, params_, &buffers_, images, config_.spec,
+                                            BnMode::Train, config_.attention, config_.fce ? &fce : nullptr);
   const std::vector<Var> g = grad(out.loss, params_.vars());
   adam_.lr = step_halving(config_.lr, episode_, config_.halve_every);
   adam_.step(params_, g);
@@ -94,9 +106,21 @@ Conv4Model MetricTrainer::model(const ModelHeader& header) const {
   return m;
 }
 
+SafetensorsFile MetricTrainer::model_file(const ModelHeader& header) const {
+  Conv4Model m = model(header);
+  if (config_.algo == "matchingnet") {
+    nlohmann::json metrics = nlohmann::json::parse(header.metrics_json.empty() ? "{}" : header.metrics_json);
+    metrics["attention"] = config_.attention;
+    m.header.metrics_json = metrics.dump();
+  }
+  SafetensorsFile f = conv4_to_safetensors(m);
+  if (config_.fce) set_fce_metadata(f, FceConfig{config_.fce_steps});
+  return f;
+}
+
 MeanCi evaluate_metric_model(const std::string& algo, const Conv4Model& model, const ImageDataset& test,
                              const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode,
-                             const std::string& attention) {
+                             const std::string& attention, const FceConfig* fce) {
   require(episodes >= 1, ErrorCode::InvalidArgument, "evaluation needs at least one episode");
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "evaluate with running or transductive batch norm");
   NoGradGuard no_grad;
@@ -107,7 +131,7 @@ MeanCi evaluate_metric_model(const std::string& algo, const Conv4Model& model, c
   for (int e = 0; e < episodes; ++e) {
     const Episode ep = sample_episode(test.classes, spec, rng);
     const Tensor images = gather_episode(test, ep);
-    acc.push_back(metric_episode(algo, model.arch, model.params, &buffers, images, spec, mode, attention).accuracy);
+    acc.push_back(metric_episode(algo, model.arch, model.params, &buffers, images, spec, mode, attention, fce).accuracy);
   }
   return mean_ci95(acc);
 }

@@ -68,6 +68,12 @@ Conv4Model conv4_from_safetensors(const SafetensorsFile& file) {
     require(type == "conv4", ErrorCode::ModelKind,
             "this model is not a Conv-4 image embedding (arch type '" + type + "'); use a model trained for images");
   }
+  // A Matching Network with full-context embeddings (matchingnet_fce.hpp) embeds a query only
+  // together with a support set: used as a plain Conv-4 embedding it would silently give wrong results.
+  const auto fce = file.metadata.find("fce");
+  require(fce == file.metadata.end() || fce->second == "false", ErrorCode::ModelKind,
+          "this Matching Network uses full-context embeddings (__metadata__.fce): its embeddings depend on the "
+          "support set, so it is not a plain Conv-4 embedding; use a model trained without --fce");
   m.arch = Conv4Arch::from_json(m.header.arch_json);
   Pcg32 rng(0);
   const ParamSet shapes = conv4_init(m.arch, rng);

@@ -47,6 +47,13 @@ SketchClassifier::SketchClassifier(Conv4Model model)
               model_.header.algo + "'");
   require(model_.arch.in_channels == 1 && model_.arch.num_classes == 0, ErrorCode::ModelKind,
           "the sketch classifier needs a grey-scale embedding model without a classification head");
+  // Full-context embeddings (fce.* tensors, matchingnet_fce.hpp) condition f on the support set; the
+  // classifier compares Conv-4 embeddings with prototypes, so it would silently ignore them.
+  for (const std::string& name : model_.params.names()) {
+    require(name.rfind("fce.", 0) != 0, ErrorCode::ModelKind,
+            "the sketch classifier needs a plain Conv-4 embedding; this Matching Network has full-context "
+            "embeddings ('" + name + "'), which it cannot use");
+  }
 }
 
 std::vector<float> SketchClassifier::embed(const std::vector<float>& input) const {

@@ -1,7 +1,9 @@
 // metacog/few_shot_eval.hpp — one evaluation entry point for every few-shot model file.
 //
 // Dispatches on the file's `algo`: protonet / matchingnet (metric, meta_train.hpp; a matching
-// network's attention kernel is read from metrics.attention, default cosine), maml / fomaml /
+// network's attention kernel is read from metrics.attention, default cosine; a file with
+// __metadata__.fce = "true" is a Matching Network with full-context embeddings, matchingnet_fce.hpp,
+// evaluated with its fce_steps), maml / fomaml /
 // reptile (adapted per episode with the file's "adaptation" settings, gradient_meta.hpp) and
 // finetune (a new head fitted per episode, finetune.hpp). Protocol (design.md §4): `episodes`
 // episodes drawn with Pcg32(seed), accuracy per episode, mean ± 1.96·std/√episodes.

@@ -12,7 +12,9 @@
 // Matching Networks (Vinyals et al. 2016), attention kernel over the support set:
 //     a(x, x_i) = softmax_i(c(f(x), g(x_i))),  ŷ = Σ_i a(x, x_i) y_i,  L = −mean log ŷ[y_q]
 // with c the cosine similarity ("cosine", the paper) or −‖·‖² ("euclidean", which is what
-// reimplementations need to reach the paper's numbers). f = g (no full-context embeddings).
+// reimplementations need to reach the paper's numbers). Without full-context embeddings f = g =
+// Conv-4; with them (metric_episode's `fce`), g(x_i, S) and f(x̂, S) of matchingnet_fce.hpp are
+// built on the Conv-4 embeddings first and the attention compares those.
 #pragma once
 
 #include <string>
@@ -22,6 +24,8 @@
 #include "metacog/nn.hpp"
 
 namespace metacog {
+
+struct FceConfig;  // matchingnet_fce.hpp
 
 /** A loss and the query accuracy of one episode. */
 struct EpisodeOutcome {
@@ -47,9 +51,10 @@ EpisodeOutcome score_log_probs(const Var& log_probs, int n_way, int n_query);
 /**
  * One episode of a metric-based learner on images [N·K + N·Q, H, W, C] (support then query):
  * algo "protonet" or "matchingnet" (attention as given). BN mode Train updates `buffers`.
+ * A non-null `fce` (matchingnet only) adds full-context embeddings from the fce.* parameters.
  */
 EpisodeOutcome metric_episode(const std::string& algo, const Conv4Arch& arch, const ParamSet& params,
                               Buffers* buffers, const Tensor& images, const EpisodeSpec& spec, BnMode mode,
-                              const std::string& attention = "cosine");
+                              const std::string& attention = "cosine", const FceConfig* fce = nullptr);
 
 }  // namespace metacog

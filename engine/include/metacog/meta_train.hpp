@@ -12,6 +12,12 @@
 // BN buffers, Adam's moments and step count, the RNG state and the episode counter, so a resumed
 // run continues bit for bit.
 //
+// Matching Networks with full-context embeddings (fce = true, matchingnet_fce.hpp): the fce.*
+// LSTM parameters are drawn after Conv-4's from the same initialisation stream (so Conv-4 starts
+// as without FCE), are part of θ — trained by the same Adam, saved in checkpoints — and the model
+// file records "fce" = "true" and "fce_steps" in __metadata__. Without FCE nothing changes: the
+// config JSON has no fce keys and checkpoints and model files are as before.
+//
 // Evaluation (design.md §4): `episodes` test episodes drawn with Pcg32(seed); accuracy per episode;
 // mean and 95 % CI = 1.96 · std / √episodes.
 #pragma once
@@ -35,6 +41,8 @@ struct MetaTrainConfig {
   float lr = 1e-3f;
   int64_t halve_every = 2000;
   std::string attention = "cosine";  ///< matching networks only
+  bool fce = false;                  ///< matching networks: full-context embeddings
+  int fce_steps = 5;                 ///< K, processing steps of FCE's attention LSTM (used if fce)
   Conv4Arch arch;
 
   std::string to_json() const;
@@ -58,8 +66,10 @@ class MetricTrainer {
   SafetensorsFile checkpoint() const;
   /** Restores a checkpoint (StateFormat on any inconsistency). */
   static MetricTrainer from_checkpoint(const SafetensorsFile& file);
-  /** The current network as a model (copies of the values). */
+  /** The current network as a model (copies of the values; fce.* parameters included). */
   Conv4Model model(const ModelHeader& header) const;
+  /** The model file: a matching network's attention in metrics.attention, FCE in __metadata__. */
+  SafetensorsFile model_file(const ModelHeader& header) const;
 
  private:
   MetaTrainConfig config_;
@@ -71,9 +81,9 @@ class MetricTrainer {
   float last_loss_ = 0, last_accuracy_ = 0;
 };
 
-/** Accuracy of a metric model on `episodes` seeded test episodes. */
+/** Accuracy of a metric model on `episodes` seeded test episodes (with FCE if `fce` is given). */
 MeanCi evaluate_metric_model(const std::string& algo, const Conv4Model& model, const ImageDataset& test,
                              const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode,
-                             const std::string& attention = "cosine");
+                             const std::string& attention = "cosine", const FceConfig* fce = nullptr);
 
 }  // namespace metacog

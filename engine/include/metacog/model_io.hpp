@@ -41,7 +41,8 @@ SafetensorsFile conv4_to_safetensors(const Conv4Model& model);
 
 /**
  * Loads and validates a Conv-4 model: metacog metadata (ModelFormat / ModelVersion), arch type
- * "conv4" (ModelKind otherwise), every expected tensor present with the arch's shape, no unexpected
+ * "conv4" (ModelKind otherwise), no full-context embeddings (__metadata__.fce absent or "false";
+ * ModelKind otherwise — load those with matchingnet_fce_from_safetensors), every expected tensor present with the arch's shape, no unexpected
  * tensor, every value finite (ModelFormat naming the tensor).
  */
 Conv4Model conv4_from_safetensors(const SafetensorsFile& file);

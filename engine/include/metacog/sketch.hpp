@@ -35,7 +35,8 @@ std::vector<float> sketch_to_input(const std::vector<float>& ink, int h, int w, 
 
 class SketchClassifier {
  public:
-  /** Takes a Conv-4 embedding model (a ProtoNet or Matching Network); ModelKind for anything else. */
+  /** Takes a Conv-4 embedding model (a ProtoNet or Matching Network without full-context
+   *  embeddings); ModelKind for anything else. */
   explicit SketchClassifier(Conv4Model model);
 
   /** The image side the model expects (28 for Omniglot). */
