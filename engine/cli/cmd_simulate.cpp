@@ -80,7 +80,7 @@ std::string csv_field(const std::string& s) {
 void add_simulate_command(CLI::App& app) {
   struct Options {
     std::string item_bank, policy, params = "models/simulator-params.json", goals, logs_out, model;
-    double metacog_threshold = 0.8;
+    double metacog_threshold = RecommenderConfig{}.mastery_threshold;  // the product default
     int learners = 500, budget = 100, max_items = 1500, train_learners = 200, train_length = 300, fixed_items = 10;
     double threshold = 0.95;
     uint64_t seed = 1, first_learner = 0;
@@ -104,7 +104,7 @@ void add_simulate_command(CLI::App& app) {
                   "index of the first simulated learner (default 0; e.g. 1000000 for training logs disjoint from evaluation)");
   cmd->add_option("--model", opt->model, "learner model (.safetensors) for the metacog policy");
   cmd->add_option("--metacog-threshold", opt->metacog_threshold,
-                  "mastery threshold of the metacog policy (the model's P(mastered), calibrated by each skill's guess and slip; default 0.8, the product's default)");
+                  "mastery threshold of the metacog policy (the model's P(mastered), calibrated by each skill's guess and slip; default: the product's, RecommenderConfig::mastery_threshold = 0.95)");
   cmd->add_option("--logs-out", opt->logs_out, "write the evaluated learners' answers as CSV (one policy only)");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
   cmd->callback([opt] {

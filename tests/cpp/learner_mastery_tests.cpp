@@ -228,7 +228,7 @@ TEST_CASE("simulator: the metacog policy (demo model) beats random in a small si
   o.max_items = 1000;
   Simulation sim(bank(), params, o);
   RecommenderConfig cfg = sim.recommender_config();
-  cfg.mastery_threshold = 0.8;  // as `metacog simulate` runs it (--metacog-threshold)
+  cfg.mastery_threshold = RecommenderConfig{}.mastery_threshold;  // the product default, as `metacog simulate` runs it
   auto metacog = make_recommender_policy("metacog", bank(), std::make_unique<LearnerModelView>(bank(), demo_model()), cfg);
   auto random = sim.make_policy("random");
   const PolicyResult rm = sim.run(*metacog), rr = sim.run(*random);

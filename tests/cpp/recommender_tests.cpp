@@ -29,6 +29,18 @@ const ItemBank& demo_bank() {
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
+/**
+ * The fixtures below set mastery levels around this threshold (0.9 = mastered, 0.4 = not), so the
+ * recommenders they test are configured with it explicitly; the product default is
+ * RecommenderConfig::mastery_threshold (0.95).
+ */
+constexpr double kTheta = 0.8;
+RecommenderConfig at_theta() {
+  RecommenderConfig c;
+  c.mastery_threshold = kTheta;
+  return c;
+}
+
 bool ready(const ItemBank& b, int item, const std::vector<double>& m, double theta) {
   for (int s : b.item(item).skills) {
     for (int q : b.skill(s).prerequisites) {
@@ -75,7 +87,7 @@ void randomize(SnapshotView& v, Pcg32& rng) {
 
 TEST_CASE("recommend: never proposes an item with unmastered prerequisites while an eligible item exists (property)") {
   const ItemBank& b = demo_bank();
-  Recommender rec(b);
+  Recommender rec(b, at_theta());
   SnapshotView v(b);
   Pcg32 rng(11, 3);
   int relaxed = 0;
@@ -85,7 +97,7 @@ TEST_CASE("recommend: never proposes an item with unmastered prerequisites while
     const size_t cut = rng.uniform_int(static_cast<uint32_t>(b.num_skills() + 1));
     for (size_t k = 0; k < b.num_skills(); ++k) {
       const int s = b.topological_order()[k];
-      v.mastery[static_cast<size_t>(s)] = k < cut ? 0.8 + 0.2 * rng.uniform_double() : 0.79 * rng.uniform_double();
+      v.mastery[static_cast<size_t>(s)] = k < cut ? kTheta + (1 - kTheta) * rng.uniform_double() : (kTheta - 0.01) * rng.uniform_double();
     }
     if (trial % 3 == 0) {
       for (auto& m : v.mastery) m = 0.5 * rng.uniform_double();  // nothing mastered: only roots are ready
@@ -96,12 +108,12 @@ TEST_CASE("recommend: never proposes an item with unmastered prerequisites while
     o.count = 1 + static_cast<int>(rng.uniform_int(6));
     const auto recs = rec.recommend(v, o);
     bool any_ready = false;
-    for (size_t i = 0; i < b.num_items(); ++i) any_ready = any_ready || ready(b, static_cast<int>(i), v.mastery, 0.8);
+    for (size_t i = 0; i < b.num_items(); ++i) any_ready = any_ready || ready(b, static_cast<int>(i), v.mastery, kTheta);
     REQUIRE_FALSE(recs.empty());
     std::vector<int> seen;
     for (const auto& r : recs) {
-      if (any_ready) CHECK(ready(b, r.item, v.mastery, 0.8));
-      if (!ready(b, r.item, v.mastery, 0.8)) {
+      if (any_ready) CHECK(ready(b, r.item, v.mastery, kTheta));
+      if (!ready(b, r.item, v.mastery, kTheta)) {
         CHECK(r.kind == RecommendKind::NotReady);
         ++relaxed;
       }
@@ -124,7 +136,7 @@ TEST_CASE("recommend: never proposes an item with unmastered prerequisites while
 
 TEST_CASE("recommend: nearest the target among the ready items of an unmastered skill, with a reason from the numbers") {
   const ItemBank& b = demo_bank();
-  Recommender rec(b);
+  Recommender rec(b, at_theta());
   SnapshotView v(b);
   const int fa = b.require_skill("frac-add-like"), fu = b.require_skill("frac-understand");
   // everything mastered except frac-add-like (its prerequisite frac-understand is mastered)
@@ -168,7 +180,7 @@ TEST_CASE("recommend: nearest the target among the ready items of an unmastered 
 
 TEST_CASE("recommend: a list is diverse across skills and long runs on one skill are broken") {
   const ItemBank& b = demo_bank();
-  Recommender rec(b);
+  Recommender rec(b, at_theta());
   SnapshotView v(b);
   for (auto& m : v.mastery) m = 0.9;
   const int s1 = b.require_skill("mult-facts"), s2 = b.require_skill("frac-compare");
@@ -190,7 +202,7 @@ TEST_CASE("recommend: a list is diverse across skills and long runs on one skill
 
 TEST_CASE("recommend: spacing brings back a mastered skill whose recall has decayed") {
   const ItemBank& b = demo_bank();
-  RecommenderConfig cfg;
+  RecommenderConfig cfg = at_theta();
   cfg.spacing_half_life = 86400;  // one day
   Recommender rec(b, cfg);
   SnapshotView v(b);
@@ -222,7 +234,7 @@ TEST_CASE("recommend: learning path respects prerequisites and covers the unmast
   for (int trial = 0; trial < 120; ++trial) {
     const int n = 2 + static_cast<int>(rng.uniform_int(20));
     const ItemBank b = ItemBank::parse(random_bank(rng, n, 3));
-    Recommender rec(b);
+    Recommender rec(b, at_theta());
     SnapshotView v(b);
     randomize(v, rng);
     PathOptions o;
@@ -232,7 +244,7 @@ TEST_CASE("recommend: learning path respects prerequisites and covers the unmast
     // exactly the unmastered skills of the goals' closure
     std::vector<int> expected;
     for (int s : b.prerequisite_closure(o.goals)) {
-      if (v.mastery[static_cast<size_t>(s)] < 0.8) expected.push_back(s);
+      if (v.mastery[static_cast<size_t>(s)] < kTheta) expected.push_back(s);
     }
     std::vector<int> got;
     for (const auto& st : path) got.push_back(st.skill);
@@ -246,7 +258,7 @@ TEST_CASE("recommend: learning path respects prerequisites and covers the unmast
     for (size_t k = 0; k < path.size(); ++k) {
       const PathStep& st = path[k];
       for (int q : b.skill(st.skill).prerequisites) {
-        if (v.mastery[static_cast<size_t>(q)] < 0.8 && std::find(got.begin(), got.end(), q) != got.end()) {
+        if (v.mastery[static_cast<size_t>(q)] < kTheta && std::find(got.begin(), got.end(), q) != got.end()) {
           CHECK(placed[static_cast<size_t>(q)]);
         }
       }
@@ -271,7 +283,7 @@ TEST_CASE("recommend: learning path respects prerequisites and covers the unmast
 
 TEST_CASE("recommend: learning path on the demo bank, with items nearest the target and the estimated count") {
   const ItemBank& b = demo_bank();
-  Recommender rec(b);
+  Recommender rec(b, at_theta());
   SnapshotView v(b);
   for (auto& m : v.mastery) m = 0.9;
   const int goal = b.require_skill("frac-add-unlike"), equiv = b.require_skill("frac-equiv");
@@ -298,7 +310,7 @@ TEST_CASE("recommend: learning path on the demo bank, with items nearest the tar
 
 TEST_CASE("recommend: resources rank by need and goal relevance, with one-hot or embedded skills") {
   const ItemBank& b = demo_bank();
-  Recommender rec(b);
+  Recommender rec(b, at_theta());
   SnapshotView v(b);
   for (auto& m : v.mastery) m = 0.95;
   const int weak = b.require_skill("frac-div");
@@ -375,10 +387,10 @@ TEST_CASE("recommend: BKT view follows the BKT update and plugs into the recomme
   bad.guess = 0.6;
   bad.slip = 0.5;
   CHECK(test::code_of([&] { BktLearnerView(b, BktViewParams::uniform(b, bad)); }) == ErrorCode::InvalidArgument);
-  Recommender rec(b);
+  Recommender rec(b, at_theta());
   const auto recs = rec.recommend(view, {3});
   CHECK(recs.size() == 3);
-  for (const auto& r : recs) CHECK(ready(b, r.item, std::vector<double>(b.num_skills(), 0.2), 0.8));
+  for (const auto& r : recs) CHECK(ready(b, r.item, std::vector<double>(b.num_skills(), 0.2), kTheta));
 }
 
 TEST_CASE("recommend: errors are InvalidArgument / InvalidState and change nothing") {
@@ -389,7 +401,7 @@ TEST_CASE("recommend: errors are InvalidArgument / InvalidState and change nothi
   bad = {};
   bad.w_need = -1;
   CHECK(test::code_of([&] { Recommender(b, bad); }) == ErrorCode::InvalidArgument);
-  Recommender rec(b);
+  Recommender rec(b, at_theta());
   SnapshotView v(b);
   RecommendOptions o;
   o.target = 1.2;
@@ -419,7 +431,7 @@ TEST_CASE("recommend: 1000 items stay well inside the observe → recommend budg
   REQUIRE(b.num_items() == 1000);
   BktSkillParams q;
   BktLearnerView view(b, BktViewParams::uniform(b, q));
-  Recommender rec(b);
+  Recommender rec(b, at_theta());
   std::vector<Recommendation> out;
   const int rounds = 200;
   const auto t0 = std::chrono::steady_clock::now();
@@ -464,7 +476,7 @@ TEST_CASE("recommend: the learner model as a LearnerView (predictions, mastery, 
     CHECK(lr <= 0.999);
   }
   CHECK(view.session().num_responses() == 2);  // the what-if ran on copies
-  Recommender rec(b);
+  Recommender rec(b, at_theta());
   const auto recs = rec.recommend(view, {3});
   REQUIRE(recs.size() == 3);
   for (const auto& r : recs) CHECK(contains(r.reason, b.skill(r.skill).name.get("en")));

@@ -222,7 +222,12 @@ export class Engine {
   observe(response: Observation): Promise<unknown>;
   predict(itemIds: string[]): Promise<Prediction[]>;
   mastery(): Promise<SkillMastery[]>;
-  recommend(options?: { count?: number; target?: number; [key: string]: unknown }): Promise<Recommendation[]>;
+  /**
+   * The next exercises. count: how many (default 5); target: predicted success to aim for (default
+   * 0.7); masteryThreshold: P(mastered) at which a skill counts as mastered, for prerequisites and
+   * need (default 0.95).
+   */
+  recommend(options?: { count?: number; target?: number; masteryThreshold?: number; [key: string]: unknown }): Promise<Recommendation[]>;
   learningPath(options: { goals: string[]; [key: string]: unknown }): Promise<PathStep[]>;
   recommendResources(options?: { count?: number; [key: string]: unknown }): Promise<ResourceRecommendation[]>;
   /** Why the model predicts what it does for an item (feature-group contributions, recent responses). */

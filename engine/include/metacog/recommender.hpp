@@ -181,7 +181,7 @@ enum class RecommendKind { Learn, Review, Practice, NotReady };
 const char* recommend_kind_name(RecommendKind kind);
 
 struct RecommenderConfig {
-  double mastery_threshold = 0.8;   ///< θ
+  double mastery_threshold = 0.95;  ///< θ
   double target = 0.7;              ///< τ (default of RecommendOptions)
   int no_repeat_window = 5;         ///< the last W answered items are not proposed
   double spacing_half_life = 86400; ///< h₀ in timestamp units (default: one day in seconds)
