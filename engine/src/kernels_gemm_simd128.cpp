@@ -12,9 +12,12 @@
 // Blocks: KC ≤ 640 (an A and a B panel fit L1), B block ≤ 256 KB, MC = 64 rows (A block in L2).
 //
 // conv2d_affine_f32_simd128 is the same micro-kernel as an implicit GEMM: the weights are packed
-// once, each block of MC output pixels is unfolded (im2col) straight into the A panels, and the
-// epilogue applies the folded batch norm y = acc·scale + shift and the ReLU while the tile is
-// still in registers — no im2col matrix, no separate BN/ReLU passes over memory.
+// once; for inputs with c ≥ 4 channels it is an indirect GEMM — per 4-pixel tile and kernel tap the
+// kernel reads the tap's c input channels in place through 4 row pointers (a zero row for padding),
+// so nothing is unfolded; narrower inputs (the first layer, c = 1) unfold each block of MC output
+// pixels straight into packed A panels. The epilogue applies the folded batch norm
+// y = acc·scale + shift and the ReLU while the tile is still in registers — no im2col matrix, no
+// separate BN/ReLU passes over memory.
 #include "metacog/kernels.hpp"
 
 #if defined(__wasm_simd128__)

@@ -33,8 +33,9 @@ void col2im_nhwc(const T* cols, int64_t n, int64_t h, int64_t w, int64_t c, int6
  * fixed statistics folded in):
  *   y[b, oy, ox, o] = act(scale[o] · Σ_{ky,kx,ch} x[b, oy·s − p + ky, ox·s − p + kx, ch] · W[o, ky, kx, ch] + shift[o])
  * x NHWC [n, h, w, c], W OHWI [o, k, k, c], y [n, ho, wo, o], zero padding, act = ReLU if `relu`.
- * No im2col matrix is materialised: rows are unfolded a block at a time (in the SIMD build straight
- * into the micro-kernel's packed panels), which keeps the working set in cache.
+ * No im2col matrix is materialised: the portable path unfolds rows a block at a time; the SIMD build
+ * reads each tap's channels in place (indirect GEMM) for c ≥ 4 and unfolds straight into the
+ * micro-kernel's packed panels otherwise, which keeps the working set in cache.
  */
 template <class T>
 void conv2d_affine_nhwc(const T* x, int64_t n, int64_t h, int64_t w, int64_t c, const T* weight, int64_t o, int64_t k,
