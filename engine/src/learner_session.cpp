@@ -279,6 +279,14 @@ std::vector<SkillMastery> LearnerSession::mastery(double now) {
   return out;
 }
 
+double LearnerSession::knowledge(const std::string& skill) const {
+  if (!has_knowledge()) return std::nan("");
+  const auto it = slot_.find(skill);
+  if (it == slot_.end()) return std::nan("");
+  const double k = known_[static_cast<size_t>(it->second)];
+  return std::isnan(k) ? knowledge_[static_cast<size_t>(row_of(it->second))].prior : k;
+}
+
 Explanation LearnerSession::explain(const std::string& item, double now) {
   const int index = item_index(item);
   require(index >= 0, ErrorCode::UnknownItem, "unknown item '" + item + "'");

@@ -8,6 +8,7 @@
 
 #include "metacog/error.hpp"
 #include "metacog/learner_mastery.hpp"
+#include "metacog/numeric.hpp"
 
 namespace metacog {
 
@@ -53,6 +54,10 @@ LearnerModelView::LearnerModelView(const ItemBank& bank, std::shared_ptr<const L
       slip_[s] = m.mastery_slip[row];
     }
   }
+  level_.assign(bank.num_skills(), 0.0);
+  mean_logit_.assign(bank.num_skills(), 0.0);
+  first_skill_count_.assign(bank.num_skills(), 0);
+  for (const BankItem& it : bank.items()) first_skill_count_[static_cast<size_t>(it.skills[0])] += 1;
   recent_.assign(kRecentCapacity, -1);
   reset();
 }
@@ -102,7 +107,35 @@ void LearnerModelView::observe(int item, bool correct, double timestamp) {
   recent_size_ = std::min(recent_size_ + 1, kRecentCapacity);
 }
 
-void LearnerModelView::predict_items(double now, double* p) { session_.predict(all_items_.data(), all_items_.size(), p, now); }
+void LearnerModelView::predict_items(double now, double* p) {
+  session_.predict(all_items_.data(), all_items_.size(), p, now);
+  if (session_.has_knowledge()) level_by_knowledge(p);
+}
+
+void LearnerModelView::level_by_knowledge(double* p) {
+  constexpr double kEps = 1e-6, kMaxShift = 2.0;
+  const size_t S = bank_->num_skills(), I = bank_->num_items();
+  for (size_t s = 0; s < S; ++s) {
+    const double k = session_.knowledge(bank_->skill(static_cast<int>(s)).id);
+    level_[s] = k * (1.0 - slip_[s]) + (1.0 - k) * guess_[s];
+    mean_logit_[s] = 0.0;
+  }
+  for (size_t i = 0; i < I; ++i) {
+    p[i] = logit(p[i], kEps);  // ℓ_i
+    mean_logit_[static_cast<size_t>(bank_->item(static_cast<int>(i)).skills[0])] += p[i];
+  }
+  for (size_t s = 0; s < S; ++s) {
+    if (first_skill_count_[s] > 0) mean_logit_[s] /= first_skill_count_[s];
+  }
+  for (size_t i = 0; i < I; ++i) {
+    const BankItem& it = bank_->item(static_cast<int>(i));
+    double level = 0;
+    for (int s : it.skills) level += level_[static_cast<size_t>(s)];
+    level /= static_cast<double>(it.skills.size());
+    const double shift = std::min(kMaxShift, std::max(-kMaxShift, p[i] - mean_logit_[static_cast<size_t>(it.skills[0])]));
+    p[i] = sigmoid(logit(level, kEps) + shift);
+  }
+}
 
 void LearnerModelView::skill_mastery(double now, double* m) {
   const std::vector<SkillMastery> ms = session_.mastery(now);

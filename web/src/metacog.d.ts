@@ -201,6 +201,12 @@ export interface Observation {
 
 export interface Prediction { item: string; p: number }
 export interface SkillMastery { skill: string; mastery: number; attempts: number; lastSeen: number | null; [key: string]: unknown }
+/**
+ * `p` is the recommender's P(correct) for the item. With a model that carries the knowledge filter
+ * (the demo model), it takes its level from the filter's P(mastered) and only the item's difficulty
+ * within its skill from the network, so it can differ from `predict()` (the network's own P(correct));
+ * without a filter the two are equal. See engine/include/metacog/recommender_learner.hpp (2).
+ */
 export interface Recommendation { item: string; p: number; skill: string; reason: string; [key: string]: unknown }
 export interface PathStep { skill: string; mastery: number; items: string[]; reason: string; [key: string]: unknown }
 export interface ResourceRecommendation { resource: string; score: number; reason: string; [key: string]: unknown }

@@ -183,6 +183,9 @@ class LearnerSession {
   const LearnerModel& model() const { return *model_; }
   /** The model carries the knowledge filter's parameters. */
   bool has_knowledge() const { return !knowledge_.empty(); }
+  /** The knowledge filter's P(skill mastered) of a registered skill (its prior L₀ before any answer on
+   *  it); NaN without a filter or for a skill the session has not registered. No network evaluation. */
+  double knowledge(const std::string& skill) const;
 
  private:
   struct Item {
