@@ -119,7 +119,7 @@ class BktPredictor : public OnlinePredictor {
   double predict(const Response& next) override {
     const BktSkillParams& p = model_.skill(next.skill);
     const double L = mastery(slot(next.skill), p);
-    return L * (1.0 - p.slip) + (1.0 - L) * p.guess;
+    return bkt_p_correct(L, p.guess, p.slip);
   }
 
   void observe(const Response& r) override {

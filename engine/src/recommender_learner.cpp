@@ -116,8 +116,7 @@ void LearnerModelView::level_by_knowledge(double* p) {
   constexpr double kEps = 1e-6, kMaxShift = 2.0;
   const size_t S = bank_->num_skills(), I = bank_->num_items();
   for (size_t s = 0; s < S; ++s) {
-    const double k = session_.knowledge(bank_->skill(static_cast<int>(s)).id);
-    level_[s] = k * (1.0 - slip_[s]) + (1.0 - k) * guess_[s];
+    level_[s] = bkt_p_correct(session_.knowledge(bank_->skill(static_cast<int>(s)).id), guess_[s], slip_[s]);
     mean_logit_[s] = 0.0;
   }
   for (size_t i = 0; i < I; ++i) {

@@ -97,8 +97,7 @@ void BktLearnerView::predict_items(double, double* p) {
     double mean = 0;
     for (int s : it.skills) {
       const BktSkillParams& q = params_.skills[static_cast<size_t>(s)];
-      const double L = known_[static_cast<size_t>(s)];
-      mean += L * (1 - q.slip) + (1 - L) * q.guess;
+      mean += bkt_p_correct(known_[static_cast<size_t>(s)], q.guess, q.slip);
     }
     mean /= static_cast<double>(it.skills.size());
     const double d = params_.item_offset[i];

@@ -13,11 +13,7 @@ using namespace metacog;
 using metacog::test::code_of;
 
 namespace {
-ItemBank demo_bank() {
-  const std::string path = metacog::test::source_dir() + "/web/demo/item-bank.json";
-  REQUIRE(metacog::test::file_exists(path));
-  return ItemBank::parse(metacog::test::read_text(path));
-}
+using metacog::test::demo_bank;
 
 std::shared_ptr<const LearnerModel> small_model() {
   LearnerArch arch;

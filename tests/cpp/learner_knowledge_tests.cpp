@@ -31,6 +31,8 @@ using namespace metacog;
 
 namespace {
 
+using test::demo_bank;
+
 /** A random learner model over skills s0..s9 (row 10 = unknown skill) with filter parameters. */
 std::shared_ptr<LearnerModel> filter_model() {
   LearnerArch a;
@@ -322,9 +324,8 @@ TEST_CASE("knowledge filter: malformed filter state is rejected and changes noth
 }
 
 TEST_CASE("knowledge filter: the recommender on it never proposes an item with unmastered prerequisites while an eligible one exists") {
-  const ItemBank bank = ItemBank::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
-  const std::vector<uint8_t> bytes = read_binary_file(test::source_dir() + "/models/demo-learner.safetensors");
-  const auto model = LearnerSession::load_model(bytes.data(), bytes.size());
+  const ItemBank& bank = demo_bank();
+  const auto model = test::demo_learner_model();
   REQUIRE(has_knowledge_filter(*model));
   LearnerModelView view(bank, model);
   Recommender rec(bank);
@@ -363,9 +364,8 @@ TEST_CASE("knowledge filter: the recommender on it never proposes an item with u
 }
 
 TEST_CASE("knowledge filter: the recommender's item predictions take the filter's level and the network's within-skill difficulty (2)") {
-  const ItemBank bank = ItemBank::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
-  const std::vector<uint8_t> bytes = read_binary_file(test::source_dir() + "/models/demo-learner.safetensors");
-  const auto model = LearnerSession::load_model(bytes.data(), bytes.size());
+  const ItemBank& bank = demo_bank();
+  const auto model = test::demo_learner_model();
   REQUIRE(has_knowledge_filter(*model));
   LearnerModelView view(bank, model);
   const size_t I = bank.num_items(), S = bank.num_skills();

@@ -31,13 +31,6 @@ const ItemBank& bank() {
   return b;
 }
 
-std::shared_ptr<const LearnerModel> demo_model() {
-  static const std::shared_ptr<const LearnerModel> m = [] {
-    const std::vector<uint8_t> bytes = read_binary_file(test::source_dir() + "/models/demo-learner.safetensors");
-    return LearnerSession::load_model(bytes.data(), bytes.size());
-  }();
-  return m;
-}
 
 /** A small model over two of the bank's skills (row 2 = unknown skill). */
 LearnerModel small_model() {
@@ -141,7 +134,7 @@ TEST_CASE("mastery calibration: the fit recovers the guess and slip of simulated
 }
 
 TEST_CASE("mastery calibration: the demo model's mastery (its knowledge filter) reaches the threshold with consistent right answers") {
-  const std::shared_ptr<const LearnerModel> model = demo_model();
+  const std::shared_ptr<const LearnerModel> model = test::demo_learner_model();
   REQUIRE(model->mastery_guess.size() == static_cast<size_t>(model->arch().num_skills) + 1);
   LearnerModelView view(bank(), model);
   std::vector<double> m(bank().num_skills());
@@ -190,7 +183,7 @@ TEST_CASE("mastery calibration: the demo model's mastery (its knowledge filter) 
 }
 
 TEST_CASE("mastery calibration: a learner who answers right is moved on from each mastered skill") {
-  LearnerModelView view(bank(), demo_model());
+  LearnerModelView view(bank(), test::demo_learner_model());
   Recommender rec(bank());
   const double theta = rec.config().mastery_threshold;
   std::vector<double> m(bank().num_skills());
@@ -229,7 +222,7 @@ TEST_CASE("simulator: the metacog policy (demo model) beats random in a small si
   Simulation sim(bank(), params, o);
   RecommenderConfig cfg = sim.recommender_config();
   cfg.mastery_threshold = RecommenderConfig{}.mastery_threshold;  // the product default, as `metacog simulate` runs it
-  auto metacog = make_recommender_policy("metacog", bank(), std::make_unique<LearnerModelView>(bank(), demo_model()), cfg);
+  auto metacog = make_recommender_policy("metacog", bank(), std::make_unique<LearnerModelView>(bank(), test::demo_learner_model()), cfg);
   auto random = sim.make_policy("random");
   const PolicyResult rm = sim.run(*metacog), rr = sim.run(*random);
   MESSAGE("items_to_mastery metacog " << rm.items_to_mastery.mean << " ± " << rm.items_to_mastery.ci95 << ", random "

@@ -22,10 +22,7 @@ using nlohmann::json;
 
 namespace {
 
-const ItemBank& demo_bank() {
-  static const ItemBank bank = ItemBank::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
-  return bank;
-}
+using test::demo_bank;
 
 bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 

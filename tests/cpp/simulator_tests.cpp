@@ -19,10 +19,7 @@ using nlohmann::json;
 
 namespace {
 
-const ItemBank& demo_bank() {
-  static const ItemBank bank = ItemBank::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
-  return bank;
-}
+using test::demo_bank;
 
 const SimulatorParams& committed_params() {
   static const SimulatorParams p = SimulatorParams::from_json(test::read_text(test::source_dir() + "/models/simulator-params.json"));

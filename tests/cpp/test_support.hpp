@@ -10,6 +10,9 @@
 #include <string>
 
 #include "metacog/error.hpp"
+#include "metacog/item_bank.hpp"
+#include "metacog/learner_session.hpp"
+#include "metacog/safetensors.hpp"
 
 namespace metacog::test {
 
@@ -73,6 +76,25 @@ inline bool require_data(const std::string& relative) {
     MESSAGE("SKIPPED: shared data not found: " << path << " (set METACOG_DATA or provide ../shared/data)");
   }
   return false;
+}
+
+/** The demo item bank (web/demo/item-bank.json), parsed once. */
+inline const ItemBank& demo_bank() {
+  static const ItemBank bank = [] {
+    const std::string path = source_dir() + "/web/demo/item-bank.json";
+    REQUIRE(file_exists(path));
+    return ItemBank::parse(read_text(path));
+  }();
+  return bank;
+}
+
+/** The committed demo learner model (models/demo-learner.safetensors; it carries the knowledge filter), loaded once. */
+inline std::shared_ptr<const LearnerModel> demo_learner_model() {
+  static const std::shared_ptr<const LearnerModel> model = [] {
+    const std::vector<uint8_t> bytes = read_binary_file(source_dir() + "/models/demo-learner.safetensors");
+    return LearnerSession::load_model(bytes.data(), bytes.size());
+  }();
+  return model;
 }
 
 }  // namespace metacog::test

@@ -133,6 +133,9 @@ struct BktSkillParams {
   double slip = 0.1;   ///< P(S)
 };
 
+/** BKT's P(correct) from P(mastered) L: L(1 − S) + (1 − L)G (the emission of the two-state model). */
+inline double bkt_p_correct(double known, double guess, double slip) { return known * (1.0 - slip) + (1.0 - known) * guess; }
+
 struct BktParams {
   double max_guess_slip = 0.3;  ///< upper bound of P(G) and P(S) (< 0.5: knowing must help)
   double prior_count = 0.0;     ///< Beta pseudo-counts toward the pooled skill (0 = plain EM)
