@@ -17,6 +17,13 @@
 // validation and on Ctrl-C; --resume continues from it bit for bit. --fce adds Matching Networks'
 // full-context embeddings (matchingnet_fce.hpp; the model file records fce and fce_steps, and
 // `metacog eval` uses them); a checkpoint resumes only with the same --fce setting.
+//
+// --train-split trainval (Vinyals scheme) trains on the 1028 train + 172 validation characters
+// (1200 × 4 rotations), as the papers do for their reported models (Vinyals et al. and MAML train on
+// 1200 characters; Snell et al. retrain on train+val for the epoch count chosen on validation):
+// there is nothing left to validate on, so no validation is run and --out is written once, at the
+// end of the --episodes budget — choose that budget with a --train-split train run first. A
+// checkpoint resumes only with the same --train-split.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -39,6 +46,7 @@ namespace {
 
 struct TrainOptions {
   std::string algo = "protonet", data, out, scheme = "vinyals", cache = "build/cache", attention = "cosine";
+  std::string train_split = "train";  ///< "train" (validate on val, keep the best) | "trainval" (no validation)
   std::string pool = "max";
   int way = 60, shot = 5, query = 5, hidden = 64;
   int64_t episodes = 10000, halve_every = 2000;
@@ -194,12 +202,17 @@ int run_train(const TrainOptions& o) {
   require(!o.out.empty(), ErrorCode::InvalidArgument, "--out is required");
   require(!o.fce || o.algo == "matchingnet", ErrorCode::InvalidArgument,
           "--fce (full-context embeddings) is a Matching Networks option: use it with --algo matchingnet");
+  require(o.train_split == "train" || o.train_split == "trainval", ErrorCode::InvalidArgument,
+          "--train-split must be train or trainval; got '" + o.train_split + "'");
+  require(o.train_split == "train" || o.scheme == "vinyals", ErrorCode::InvalidArgument,
+          "--train-split trainval needs --scheme vinyals (the lake scheme has no validation split)");
+  const bool trainval = o.train_split == "trainval";
   const std::string ckpt_path = o.out + ".ckpt";
   install_stop_handler();
 
   std::fprintf(stderr, "loading omniglot from %s …\n", o.data.c_str());
   const ImageDataset characters = load_omniglot_characters(o.data, o.cache);
-  const ImageDataset train = make_omniglot_split(characters, o.data, o.scheme, "train");
+  const ImageDataset train = make_omniglot_split(characters, o.data, o.scheme, o.train_split);
   const ImageDataset val = make_omniglot_split(characters, o.data, o.scheme, o.scheme == "vinyals" ? "val" : "test");
 
   std::unique_ptr<Trainer> trainer;
@@ -214,6 +227,9 @@ int run_train(const TrainOptions& o) {
     require(trainer->algo() == o.algo, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " is for --algo " + trainer->algo());
     const auto cfg = nlohmann::json::parse(checkpoint_meta(f, "config"), nullptr, false);
+    const std::string ckpt_split = f.metadata.count("train_split") ? f.metadata.at("train_split") : "train";
+    require(ckpt_split == o.train_split, ErrorCode::InvalidArgument,
+            "the checkpoint " + ckpt_path + " trained on --train-split " + ckpt_split + ": resume it with that split");
     const bool ckpt_fce = cfg.is_object() && cfg.value("fce", false);
     require(ckpt_fce == o.fce, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + (ckpt_fce ? " uses" : " does not use") +
@@ -225,13 +241,14 @@ int run_train(const TrainOptions& o) {
   const int64_t total = o.episodes;
 
   ModelHeader header;
-  header.trained_on = "omniglot " + o.scheme + "/train (box 105->28, ink = 1, 4 rotations), " + trainer->tasks();
+  header.trained_on = "omniglot " + o.scheme + "/" + o.train_split + " (box 105->28, ink = 1, 4 rotations), " + trainer->tasks();
   header.created_by = "metacog 0.1.0";
   auto save_checkpoint = [&](double elapsed) {
     SafetensorsFile f = trainer->checkpoint();
     f.metadata["seconds"] = std::to_string(seconds_before + elapsed);
     f.metadata["best_val"] = std::to_string(best_val);
     f.metadata["best_episode"] = std::to_string(best_episode);
+    f.metadata["train_split"] = o.train_split;
     write_safetensors_file(ckpt_path, f);
   };
   // validation shot: --shot if given; else 1 for the algorithms whose --shot default is not a test setting
@@ -264,8 +281,15 @@ int run_train(const TrainOptions& o) {
     loss_avg = first ? trainer->loss() : 0.98 * loss_avg + 0.02 * trainer->loss();
     acc_avg = first ? trainer->accuracy() : 0.98 * acc_avg + 0.02 * trainer->accuracy();
     first = false;
-    const bool val_now = trainer->done() % o.val_every == 0 || trainer->done() == total;
+    const bool val_now = !trainval && (trainer->done() % o.val_every == 0 || trainer->done() == total);
     if (val_now) val_acc = validate();
+    if (trainval && trainer->done() == total) {
+      // no held-out classes: the model is the one at the end of the budget
+      best_episode = total;
+      ModelHeader final_header = header;
+      final_header.metrics_json = nlohmann::json({{"train_split", "trainval"}, {"episodes", total}}).dump();
+      write_safetensors_file(o.out, trainer->model_file(final_header));
+    }
     char status[160];
     std::snprintf(status, sizeof status, "loss %.4f acc %.3f val %.4f", loss_avg, acc_avg, val_acc);
     bar.update(trainer->done(), status);
@@ -305,6 +329,10 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--algo", o->algo, "protonet | matchingnet | maml | fomaml | reptile | finetune")->capture_default_str();
   cmd->add_option("--data", o->data, "the omniglot directory")->capture_default_str();
   cmd->add_option("--scheme", o->scheme, "vinyals | lake")->capture_default_str();
+  cmd->add_option("--train-split", o->train_split,
+                  "train (validate on val, keep the best) | trainval (vinyals: train on train+val, no validation, "
+                  "--out written at the end of --episodes)")
+      ->capture_default_str();
   cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
   CLI::Option* way = cmd->add_option("--way", o->way, "classes per training episode (maml/fomaml/reptile: 5)")->capture_default_str();
   CLI::Option* shot = cmd->add_option("--shot", o->shot, "support examples per class (maml/fomaml/reptile: 1)")->capture_default_str();
