@@ -105,6 +105,12 @@ LearnerTrainConfig LearnerTrainConfig::from_json(const std::string& text) {
 
 LearnerArch default_learner_arch(const KtDataset& train) {
   LearnerArch a;
+  // d = 32, H = 64 (LearnerArch's own defaults are 16 / 32): chosen on the validation learners of
+  // assist2009_updated_train (20 %, seed 1): FOMAML 0.8278 → 0.8299 AUC, the same network without
+  // meta-learning 0.8269 → 0.8292. Serving cost is per practised skill, not per item (predictions are
+  // memoised by skill), so the larger network stays inside the latency budget.
+  a.dim = 32;
+  a.hidden = 64;
   a.num_items = train.num_items;
   a.num_skills = train.num_skills;
   bool positional = true;
