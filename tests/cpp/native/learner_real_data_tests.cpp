@@ -111,7 +111,13 @@ TEST_CASE("learner real data: the kt-train procedure resumes from its checkpoint
 }
 
 TEST_CASE("learner real data: committed models load, carry their test metrics, and serve a new-skill item bank") {
-  for (const char* name : {"assist2009", "statics", "assist2015"}) {
+  // repeats: whether the log practises a skill many times. ASSIST skills (skill builders) are; a
+  // Statics2011 "skill" is one problem step, answered about once, so five answers in a row on one
+  // skill are outside what its model has seen, and its prediction for that skill does not rise
+  // monotonically (README, "Learner model"): for it only the transfer to other skills is required.
+  const std::pair<const char*, bool> datasets[] = {{"assist2009", true}, {"statics", false}, {"assist2015", true}};
+  for (const auto& [name, repeats] : datasets) {
+    CAPTURE(name);
     const std::string path = test::source_dir() + "/models/" + name + "-learner.safetensors";
     if (!test::file_exists(path)) {
       MESSAGE("SKIPPED: " << path << " not present");
@@ -127,9 +133,10 @@ TEST_CASE("learner real data: committed models load, carry their test metrics, a
     s.register_item("f1", {"frac-add"});
     s.register_item("f2", {"frac-add"});
     s.register_item("f3", {"frac-compare"});
-    const double p0 = s.predict("f1");
+    const double p0 = s.predict("f1"), q0 = s.predict("f3");
     for (int t = 0; t < 5; ++t) s.observe(t % 2 ? "f1" : "f2", true, 60.0 * t);
-    CHECK(s.predict("f1") > p0);
+    if (repeats) CHECK(s.predict("f1") > p0);
+    CHECK(s.predict("f3") > q0);  // right answers raise the prediction on a skill not practised yet
     for (const SkillMastery& m : s.mastery()) CHECK((m.mastery > 0 && m.mastery < 1));
   }
 }
