@@ -213,7 +213,9 @@ int run_train(const TrainOptions& o) {
   std::fprintf(stderr, "loading omniglot from %s …\n", o.data.c_str());
   const ImageDataset characters = load_omniglot_characters(o.data, o.cache);
   const ImageDataset train = make_omniglot_split(characters, o.data, o.scheme, o.train_split);
-  const ImageDataset val = make_omniglot_split(characters, o.data, o.scheme, o.scheme == "vinyals" ? "val" : "test");
+  // trainval has no held-out split to validate on (validate() is never called then)
+  const ImageDataset val =
+      trainval ? ImageDataset{} : make_omniglot_split(characters, o.data, o.scheme, o.scheme == "vinyals" ? "val" : "test");
 
   std::unique_ptr<Trainer> trainer;
   double seconds_before = 0, best_val = -1;
