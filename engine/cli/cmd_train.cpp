@@ -59,6 +59,7 @@ struct TrainOptions {
   // gradient-based meta-learners and the fine-tuning baseline (≤ 0: the paper's value)
   int meta_batch = 0, inner_steps = 0, inner_batch = -1, test_steps = 0, batch = 0;
   float inner_lr = 0, outer_lr = 0;
+  std::string inner_state;  // reptile: "shared" (default) | "fresh"
   bool way_given = false, shot_given = false, query_given = false;
 };
 
@@ -168,6 +169,12 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
     if (o.inner_batch >= 0) c.inner_batch = o.inner_batch;
     if (o.outer_lr > 0) c.outer_lr = o.outer_lr;
     if (o.test_steps > 0) c.test.steps = o.test_steps;
+    if (!o.inner_state.empty()) {
+      require(o.algo == "reptile", ErrorCode::InvalidArgument, "--inner-state is a Reptile option");
+      require(o.inner_state == "shared" || o.inner_state == "fresh", ErrorCode::InvalidArgument,
+              "--inner-state must be shared or fresh, got '" + o.inner_state + "'");
+      c.shared_inner_state = o.inner_state == "shared";
+    }
     return std::make_unique<GradientAdapter>(GradientTrainer(c));
   }
   if (o.algo == "finetune") {
@@ -354,6 +361,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, reptile 5)");
   cmd->add_option("--inner-lr", o->inner_lr, "inner-loop step (maml SGD 0.4, reptile Adam 1e-3)");
   cmd->add_option("--inner-batch", o->inner_batch, "reptile inner minibatch (10; 0 = whole task)");
+  cmd->add_option("--inner-state", o->inner_state,
+                  "reptile: shared (the inner Adam's second moment runs on across tasks and seeds test-time "
+                  "adaptation, as in the authors' code; default) | fresh (a new Adam per task)");
   cmd->add_option("--outer-lr", o->outer_lr, "outer Adam step (maml 1e-3) or initial ε (reptile 1)");
   cmd->add_option("--test-steps", o->test_steps, "adaptation steps at test (maml 10, reptile 50)");
   cmd->add_option("--batch", o->batch, "finetune: pre-training minibatch (64)");

@@ -32,7 +32,7 @@ MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& t
     return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention_of(m.header));
   }
   if (algo == "maml" || algo == "fomaml" || algo == "reptile") {
-    return evaluate_gradient_model(m, read_adaptation(file), test, spec, episodes, seed, mode);
+    return evaluate_gradient_model(m, read_adaptation(file, m.params), test, spec, episodes, seed, mode);
   }
   if (algo == "finetune") {
     const auto it = file.metadata.find("adaptation");

@@ -1,5 +1,6 @@
 #include "metacog/gradient_meta.hpp"
 
+#include <cmath>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
@@ -13,7 +14,12 @@ namespace metacog {
 // ------------------------------------------------------------------ configuration
 
 std::string GradientAdaptation::to_json() const {
-  return nlohmann::json({{"optimizer", optimizer}, {"lr", lr}, {"steps", steps}, {"batch", batch}}).dump();
+  nlohmann::json j{{"optimizer", optimizer}, {"lr", lr}, {"steps", steps}, {"batch", batch}};
+  if (!adam_v.empty()) {
+    j["state"] = "shared";
+    j["adam_t"] = adam_t;
+  }
+  return j.dump();
 }
 
 GradientAdaptation GradientAdaptation::from_json(const std::string& text) {
@@ -24,6 +30,15 @@ GradientAdaptation GradientAdaptation::from_json(const std::string& text) {
     a.lr = j.at("lr").get<float>();
     a.steps = j.at("steps").get<int>();
     a.batch = j.at("batch").get<int>();
+    const std::string state = j.value("state", std::string("fresh"));
+    require(state == "fresh" || state == "shared", ErrorCode::ModelFormat,
+            "adaptation state must be fresh or shared, got '" + state + "'");
+    if (state == "shared") {
+      a.adam_t = j.at("adam_t").get<int64_t>();
+      require(a.adam_t >= 1, ErrorCode::ModelFormat, "a shared adaptation state needs adam_t ≥ 1");
+    }
+  } catch (const Error&) {
+    throw;
   } catch (const std::exception& e) {
     throw Error(ErrorCode::ModelFormat, std::string("adaptation settings: ") + e.what());
   }
@@ -34,8 +49,10 @@ GradientAdaptation GradientAdaptation::from_json(const std::string& text) {
 void GradientAdaptation::validate() const {
   require(optimizer == "sgd" || optimizer == "adam", ErrorCode::InvalidArgument,
           "adaptation optimizer must be sgd or adam, got '" + optimizer + "'");
-  require(lr > 0 && steps >= 0 && batch >= 0, ErrorCode::InvalidArgument,
+  require(lr > 0 && steps >= 0 && batch >= 0 && adam_t >= 0, ErrorCode::InvalidArgument,
           "adaptation needs lr > 0, steps ≥ 0, batch ≥ 0");
+  require((adam_v.empty() && adam_t == 0) || optimizer == "adam", ErrorCode::InvalidArgument,
+          "a starting optimiser state is for adam adaptation only");
 }
 
 GradientMetaConfig GradientMetaConfig::defaults(const std::string& algo, int way, int shot) {
@@ -55,6 +72,7 @@ GradientMetaConfig GradientMetaConfig::defaults(const std::string& algo, int way
     c.inner_batch = way > 5 ? 20 : 10;
     c.outer_lr = 1.0f;
     c.test = {"adam", 1e-3f, 50, way > 5 ? 10 : 5};
+    c.shared_inner_state = true;
     c.arch.readout = "flatten";
   } else {
     // Finn et al. 2017, Omniglot: K queries per class, meta-batch 32 (20-way: 16), 1 inner SGD
@@ -83,6 +101,7 @@ std::string GradientMetaConfig::to_json() const {
                          {"inner_lr", inner_lr},
                          {"inner_batch", inner_batch},
                          {"outer_lr", outer_lr},
+                         {"shared_inner_state", shared_inner_state},
                          {"test", nlohmann::json::parse(test.to_json())},
                          {"seed", std::to_string(seed)},
                          {"arch", nlohmann::json::parse(arch.to_json())}})
@@ -101,6 +120,8 @@ GradientMetaConfig GradientMetaConfig::from_json(const std::string& text) {
     c.inner_lr = j.at("inner_lr").get<float>();
     c.inner_batch = j.at("inner_batch").get<int>();
     c.outer_lr = j.at("outer_lr").get<float>();
+    // absent in checkpoints written before the option existed: those runs used a fresh state
+    c.shared_inner_state = j.value("shared_inner_state", false);
     c.test = GradientAdaptation::from_json(j.at("test").dump());
     c.seed = std::stoull(j.at("seed").get<std::string>());
     c.arch = Conv4Arch::from_json(j.at("arch").dump());
@@ -123,6 +144,8 @@ void GradientMetaConfig::validate() const {
           ErrorCode::InvalidArgument, "invalid meta-training settings");
   require(arch.num_classes == spec.n_way, ErrorCode::InvalidArgument,
           "the head must have one output per way (num_classes = way)");
+  require(!shared_inner_state || reptile, ErrorCode::InvalidArgument,
+          "a shared inner optimiser state is Reptile's (its inner loop is Adam)");
   arch.validate();
   test.validate();
 }
@@ -180,18 +203,30 @@ Var task_loss(const Conv4Arch& arch, const ParamSet& p, const LabelledImages& d,
 }  // namespace
 
 ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const LabelledImages& task,
-                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng) {
+                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng, Adam* shared) {
   how.validate();
   require(task.images.ndim() == 4 && task.images.dim(0) == static_cast<int64_t>(task.labels.size()) &&
               !task.labels.empty(),
           ErrorCode::InvalidArgument, "adapt_to_task: one label per image, at least one image");
   require(how.optimizer == "sgd" || graph == InnerGraph::None, ErrorCode::InvalidArgument,
           "adapt_to_task: only SGD inner loops can be differentiated");
+  require(shared == nullptr || how.optimizer == "adam", ErrorCode::InvalidArgument,
+          "adapt_to_task: a shared optimiser state needs adam adaptation");
+  require(how.adam_v.empty() || how.adam_v.size() == theta.size(), ErrorCode::InvalidArgument,
+          "adapt_to_task: the starting Adam state needs one tensor per parameter");
   MinibatchStream batches(static_cast<int>(task.labels.size()), how.batch, rng);
   if (graph == InnerGraph::None) {
     ParamSet phi = theta.clone();
     Sgd sgd(how.lr);
-    Adam adam(how.lr, 0.0f, 0.999f);
+    Adam own(how.lr, 0.0f, 0.999f);
+    if (!how.adam_v.empty()) {
+      own.t = how.adam_t;
+      for (const Tensor& v : how.adam_v) {
+        own.m.push_back(Tensor::zeros(v.shape()));  // β1 = 0: m is the current gradient
+        own.v.push_back(v.clone());
+      }
+    }
+    Adam& adam = shared ? *shared : own;
     for (int s = 0; s < how.steps; ++s) {
       const LabelledImages b = batches.whole() ? task : take(task, batches.next());
       const std::vector<Var> g = grad(task_loss(arch, phi, b, BnMode::Transductive, nullptr), phi.vars());
@@ -230,7 +265,7 @@ void split_episode(const Tensor& images, const Episode& ep, LabelledImages& supp
 // ------------------------------------------------------------------ trainer
 
 GradientTrainer::GradientTrainer(const GradientMetaConfig& config)
-    : config_(config), adam_(config.outer_lr), rng_(config.seed) {
+    : config_(config), adam_(config.outer_lr), inner_adam_(config.inner_lr, 0.0f, 0.999f), rng_(config.seed) {
   config_.validate();
   Pcg32 init(config.seed, 0x1234567ULL);  // initial weights: their own stream
   params_ = conv4_init(config_.arch, init);
@@ -288,7 +323,8 @@ float GradientTrainer::reptile_step(const ImageDataset& train) {
     const Episode ep = sample_episode(train.classes, config_.spec, rng_);
     LabelledImages task, unused;
     split_episode(gather_episode(train, ep), ep, task, unused);
-    const ParamSet phi = adapt_to_task(config_.arch, params_, task, inner, InnerGraph::None, rng_);
+    const ParamSet phi = adapt_to_task(config_.arch, params_, task, inner, InnerGraph::None, rng_,
+                                       config_.shared_inner_state ? &inner_adam_ : nullptr);
     {
       // the adapted weights on the whole task: the loss/accuracy shown during training, and the
       // batch statistics that feed the running averages (for inductive evaluation)
@@ -315,12 +351,15 @@ float GradientTrainer::reptile_step(const ImageDataset& train) {
 }
 
 SafetensorsFile GradientTrainer::checkpoint() const {
-  return make_checkpoint(config_.to_json(), iteration_, last_loss_, params_, buffers_, adam_, rng_);
+  SafetensorsFile f = make_checkpoint(config_.to_json(), iteration_, last_loss_, params_, buffers_, adam_, rng_);
+  if (config_.shared_inner_state) put_adam_state(f, params_, inner_adam_, "inner_optim.", "inner_adam_t");
+  return f;
 }
 
 GradientTrainer GradientTrainer::from_checkpoint(const SafetensorsFile& f) {
   GradientTrainer t(GradientMetaConfig::from_json(checkpoint_config(f)));
   t.iteration_ = restore_checkpoint(f, t.params_, t.buffers_, t.adam_, t.rng_);
+  if (t.config_.shared_inner_state) take_adam_state(f, t.params_, t.inner_adam_, "inner_optim.", "inner_adam_t");
   return t;
 }
 
@@ -332,17 +371,45 @@ SafetensorsFile GradientTrainer::model_file(const ModelHeader& header) const {
   m.header = header;
   m.header.algo = config_.algo;
   SafetensorsFile f = conv4_to_safetensors(m);
-  f.metadata["adaptation"] = config_.test.to_json();
+  GradientAdaptation test = config_.test;
+  if (config_.shared_inner_state && inner_adam_.t > 0) {
+    test.adam_t = inner_adam_.t;
+    test.adam_v = inner_adam_.v;
+    for (size_t i = 0; i < params_.size(); ++i) {
+      const Tensor& v = inner_adam_.v[i];
+      f.set_f32(kAdaptationStatePrefix + params_.names()[i], v.ndim() == 4 ? ohwi_to_oihw(v) : v);
+    }
+  }
+  f.metadata["adaptation"] = test.to_json();
   return f;
 }
 
 // ------------------------------------------------------------------ evaluation
 
-GradientAdaptation read_adaptation(const SafetensorsFile& file) {
+GradientAdaptation read_adaptation(const SafetensorsFile& file, const ParamSet& params) {
   const auto it = file.metadata.find("adaptation");
   require(it != file.metadata.end(), ErrorCode::ModelFormat,
           "this gradient-based model lacks its \"adaptation\" metadata (optimizer, lr, steps, batch)");
-  return GradientAdaptation::from_json(it->second);
+  GradientAdaptation a = GradientAdaptation::from_json(it->second);
+  if (a.adam_t == 0) return a;
+  require(a.optimizer == "adam", ErrorCode::ModelFormat, "a shared adaptation state needs adam adaptation");
+  for (size_t i = 0; i < params.size(); ++i) {
+    const std::string name = kAdaptationStatePrefix + params.names()[i];
+    const Tensor& p = params.vars()[i].value();
+    require(file.has(name), ErrorCode::ModelFormat, "the adaptation state lacks tensor '" + name + "'");
+    Tensor v = file.get_f32(name);
+    if (p.ndim() == 4) {
+      require(v.ndim() == 4, ErrorCode::ModelFormat, "adaptation tensor '" + name + "' has the wrong shape");
+      v = oihw_to_ohwi(v);
+    }
+    require(v.shape() == p.shape(), ErrorCode::ModelFormat, "adaptation tensor '" + name + "' has the wrong shape");
+    for (int64_t j = 0; j < v.numel(); ++j) {
+      require(std::isfinite(v[j]) && v[j] >= 0, ErrorCode::ModelFormat,
+              "adaptation tensor '" + name + "' must be finite and non-negative");
+    }
+    a.adam_v.push_back(v);
+  }
+  return a;
 }
 
 MeanCi evaluate_gradient_model(const Conv4Model& model, const GradientAdaptation& how, const ImageDataset& test,

@@ -97,7 +97,7 @@ Conv4Model conv4_from_safetensors(const SafetensorsFile& file) {
     m.buffers[kv.first] = v;
   }
   for (const auto& kv : file.tensors) {
-    if (expected.count(kv.first)) continue;
+    if (expected.count(kv.first) || kv.first.rfind("adaptation.", 0) == 0) continue;
     const std::string tracked = ".num_batches_tracked";
     const std::string& n = kv.first;
     if (n.size() > tracked.size() && n.compare(n.size() - tracked.size(), tracked.size(), tracked) == 0) continue;

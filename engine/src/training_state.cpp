@@ -28,24 +28,26 @@ uint64_t checkpoint_uint(const SafetensorsFile& f, const std::string& key) {
   }
 }
 
-void put_adam_state(SafetensorsFile& f, const ParamSet& params, const Adam& adam) {
+void put_adam_state(SafetensorsFile& f, const ParamSet& params, const Adam& adam, const std::string& prefix,
+                    const std::string& t_key) {
   for (size_t i = 0; i < adam.m.size(); ++i) {
-    f.set_f32("optim.m." + params.names()[i], adam.m[i]);
-    f.set_f32("optim.v." + params.names()[i], adam.v[i]);
+    f.set_f32(prefix + "m." + params.names()[i], adam.m[i]);
+    f.set_f32(prefix + "v." + params.names()[i], adam.v[i]);
   }
-  f.metadata["adam_t"] = std::to_string(adam.t);
+  f.metadata[t_key] = std::to_string(adam.t);
 }
 
-void take_adam_state(const SafetensorsFile& f, const ParamSet& params, Adam& adam) {
+void take_adam_state(const SafetensorsFile& f, const ParamSet& params, Adam& adam, const std::string& prefix,
+                     const std::string& t_key) {
   adam.reset();
-  adam.t = checkpoint_int(f, "adam_t");
+  adam.t = checkpoint_int(f, t_key);
   if (adam.t == 0) return;
   for (size_t i = 0; i < params.size(); ++i) {
     const std::string& n = params.names()[i];
-    require(f.has("optim.m." + n) && f.has("optim.v." + n), ErrorCode::StateFormat,
+    require(f.has(prefix + "m." + n) && f.has(prefix + "v." + n), ErrorCode::StateFormat,
             "checkpoint lacks Adam moments for " + n);
-    adam.m.push_back(f.get_f32("optim.m." + n));
-    adam.v.push_back(f.get_f32("optim.v." + n));
+    adam.m.push_back(f.get_f32(prefix + "m." + n));
+    adam.v.push_back(f.get_f32(prefix + "v." + n));
     require(adam.m.back().shape() == params.vars()[i].shape() && adam.v.back().shape() == params.vars()[i].shape(),
             ErrorCode::StateFormat, "checkpoint Adam moment shape differs for " + n);
   }

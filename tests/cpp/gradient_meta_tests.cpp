@@ -4,12 +4,14 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <nlohmann/json.hpp>
 
 #include "metacog/few_shot_eval.hpp"
 #include "metacog/fewshot.hpp"
 #include "metacog/finetune.hpp"
 #include "metacog/gradient_meta.hpp"
 #include "metacog/ops.hpp"
+#include "metacog/training_state.hpp"
 #include "synthetic_images.hpp"
 #include "test_support.hpp"
 
@@ -138,6 +140,69 @@ TEST_CASE("gradient meta: --resume continues bit for bit (MAML and Reptile)") {
     }
     for (const auto& kv : straight.buffers()) CHECK(resumed.buffers().at(kv.first).to_vector() == kv.second.to_vector());
   }
+}
+
+TEST_CASE("gradient meta: Reptile's shared inner Adam state runs across tasks, resumes, and seeds test-time adaptation") {
+  CHECK(GradientMetaConfig::defaults("reptile", 5, 1).shared_inner_state);
+  CHECK_FALSE(GradientMetaConfig::defaults("maml", 5, 1).shared_inner_state);
+  const ImageDataset train = synthetic_images(1);
+  const ImageDataset test = synthetic_images(2);
+  GradientMetaConfig cfg = tiny_gradient_config("reptile");
+  REQUIRE(cfg.shared_inner_state);
+  GradientTrainer t(cfg);
+  for (int i = 0; i < 3; ++i) t.step(train);
+  const SafetensorsFile ckpt = t.checkpoint();
+  // one optimiser over every inner step of every task so far
+  CHECK(checkpoint_int(ckpt, "inner_adam_t") == 3 * cfg.meta_batch * cfg.inner_steps);
+
+  // the model file carries the state: conv4_from_safetensors skips it, read_adaptation restores it
+  const SafetensorsFile f = t.model_file({});
+  const Conv4Model m = conv4_from_safetensors(f);
+  const GradientAdaptation how = read_adaptation(f, m.params);
+  CHECK(how.adam_t == 3 * cfg.meta_batch * cfg.inner_steps);
+  REQUIRE(how.adam_v.size() == m.params.size());
+  for (size_t i = 0; i < m.params.size(); ++i) {
+    CHECK(how.adam_v[i].to_vector() == ckpt.get_f32("inner_optim.v." + m.params.names()[i]).to_vector());
+  }
+  // and it changes the adaptation: the first step is g/√v̂ instead of a fresh optimiser's lr·sign(g)
+  LabelledImages support, query;
+  Pcg32 ep_rng(9);
+  const Episode ep = sample_episode(test.classes, {5, 1, 5}, ep_rng);
+  split_episode(gather_episode(test, ep), ep, support, query);
+  GradientAdaptation fresh = how;
+  fresh.adam_v.clear();
+  fresh.adam_t = 0;
+  Pcg32 r1(4), r2(4);
+  const ParamSet a = adapt_to_task(m.arch, m.params, support, how, InnerGraph::None, r1);
+  const ParamSet b = adapt_to_task(m.arch, m.params, support, fresh, InnerGraph::None, r2);
+  double diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) {
+    const auto x = a.vars()[i].value().to_vector(), y = b.vars()[i].value().to_vector();
+    for (size_t j = 0; j < x.size(); ++j) diff += std::fabs(x[j] - y[j]);
+  }
+  CHECK(diff > 1e-3);
+  // evaluation starts every episode from the same saved state (the state is copied, not advanced)
+  CHECK(evaluate_few_shot_file(f, test, {5, 1, 5}, 6, 3, BnMode::Transductive).mean ==
+        evaluate_few_shot_file(f, test, {5, 1, 5}, 6, 3, BnMode::Transductive).mean);
+
+  // broken state: a missing tensor, a negative second moment
+  SafetensorsFile missing = f;
+  missing.tensors.erase(kAdaptationStatePrefix + m.params.names()[0]);
+  CHECK(code_of([&] { read_adaptation(missing, m.params); }) == ErrorCode::ModelFormat);
+  SafetensorsFile negative = f;
+  Tensor v = f.get_f32(kAdaptationStatePrefix + m.params.names()[1]);
+  v[0] = -1.0f;
+  negative.set_f32(kAdaptationStatePrefix + m.params.names()[1], v);
+  CHECK(code_of([&] { read_adaptation(negative, m.params); }) == ErrorCode::ModelFormat);
+
+  // checkpoints written before the option existed resume with a fresh state per task, as they ran
+  nlohmann::json old = nlohmann::json::parse(cfg.to_json());
+  old.erase("shared_inner_state");
+  CHECK_FALSE(GradientMetaConfig::from_json(old.dump()).shared_inner_state);
+  // the option is Reptile's
+  GradientMetaConfig maml = tiny_gradient_config("maml");
+  maml.shared_inner_state = true;
+  CHECK(code_of([&] { maml.validate(); }) == ErrorCode::InvalidArgument);
 }
 
 TEST_CASE("gradient meta: configuration and model-file errors") {

@@ -13,6 +13,14 @@
 //     of `inner_batch` examples drawn without replacement (cycling) from the task's K_train·N
 //     examples;  θ ← θ + ε (1/B) Σ_tasks (φ − θ),  ε = ε₀ · max(0, 1 − t/T) (linear annealing to
 //     0). meta_batch = 1 is the serial variant, > 1 the batched one.
+//     Shared inner state (`shared_inner_state`, Reptile's default): the authors' code
+//     (openai/supervised-reptile) restores only the network's weights between tasks, so the inner
+//     Adam's second moment v ← β2 v + (1 − β2) g² and its step count t (bias correction
+//     √(1 − β2ᵗ)) run on across every task of training, and test-time adaptation starts from the
+//     state reached at the end of training (restored after each test task). Their author: "Reptile
+//     benefits from the Adam second moment estimate" (supervised-reptile issue #28). Without it
+//     every task's first inner step is lr·sign(g), whatever the gradient's scale. The model file
+//     carries that state (tensors "adaptation.adam_v.<param>", metadata adaptation.adam_t).
 //
 // Test time (all three): a fresh copy of θ adapted on the support set with the algorithm's own
 // inner optimiser for `test_steps` steps (MAML: SGD α, 10 steps; Reptile: Adam β1 = 0, 50 steps,
@@ -28,6 +36,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "metacog/episodes.hpp"
@@ -39,10 +48,19 @@ namespace metacog {
 
 /** How a model adapts to a task at test time (saved in the model file as "adaptation"). */
 struct GradientAdaptation {
+  GradientAdaptation() = default;
+  GradientAdaptation(std::string optimizer, float lr, int steps, int batch)
+      : optimizer(std::move(optimizer)), lr(lr), steps(steps), batch(batch) {}
   std::string optimizer = "sgd";  ///< "sgd" (MAML, FOMAML) or "adam" (Reptile: β1 = 0, β2 = 0.999)
   float lr = 0.4f;
   int steps = 10;
   int batch = 0;  ///< minibatch size (0 = the whole support set)
+  /// Adam's starting state (Reptile with a shared inner state): second moment per parameter, in
+  /// the engine's layout, and step count; empty = a fresh optimiser for every task.
+  std::vector<Tensor> adam_v;
+  int64_t adam_t = 0;
+  /** Settings only ("state": "shared" with "adam_t" when adam_v is set; the tensors travel in
+   *  the model file, see read_adaptation). */
   std::string to_json() const;
   static GradientAdaptation from_json(const std::string& json);
   void validate() const;
@@ -56,6 +74,7 @@ struct GradientMetaConfig {
   int inner_steps = 1;
   float inner_lr = 0.4f;
   int inner_batch = 0;      ///< Reptile minibatch (0 = whole support set)
+  bool shared_inner_state = false;  ///< Reptile: one inner Adam state across all tasks (see above)
   float outer_lr = 1e-3f;   ///< Adam step (MAML, FOMAML) or ε₀ (Reptile)
   GradientAdaptation test;  ///< test-time adaptation
   uint64_t seed = 1;
@@ -85,9 +104,11 @@ enum class InnerGraph {
  * The inner loop U(θ) on a task: `how.steps` steps of `how.optimizer` on minibatches of
  * `how.batch` examples (0 = all; drawn without replacement, cycling, with `rng`). SGD supports
  * every InnerGraph; Adam only None. BN uses the batch's statistics.
+ * Adam starts from `how.adam_v` / `how.adam_t` (a copy; fresh if empty), unless `shared` is given:
+ * then that optimiser is used and left in its new state (Reptile's training loop).
  */
 ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const LabelledImages& task,
-                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng);
+                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng, Adam* shared = nullptr);
 
 /** Query accuracy of θ adapted on one episode's support set (no gradients kept). */
 float gradient_episode_accuracy(const Conv4Arch& arch, const ParamSet& theta, const Buffers& buffers,
@@ -119,6 +140,7 @@ class GradientTrainer {
   ParamSet params_;
   Buffers buffers_;
   Adam adam_;
+  Adam inner_adam_;  ///< Reptile's shared inner optimiser (used when shared_inner_state)
   Pcg32 rng_;
   int64_t iteration_ = 0;
   float last_loss_ = 0, last_accuracy_ = 0;
@@ -131,7 +153,9 @@ void split_episode(const Tensor& images, const Episode& ep, LabelledImages& supp
 MeanCi evaluate_gradient_model(const Conv4Model& model, const GradientAdaptation& how, const ImageDataset& test,
                                const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode);
 
-/** The "adaptation" metadata of a gradient-based model file (ModelFormat if absent or invalid). */
-GradientAdaptation read_adaptation(const SafetensorsFile& file);
+/** The "adaptation" metadata of a gradient-based model file, with the shared inner state's
+ *  tensors "adaptation.adam_v.<param>" for every parameter of `params` when it declares one
+ *  (ModelFormat if absent, invalid, misshapen or not finite). */
+GradientAdaptation read_adaptation(const SafetensorsFile& file, const ParamSet& params);
 
 }  // namespace metacog

@@ -23,6 +23,11 @@
 
 namespace metacog {
 
+/** Tensors under this prefix are a gradient-based model's test-time optimiser state (Reptile's
+ *  Adam second moment, file layout like the parameter's), read by read_adaptation
+ *  (gradient_meta.hpp); conv4_from_safetensors skips every tensor under "adaptation.". */
+inline const std::string kAdaptationStatePrefix = "adaptation.adam_v.";
+
 /** A Conv-4 network with its provenance. */
 struct Conv4Model {
   Conv4Arch arch;
@@ -43,7 +48,8 @@ SafetensorsFile conv4_to_safetensors(const Conv4Model& model);
  * Loads and validates a Conv-4 model: metacog metadata (ModelFormat / ModelVersion), arch type
  * "conv4" (ModelKind otherwise), no full-context embeddings (__metadata__.fce absent or "false";
  * ModelKind otherwise — load those with matchingnet_fce_from_safetensors), every expected tensor present with the arch's shape, no unexpected
- * tensor, every value finite (ModelFormat naming the tensor).
+ * tensor (tensors under "adaptation." belong to the test-time optimiser and are left to
+ * read_adaptation), every value finite (ModelFormat naming the tensor).
  */
 Conv4Model conv4_from_safetensors(const SafetensorsFile& file);
 

@@ -23,9 +23,13 @@ const std::string& checkpoint_meta(const SafetensorsFile& f, const std::string& 
 int64_t checkpoint_int(const SafetensorsFile& f, const std::string& key);
 uint64_t checkpoint_uint(const SafetensorsFile& f, const std::string& key);
 
-void put_adam_state(SafetensorsFile& f, const ParamSet& params, const Adam& adam);
+/** Adam's moments as tensors "<prefix>m.<param>", "<prefix>v.<param>" and its step count as
+ *  metadata `t_key` (defaults: the trainer's own optimiser, "optim." and "adam_t"). */
+void put_adam_state(SafetensorsFile& f, const ParamSet& params, const Adam& adam,
+                    const std::string& prefix = "optim.", const std::string& t_key = "adam_t");
 /** Restores Adam's step count and moments for `params` (shapes checked). */
-void take_adam_state(const SafetensorsFile& f, const ParamSet& params, Adam& adam);
+void take_adam_state(const SafetensorsFile& f, const ParamSet& params, Adam& adam,
+                     const std::string& prefix = "optim.", const std::string& t_key = "adam_t");
 
 void put_rng_state(SafetensorsFile& f, const Pcg32& rng);
 void take_rng_state(const SafetensorsFile& f, Pcg32& rng);
