@@ -227,11 +227,12 @@ int run_train(const TrainOptions& o) {
   std::unique_ptr<Trainer> trainer;
   double seconds_before = 0, best_val = -1;
   int64_t best_episode = -1;
-  if (o.resume && !std::filesystem::exists(ckpt_path)) {
+  const bool have_checkpoint = o.resume && std::filesystem::exists(ckpt_path);
+  if (o.resume && !have_checkpoint) {
     // --resume on a run that has no checkpoint yet starts it (so one command both starts and continues)
     std::fprintf(stderr, "--resume: no checkpoint at %s, starting from iteration 0\n", ckpt_path.c_str());
   }
-  if (o.resume && std::filesystem::exists(ckpt_path)) {
+  if (have_checkpoint) {
     const SafetensorsFile f = read_safetensors_file(ckpt_path);
     trainer = trainer_from_checkpoint(f);
     seconds_before = std::stod(f.metadata.count("seconds") ? f.metadata.at("seconds") : "0");

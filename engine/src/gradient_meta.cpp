@@ -212,8 +212,10 @@ ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const Label
           "adapt_to_task: only SGD inner loops can be differentiated");
   require(shared == nullptr || how.optimizer == "adam", ErrorCode::InvalidArgument,
           "adapt_to_task: a shared optimiser state needs adam adaptation");
-  require(how.adam_v.empty() || how.adam_v.size() == theta.size(), ErrorCode::InvalidArgument,
-          "adapt_to_task: the starting Adam state needs one tensor per parameter");
+  require((how.adam_v.empty() && how.adam_t == 0) || (how.adam_v.size() == theta.size() && how.adam_t >= 1),
+          ErrorCode::InvalidArgument,
+          "adapt_to_task: a starting Adam state needs its step count and one tensor per parameter "
+          "(read it with read_adaptation)");
   MinibatchStream batches(static_cast<int>(task.labels.size()), how.batch, rng);
   if (graph == InnerGraph::None) {
     ParamSet phi = theta.clone();
@@ -391,8 +393,7 @@ GradientAdaptation read_adaptation(const SafetensorsFile& file, const ParamSet& 
   require(it != file.metadata.end(), ErrorCode::ModelFormat,
           "this gradient-based model lacks its \"adaptation\" metadata (optimizer, lr, steps, batch)");
   GradientAdaptation a = GradientAdaptation::from_json(it->second);
-  if (a.adam_t == 0) return a;
-  require(a.optimizer == "adam", ErrorCode::ModelFormat, "a shared adaptation state needs adam adaptation");
+  if (a.adam_t == 0) return a;  // from_json has already refused a state on an SGD adaptation
   for (size_t i = 0; i < params.size(); ++i) {
     const std::string name = kAdaptationStatePrefix + params.names()[i];
     const Tensor& p = params.vars()[i].value();

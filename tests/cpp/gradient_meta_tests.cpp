@@ -181,6 +181,12 @@ TEST_CASE("gradient meta: Reptile's shared inner Adam state runs across tasks, r
     for (size_t j = 0; j < x.size(); ++j) diff += std::fabs(x[j] - y[j]);
   }
   CHECK(diff > 1e-3);
+  // a step count without its tensors (settings parsed without read_adaptation) is refused, not run fresh
+  GradientAdaptation half = fresh;
+  half.adam_t = how.adam_t;
+  Pcg32 r3(4);
+  CHECK(code_of([&] { adapt_to_task(m.arch, m.params, support, half, InnerGraph::None, r3); }) ==
+        ErrorCode::InvalidArgument);
   // evaluation starts every episode from the same saved state (the state is copied, not advanced)
   CHECK(evaluate_few_shot_file(f, test, {5, 1, 5}, 6, 3, BnMode::Transductive).mean ==
         evaluate_few_shot_file(f, test, {5, 1, 5}, 6, 3, BnMode::Transductive).mean);
