@@ -4,7 +4,8 @@
 //     metacog kt-eval --model model.safetensors --data assist2009_updated_test.csv --json
 //     {"auc": 0.83, "acc": ..., "rmse": ..., "n": 100189,
 //      "baselines": {"running_rate": {"auc", "acc", "rmse", "n"}, "irt": ..., "bkt": ..., "pfa": ...,
-//                    "best_lr": ..., "nonmeta": ...}}
+//                    "best_lr": ..., "nonmeta": ...},
+//      "monotonicity": {"checked", "violations", "violation_rate", "mean_drop", "max_drop", "tolerance"}}
 // Baselines are fitted (and tuned on a validation part) on the train file: --train FILE, or the
 // test file's name with "test" → "train". "nonmeta" is the same network without meta-learning:
 // --nonmeta FILE (written by kt-train --baseline-out), else trained here. --record writes the
@@ -21,6 +22,7 @@
 #include "metacog/error.hpp"
 #include "metacog/learner_eval.hpp"
 #include "metacog/learner_model.hpp"
+#include "metacog/learner_monotonicity.hpp"
 
 namespace metacog::cli {
 
@@ -36,6 +38,12 @@ void add_kt_eval_command(CLI::App& app) {
       nlohmann::ordered_json baselines = nlohmann::ordered_json::object();
       for (const KtSystemResult& b : c.baselines) baselines[b.name] = kt_metrics_json(b.result);
       out["baselines"] = baselines;
+      {
+        // how often one more right answer lowers the model's prediction on these learners (learner_monotonicity.hpp)
+        const LearnerModel model = LearnerModel::from_safetensors(read_safetensors_file(opt->model));
+        const KtDataset logs = load_kt_with_vocabulary(opt->data, model.item_labels, model.skill_labels);
+        out["monotonicity"] = nlohmann::ordered_json::parse(measure_monotonicity(model, logs).to_json());
+      }
       out["protocol"] = "online: predict response t >= 1 of each test learner from responses 0..t-1";
       out["test"] = opt->data;
       if (!c.train_path.empty()) out["train"] = c.train_path;

@@ -76,6 +76,11 @@ std::string LearnerTrainConfig::to_json() const {
             {"item_dropout", item_dropout},      {"max_epochs", max_epochs},
             {"patience", patience},              {"seed", seed},
             {"select_best", select_best}};
+  // written only when on, so configs (and checkpoints) without it read exactly as before
+  if (monotonicity > 0) {
+    j["monotonicity"] = monotonicity;
+    j["mono_insert"] = mono_insert;
+  }
   return j.dump();
 }
 
@@ -97,6 +102,8 @@ LearnerTrainConfig LearnerTrainConfig::from_json(const std::string& text) {
     c.patience = j.at("patience").get<int>();
     c.seed = j.at("seed").get<uint64_t>();
     c.select_best = j.at("select_best").get<bool>();
+    c.monotonicity = j.value("monotonicity", 0.0);
+    c.mono_insert = j.value("mono_insert", c.mono_insert);
   } catch (const json::exception& e) {
     throw Error(ErrorCode::StateFormat, std::string("learner training config: ") + e.what());
   }
@@ -168,7 +175,8 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
   require(cfg_.arch.num_items == train.num_items && cfg_.arch.num_skills == train.num_skills,
           ErrorCode::InvalidArgument, "learner training: arch vocabulary does not match the training data");
   require(cfg_.meta_batch >= 1 && cfg_.reptile_chunk >= 1 && cfg_.max_epochs >= 0 && cfg_.patience >= 1 &&
-              cfg_.lr > 0 && cfg_.meta_step > 0,
+              cfg_.lr > 0 && cfg_.meta_step > 0 && cfg_.monotonicity >= 0 && std::isfinite(cfg_.monotonicity) &&
+              cfg_.mono_insert > 0 && cfg_.mono_insert <= 1,
           ErrorCode::InvalidArgument, "learner training: invalid config " + cfg_.to_json());
   model_ = LearnerModel(cfg_.arch, cfg_.seed);
   fit_feature_statistics(train, model_);
@@ -205,11 +213,11 @@ void LearnerTrainer::adam_step(std::vector<double>& w, const std::vector<double>
   }
 }
 
-double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, int learner, int t0, int t1, bool dropout,
-                                    std::vector<double>* grad) {
+double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, const std::vector<Response>& rs, int learner,
+                                    int t0, int t1, bool dropout, std::vector<double>* grad, double pred_weight,
+                                    const LearnerMonoTerm& mono) {
   const LearnerArch& a = m.arch();
   const LearnerLayout& L = m.layout();
-  const std::vector<Response>& rs = train_->learners[static_cast<size_t>(learner)].responses;
   const int C = a.num_contexts(), d = a.dim, W = a.fast_size(), n_in = a.input_size(), F = kHistoryFeatures;
   const bool meta = cfg_.algo != LearnerAlgo::Pretrain;
   tr.adaptation = meta;
@@ -241,9 +249,17 @@ double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, int lea
     double logit = z;
     for (int k = 0; k < W; ++k) logit += phi[k] * g[k];
     const int y = r.correct ? 1 : 0;
-    loss += softplus(logit) - y * logit;
-    if (grad) {
-      const double delta = sigmoid(logit) - y;
+    if (pred_weight != 0) loss += pred_weight * (softplus(logit) - y * logit);
+    const double p = sigmoid(logit);
+    if (mono.out) mono.out[t - t0] = p;
+    double delta = pred_weight * (p - y);
+    if (grad && mono.partner) {
+      // hinge λ max(0, p_orig − p_aug): sign = +λ on the original pass, −λ on the augmented one
+      const double other = mono.partner[t - t0];
+      if (!std::isnan(other) && mono.sign * (p - other) > 0) delta += mono.sign * p * (1 - p);
+    }
+    if (grad) rows_[static_cast<size_t>(t - t0)] = 2 * q.skills[0] + y;
+    if (grad && delta != 0) {  // (an augmented response with no active hinge has nothing to back-propagate)
       double* G = grad->data();
       G[L.b2] += delta;
       std::fill(s.d_in.begin(), s.d_in.end(), 0.0);
@@ -291,7 +307,6 @@ double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, int lea
       } else {
         G[L.skill_difficulty + q.skills[0]] -= delta;
       }
-      rows_[static_cast<size_t>(t - t0)] = 2 * q.skills[0] + y;
     }
     tr.observe_computed(q, r.correct, z, g);
   }
@@ -315,14 +330,77 @@ double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, int lea
   return loss;
 }
 
+void LearnerTrainer::build_augmented(int learner) {
+  const std::vector<Response>& rs = train_->learners[static_cast<size_t>(learner)].responses;
+  const int T = static_cast<int>(rs.size());
+  aug_.clear();
+  aug_begin_.assign(static_cast<size_t>(T) + 1, 0);
+  aug_pos_.assign(static_cast<size_t>(T), 0);
+  for (int t = 0; t < T; ++t) {
+    aug_begin_[static_cast<size_t>(t)] = static_cast<int>(aug_.size());
+    if (coin(cfg_.seed, epoch_, learner, t, 0x3a0a0, cfg_.mono_insert)) {
+      Response copy = rs[static_cast<size_t>(t)];
+      copy.correct = true;
+      aug_.push_back(copy);
+    }
+    aug_pos_[static_cast<size_t>(t)] = static_cast<int>(aug_.size());
+    aug_.push_back(rs[static_cast<size_t>(t)]);
+  }
+  aug_begin_[static_cast<size_t>(T)] = static_cast<int>(aug_.size());
+}
+
+double LearnerTrainer::mono_passes(LearnerModel& m, LearnerTracker& tr, LearnerTracker& tr_aug, int learner, int t0,
+                                   int t1, bool dropout, std::vector<double>& grad) {
+  const std::vector<Response>& rs = train_->learners[static_cast<size_t>(learner)].responses;
+  const int a0 = aug_begin_[static_cast<size_t>(t0)], a1 = aug_begin_[static_cast<size_t>(t1)];
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  p_orig_.assign(static_cast<size_t>(t1 - t0), nan);
+  p_aug_.assign(static_cast<size_t>(a1 - a0), nan);
+  // 1. the augmented predictions (forward only, on a copy: the tracker must not advance twice)
+  {
+    LearnerTracker ahead = tr_aug;
+    LearnerMonoTerm out;
+    out.out = p_aug_.data();
+    learner_pass(m, ahead, aug_, learner, a0, a1, dropout, nullptr, 0.0, out);
+  }
+  // 2. the original sequence: prediction loss + the hinge against the aligned augmented predictions
+  partner_.assign(static_cast<size_t>(t1 - t0), nan);
+  for (int t = t0; t < t1; ++t) partner_[static_cast<size_t>(t - t0)] = p_aug_[static_cast<size_t>(aug_pos_[static_cast<size_t>(t)] - a0)];
+  LearnerMonoTerm orig;
+  orig.partner = partner_.data();
+  orig.sign = cfg_.monotonicity;
+  orig.out = p_orig_.data();
+  const double loss = learner_pass(m, tr, rs, learner, t0, t1, dropout, &grad, 1.0, orig);
+  // 3. the augmented sequence: the hinge only (inserted copies have no partner)
+  partner_.assign(static_cast<size_t>(a1 - a0), nan);
+  for (int t = t0; t < t1; ++t) partner_[static_cast<size_t>(aug_pos_[static_cast<size_t>(t)] - a0)] = p_orig_[static_cast<size_t>(t - t0)];
+  LearnerMonoTerm aug;
+  aug.partner = partner_.data();
+  aug.sign = -cfg_.monotonicity;
+  learner_pass(m, tr_aug, aug_, learner, a0, a1, dropout, &grad, 0.0, aug);
+  last_hinge_ = 0;
+  for (int t = t0; t < t1; ++t) {
+    const double d = p_orig_[static_cast<size_t>(t - t0)] - p_aug_[static_cast<size_t>(aug_pos_[static_cast<size_t>(t)] - a0)];
+    if (d > 0) last_hinge_ += d;
+  }
+  return loss;
+}
+
 double LearnerTrainer::loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad) {
   grad.assign(model_.params().size(), 0.0);
   double loss = 0;
-  LearnerTracker tr(model_);
+  LearnerTracker tr(model_), tr_aug(model_);
   for (int u : learners) {
     tr.reset();
     const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
-    loss += learner_pass(model_, tr, u, 0, T, false, &grad);
+    if (cfg_.monotonicity > 0) {
+      build_augmented(u);
+      tr_aug.reset();
+      loss += mono_passes(model_, tr, tr_aug, u, 0, T, false, grad);
+      loss += cfg_.monotonicity * last_hinge_;
+    } else {
+      loss += learner_pass(model_, tr, train_->learners[static_cast<size_t>(u)].responses, u, 0, T, false, &grad);
+    }
   }
   return loss;
 }
@@ -330,16 +408,23 @@ double LearnerTrainer::loss_and_gradient(const std::vector<int>& learners, std::
 double LearnerTrainer::epoch_fomaml(const std::vector<int>& order, const std::function<void(double)>& progress) {
   double loss = 0;
   int64_t seen = 0;
-  LearnerTracker tr(model_);
+  LearnerTracker tr(model_), tr_aug(model_);
   const size_t B = static_cast<size_t>(cfg_.meta_batch);
   for (size_t b0 = 0; b0 < order.size(); b0 += B) {
     grad_.assign(model_.params().size(), 0.0);
     int64_t n = 0;
     for (size_t k = b0; k < std::min(order.size(), b0 + B); ++k) {
       const int u = order[k];
-      const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
+      const std::vector<Response>& rs = train_->learners[static_cast<size_t>(u)].responses;
+      const int T = static_cast<int>(rs.size());
       tr.reset();
-      loss += learner_pass(model_, tr, u, 0, T, true, &grad_);
+      if (cfg_.monotonicity > 0) {
+        build_augmented(u);
+        tr_aug.reset();
+        loss += mono_passes(model_, tr, tr_aug, u, 0, T, true, grad_);
+      } else {
+        loss += learner_pass(model_, tr, rs, u, 0, T, true, &grad_);
+      }
       n += T;
     }
     if (n == 0) continue;
@@ -357,19 +442,26 @@ double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::f
   const double eps = cfg_.meta_step * (1.0 - static_cast<double>(epoch_) / std::max(1, cfg_.max_epochs));
   const size_t B = static_cast<size_t>(cfg_.meta_batch);
   const size_t P = model_.params().size();
-  LearnerTracker tr(task_model_);
+  LearnerTracker tr(task_model_), tr_aug(task_model_);
   for (size_t b0 = 0; b0 < order.size(); b0 += B) {
     delta_.assign(P, 0.0);
     const size_t b1 = std::min(order.size(), b0 + B);
     for (size_t k = b0; k < b1; ++k) {
       const int u = order[k];
-      const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
+      const std::vector<Response>& rs = train_->learners[static_cast<size_t>(u)].responses;
+      const int T = static_cast<int>(rs.size());
       task_model_.params() = model_.params();
       tr.reset();
+      if (cfg_.monotonicity > 0) {
+        build_augmented(u);
+        tr_aug.reset();
+      }
       for (int c0 = 0; c0 < T; c0 += cfg_.reptile_chunk) {
         const int c1 = std::min(T, c0 + cfg_.reptile_chunk);
         grad_.assign(P, 0.0);
-        loss += learner_pass(task_model_, tr, u, c0, c1, true, &grad_);
+        // (the augmented sequence is cut at the same responses: chunk [c0, c1) with its inserted copies)
+        loss += cfg_.monotonicity > 0 ? mono_passes(task_model_, tr, tr_aug, u, c0, c1, true, grad_)
+                                      : learner_pass(task_model_, tr, rs, u, c0, c1, true, &grad_);
         for (double& x : grad_) x /= static_cast<double>(c1 - c0);
         adam_step(task_model_.params(), grad_, cfg_.lr, 0.0);
       }

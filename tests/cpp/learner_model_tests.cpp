@@ -12,6 +12,7 @@
 #include "metacog/kt_protocol.hpp"
 #include "metacog/learner_features.hpp"
 #include "metacog/learner_model.hpp"
+#include "metacog/learner_monotonicity.hpp"
 #include "metacog/learner_session.hpp"
 #include "metacog/learner_train.hpp"
 #include "metacog/rng.hpp"
@@ -155,6 +156,113 @@ TEST_CASE("learner model: gradient of the protocol loss matches central differen
     ++checked;
   }
   CHECK(checked == static_cast<int>(m.params().size()));
+}
+
+TEST_CASE("learner model: gradient with the monotonicity penalty matches central differences") {
+  const KtDataset train = synthetic(3, 12, 3, 21);
+  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
+  c.arch.dim = 3;
+  c.arch.hidden = 4;
+  c.arch.inner_steps = 0;  // φ_t = φ₀: the first-order gradient is then the exact gradient
+  c.monotonicity = 5.0;
+  c.mono_insert = 0.4;
+  LearnerTrainer t(train, train, c);
+  LearnerModel& m = const_cast<LearnerModel&>(t.model());
+  Pcg32 rng(9);
+  for (double& w : m.params()) w += 0.5 * rng.normal();
+  std::vector<double> g, g2, g_plain;
+  const std::vector<int> learners = {0, 1, 2};
+  const double with_penalty = t.loss_and_gradient(learners, g);
+  // the penalty is active at this point (else the check below would only re-test the plain loss)
+  LearnerTrainConfig off = c;
+  off.monotonicity = 0;
+  LearnerTrainer plain(train, train, off);
+  const_cast<LearnerModel&>(plain.model()).params() = m.params();
+  const double without = plain.loss_and_gradient(learners, g_plain);
+  CHECK(with_penalty > without + 1e-3);
+  const double h = 1e-6;
+  int differs = 0;
+  for (size_t k = 0; k < m.params().size(); ++k) {
+    const double w0 = m.params()[k];
+    m.params()[k] = w0 + h;
+    const double lp = t.loss_and_gradient(learners, g2);
+    m.params()[k] = w0 - h;
+    const double lm = t.loss_and_gradient(learners, g2);
+    m.params()[k] = w0;
+    const double numeric = (lp - lm) / (2 * h);
+    INFO("parameter " << k << " analytic " << g[k] << " numeric " << numeric);
+    CHECK(std::abs(g[k] - numeric) <= 1e-5 + 1e-4 * std::abs(numeric));
+    if (std::abs(g[k] - g_plain[k]) > 1e-6) ++differs;
+  }
+  CHECK(differs > 0);
+}
+
+/**
+ * "Retry" logs: a right answer is followed, a third of the time, by a check item on the same skill
+ * that is then answered wrong (the right answer was a lucky guess); otherwise the learner moves on.
+ * In such logs another right answer on the skill predicts a wrong one — the pattern that made a
+ * model trained on Statics2011 lower its prediction after right answers.
+ */
+KtDataset retry_logs(int learners, int length, int skills, uint64_t seed) {
+  Pcg32 rng(seed);
+  KtDataset d;
+  d.num_items = skills;
+  d.num_skills = skills;
+  for (int s = 0; s < skills; ++s) {
+    d.item_labels.push_back(std::to_string(s + 1));
+    d.skill_labels.push_back(std::to_string(s + 1));
+  }
+  for (int u = 0; u < learners; ++u) {
+    LearnerLog log;
+    log.learner = std::to_string(u);
+    const double ability = 0.5 + 0.4 * rng.uniform_double();
+    int s = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(skills)));
+    bool check_next = false;
+    for (int t = 0; t < length; ++t) {
+      Response r;
+      r.item = r.skill = s;
+      r.correct = check_next ? false : rng.uniform_double() < ability;
+      r.timestamp = t;
+      log.responses.push_back(r);
+      check_next = !check_next && r.correct && rng.uniform() < 0.33f;
+      if (!check_next && r.correct) s = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(skills)));
+    }
+    d.learners.push_back(log);
+  }
+  return d;
+}
+
+TEST_CASE("learner training: the monotonicity penalty removes predictions that right answers lower") {
+  const KtDataset train = retry_logs(150, 40, 8, 41), valid = retry_logs(40, 40, 8, 42), test = retry_logs(60, 40, 8, 43);
+  auto fit = [&](double lambda) {
+    LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
+    c.max_epochs = 6;
+    c.monotonicity = lambda;
+    c.mono_insert = 0.2;
+    LearnerTrainer t(train, valid, c);
+    while (!t.done()) t.run_epoch();
+    return t.best_model();
+  };
+  const LearnerModel plain = fit(0.0), regular = fit(10.0);
+  const MonotonicityReport a = measure_monotonicity(plain, test), b = measure_monotonicity(regular, test);
+  MESSAGE("violations: plain " << a.to_json() << "; penalised " << b.to_json());
+  CHECK(a.checked == test.num_responses());
+  CHECK(a.violation_rate > 0.05);                    // the unpenalised network learned the retry pattern
+  CHECK(b.violation_rate < 0.25 * a.violation_rate);  // the penalty removes most of it
+  LearnerOnlinePredictor pa(plain), pb(regular);
+  const double auc_a = evaluate_online(pa, test).overall.auc, auc_b = evaluate_online(pb, test).overall.auc;
+  MESSAGE("AUC: plain " << auc_a << ", penalised " << auc_b);
+  CHECK(auc_b > 0.5);
+  // configs without the penalty serialise as before; with it, the two keys round-trip
+  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
+  CHECK(c.to_json().find("monotonicity") == std::string::npos);
+  c.monotonicity = 2.5;
+  c.mono_insert = 0.3;
+  const LearnerTrainConfig back = LearnerTrainConfig::from_json(c.to_json());
+  CHECK(back.monotonicity == 2.5);
+  CHECK(back.mono_insert == 0.3);
+  c.mono_insert = 0;
+  CHECK(test::code_of([&] { LearnerTrainer bad(train, valid, c); }) == ErrorCode::InvalidArgument);
 }
 
 TEST_CASE("learner model: training is deterministic by seed and beats the running rate on held-out learners") {

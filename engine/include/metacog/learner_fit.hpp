@@ -52,6 +52,8 @@ struct LearnerCandidateResult {
   int epochs = 0;
   double valid_auc = 0;
   double seconds = 0;
+  /** Meta-learned candidates: measure_monotonicity of the selected epoch on the validation learners (JSON), else "". */
+  std::string valid_monotonicity;
 };
 
 struct LearnerFitResult {

@@ -24,6 +24,17 @@
 //  * Pretrain (no meta-learning): the same network trained with Adam on all responses with φ ≡ φ₀ = 0
 //    and no adaptation during training (P and φ₀ stay at their initial values); at test time the
 //    same inner loop runs, i.e. plain online fine-tuning of the fast weights.
+// Monotonicity regularisation (optional, `monotonicity` λ > 0; Lee et al. 2021, "Consistency and
+// Monotonicity Regularization for Neural Knowledge Tracing", correct-insertion augmentation): a right
+// answer must never lower a prediction. Each pass also builds an augmented copy of the learner's
+// sequence in which, before each response t independently with probability `mono_insert`, a copy of
+// response t answered *right* is inserted (same item, skill and time). With p_t / p̃_t the
+// predictions of the original response t in the original / augmented sequence, the task loss gains
+//     λ Σ_t max(0, p_t − p̃_t)
+// (no prediction loss on the augmented sequence; inserted responses are not compared). The copies
+// are of the response about to be predicted, so the penalty speaks directly to "more right answers on
+// this skill", the case a log rarely shows when its skills are answered once (Statics2011 steps).
+// Gradients flow into both sequences' predictions, first-order in the adaptation like the rest.
 // All three add (l2/2)‖W‖² and stop early when the validation AUC (the full online protocol on
 // `valid`; for Pretrain without adaptation, as it is trained) has not improved for `patience`
 // epochs; the best epoch's parameters are kept.
@@ -66,6 +77,10 @@ struct LearnerTrainConfig {
   uint64_t seed = 1;
   /** true: validate every epoch and keep the best; false: no validation, keep the last epoch (refits). */
   bool select_best = true;
+  /** λ of the monotonicity penalty (0 = off; see the header comment). */
+  double monotonicity = 0.0;
+  /** Probability of inserting a right-answered copy before each response of the augmented sequence. */
+  double mono_insert = 0.1;
   /** The config as a JSON object (stored with models and checkpoints). */
   std::string to_json() const;
   static LearnerTrainConfig from_json(const std::string& json);
@@ -89,6 +104,13 @@ struct LearnerEpochLog {
   double seconds = 0;
 };
 
+/** The monotonicity hinge's side of one training pass (LearnerTrainer internals). */
+struct LearnerMonoTerm {
+  const double* partner = nullptr;  ///< partner prediction per position (index t − t0), NaN = none
+  double sign = 0;                  ///< +λ: this pass is the original sequence; −λ: the augmented one
+  double* out = nullptr;            ///< receives p_t per position (index t − t0), if not null
+};
+
 class LearnerTrainer {
  public:
   /** Initialises the model from the seed and the feature statistics of `train`. */
@@ -107,7 +129,8 @@ class LearnerTrainer {
   /** The current parameters. */
   const LearnerModel& model() const { return model_; }
 
-  /** Loss and gradient (w.r.t. the flat parameters, summed, no l2) of whole learners, no dropout. */
+  /** Loss and gradient (w.r.t. the flat parameters, summed, no l2) of whole learners, no dropout; with
+   *  `monotonicity` > 0 the loss includes λ Σ max(0, p − p̃) over this epoch's augmented sequences. */
   double loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad);
 
   /** The full training state as tensors (F64) + metadata; prefix names everything. */
@@ -116,8 +139,19 @@ class LearnerTrainer {
   void load_state(const SafetensorsFile& f, const std::string& prefix);
 
  private:
-  double learner_pass(LearnerModel& m, LearnerTracker& tracker, int learner, int t0, int t1, bool dropout,
-                      std::vector<double>* grad);
+  /**
+   * One pass over responses [t0, t1) of `rs` (learner `learner`'s sequence or its augmentation): forward,
+   * and with `grad` the gradient of pred_weight · Σ ℓ(y_t, p_t) + the monotonicity hinge against
+   * `mono.partner` (see LearnerMonoTerm). Returns Σ ℓ over the pass (0 when pred_weight is 0).
+   */
+  double learner_pass(LearnerModel& m, LearnerTracker& tracker, const std::vector<Response>& rs, int learner, int t0,
+                      int t1, bool dropout, std::vector<double>* grad, double pred_weight = 1.0,
+                      const LearnerMonoTerm& mono = LearnerMonoTerm());
+  /** The passes of one learner range [t0, t1) with the monotonicity penalty (orig tracker `tr`, augmented `tr_aug`). */
+  double mono_passes(LearnerModel& m, LearnerTracker& tr, LearnerTracker& tr_aug, int learner, int t0, int t1,
+                     bool dropout, std::vector<double>& grad);
+  /** Builds aug_ / aug_begin_ / aug_pos_ for a learner (the insertion coins of this epoch). */
+  void build_augmented(int learner);
   double epoch_fomaml(const std::vector<int>& order, const std::function<void(double)>& progress);
   double epoch_reptile(const std::vector<int>& order, const std::function<void(double)>& progress);
   void adam_step(std::vector<double>& w, const std::vector<double>& grad, double lr, double beta1);
@@ -137,6 +171,12 @@ class LearnerTrainer {
   std::vector<double> gh_;      // T × C × d: ∂L/∂h^c_t
   std::vector<int> rows_;       // interaction-embedding row added after response t
   std::vector<double> g_;       // fast direction of the current response
+  // monotonicity: the augmented sequence, where original response t starts (its inserted copy, if
+  // any) and where it sits; per-pass predictions of both sequences
+  std::vector<Response> aug_;
+  std::vector<int> aug_begin_, aug_pos_;
+  std::vector<double> p_orig_, p_aug_, partner_;
+  double last_hinge_ = 0;  ///< Σ max(0, p − p̃) of the last mono_passes
 };
 
 /** A learner model as a KtModel (for evaluate_online and the baselines table). */

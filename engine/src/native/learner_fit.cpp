@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "metacog/error.hpp"
+#include "metacog/learner_monotonicity.hpp"
 
 namespace metacog {
 
@@ -43,9 +44,11 @@ double valid_auc(const LearnerModel& m, const KtDataset& valid) {
 }
 
 json result_json(const LearnerCandidateResult& r) {
-  return {{"config", json::parse(r.config_json)}, {"algo", r.algo},         {"inner_lr", r.inner_lr},
+  json j = {{"config", json::parse(r.config_json)}, {"algo", r.algo},         {"inner_lr", r.inner_lr},
           {"best_epoch", r.best_epoch},          {"epochs", r.epochs},      {"valid_auc", r.valid_auc},
           {"seconds", r.seconds}};
+  if (!r.valid_monotonicity.empty()) j["valid_monotonicity"] = json::parse(r.valid_monotonicity);
+  return j;
 }
 
 LearnerCandidateResult result_from(const json& j) {
@@ -57,6 +60,7 @@ LearnerCandidateResult result_from(const json& j) {
   r.epochs = j.at("epochs").get<int>();
   r.valid_auc = j.at("valid_auc").get<double>();
   r.seconds = j.at("seconds").get<double>();
+  if (j.contains("valid_monotonicity")) r.valid_monotonicity = j.at("valid_monotonicity").dump();
   return r;
 }
 
@@ -232,7 +236,12 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
         r.valid_auc = best_auc;
         r.inner_lr = pretrain_alpha;
         pretrain_params = best.params();
-      } else if (res.chosen < 0 || r.valid_auc > res.candidates[static_cast<size_t>(res.chosen)].valid_auc) {
+      } else {
+        // the selection record also says how often a right answer lowers this candidate's predictions
+        r.valid_monotonicity = measure_monotonicity(best, split.valid).to_json();
+      }
+      if (cfg.algo != LearnerAlgo::Pretrain &&
+          (res.chosen < 0 || r.valid_auc > res.candidates[static_cast<size_t>(res.chosen)].valid_auc)) {
         res.chosen = static_cast<int>(res.candidates.size());
         best_meta_params = best.params();
       }
