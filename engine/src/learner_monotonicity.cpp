@@ -14,6 +14,7 @@ std::string MonotonicityReport::to_json() const {
                          {"violations", violations},
                          {"violation_rate", violation_rate},
                          {"mean_drop", mean_drop},
+                         {"mean_drop_all", mean_drop_all},
                          {"max_drop", max_drop},
                          {"tolerance", tolerance}})
       .dump();
@@ -23,17 +24,26 @@ MonotonicityReport measure_monotonicity(const LearnerModel& model, const KtDatas
   require(tolerance >= 0, ErrorCode::InvalidArgument, "measure_monotonicity: tolerance must be >= 0");
   MonotonicityReport r;
   r.tolerance = tolerance;
-  double drop_sum = 0;
+  double drop_sum = 0, hinge_sum = 0;
   LearnerTracker tracker(model);
   for (const LearnerLog& log : logs.learners) {
     tracker.reset();
-    for (const Response& resp : log.responses) {
+    for (size_t t = 0; t < log.responses.size(); ++t) {
+      const Response& resp = log.responses[t];
       const LearnerQuery q = model.query(resp.item, resp.skill, resp.timestamp);
       const double p = tracker.predict(q);
-      LearnerTracker plus = tracker;  // the same learner with one more right answer on this item
-      plus.observe(q, true);
-      const double drop = p - plus.predict(q);
+      // the same learner with one more right answer on this item, timed as learner_train.hpp inserts it
+      LearnerTracker plus = tracker;
+      LearnerQuery extra = q, later = q;
+      if (model.arch().positional_clock) {
+        later.timestamp += 1;
+      } else if (t > 0) {
+        extra.timestamp = 0.5 * (log.responses[t - 1].timestamp + resp.timestamp);
+      }
+      plus.observe(extra, true);
+      const double drop = p - plus.predict(later);
       ++r.checked;
+      if (drop > 0) hinge_sum += drop;
       if (drop > tolerance) {
         ++r.violations;
         drop_sum += drop;
@@ -42,7 +52,10 @@ MonotonicityReport measure_monotonicity(const LearnerModel& model, const KtDatas
       tracker.observe(q, resp.correct);
     }
   }
-  if (r.checked > 0) r.violation_rate = static_cast<double>(r.violations) / static_cast<double>(r.checked);
+  if (r.checked > 0) {
+    r.violation_rate = static_cast<double>(r.violations) / static_cast<double>(r.checked);
+    r.mean_drop_all = hinge_sum / static_cast<double>(r.checked);
+  }
   if (r.violations > 0) r.mean_drop = drop_sum / static_cast<double>(r.violations);
   return r;
 }

@@ -341,12 +341,18 @@ void LearnerTrainer::build_augmented(int learner) {
     if (coin(cfg_.seed, epoch_, learner, t, 0x3a0a0, cfg_.mono_insert)) {
       Response copy = rs[static_cast<size_t>(t)];
       copy.correct = true;
+      // a real clock: halfway since the previous response (a positional one is renumbered below)
+      if (t > 0) copy.timestamp = 0.5 * (rs[static_cast<size_t>(t) - 1].timestamp + copy.timestamp);
       aug_.push_back(copy);
     }
     aug_pos_[static_cast<size_t>(t)] = static_cast<int>(aug_.size());
     aug_.push_back(rs[static_cast<size_t>(t)]);
   }
   aug_begin_[static_cast<size_t>(T)] = static_cast<int>(aug_.size());
+  // a positional clock (logs without timestamps: time = position) counts the inserted answers too
+  if (cfg_.arch.positional_clock) {
+    for (size_t k = 0; k < aug_.size(); ++k) aug_[k].timestamp = static_cast<double>(k);
+  }
 }
 
 double LearnerTrainer::mono_passes(LearnerModel& m, LearnerTracker& tr, LearnerTracker& tr_aug, int learner, int t0,

@@ -247,12 +247,16 @@ TEST_CASE("learner training: the monotonicity penalty removes predictions that r
   const MonotonicityReport a = measure_monotonicity(plain, test), b = measure_monotonicity(regular, test);
   MESSAGE("violations: plain " << a.to_json() << "; penalised " << b.to_json());
   CHECK(a.checked == test.num_responses());
-  CHECK(a.violation_rate > 0.05);                    // the unpenalised network learned the retry pattern
-  CHECK(b.violation_rate < 0.25 * a.violation_rate);  // the penalty removes most of it
+  CHECK(a.mean_drop_all > 0.1);  // the unpenalised network learned the retry pattern: right answers lower p
+  CHECK(a.violation_rate > 0.5);
+  CHECK(b.mean_drop_all < 0.1 * a.mean_drop_all);  // the penalty removes nearly all of the drop
+  CHECK(b.max_drop < 0.5 * a.max_drop);
+  // In these logs the retry pattern is most of the signal, and a model that may not use it predicts
+  // worse (AUC ≈ 0.74 → 0.60 here): the penalty trades fit to a logging policy for monotone behaviour.
   LearnerOnlinePredictor pa(plain), pb(regular);
   const double auc_a = evaluate_online(pa, test).overall.auc, auc_b = evaluate_online(pb, test).overall.auc;
   MESSAGE("AUC: plain " << auc_a << ", penalised " << auc_b);
-  CHECK(auc_b > 0.5);
+  CHECK(auc_b > 0.55);
   // configs without the penalty serialise as before; with it, the two keys round-trip
   LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
   CHECK(c.to_json().find("monotonicity") == std::string::npos);

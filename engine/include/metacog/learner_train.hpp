@@ -28,7 +28,10 @@
 // Monotonicity Regularization for Neural Knowledge Tracing", correct-insertion augmentation): a right
 // answer must never lower a prediction. Each pass also builds an augmented copy of the learner's
 // sequence in which, before each response t independently with probability `mono_insert`, a copy of
-// response t answered *right* is inserted (same item, skill and time). With p_t / p̃_t the
+// response t answered *right* is inserted (same item and skill; timed halfway since the previous
+// response, or, with a positional clock, the augmented sequence's times are its positions, as serving
+// would number them: an augmented history must look like a real one, or the network learns to tell
+// them apart — see learner_monotonicity.hpp). With p_t / p̃_t the
 // predictions of the original response t in the original / augmented sequence, the task loss gains
 //     λ Σ_t max(0, p_t − p̃_t)
 // (no prediction loss on the augmented sequence; inserted responses are not compared). The copies
