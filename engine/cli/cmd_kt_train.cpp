@@ -36,7 +36,7 @@ void add_kt_train_command(CLI::App& app) {
     uint64_t seed = 1;
     bool resume = false, json = false, no_refit = false;
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
-    double prior_precision = 0, monotonicity = 0, mono_insert = 0;
+    double prior_precision = 0, monotonicity = -1, mono_insert = 0;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kt-train", "Meta-train the learner model on knowledge-tracing logs");
@@ -54,7 +54,7 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_option("--adapt-output", opt->adapt_output, "override arch.adapt_output (0/1)");
   cmd->add_option("--prior-precision", opt->prior_precision, "override the inner loop's prior precision κ");
   cmd->add_option("--monotonicity", opt->monotonicity,
-                  "weight λ of the penalty on predictions a right answer lowers (learner_train.hpp; default 0 = off)")
+                  "weight λ of the penalty on predictions a right answer lowers (learner_train.hpp; default 1, 0 = off)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--mono-insert", opt->mono_insert,
                   "probability of a right-answered copy before each response in the penalty's augmented sequence (default 0.1)")
@@ -94,7 +94,7 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->rank >= 0) c.arch.rank = opt->rank;
         if (opt->adapt_output >= 0) c.arch.adapt_output = opt->adapt_output != 0;
         if (opt->prior_precision > 0) c.arch.prior_precision = opt->prior_precision;
-        c.monotonicity = opt->monotonicity;
+        if (opt->monotonicity >= 0) c.monotonicity = opt->monotonicity;
         if (opt->mono_insert > 0) c.mono_insert = opt->mono_insert;
       }
       Progress bar("kt-train");

@@ -68,7 +68,8 @@ struct LearnerFitResult {
   std::string selection_json() const;
 };
 
-/** Reptile (κ = 10), FOMAML (κ = 10, 100) and Pretrain, inner step α = 0.3, default arch of `train`. */
+/** Reptile (κ = 10), FOMAML (κ = 10, 100) and Pretrain, inner step α = 0.3, default arch of `train`,
+ *  monotonicity penalty λ = 1 (learner_train.hpp). */
 std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed);
 
 /** Runs the procedure above. */
