@@ -36,7 +36,7 @@ void add_kt_train_command(CLI::App& app) {
     uint64_t seed = 1;
     bool resume = false, json = false, no_refit = false;
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
-    double prior_precision = 0, monotonicity = -1, mono_insert = 0;
+    double prior_precision = 0, monotonicity = -1, mono_insert = -1;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kt-train", "Meta-train the learner model on knowledge-tracing logs");
@@ -95,7 +95,7 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->adapt_output >= 0) c.arch.adapt_output = opt->adapt_output != 0;
         if (opt->prior_precision > 0) c.arch.prior_precision = opt->prior_precision;
         if (opt->monotonicity >= 0) c.monotonicity = opt->monotonicity;
-        if (opt->mono_insert > 0) c.mono_insert = opt->mono_insert;
+        if (opt->mono_insert >= 0) c.mono_insert = opt->mono_insert;  // 0 is refused by the trainer when λ > 0
       }
       Progress bar("kt-train");
       fo.progress = [&bar](double f, const std::string& s) { bar.update_fraction(f, s); };

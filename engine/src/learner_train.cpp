@@ -176,7 +176,7 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
           ErrorCode::InvalidArgument, "learner training: arch vocabulary does not match the training data");
   require(cfg_.meta_batch >= 1 && cfg_.reptile_chunk >= 1 && cfg_.max_epochs >= 0 && cfg_.patience >= 1 &&
               cfg_.lr > 0 && cfg_.meta_step > 0 && cfg_.monotonicity >= 0 && std::isfinite(cfg_.monotonicity) &&
-              cfg_.mono_insert > 0 && cfg_.mono_insert <= 1,
+              (cfg_.monotonicity == 0 || (cfg_.mono_insert > 0 && cfg_.mono_insert <= 1)),
           ErrorCode::InvalidArgument, "learner training: invalid config " + cfg_.to_json());
   model_ = LearnerModel(cfg_.arch, cfg_.seed);
   fit_feature_statistics(train, model_);

@@ -102,7 +102,7 @@ void fit_feature_statistics(const KtDataset& data, LearnerModel& model);
 /** One epoch's record. */
 struct LearnerEpochLog {
   int epoch = 0;
-  double train_loss = 0;   ///< mean cross-entropy of the epoch's training passes
+  double train_loss = 0;   ///< mean cross-entropy of the epoch's training passes (the monotonicity penalty not included)
   double valid_auc = 0;
   double seconds = 0;
 };

@@ -111,9 +111,13 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
   bool has_meta = false, has_pre = false;
   for (const auto& c : cands) (c.algo == LearnerAlgo::Pretrain ? has_pre : has_meta) = true;
   const int n_stages = n_cand + (refit && has_meta ? 1 : 0) + (refit && has_pre ? 1 : 0);
+  // the candidates' settings are part of the run: a checkpoint of other settings (e.g. another
+  // --monotonicity) must not be resumed with finished stages of one and new stages of the other
+  json cand_configs = json::array();
+  for (const auto& c : cands) cand_configs.push_back(json::parse(c.to_json()));
   const json fingerprint = {{"learners", train.learners.size()}, {"responses", train.num_responses()},
                             {"valid_learners", split.valid.learners.size()}, {"seed", opt.seed}, {"refit", refit},
-                            {"candidates", n_cand}};
+                            {"candidates", n_cand}, {"candidate_configs", cand_configs}};
 
   LearnerFitResult res;
   int stage = 0;

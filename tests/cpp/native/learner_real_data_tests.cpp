@@ -110,6 +110,12 @@ TEST_CASE("learner real data: the kt-train procedure resumes from its checkpoint
   other.checkpoint = ck_b;
   other.resume = true;
   CHECK(test::code_of([&] { fit_learner(train, nullptr, other); }) == ErrorCode::StateFormat);
+  // … and so is one of other candidate settings (here another monotonicity weight)
+  LearnerFitOptions other_lambda = opt;
+  for (auto& c : other_lambda.candidates) c.monotonicity = 0;
+  other_lambda.checkpoint = ck_b;
+  other_lambda.resume = true;
+  CHECK(test::code_of([&] { fit_learner(train, nullptr, other_lambda); }) == ErrorCode::StateFormat);
   std::remove(ck_a.c_str());
   std::remove(ck_b.c_str());
 }
