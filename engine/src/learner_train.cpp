@@ -392,20 +392,27 @@ double LearnerTrainer::mono_passes(LearnerModel& m, LearnerTracker& tr, LearnerT
   return loss;
 }
 
-double LearnerTrainer::loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad) {
+double LearnerTrainer::loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad, int chunk) {
   grad.assign(model_.params().size(), 0.0);
   double loss = 0;
   LearnerTracker tr(model_), tr_aug(model_);
   for (int u : learners) {
     tr.reset();
-    const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
+    const std::vector<Response>& rs = train_->learners[static_cast<size_t>(u)].responses;
+    const int T = static_cast<int>(rs.size());
+    const int step = chunk > 0 ? chunk : std::max(T, 1);
     if (cfg_.monotonicity > 0) {
       build_augmented(u);
       tr_aug.reset();
-      loss += mono_passes(model_, tr, tr_aug, u, 0, T, false, grad);
-      loss += cfg_.monotonicity * last_hinge_;
-    } else {
-      loss += learner_pass(model_, tr, train_->learners[static_cast<size_t>(u)].responses, u, 0, T, false, &grad);
+    }
+    for (int c0 = 0; c0 < T; c0 += step) {  // the passes Reptile's inner loop runs, without its updates
+      const int c1 = std::min(T, c0 + step);
+      if (cfg_.monotonicity > 0) {
+        loss += mono_passes(model_, tr, tr_aug, u, c0, c1, false, grad);
+        loss += cfg_.monotonicity * last_hinge_;
+      } else {
+        loss += learner_pass(model_, tr, rs, u, c0, c1, false, &grad);
+      }
     }
   }
   return loss;

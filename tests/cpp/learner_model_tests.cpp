@@ -195,6 +195,22 @@ TEST_CASE("learner model: gradient with the monotonicity penalty matches central
     if (std::abs(g[k] - g_plain[k]) > 1e-6) ++differs;
   }
   CHECK(differs > 0);
+  // Reptile's chunked passes align the augmented sequence with the original chunk by chunk: with the
+  // parameters fixed they give the same loss (predictions and hinge) and the same gradient, except
+  // for the interaction embeddings, whose back-propagation through time stops at chunk boundaries.
+  c.arch.inner_steps = 2;
+  LearnerTrainer chunked(train, train, c);
+  const_cast<LearnerModel&>(chunked.model()).params() = m.params();
+  std::vector<double> g_whole, g_chunks;
+  const double whole = chunked.loss_and_gradient(learners, g_whole);
+  const double by_chunks = chunked.loss_and_gradient(learners, g_chunks, 5);
+  CHECK(by_chunks == doctest::Approx(whole).epsilon(1e-12));
+  const LearnerLayout& L = m.layout();
+  for (size_t k = 0; k < g_whole.size(); ++k) {
+    if (k >= L.interaction_embedding && k < L.item_difficulty) continue;
+    INFO("parameter " << k);
+    CHECK(g_chunks[k] == doctest::Approx(g_whole[k]).epsilon(1e-9));
+  }
 }
 
 /**

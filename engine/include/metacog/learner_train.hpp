@@ -133,8 +133,10 @@ class LearnerTrainer {
   const LearnerModel& model() const { return model_; }
 
   /** Loss and gradient (w.r.t. the flat parameters, summed, no l2) of whole learners, no dropout; with
-   *  `monotonicity` > 0 the loss includes λ Σ max(0, p − p̃) over this epoch's augmented sequences. */
-  double loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad);
+   *  `monotonicity` > 0 the loss includes λ Σ max(0, p − p̃) over this epoch's augmented sequences.
+   *  chunk > 0: as Reptile's inner loop passes over a learner (chunks of `chunk` responses, trackers
+   *  carried across, back-propagation through time cut at chunk boundaries), without its updates. */
+  double loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad, int chunk = 0);
 
   /** The full training state as tensors (F64) + metadata; prefix names everything. */
   void save_state(SafetensorsFile& f, const std::string& prefix) const;
