@@ -36,7 +36,7 @@ void add_kt_train_command(CLI::App& app) {
     uint64_t seed = 1;
     bool resume = false, json = false, no_refit = false;
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
-    double prior_precision = 0, monotonicity = -1, mono_insert = -1;
+    double prior_precision = 0, monotonicity = -1, mono_insert = -1, average_halflife = -1;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kt-train", "Meta-train the learner model on knowledge-tracing logs");
@@ -59,6 +59,9 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_option("--mono-insert", opt->mono_insert,
                   "probability of a right-answered copy before each response in the penalty's augmented sequence (default 0.1)")
       ->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--average-halflife", opt->average_halflife,
+                  "half-life in epochs of the parameter average that is validated and kept (learner_train.hpp; 0 = off)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-refit", opt->no_refit, "keep the models trained on the train part (no final refit)");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout (default on)");
   cmd->callback([opt] {
@@ -96,7 +99,16 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->prior_precision > 0) c.arch.prior_precision = opt->prior_precision;
         if (opt->monotonicity >= 0) c.monotonicity = opt->monotonicity;
         if (opt->mono_insert >= 0) c.mono_insert = opt->mono_insert;  // 0 is refused by the trainer when λ > 0
+        if (opt->average_halflife >= 0) c.average_halflife = opt->average_halflife;
       }
+      // overrides can make grid points identical (e.g. --prior-precision on the two FOMAML points): train each once
+      std::vector<LearnerTrainConfig> distinct;
+      for (const auto& c : fo.candidates) {
+        bool seen = false;
+        for (const auto& d : distinct) seen = seen || d.to_json() == c.to_json();
+        if (!seen) distinct.push_back(c);
+      }
+      fo.candidates = distinct;
       Progress bar("kt-train");
       fo.progress = [&bar](double f, const std::string& s) { bar.update_fraction(f, s); };
       LearnerFitResult r = fit_learner(train, opt->valid.empty() ? nullptr : &valid, fo);

@@ -81,6 +81,7 @@ std::string LearnerTrainConfig::to_json() const {
     j["monotonicity"] = monotonicity;
     j["mono_insert"] = mono_insert;
   }
+  if (average_halflife > 0) j["average_halflife"] = average_halflife;
   return j.dump();
 }
 
@@ -104,6 +105,7 @@ LearnerTrainConfig LearnerTrainConfig::from_json(const std::string& text) {
     c.select_best = j.at("select_best").get<bool>();
     c.monotonicity = j.value("monotonicity", 0.0);
     c.mono_insert = j.value("mono_insert", c.mono_insert);
+    c.average_halflife = j.value("average_halflife", 0.0);
   } catch (const json::exception& e) {
     throw Error(ErrorCode::StateFormat, std::string("learner training config: ") + e.what());
   }
@@ -176,7 +178,8 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
           ErrorCode::InvalidArgument, "learner training: arch vocabulary does not match the training data");
   require(cfg_.meta_batch >= 1 && cfg_.reptile_chunk >= 1 && cfg_.max_epochs >= 0 && cfg_.patience >= 1 &&
               cfg_.lr > 0 && cfg_.meta_step > 0 && cfg_.monotonicity >= 0 && std::isfinite(cfg_.monotonicity) &&
-              (cfg_.monotonicity == 0 || (cfg_.mono_insert > 0 && cfg_.mono_insert <= 1)),
+              (cfg_.monotonicity == 0 || (cfg_.mono_insert > 0 && cfg_.mono_insert <= 1)) &&
+              cfg_.average_halflife >= 0 && std::isfinite(cfg_.average_halflife),
           ErrorCode::InvalidArgument, "learner training: invalid config " + cfg_.to_json());
   model_ = LearnerModel(cfg_.arch, cfg_.seed);
   fit_feature_statistics(train, model_);
@@ -187,6 +190,31 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
   task_model_ = model_;
   adam_m_.assign(model_.params().size(), 0.0);
   adam_v_.assign(model_.params().size(), 0.0);
+  if (cfg_.average_halflife > 0) {
+    average_.assign(model_.params().size(), 0.0);
+    averaged_ = model_;
+  }
+}
+
+void LearnerTrainer::update_average() {
+  if (average_.empty()) return;
+  const double B = static_cast<double>(cfg_.meta_batch);
+  const double updates = std::max(1.0, std::ceil(static_cast<double>(train_->learners.size()) / B));
+  const double tau = std::exp2(-1.0 / (cfg_.average_halflife * updates));
+  const std::vector<double>& w = model_.params();
+  for (size_t k = 0; k < w.size(); ++k) average_[k] = tau * average_[k] + (1 - tau) * w[k];
+  ++average_n_;
+}
+
+const LearnerModel& LearnerTrainer::selected_params() {
+  if (average_.empty() || average_n_ == 0) return model_;
+  const double B = static_cast<double>(cfg_.meta_batch);
+  const double updates = std::max(1.0, std::ceil(static_cast<double>(train_->learners.size()) / B));
+  const double tau = std::exp2(-1.0 / (cfg_.average_halflife * updates));
+  const double debias = 1.0 - std::pow(tau, static_cast<double>(average_n_));
+  std::vector<double>& a = averaged_.params();
+  for (size_t k = 0; k < a.size(); ++k) a[k] = average_[k] / debias;
+  return averaged_;
 }
 
 bool LearnerTrainer::done() const {
@@ -444,6 +472,7 @@ double LearnerTrainer::epoch_fomaml(const std::vector<int>& order, const std::fu
     seen += n;
     for (double& x : grad_) x /= static_cast<double>(n);
     adam_step(model_.params(), grad_, cfg_.lr, 0.9);
+    update_average();
     if (progress) progress(static_cast<double>(std::min(order.size(), b0 + B)) / static_cast<double>(order.size()));
   }
   return seen ? loss / static_cast<double>(seen) : 0.0;
@@ -486,13 +515,14 @@ double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::f
     std::vector<double>& w = model_.params();
     const double scale = eps / static_cast<double>(b1 - b0);
     for (size_t i = 0; i < P; ++i) w[i] += scale * delta_[i];
+    update_average();
     if (progress) progress(static_cast<double>(b1) / static_cast<double>(order.size()));
   }
   return seen ? loss / static_cast<double>(seen) : 0.0;
 }
 
-double LearnerTrainer::validate() const {
-  LearnerOnlinePredictor p(model_, /*adaptation=*/cfg_.algo != LearnerAlgo::Pretrain);
+double LearnerTrainer::validate(const LearnerModel& m) const {
+  LearnerOnlinePredictor p(m, /*adaptation=*/cfg_.algo != LearnerAlgo::Pretrain);
   return evaluate_online(p, *valid_, 1).overall.auc;
 }
 
@@ -508,12 +538,13 @@ LearnerEpochLog LearnerTrainer::run_epoch(const std::function<void(double)>& pro
   rec.train_loss = cfg_.algo == LearnerAlgo::Reptile ? epoch_reptile(order, progress) : epoch_fomaml(order, progress);
   require(std::isfinite(rec.train_loss), ErrorCode::InvalidState,
           "learner training diverged (loss is not finite); lower the learning rate");
-  rec.valid_auc = cfg_.select_best ? validate() : std::nan("");
+  const LearnerModel& kept = selected_params();
+  rec.valid_auc = cfg_.select_best ? validate(kept) : std::nan("");
   if (cfg_.select_best && !std::isfinite(rec.valid_auc)) rec.valid_auc = 0.0;
   if (!cfg_.select_best || rec.valid_auc > best_auc_) {
     best_auc_ = cfg_.select_best ? rec.valid_auc : best_auc_;
     best_epoch_ = epoch_;
-    best_ = model_;
+    best_ = kept;
     bad_epochs_ = 0;
   } else {
     ++bad_epochs_;
@@ -535,11 +566,13 @@ void LearnerTrainer::save_state(SafetensorsFile& f, const std::string& prefix) c
   f.tensors[prefix + "best"] = f64_vector_to_raw(best_.params());
   f.tensors[prefix + "adam_m"] = f64_vector_to_raw(adam_m_);
   f.tensors[prefix + "adam_v"] = f64_vector_to_raw(adam_v_);
+  if (!average_.empty()) f.tensors[prefix + "average"] = f64_vector_to_raw(average_);
   json logs = json::array();
   for (const LearnerEpochLog& l : log_) logs.push_back({l.epoch, l.train_loss, std::isfinite(l.valid_auc) ? json(l.valid_auc) : json(nullptr), l.seconds});
   json st = {{"epoch", epoch_},       {"best_epoch", best_epoch_}, {"best_auc", best_auc_},
              {"bad_epochs", bad_epochs_}, {"adam_t", adam_t_},  {"log", logs},
              {"config", json::parse(cfg_.to_json())}};
+  if (!average_.empty()) st["average_n"] = average_n_;
   f.metadata[prefix + "state"] = st.dump();
 }
 
@@ -553,6 +586,16 @@ void LearnerTrainer::load_state(const SafetensorsFile& f, const std::string& pre
   const size_t P = model_.params().size();
   std::vector<double> params = f64_from_raw(f, prefix + "params", P), best = f64_from_raw(f, prefix + "best", P);
   std::vector<double> m = f64_from_raw(f, prefix + "adam_m", P), v = f64_from_raw(f, prefix + "adam_v", P);
+  std::vector<double> average;
+  int64_t average_n = 0;
+  if (!average_.empty()) {
+    average = f64_from_raw(f, prefix + "average", P);
+    try {
+      average_n = st.at("average_n").get<int64_t>();
+    } catch (const json::exception& e) {
+      throw Error(ErrorCode::StateFormat, std::string("training checkpoint: ") + e.what());
+    }
+  }
   try {
     epoch_ = st.at("epoch").get<int>();
     best_epoch_ = st.at("best_epoch").get<int>();
@@ -575,6 +618,10 @@ void LearnerTrainer::load_state(const SafetensorsFile& f, const std::string& pre
   best_.params() = std::move(best);
   adam_m_ = std::move(m);
   adam_v_ = std::move(v);
+  if (!average_.empty()) {
+    average_ = std::move(average);
+    average_n_ = average_n;
+  }
 }
 
 // ---------------------------------------------------------------- protocol adapters

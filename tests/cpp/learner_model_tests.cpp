@@ -306,8 +306,11 @@ TEST_CASE("learner model: training is deterministic by seed and beats the runnin
 
 TEST_CASE("learner training: save_state / load_state resumes bit for bit") {
   const KtDataset train = synthetic(40, 20, 5, 31), valid = synthetic(10, 20, 5, 32);
+  for (double halflife : {0.0, 0.5})
   for (LearnerAlgo algo : {LearnerAlgo::Reptile, LearnerAlgo::Fomaml, LearnerAlgo::Pretrain}) {
-    const LearnerTrainConfig c = small_config(train, algo);
+    CAPTURE(halflife);
+    LearnerTrainConfig c = small_config(train, algo);
+    c.average_halflife = halflife;  // the parameter average is part of the state
     LearnerTrainer straight(train, valid, c);
     for (int e = 0; e < 3; ++e) straight.run_epoch();
     LearnerTrainer first(train, valid, c);
@@ -328,6 +331,44 @@ TEST_CASE("learner training: save_state / load_state resumes bit for bit") {
     LearnerTrainer wrong(train, valid, other);
     CHECK(test::code_of([&] { wrong.load_state(reread, "x."); }) == ErrorCode::StateFormat);
   }
+}
+
+TEST_CASE("learner training: parameter averaging keeps the debiased exponential average of the iterates") {
+  const KtDataset train = synthetic(40, 20, 5, 33), valid = synthetic(10, 20, 5, 34);
+  for (LearnerAlgo algo : {LearnerAlgo::Reptile, LearnerAlgo::Fomaml}) {
+    LearnerTrainConfig c = small_config(train, algo);
+    c.average_halflife = 0.5;
+    LearnerTrainer t(train, valid, c);
+    // W after every outer update (the progress callback runs right after each one)
+    std::vector<std::vector<double>> iterates;
+    t.run_epoch([&](double) { iterates.push_back(t.model().params()); });
+    const size_t U = (train.learners.size() + static_cast<size_t>(c.meta_batch) - 1) / static_cast<size_t>(c.meta_batch);
+    REQUIRE(iterates.size() == U);
+    const double tau = std::pow(2.0, -1.0 / (0.5 * static_cast<double>(U)));  // half-life: half an epoch
+    std::vector<double> avg(iterates[0].size(), 0.0);
+    double weight = 0;
+    for (const auto& w : iterates) {
+      for (size_t k = 0; k < avg.size(); ++k) avg[k] = tau * avg[k] + (1 - tau) * w[k];
+      weight = tau * weight + (1 - tau);
+    }
+    const LearnerModel best = t.best_model();  // epoch 0 is always the best so far
+    const std::vector<double>& kept = best.params();
+    REQUIRE(kept.size() == avg.size());
+    double worst = 0, moved = 0;
+    for (size_t k = 0; k < avg.size(); ++k) {
+      worst = std::max(worst, std::abs(kept[k] - avg[k] / weight));
+      moved = std::max(moved, std::abs(kept[k] - iterates.back()[k]));
+    }
+    CHECK(worst < 1e-6 * (1 + moved));  // float rounding of the saved parameters only
+    CHECK(moved > 1e-4);                // and it is not simply the last iterate
+  }
+  // off by default and then absent from the config JSON; on, it round-trips; negative is refused
+  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
+  CHECK(c.to_json().find("average_halflife") == std::string::npos);
+  c.average_halflife = 0.75;
+  CHECK(LearnerTrainConfig::from_json(c.to_json()).average_halflife == 0.75);
+  c.average_halflife = -1;
+  CHECK(test::code_of([&] { LearnerTrainer bad(train, valid, c); }) == ErrorCode::InvalidArgument);
 }
 
 TEST_CASE("learner model file: round trip and validation errors") {

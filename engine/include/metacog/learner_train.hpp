@@ -38,6 +38,11 @@
 // are of the response about to be predicted, so the penalty speaks directly to "more right answers on
 // this skill", the case a log rarely shows when its skills are answered once (Statics2011 steps).
 // Gradients flow into both sequences' predictions, first-order in the adaptation like the rest.
+// Parameter averaging (optional, `average_halflife` h > 0 epochs; Polyak & Juditsky 1992, the
+// exponential form of Izmailov et al. 2018's weight averaging): after every outer update the trainer
+// keeps  W̄ ← τ W̄ + (1 − τ) W  with τ = 2^(−1/(h·U)), U = outer updates per epoch (so the half-life is
+// measured in epochs, whatever the dataset's size), debiased as W̄ / (1 − τⁿ) after n updates. The
+// averaged parameters are the ones validated, selected and saved; training continues from W.
 // All three add (l2/2)‖W‖² and stop early when the validation AUC (the full online protocol on
 // `valid`; for Pretrain without adaptation, as it is trained) has not improved for `patience`
 // epochs; the best epoch's parameters are kept.
@@ -84,6 +89,8 @@ struct LearnerTrainConfig {
   double monotonicity = 0.0;
   /** Probability of inserting a right-answered copy before each response of the augmented sequence. */
   double mono_insert = 0.1;
+  /** Half-life, in epochs, of the parameter average that is validated and kept (0 = off; see the header). */
+  double average_halflife = 0.0;
   /** The config as a JSON object (stored with models and checkpoints). */
   std::string to_json() const;
   static LearnerTrainConfig from_json(const std::string& json);
@@ -160,7 +167,11 @@ class LearnerTrainer {
   double epoch_fomaml(const std::vector<int>& order, const std::function<void(double)>& progress);
   double epoch_reptile(const std::vector<int>& order, const std::function<void(double)>& progress);
   void adam_step(std::vector<double>& w, const std::vector<double>& grad, double lr, double beta1);
-  double validate() const;
+  double validate(const LearnerModel& m) const;
+  /** W̄ after an outer update (no-op when averaging is off). */
+  void update_average();
+  /** The model whose parameters are validated and kept: model_ or, with averaging, the debiased W̄. */
+  const LearnerModel& selected_params();
 
   const KtDataset* train_;
   const KtDataset* valid_;
@@ -168,6 +179,9 @@ class LearnerTrainer {
   LearnerModel model_, best_;
   LearnerModel task_model_;  // Reptile's per-learner copy
   std::vector<double> adam_m_, adam_v_, grad_, delta_;
+  std::vector<double> average_;  // Σ τ^(n−k) (1 − τ) W_k (not debiased); empty when averaging is off
+  int64_t average_n_ = 0;
+  LearnerModel averaged_;        // the debiased average, as a model (validation scratch)
   int64_t adam_t_ = 0;
   int epoch_ = 0, best_epoch_ = -1, bad_epochs_ = 0;
   double best_auc_ = -1.0;
