@@ -196,11 +196,15 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
   }
 }
 
+double LearnerTrainer::average_decay() const {
+  const double updates_per_epoch =
+      std::max(1.0, std::ceil(static_cast<double>(train_->learners.size()) / static_cast<double>(cfg_.meta_batch)));
+  return std::exp2(-1.0 / (cfg_.average_halflife * updates_per_epoch));
+}
+
 void LearnerTrainer::update_average() {
   if (average_.empty()) return;
-  const double B = static_cast<double>(cfg_.meta_batch);
-  const double updates = std::max(1.0, std::ceil(static_cast<double>(train_->learners.size()) / B));
-  const double tau = std::exp2(-1.0 / (cfg_.average_halflife * updates));
+  const double tau = average_decay();
   const std::vector<double>& w = model_.params();
   for (size_t k = 0; k < w.size(); ++k) average_[k] = tau * average_[k] + (1 - tau) * w[k];
   ++average_n_;
@@ -208,10 +212,7 @@ void LearnerTrainer::update_average() {
 
 const LearnerModel& LearnerTrainer::selected_params() {
   if (average_.empty() || average_n_ == 0) return model_;
-  const double B = static_cast<double>(cfg_.meta_batch);
-  const double updates = std::max(1.0, std::ceil(static_cast<double>(train_->learners.size()) / B));
-  const double tau = std::exp2(-1.0 / (cfg_.average_halflife * updates));
-  const double debias = 1.0 - std::pow(tau, static_cast<double>(average_n_));
+  const double debias = 1.0 - std::pow(average_decay(), static_cast<double>(average_n_));
   std::vector<double>& a = averaged_.params();
   for (size_t k = 0; k < a.size(); ++k) a[k] = average_[k] / debias;
   return averaged_;

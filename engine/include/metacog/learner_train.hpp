@@ -168,6 +168,8 @@ class LearnerTrainer {
   double epoch_reptile(const std::vector<int>& order, const std::function<void(double)>& progress);
   void adam_step(std::vector<double>& w, const std::vector<double>& grad, double lr, double beta1);
   double validate(const LearnerModel& m) const;
+  /** τ = 2^(−1/(h·U)), U = outer updates per epoch. */
+  double average_decay() const;
   /** W̄ after an outer update (no-op when averaging is off). */
   void update_average();
   /** The model whose parameters are validated and kept: model_ or, with averaging, the debiased W̄. */
