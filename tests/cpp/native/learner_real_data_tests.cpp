@@ -103,6 +103,8 @@ TEST_CASE("learner real data: the kt-train procedure resumes from its checkpoint
   }
   // the default procedure trains with the monotonicity penalty and records its effect per candidate
   CHECK(nlohmann::json::parse(ra.candidates[0].config_json).at("monotonicity").get<double>() > 0);
+  // … and keeps the parameter average (its state is part of the checkpoint the resumed run used)
+  CHECK(nlohmann::json::parse(ra.candidates[0].config_json).at("average_halflife").get<double>() > 0);
   CHECK(nlohmann::json::parse(ra.selection_json()).at("candidates").at(static_cast<size_t>(ra.chosen)).contains("valid_monotonicity"));
   // a checkpoint of another run is refused
   LearnerFitOptions other = opt;
