@@ -8,7 +8,10 @@
 // OUT.ckpt is rewritten after every epoch; --resume continues from it exactly.
 #include <nlohmann/json.hpp>
 
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <sstream>
 #include <memory>
 #include <string>
 
@@ -32,11 +35,11 @@ std::string base_name(const std::string& path) {
 
 void add_kt_train_command(CLI::App& app) {
   struct Options {
-    std::string data, out, valid, baseline_out, algos;
+    std::string data, out, valid, baseline_out, algos, monotonicity;
     uint64_t seed = 1;
     bool resume = false, json = false, no_refit = false;
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
-    double prior_precision = 0, monotonicity = -1, mono_insert = -1, average_halflife = -1;
+    double prior_precision = 0, mono_insert = -1, average_halflife = -1, max_violation_rate = 1;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kt-train", "Meta-train the learner model on knowledge-tracing logs");
@@ -54,8 +57,12 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_option("--adapt-output", opt->adapt_output, "override arch.adapt_output (0/1)");
   cmd->add_option("--prior-precision", opt->prior_precision, "override the inner loop's prior precision κ");
   cmd->add_option("--monotonicity", opt->monotonicity,
-                  "weight λ of the penalty on predictions a right answer lowers (learner_train.hpp; default 1, 0 = off)")
-      ->check(CLI::NonNegativeNumber);
+                  "weight λ of the penalty on predictions a right answer lowers (learner_train.hpp; default 1, 0 = off); "
+                  "a comma list trains every meta-learned candidate with each λ (the non-meta network takes the first)");
+  cmd->add_option("--max-violation-rate", opt->max_violation_rate,
+                  "choose the best validation AUC among meta-learned candidates whose validation violation rate is at most "
+                  "this (learner_fit.hpp; default 1 = AUC alone)")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--mono-insert", opt->mono_insert,
                   "probability of a right-answered copy before each response in the penalty's augmented sequence (default 0.1)")
       ->check(CLI::Range(0.0, 1.0));
@@ -97,10 +104,32 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->rank >= 0) c.arch.rank = opt->rank;
         if (opt->adapt_output >= 0) c.arch.adapt_output = opt->adapt_output != 0;
         if (opt->prior_precision > 0) c.arch.prior_precision = opt->prior_precision;
-        if (opt->monotonicity >= 0) c.monotonicity = opt->monotonicity;
         if (opt->mono_insert >= 0) c.mono_insert = opt->mono_insert;  // 0 is refused by the trainer when λ > 0
         if (opt->average_halflife >= 0) c.average_halflife = opt->average_halflife;
       }
+      if (!opt->monotonicity.empty()) {
+        // each meta-learned grid point once per λ of the list; the non-meta network with the first λ
+        std::vector<double> lambdas;
+        std::stringstream list(opt->monotonicity);
+        for (std::string item; std::getline(list, item, ',');) {
+          char* end = nullptr;
+          const double v = std::strtod(item.c_str(), &end);
+          require(!item.empty() && end && *end == '\0' && std::isfinite(v) && v >= 0, ErrorCode::InvalidArgument,
+                  "--monotonicity: '" + item + "' is not a non-negative number");
+          lambdas.push_back(v);
+        }
+        require(!lambdas.empty(), ErrorCode::InvalidArgument, "--monotonicity: no value");
+        std::vector<LearnerTrainConfig> expanded;
+        for (const auto& c : fo.candidates) {
+          for (size_t k = 0; k < (c.algo == LearnerAlgo::Pretrain ? 1 : lambdas.size()); ++k) {
+            LearnerTrainConfig e = c;
+            e.monotonicity = lambdas[k];
+            expanded.push_back(e);
+          }
+        }
+        fo.candidates = expanded;
+      }
+      fo.max_violation_rate = opt->max_violation_rate;
       // overrides can make grid points identical (e.g. --prior-precision on the two FOMAML points): train each once
       std::vector<LearnerTrainConfig> distinct;
       for (const auto& c : fo.candidates) {

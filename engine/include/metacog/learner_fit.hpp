@@ -13,6 +13,10 @@
 //     trained on the train part with early stopping on the validation AUC (online protocol);
 //     the Pretrain network's test-time step α is then chosen on validation from {0, …} (0 = no
 //     fine-tuning), by re-running only the protocol;
+//     the meta-learned candidate chosen is the one with the best validation AUC among those whose
+//     validation violation rate (learner_monotonicity.hpp: how often one more right answer lowers a
+//     prediction by more than 0.01) is within `max_violation_rate`; if none is, the one with the
+//     lowest rate (choose_learner_candidate). The default budget 1 leaves the AUC alone to decide;
 //  3. the best meta-learned candidate and Pretrain are retrained on all train learners for their
 //     best number of epochs (skipped when `valid` was given: there the selected models are kept).
 // The checkpoint (a safetensors file) is rewritten after every epoch; resuming from it gives the
@@ -35,6 +39,8 @@ struct LearnerFitOptions {
   /** Test-time inner step sizes tried for the Pretrain network. */
   std::vector<double> pretrain_inner_lrs = {0.0, 0.1, 0.3, 1.0};
   bool refit = true;
+  /** Budget on the validation violation rate of the chosen meta-learned candidate (1 = no budget). */
+  double max_violation_rate = 1.0;
   std::string checkpoint;  ///< "" = no checkpoints
   bool resume = false;     ///< continue from `checkpoint` if it exists
   /** Stop (as if killed) after this many epochs in this process; −1 = never. For tests. */
@@ -63,6 +69,7 @@ struct LearnerFitResult {
   std::vector<LearnerCandidateResult> candidates;
   std::vector<double> pretrain_alpha_auc;  ///< validation AUC per pretrain_inner_lrs entry
   int chosen = -1;                ///< index of the selected meta candidate
+  double max_violation_rate = 1;  ///< the budget the choice was made under (recorded when < 1)
   double seconds = 0;             ///< training time of all stages (summed over resumed runs)
   /** The selection as JSON (stored in the model's metadata). */
   std::string selection_json() const;
@@ -71,6 +78,14 @@ struct LearnerFitResult {
 /** Reptile (κ = 10), FOMAML (κ = 10, 100) and Pretrain, inner step α = 0.3, default arch of `train`,
  *  monotonicity penalty λ = 1 (learner_train.hpp). */
 std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed);
+
+/**
+ * Index of the meta-learned candidate the procedure chooses among `candidates` (Pretrain entries and
+ * entries without a monotonicity record count as rate 0 / are skipped respectively): best validation
+ * AUC among those with violation_rate ≤ max_violation_rate, else the lowest violation_rate (ties: AUC).
+ * −1 when there is no meta-learned candidate.
+ */
+int choose_learner_candidate(const std::vector<LearnerCandidateResult>& candidates, double max_violation_rate);
 
 /** Runs the procedure above. */
 LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, const LearnerFitOptions& options);

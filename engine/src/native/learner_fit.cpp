@@ -69,8 +69,31 @@ LearnerCandidateResult result_from(const json& j) {
 std::string LearnerFitResult::selection_json() const {
   json c = json::array();
   for (const auto& r : candidates) c.push_back(result_json(r));
-  return json({{"candidates", c}, {"chosen", chosen}, {"pretrain_alpha_valid_auc", pretrain_alpha_auc}, {"seconds", seconds}})
-      .dump();
+  json j = {{"candidates", c}, {"chosen", chosen}, {"pretrain_alpha_valid_auc", pretrain_alpha_auc}, {"seconds", seconds}};
+  if (max_violation_rate < 1) j["max_violation_rate"] = max_violation_rate;
+  return j.dump();
+}
+
+int choose_learner_candidate(const std::vector<LearnerCandidateResult>& candidates, double max_violation_rate) {
+  auto rate = [](const LearnerCandidateResult& r) {
+    return r.valid_monotonicity.empty() ? 0.0 : json::parse(r.valid_monotonicity).value("violation_rate", 0.0);
+  };
+  int chosen = -1;
+  for (int k = 0; k < static_cast<int>(candidates.size()); ++k) {
+    const LearnerCandidateResult& r = candidates[static_cast<size_t>(k)];
+    if (r.algo == learner_algo_name(LearnerAlgo::Pretrain)) continue;
+    if (chosen < 0) {
+      chosen = k;
+      continue;
+    }
+    const LearnerCandidateResult& c = candidates[static_cast<size_t>(chosen)];
+    const bool in_r = rate(r) <= max_violation_rate, in_c = rate(c) <= max_violation_rate;
+    const bool better = in_r != in_c ? in_r
+                        : in_r       ? r.valid_auc > c.valid_auc
+                                     : (rate(r) < rate(c) || (rate(r) == rate(c) && r.valid_auc > c.valid_auc));
+    if (better) chosen = k;
+  }
+  return chosen;
 }
 
 std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed) {
@@ -120,11 +143,16 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
   // --monotonicity) must not be resumed with finished stages of one and new stages of the other
   json cand_configs = json::array();
   for (const auto& c : cands) cand_configs.push_back(json::parse(c.to_json()));
-  const json fingerprint = {{"learners", train.learners.size()}, {"responses", train.num_responses()},
+  json fingerprint = {{"learners", train.learners.size()}, {"responses", train.num_responses()},
                             {"valid_learners", split.valid.learners.size()}, {"seed", opt.seed}, {"refit", refit},
                             {"candidates", n_cand}, {"candidate_configs", cand_configs}};
+  require(opt.max_violation_rate >= 0 && opt.max_violation_rate <= 1, ErrorCode::InvalidArgument,
+          "kt-train: the violation budget must be in [0, 1]");
+  // the budget decides the choice: part of the run (written only when set, so older checkpoints resume)
+  if (opt.max_violation_rate < 1) fingerprint["max_violation_rate"] = opt.max_violation_rate;
 
   LearnerFitResult res;
+  res.max_violation_rate = opt.max_violation_rate;
   int stage = 0;
   double prior_seconds = 0;
   std::vector<double> best_meta_params, pretrain_params;
@@ -254,12 +282,10 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
         // the selection record also says how often a right answer lowers this candidate's predictions
         r.valid_monotonicity = measure_monotonicity(best, split.valid).to_json();
       }
-      if (cfg.algo != LearnerAlgo::Pretrain &&
-          (res.chosen < 0 || r.valid_auc > res.candidates[static_cast<size_t>(res.chosen)].valid_auc)) {
-        res.chosen = static_cast<int>(res.candidates.size());
-        best_meta_params = best.params();
-      }
       res.candidates.push_back(r);
+      const int now = choose_learner_candidate(res.candidates, opt.max_violation_rate);
+      if (now != res.chosen && now == static_cast<int>(res.candidates.size()) - 1) best_meta_params = best.params();
+      res.chosen = now;
     } else if (has_meta && stage == n_cand) {
       best_meta_params = best.params();
     } else {

@@ -118,8 +118,33 @@ TEST_CASE("learner real data: the kt-train procedure resumes from its checkpoint
   other_lambda.checkpoint = ck_b;
   other_lambda.resume = true;
   CHECK(test::code_of([&] { fit_learner(train, nullptr, other_lambda); }) == ErrorCode::StateFormat);
+  // … and so is one made under another violation budget (the budget decides the choice)
+  LearnerFitOptions other_budget = opt;
+  other_budget.max_violation_rate = 0.5;
+  other_budget.checkpoint = ck_b;
+  other_budget.resume = true;
+  CHECK(test::code_of([&] { fit_learner(train, nullptr, other_budget); }) == ErrorCode::StateFormat);
   std::remove(ck_a.c_str());
   std::remove(ck_b.c_str());
+}
+
+TEST_CASE("kt-train selection: best validation AUC within the violation budget, else the fewest violations") {
+  auto cand = [](const char* algo, double auc, double rate) {
+    LearnerCandidateResult r;
+    r.algo = algo;
+    r.valid_auc = auc;
+    if (std::string(algo) != "pretrain") r.valid_monotonicity = nlohmann::json({{"violation_rate", rate}}).dump();
+    return r;
+  };
+  const std::vector<LearnerCandidateResult> c = {cand("fomaml", 0.830, 0.18), cand("fomaml", 0.828, 0.08),
+                                                 cand("pretrain", 0.850, 0.0), cand("reptile", 0.826, 0.01)};
+  CHECK(choose_learner_candidate(c, 1.0) == 0);   // no budget: AUC alone (the pretrain entry never counts)
+  CHECK(choose_learner_candidate(c, 0.10) == 1);  // the best AUC of those within 10 %
+  CHECK(choose_learner_candidate(c, 0.05) == 3);
+  CHECK(choose_learner_candidate(c, 0.001) == 3);  // none within: the fewest violations
+  CHECK(choose_learner_candidate({c[2]}, 1.0) == -1);
+  // ties in the rate outside the budget go to the better AUC
+  CHECK(choose_learner_candidate({cand("fomaml", 0.80, 0.2), cand("reptile", 0.81, 0.2)}, 0.1) == 1);
 }
 
 TEST_CASE("learner real data: committed models load, carry their test metrics, and serve a new-skill item bank") {
