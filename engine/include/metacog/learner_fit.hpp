@@ -76,7 +76,7 @@ struct LearnerFitResult {
 };
 
 /** Reptile (κ = 10), FOMAML (κ = 10, 100) and Pretrain, inner step α = 0.3, default arch of `train`,
- *  monotonicity penalty λ = 1 (learner_train.hpp). */
+ *  monotonicity penalty λ = 1 and parameter averaging with a half-life of 3 epochs (learner_train.hpp). */
 std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed);
 
 /**
