@@ -8,12 +8,10 @@
 // OUT.ckpt is rewritten after every epoch; --resume continues from it exactly.
 #include <nlohmann/json.hpp>
 
-#include <cmath>
 #include <cstdio>
-#include <cstdlib>
-#include <sstream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "command.hpp"
 #include "progress.hpp"
@@ -35,7 +33,8 @@ std::string base_name(const std::string& path) {
 
 void add_kt_train_command(CLI::App& app) {
   struct Options {
-    std::string data, out, valid, baseline_out, algos, monotonicity;
+    std::string data, out, valid, baseline_out, algos;
+    std::vector<double> monotonicity;  ///< λ list (empty: the grid's)
     uint64_t seed = 1;
     bool resume = false, json = false, no_refit = false;
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
@@ -58,7 +57,10 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_option("--prior-precision", opt->prior_precision, "override the inner loop's prior precision κ");
   cmd->add_option("--monotonicity", opt->monotonicity,
                   "weight λ of the penalty on predictions a right answer lowers (learner_train.hpp; default 1, 0 = off); "
-                  "a comma list trains every meta-learned candidate with each λ (the non-meta network takes the first)");
+                  "a comma list trains every meta-learned candidate with each λ (the non-meta network takes the first)")
+      ->delimiter(',')
+      ->check(CLI::Number)
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--max-violation-rate", opt->max_violation_rate,
                   "choose the best validation AUC among meta-learned candidates whose validation violation rate is at most "
                   "this (learner_fit.hpp; default 1 = AUC alone)")
@@ -109,16 +111,7 @@ void add_kt_train_command(CLI::App& app) {
       }
       if (!opt->monotonicity.empty()) {
         // each meta-learned grid point once per λ of the list; the non-meta network with the first λ
-        std::vector<double> lambdas;
-        std::stringstream list(opt->monotonicity);
-        for (std::string item; std::getline(list, item, ',');) {
-          char* end = nullptr;
-          const double v = std::strtod(item.c_str(), &end);
-          require(!item.empty() && end && *end == '\0' && std::isfinite(v) && v >= 0, ErrorCode::InvalidArgument,
-                  "--monotonicity: '" + item + "' is not a non-negative number");
-          lambdas.push_back(v);
-        }
-        require(!lambdas.empty(), ErrorCode::InvalidArgument, "--monotonicity: no value");
+        const std::vector<double>& lambdas = opt->monotonicity;
         std::vector<LearnerTrainConfig> expanded;
         for (const auto& c : fo.candidates) {
           for (size_t k = 0; k < (c.algo == LearnerAlgo::Pretrain ? 1 : lambdas.size()); ++k) {

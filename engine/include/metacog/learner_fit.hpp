@@ -80,8 +80,8 @@ struct LearnerFitResult {
 std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed);
 
 /**
- * Index of the meta-learned candidate the procedure chooses among `candidates` (Pretrain entries and
- * entries without a monotonicity record count as rate 0 / are skipped respectively): best validation
+ * Index of the meta-learned candidate the procedure chooses among `candidates` (Pretrain entries are
+ * skipped; an entry without a monotonicity record counts as rate 0): best validation
  * AUC among those with violation_rate ≤ max_violation_rate, else the lowest violation_rate (ties: AUC).
  * −1 when there is no meta-learned candidate.
  */
