@@ -2,13 +2,14 @@
 //
 //     metacog eval --model models/omniglot-protonet.safetensors --data ../shared/data/omniglot
 //       --way 5 --shot 1 --query 15 --episodes 1000 [--split test] [--bn running|transductive] --json
-//     → {"algo", "way", "shot", "query", "episodes", "accuracy", "ci95", "bn", "split", "seconds"}
+//     → {"algo", "way", "shot", "query", "episodes", "accuracy", "ci95", "bn", "split", "seed", "resize", "seconds"}
 //
 // Protocol (design.md §4): `episodes` episodes drawn with Pcg32(--seed) from the split's classes
 // (Vinyals split by default; --split lake-runs evaluates Lake's 20 one-shot runs instead), accuracy
 // per episode, mean ± 1.96·std/√episodes. --record merges the result into the model file's
 // __metadata__.metrics under "<split>/<way>w<shot>s/<bn>". A Matching Network trained with --fce
-// is evaluated with its full-context embeddings (from the file's metadata).
+// is evaluated with its full-context embeddings (from the file's metadata). The test images are
+// resized as the model's training images were (its "omniglot_resize" metadata, omniglot.hpp).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -36,11 +37,11 @@ struct EvalOptions {
 };
 
 /** Lake's runs: prototypes = the 20 training drawings, accuracy over the 20 test drawings per run. */
-MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode) {
+MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode, OmniglotResize resize) {
   NoGradGuard no_grad;
   Buffers buffers = clone_buffers(m.buffers);
   std::vector<double> acc;
-  for (const OmniglotOneShotRun& run : load_omniglot_oneshot_runs(data)) {
+  for (const OmniglotOneShotRun& run : load_omniglot_oneshot_runs(data, resize)) {
     const Var z = conv4_embed(m.arch, m.params, Var(concat_rows<float>({Var(run.training), Var(run.test)}).value()), mode,
                               &buffers);
     const Var lp = protonet_log_probs(slice_rows(z, 20, 40), slice_rows(z, 0, 20));
@@ -61,6 +62,9 @@ int run_eval(const EvalOptions& o) {
   const bool fce = read_fce_metadata(file).has_value();
   const Conv4Model m = fce ? matchingnet_fce_from_safetensors(file).model : conv4_from_safetensors(file);
   const std::string algo = m.header.algo;
+  // test images made like the model's training images (older files: box)
+  const auto resize_entry = file.metadata.find(kOmniglotResizeKey);
+  const OmniglotResize resize = parse_omniglot_resize(resize_entry == file.metadata.end() ? "box" : resize_entry->second);
   const BnMode mode = parse_bn_mode(o.bn);
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "--bn must be running or transductive");
   MeanCi r;
@@ -70,16 +74,17 @@ int run_eval(const EvalOptions& o) {
             "--split lake-runs evaluates prototype (protonet, matchingnet) models; this one is '" + algo + "'");
     require(!fce, ErrorCode::InvalidArgument,
             "--split lake-runs compares plain Conv-4 embeddings; it does not support full-context embeddings (--fce)");
-    r = eval_lake_runs(m, o.data, mode);
+    r = eval_lake_runs(m, o.data, mode, resize);
     way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
   } else {
-    const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache);
+    const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize);
     r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},
                                 {"episodes", episodes}, {"accuracy", r.mean}, {"ci95", r.ci95}, {"bn", o.bn},
-                                {"split", o.split}, {"seed", o.seed},     {"seconds", seconds}};
+                                {"split", o.split}, {"seed", o.seed},     {"resize", omniglot_resize_name(resize)},
+                                {"seconds", seconds}};
   if (fce) out["fce_steps"] = read_fce_metadata(file)->steps;
   if (o.record) {
     const std::string key = o.split + "/" + std::to_string(way) + "w" + std::to_string(shot) + "s/" + o.bn;

@@ -48,6 +48,7 @@ struct TrainOptions {
   std::string algo = "protonet", data, out, scheme = "vinyals", cache = "build/cache", attention = "cosine";
   std::string train_split = "train";  ///< "train" (validate on val, keep the best) | "trainval" (no validation)
   std::string pool = "max";
+  std::string resize = "box";  ///< Omniglot 105 → 28 resize (omniglot.hpp): box | nearest
   int way = 60, shot = 5, query = 5, hidden = 64;
   int64_t episodes = 10000, halve_every = 2000;
   float lr = 1e-3f;
@@ -214,11 +215,12 @@ int run_train(const TrainOptions& o) {
   require(o.train_split == "train" || o.scheme == "vinyals", ErrorCode::InvalidArgument,
           "--train-split trainval needs --scheme vinyals (the lake scheme has no validation split)");
   const bool trainval = o.train_split == "trainval";
+  const OmniglotResize resize = parse_omniglot_resize(o.resize);
   const std::string ckpt_path = o.out + ".ckpt";
   install_stop_handler();
 
   std::fprintf(stderr, "loading omniglot from %s …\n", o.data.c_str());
-  const ImageDataset characters = load_omniglot_characters(o.data, o.cache);
+  const ImageDataset characters = load_omniglot_characters(o.data, o.cache, nullptr, resize);
   const ImageDataset train = make_omniglot_split(characters, o.data, o.scheme, o.train_split);
   // trainval has no held-out split to validate on (validate() is never called then)
   const ImageDataset val =
@@ -244,6 +246,9 @@ int run_train(const TrainOptions& o) {
     const std::string ckpt_split = f.metadata.count("train_split") ? f.metadata.at("train_split") : "train";
     require(ckpt_split == o.train_split, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on --train-split " + ckpt_split + ": resume it with that split");
+    const std::string ckpt_resize = f.metadata.count(kOmniglotResizeKey) ? f.metadata.at(kOmniglotResizeKey) : "box";
+    require(ckpt_resize == o.resize, ErrorCode::InvalidArgument,
+            "the checkpoint " + ckpt_path + " trained on --resize " + ckpt_resize + " images: resume it with that resize");
     const bool ckpt_fce = cfg.is_object() && cfg.value("fce", false);
     require(ckpt_fce == o.fce, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + (ckpt_fce ? " uses" : " does not use") +
@@ -255,10 +260,18 @@ int run_train(const TrainOptions& o) {
   const int64_t total = o.episodes;
 
   ModelHeader header;
-  header.trained_on = "omniglot " + o.scheme + "/" + o.train_split + " (box 105->28, ink = 1, 4 rotations), " + trainer->tasks();
+  header.trained_on = "omniglot " + o.scheme + "/" + o.train_split + " (" + o.resize + " 105->28, ink = 1, 4 rotations), " +
+                      trainer->tasks();
   header.created_by = "metacog 0.1.0";
+  // the model file says how its images were made, so that `metacog eval` makes the test images alike
+  auto model_file = [&](const ModelHeader& h) {
+    SafetensorsFile f = trainer->model_file(h);
+    f.metadata[kOmniglotResizeKey] = o.resize;
+    return f;
+  };
   auto save_checkpoint = [&](double elapsed) {
     SafetensorsFile f = trainer->checkpoint();
+    f.metadata[kOmniglotResizeKey] = o.resize;
     f.metadata["seconds"] = std::to_string(seconds_before + elapsed);
     f.metadata["best_val"] = std::to_string(best_val);
     f.metadata["best_episode"] = std::to_string(best_episode);
@@ -269,7 +282,7 @@ int run_train(const TrainOptions& o) {
   const bool shot_is_default_one = is_gradient_algo(o.algo) || o.algo == "finetune";
   const EpisodeSpec val_spec = trainer->val_spec(o.shot_given || !shot_is_default_one ? o.shot : 1);
   auto validate = [&]() {
-    const MeanCi r = evaluate_few_shot_file(trainer->model_file(header), val, val_spec, o.val_episodes,
+    const MeanCi r = evaluate_few_shot_file(model_file(header), val, val_spec, o.val_episodes,
                                             1000 + o.seed, trainer->val_bn());
     if (r.mean > best_val) {
       best_val = r.mean;
@@ -281,7 +294,7 @@ int run_train(const TrainOptions& o) {
                                             {"bn", bn_mode_name(trainer->val_bn())}}},
                                           {"best_episode", best_episode}})
                               .dump();
-      write_safetensors_file(o.out, trainer->model_file(best));
+      write_safetensors_file(o.out, model_file(best));
     }
     return r.mean;
   };
@@ -302,7 +315,7 @@ int run_train(const TrainOptions& o) {
       best_episode = total;
       ModelHeader final_header = header;
       final_header.metrics_json = nlohmann::json({{"train_split", "trainval"}, {"episodes", total}}).dump();
-      write_safetensors_file(o.out, trainer->model_file(final_header));
+      write_safetensors_file(o.out, model_file(final_header));
     }
     char status[160];
     std::snprintf(status, sizeof status, "loss %.4f acc %.3f val %.4f", loss_avg, acc_avg, val_acc);
@@ -348,6 +361,10 @@ void add_train_command(CLI::App& app) {
                   "--out written at the end of --episodes)")
       ->capture_default_str();
   cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
+  cmd->add_option("--resize", o->resize,
+                  "Omniglot 105->28 resize: box (area average) | nearest (binary, as the papers' code); stored in the model")
+      ->check(CLI::IsMember({"box", "nearest"}))
+      ->capture_default_str();
   CLI::Option* way = cmd->add_option("--way", o->way, "classes per training episode (maml/fomaml/reptile: 5)")->capture_default_str();
   CLI::Option* shot = cmd->add_option("--shot", o->shot, "support examples per class (maml/fomaml/reptile: 1)")->capture_default_str();
   CLI::Option* query = cmd->add_option("--query", o->query, "query examples per class (maml: = shot)")->capture_default_str();

@@ -6,22 +6,28 @@
 //     std::vector<OmniglotOneShotRun> runs = load_omniglot_oneshot_runs("../shared/data/omniglot");
 //     ImageDataset mini = load_mini_imagenet("data/miniImagenet", "train");   // 84×84×3
 //
-// Preprocessing (the Vinyals / Prototypical-Networks protocol, version kOmniglotPreprocessing):
+// Preprocessing (the Vinyals / Prototypical-Networks protocol; OmniglotResize chooses step 3):
 //   1. decode the 105×105 1-bit PNG straight out of the zip (no extraction to disk);
 //   2. invert: ink (black, PNG value 0) → 1, paper → 0;
-//   3. resize 105 → 28 by exact area averaging (box filter over each output pixel's 15/4 × 15/4
-//      input footprint — antialiased, equal to PIL's Image.BOX). prototypical-networks resizes
-//      with PIL's ANTIALIAS (Lanczos); we choose the box filter because it is exact and
-//      reproducible: every footprint overlap is a multiple of 1/4 pixel, so each output value is
-//      exactly k/225 for an integer k ∈ [0, 225] (computed in integers, stored as float(k)/225);
+//   3. resize 105 → 28, one of
+//      Box (default, every committed model): exact area averaging (box filter over each output
+//        pixel's 15/4 × 15/4 input footprint — antialiased, equal to PIL's Image.BOX). Every
+//        footprint overlap is a multiple of 1/4 pixel, so each output value is exactly k/225 for an
+//        integer k ∈ [0, 225] (computed in integers, stored as float(k)/225);
+//      Nearest: what the papers' code did. prototypical-networks (`scale_image`), MAML
+//        (`resize_images.py`) and Reptile (`omniglot.py`) all call PIL's Image.resize on the 1-bit
+//        ("1"-mode) PNG, which PIL resizes by nearest neighbour whatever filter is asked for, so
+//        their 28×28 images are binary: out(y, x) = ink(⌊(y + ½)·105/28⌋, ⌊(x + ½)·105/28⌋) ∈ {0, 1}
+//        (k ∈ {0, 225} in the same encoding);
 //   4. rotations rot000/090/180/270 are separate classes; rot090 is 90° COUNTER-clockwise, like
 //      np.rot90(img, 1) and PIL's img.rotate(90) (prototypical-networks rotates the 105×105 image
-//      with PIL before resizing; the 105→28 box grid is symmetric, so rotating the 28×28 result
-//      is bit-identical to that order).
+//      with PIL before resizing; both 105→28 grids are symmetric — the box footprints, and the
+//      nearest sample rows ⌊(o + ½)·3.75⌋ = 104 − ⌊(27 − o + ½)·3.75⌋ — so rotating the 28×28
+//      result is bit-identical to that order).
 //
 // Cache: load_omniglot_characters decodes both zips once into the 1623 characters × 20 drawings
 // at rotation 0 and stores them in `<cache_dir>/omniglot-<key16>.mcimg` (ImageDataset binary
-// format, one byte k per pixel — lossless, see step 3). key = SHA-256(kOmniglotPreprocessing ‖
+// format, one byte k per pixel — lossless, see step 3). key = SHA-256(omniglot_preprocessing(resize) ‖
 // SHA-256(images_background.zip) ‖ SHA-256(images_evaluation.zip)); the full key is stored in the
 // file and re-checked, so a changed zip or preprocessing version never reads a stale cache. Splits
 // (with their rotations) are built from the characters in memory.
@@ -35,8 +41,17 @@
 
 namespace metacog {
 
-/** The preprocessing version; part of the cache key (bump it when preprocessing changes). */
-extern const char* const kOmniglotPreprocessing;
+/** Step 3 of the preprocessing. */
+enum class OmniglotResize { Box, Nearest };
+/** "box" | "nearest". */
+const char* omniglot_resize_name(OmniglotResize r);
+/** Inverse of omniglot_resize_name; InvalidArgument naming the choices otherwise. */
+OmniglotResize parse_omniglot_resize(const std::string& name);
+/** __metadata__ key of a model file naming the resize of its training images (absent: box);
+ *  `metacog train` writes it and `metacog eval` makes its test images the same way. */
+inline constexpr const char kOmniglotResizeKey[] = "omniglot_resize";
+/** The preprocessing version string of a resize; part of the cache key (bump it when preprocessing changes). */
+const char* omniglot_preprocessing(OmniglotResize r);
 
 /** `$METACOG_DATA/omniglot` if METACOG_DATA is set, else "../shared/data/omniglot" (relative to the
  *  working directory, i.e. the repository root). */
@@ -46,10 +61,11 @@ std::string default_omniglot_dir();
  * Steps 2–3 on one 105×105 8-bit grey image (row-major; a value < 128 is ink): 28·28 floats k/225
  * in [0, 1], ink = 1. Throws InvalidArgument unless h = w = 105.
  */
-std::vector<float> omniglot_preprocess_gray(const uint8_t* gray, int h, int w);
+std::vector<float> omniglot_preprocess_gray(const uint8_t* gray, int h, int w,
+                                            OmniglotResize resize = OmniglotResize::Box);
 
 /** Steps 1–3 on PNG bytes (DataFormat if not a decodable 105×105 image). */
-std::vector<float> omniglot_preprocess_png(const uint8_t* png, size_t size);
+std::vector<float> omniglot_preprocess_png(const uint8_t* png, size_t size, OmniglotResize resize = OmniglotResize::Box);
 
 /** Where load_omniglot_characters got its data from. */
 struct OmniglotCacheInfo {
@@ -66,7 +82,7 @@ struct OmniglotCacheInfo {
  * missing) reads or writes the cache described above. Throws Io / DataFormat.
  */
 ImageDataset load_omniglot_characters(const std::string& data_dir, const std::string& cache_dir = "",
-                                      OmniglotCacheInfo* info = nullptr);
+                                      OmniglotCacheInfo* info = nullptr, OmniglotResize resize = OmniglotResize::Box);
 
 /**
  * One split built from load_omniglot_characters' result. scheme "vinyals": split ∈ {train, val,
@@ -80,7 +96,8 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
 
 /** load_omniglot_characters + make_omniglot_split. */
 ImageDataset load_omniglot(const std::string& data_dir, const std::string& scheme, const std::string& split,
-                           const std::string& cache_dir = "", OmniglotCacheInfo* info = nullptr);
+                           const std::string& cache_dir = "", OmniglotCacheInfo* info = nullptr,
+                           OmniglotResize resize = OmniglotResize::Box);
 
 /** One run of Lake's 20-way within-alphabet one-shot benchmark (all_runs.zip). */
 struct OmniglotOneShotRun {
@@ -91,7 +108,8 @@ struct OmniglotOneShotRun {
 };
 
 /** The runs of `<data_dir>/one-shot-classification/all_runs.zip`, in run order (20 runs). */
-std::vector<OmniglotOneShotRun> load_omniglot_oneshot_runs(const std::string& data_dir);
+std::vector<OmniglotOneShotRun> load_omniglot_oneshot_runs(const std::string& data_dir,
+                                                           OmniglotResize resize = OmniglotResize::Box);
 
 /**
  * A mini-ImageNet split in the Ravi & Larochelle layout: `<root>/<split>.csv` with header

@@ -29,8 +29,19 @@
 
 namespace metacog {
 
-const char* const kOmniglotPreprocessing =
-    "omniglot-preprocess-v1: 105x105 png, ink(<128)=1, exact box filter 105->28 (k/225), rot000";
+const char* omniglot_resize_name(OmniglotResize r) { return r == OmniglotResize::Nearest ? "nearest" : "box"; }
+
+OmniglotResize parse_omniglot_resize(const std::string& name) {
+  if (name == "box") return OmniglotResize::Box;
+  if (name == "nearest") return OmniglotResize::Nearest;
+  throw Error(ErrorCode::InvalidArgument, "omniglot resize must be box or nearest; got '" + name + "'");
+}
+
+const char* omniglot_preprocessing(OmniglotResize r) {
+  return r == OmniglotResize::Nearest
+             ? "omniglot-preprocess-v1-nearest: 105x105 png, ink(<128)=1, nearest 105->28 (source floor((o+0.5)*105/28)), rot000"
+             : "omniglot-preprocess-v1: 105x105 png, ink(<128)=1, exact box filter 105->28 (k/225), rot000";
+}
 
 namespace {
 
@@ -178,6 +189,22 @@ void ink_box28(const uint8_t* gray, float* out) {
   }
 }
 
+// Nearest neighbour as PIL resizes a "1"-mode image: source row/column ⌊(2o + 1)·105 / 56⌋.
+void ink_nearest28(const uint8_t* gray, float* out) {
+  for (int oy = 0; oy < kDst; ++oy) {
+    const uint8_t* row = gray + ((2 * oy + 1) * kSrc / (2 * kDst)) * kSrc;
+    for (int ox = 0; ox < kDst; ++ox) out[oy * kDst + ox] = row[(2 * ox + 1) * kSrc / (2 * kDst)] < 128 ? 1.0f : 0.0f;
+  }
+}
+
+void ink_resize28(const uint8_t* gray, OmniglotResize resize, float* out) {
+  if (resize == OmniglotResize::Nearest) {
+    ink_nearest28(gray, out);
+  } else {
+    ink_box28(gray, out);
+  }
+}
+
 struct StbImage {
   unsigned char* data = nullptr;
   int w = 0, h = 0;
@@ -215,7 +242,7 @@ std::string sha256_hex(const std::vector<uint8_t>& bytes) {
 
 // Decodes every images_<part>/<Alphabet>/<characterNN>/<file>.png of one zip into ds.
 void decode_omniglot_zip(const std::vector<uint8_t>& bytes, const std::string& label, const std::string& part,
-                         ImageDataset& ds) {
+                         OmniglotResize resize, ImageDataset& ds) {
   ZipArchive zip(bytes, label);
   std::map<std::string, std::vector<std::pair<std::string, int64_t>>> folders;  // sorted by path
   const int64_t n = zip.size();
@@ -234,7 +261,7 @@ void decode_omniglot_zip(const std::vector<uint8_t>& bytes, const std::string& l
     cls.name = folder;
     for (const auto& [file, index] : files) {
       const std::vector<uint8_t> png = zip.read(index);
-      const std::vector<float> x = omniglot_preprocess_png(png.data(), png.size());
+      const std::vector<float> x = omniglot_preprocess_png(png.data(), png.size(), resize);
       cls.examples.push_back(static_cast<int>(ds.pixels.size() / (kDst * kDst)));
       ds.pixels.insert(ds.pixels.end(), x.begin(), x.end());
     }
@@ -249,26 +276,26 @@ std::string default_omniglot_dir() {
   return "../shared/data/omniglot";
 }
 
-std::vector<float> omniglot_preprocess_gray(const uint8_t* gray, int h, int w) {
+std::vector<float> omniglot_preprocess_gray(const uint8_t* gray, int h, int w, OmniglotResize resize) {
   require(gray != nullptr && h == kSrc && w == kSrc, ErrorCode::InvalidArgument,
           "omniglot_preprocess_gray: expected a 105×105 image, got " + std::to_string(h) + "×" + std::to_string(w));
   std::vector<float> out(kDst * kDst);
-  ink_box28(gray, out.data());
+  ink_resize28(gray, resize, out.data());
   return out;
 }
 
-std::vector<float> omniglot_preprocess_png(const uint8_t* png, size_t size) {
+std::vector<float> omniglot_preprocess_png(const uint8_t* png, size_t size, OmniglotResize resize) {
   StbImage img;
   decode(png, size, 1, "omniglot image", img);
   require(img.w == kSrc && img.h == kSrc, ErrorCode::DataFormat,
           "omniglot image: expected 105×105, got " + std::to_string(img.w) + "×" + std::to_string(img.h));
   std::vector<float> out(kDst * kDst);
-  ink_box28(img.data, out.data());
+  ink_resize28(img.data, resize, out.data());
   return out;
 }
 
 ImageDataset load_omniglot_characters(const std::string& data_dir, const std::string& cache_dir,
-                                      OmniglotCacheInfo* info) {
+                                      OmniglotCacheInfo* info, OmniglotResize resize) {
   const auto t0 = Clock::now();
   const std::string bg_path = data_dir + "/images_background.zip";
   const std::string ev_path = data_dir + "/images_evaluation.zip";
@@ -276,12 +303,13 @@ ImageDataset load_omniglot_characters(const std::string& data_dir, const std::st
   const std::vector<uint8_t> ev = read_binary_file(ev_path);
 
   Sha256 key_hash;
-  key_hash.update(std::string(kOmniglotPreprocessing));
+  const std::string preprocessing = omniglot_preprocessing(resize);
+  key_hash.update(preprocessing);
   key_hash.update("\n", 1);
   key_hash.update(sha256_hex(bg));
   key_hash.update(sha256_hex(ev));
   const std::string key = hex(key_hash.digest());
-  const std::string description = "omniglot characters, 28x28x1, ink = 1; key " + key + "; " + kOmniglotPreprocessing;
+  const std::string description = "omniglot characters, 28x28x1, ink = 1; key " + key + "; " + preprocessing;
 
   OmniglotCacheInfo local;
   local.key = key;
@@ -313,8 +341,8 @@ ImageDataset load_omniglot_characters(const std::string& data_dir, const std::st
   ds.channels = 1;
   ds.description = description;
   ds.pixels.reserve(static_cast<size_t>(32460) * kDst * kDst);
-  decode_omniglot_zip(bg, bg_path, "images_background", ds);
-  decode_omniglot_zip(ev, ev_path, "images_evaluation", ds);
+  decode_omniglot_zip(bg, bg_path, "images_background", resize, ds);
+  decode_omniglot_zip(ev, ev_path, "images_evaluation", resize, ds);
 
   if (!cache_dir.empty()) {
     std::error_code ec;
@@ -383,7 +411,10 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
   ds.height = kDst;
   ds.width = kDst;
   ds.channels = 1;
-  ds.description = "omniglot " + scheme + "/" + split + " (" + kOmniglotPreprocessing + ", rotations as classes)";
+  // the characters' description ends with their preprocessing version ("…; omniglot-preprocess-…")
+  const size_t cut = characters.description.rfind("; ");
+  const std::string preprocessing = cut == std::string::npos ? characters.description : characters.description.substr(cut + 2);
+  ds.description = "omniglot " + scheme + "/" + split + " (" + preprocessing + ", rotations as classes)";
   size_t total = 0;
   for (const auto& w : wanted) total += characters.classes[w.first].examples.size();
   const size_t img = kDst * kDst;
@@ -411,12 +442,12 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
 }
 
 ImageDataset load_omniglot(const std::string& data_dir, const std::string& scheme, const std::string& split,
-                           const std::string& cache_dir, OmniglotCacheInfo* info) {
-  const ImageDataset characters = load_omniglot_characters(data_dir, cache_dir, info);
+                           const std::string& cache_dir, OmniglotCacheInfo* info, OmniglotResize resize) {
+  const ImageDataset characters = load_omniglot_characters(data_dir, cache_dir, info, resize);
   return make_omniglot_split(characters, data_dir, scheme, split);
 }
 
-std::vector<OmniglotOneShotRun> load_omniglot_oneshot_runs(const std::string& data_dir) {
+std::vector<OmniglotOneShotRun> load_omniglot_oneshot_runs(const std::string& data_dir, OmniglotResize resize) {
   const std::string path = data_dir + "/one-shot-classification/all_runs.zip";
   const std::vector<uint8_t> bytes = read_binary_file(path);
   ZipArchive zip(bytes, path);
@@ -440,7 +471,7 @@ std::vector<OmniglotOneShotRun> load_omniglot_oneshot_runs(const std::string& da
       const std::vector<uint8_t> png = zip.read(folder + files[i]);
       std::vector<float> x;
       try {
-        x = omniglot_preprocess_png(png.data(), png.size());
+        x = omniglot_preprocess_png(png.data(), png.size(), resize);
       } catch (const Error& e) {
         throw Error(e.code(), path + ": " + folder + files[i] + ": " + e.what());
       }

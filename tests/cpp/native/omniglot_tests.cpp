@@ -144,17 +144,58 @@ TEST_CASE("omniglot preprocessing: invert + exact 105→28 box filter, values k/
 
 TEST_CASE("omniglot preprocessing: rotating the 105×105 drawing then resizing == resizing then rotating") {
   // prototypical-networks rotates the 105×105 PIL image, then resizes; we rotate the 28×28 result.
-  // The box grid is symmetric, so both orders agree bit for bit, for every quarter turn.
-  for (uint64_t seed = 10; seed < 14; ++seed) {
-    std::vector<uint8_t> g = random_drawing(seed);
-    const std::vector<float> base = metacog::omniglot_preprocess_gray(g.data(), 105, 105);
-    for (int turns = 1; turns <= 3; ++turns) {
-      g = rot90_ccw(g, 105);
-      const std::vector<float> direct = metacog::omniglot_preprocess_gray(g.data(), 105, 105);
-      CHECK(direct == metacog::rotate_quarter_turns(base.data(), 28, 1, turns));
-      CHECK(direct != base);
+  // Both grids (box and nearest) are symmetric, so both orders agree bit for bit, for every quarter turn.
+  for (const metacog::OmniglotResize resize : {metacog::OmniglotResize::Box, metacog::OmniglotResize::Nearest}) {
+    CAPTURE(metacog::omniglot_resize_name(resize));
+    for (uint64_t seed = 10; seed < 14; ++seed) {
+      std::vector<uint8_t> g = random_drawing(seed);
+      const std::vector<float> base = metacog::omniglot_preprocess_gray(g.data(), 105, 105, resize);
+      for (int turns = 1; turns <= 3; ++turns) {
+        g = rot90_ccw(g, 105);
+        const std::vector<float> direct = metacog::omniglot_preprocess_gray(g.data(), 105, 105, resize);
+        CHECK(direct == metacog::rotate_quarter_turns(base.data(), 28, 1, turns));
+        CHECK(direct != base);
+      }
     }
   }
+}
+
+TEST_CASE("omniglot preprocessing: nearest = PIL's 1-bit resize, one source pixel per output, binary") {
+  using metacog::OmniglotResize;
+  // PIL samples source row/column ⌊(o + ½)·105/28⌋: 1, 5, 9, 13, 16, …, 103
+  std::vector<int> rows;
+  for (int o = 0; o < 28; ++o) rows.push_back(static_cast<int>(std::floor((o + 0.5) * 105.0 / 28.0)));
+  CHECK(rows.front() == 1);
+  CHECK(rows[4] == 16);
+  CHECK(rows.back() == 103);
+  std::vector<uint8_t> paper(105 * 105, 255);
+  for (float v : metacog::omniglot_preprocess_gray(paper.data(), 105, 105, OmniglotResize::Nearest)) CHECK(v == 0.0f);
+  // one ink pixel on a sampled position appears as exactly one output pixel of value 1 …
+  std::vector<uint8_t> dot = paper;
+  dot[rows[7] * 105 + rows[20]] = 0;
+  const std::vector<float> x = metacog::omniglot_preprocess_gray(dot.data(), 105, 105, OmniglotResize::Nearest);
+  for (int i = 0; i < 784; ++i) CHECK(x[i] == (i == 7 * 28 + 20 ? 1.0f : 0.0f));
+  // … and off the sampled grid it vanishes (the box filter keeps it as 1/225 … 16/225)
+  std::vector<uint8_t> off = paper;
+  off[(rows[7] + 1) * 105 + rows[20] + 1] = 0;
+  for (float v : metacog::omniglot_preprocess_gray(off.data(), 105, 105, OmniglotResize::Nearest)) CHECK(v == 0.0f);
+  double box_ink = 0;
+  for (float v : metacog::omniglot_preprocess_gray(off.data(), 105, 105, OmniglotResize::Box)) box_ink += v;
+  CHECK(box_ink > 0);
+  // on a drawing: binary, and where the box image is all ink (k = 225) the nearest one is ink too
+  const std::vector<uint8_t> g = random_drawing(5);
+  const std::vector<float> nearest = metacog::omniglot_preprocess_gray(g.data(), 105, 105, OmniglotResize::Nearest);
+  const std::vector<float> box = metacog::omniglot_preprocess_gray(g.data(), 105, 105, OmniglotResize::Box);
+  for (int i = 0; i < 784; ++i) {
+    CHECK((nearest[i] == 0.0f || nearest[i] == 1.0f));
+    if (box[i] == 1.0f) CHECK(nearest[i] == 1.0f);
+    if (box[i] == 0.0f) CHECK(nearest[i] == 0.0f);
+  }
+  CHECK(metacog::parse_omniglot_resize("nearest") == OmniglotResize::Nearest);
+  CHECK(metacog::parse_omniglot_resize("box") == OmniglotResize::Box);
+  CHECK(code_of([] { metacog::parse_omniglot_resize("bilinear"); }) == ErrorCode::InvalidArgument);
+  CHECK(std::string(metacog::omniglot_preprocessing(OmniglotResize::Box)) !=
+        metacog::omniglot_preprocessing(OmniglotResize::Nearest));
 }
 
 TEST_CASE("omniglot preprocessing: PNG decoding matches the grey path (1-bit PNG written and read)") {
@@ -238,6 +279,19 @@ TEST_CASE("omniglot: the cache round trip equals the fresh decode; stale keys ar
   CHECK_FALSE(rebuilt.from_cache);
   CHECK(again.pixels == c.ds.pixels);
   CHECK(metacog::read_image_dataset(info.cache_path).description == c.ds.description);
+  // the nearest resize is another key and another file: neither read from the box cache nor overwriting it
+  metacog::OmniglotCacheInfo near_info;
+  const ImageDataset nearest =
+      metacog::load_omniglot_characters(omniglot_dir(), c.cache.str(), &near_info, metacog::OmniglotResize::Nearest);
+  CHECK_FALSE(near_info.from_cache);
+  CHECK(near_info.key != c.info.key);
+  CHECK(near_info.cache_path != info.cache_path);
+  CHECK(fs::exists(info.cache_path));
+  REQUIRE(nearest.pixels.size() == c.ds.pixels.size());
+  CHECK(std::all_of(nearest.pixels.begin(), nearest.pixels.end(), [](float v) { return v == 0.0f || v == 1.0f; }));
+  CHECK(nearest.description.find("nearest") != std::string::npos);
+  CHECK(metacog::make_omniglot_split(nearest, omniglot_dir(), "vinyals", "test").description.find("nearest") !=
+        std::string::npos);
 }
 
 TEST_CASE("omniglot: Vinyals and Lake split counts; names follow the split files") {
@@ -363,6 +417,21 @@ TEST_CASE("omniglot: Lake's 20 one-shot runs (all_runs.zip)") {
   CHECK(runs[0].answers[0] == 7);
   CHECK(runs[0].answers[1] == 8);
   CHECK(runs[0].answers[2] == 1);
+  // the nearest resize of the same drawings: binary, the same answers, ink where the box image is all ink
+  const std::vector<metacog::OmniglotOneShotRun> nearest =
+      metacog::load_omniglot_oneshot_runs(omniglot_dir(), metacog::OmniglotResize::Nearest);
+  REQUIRE(nearest.size() == runs.size());
+  for (size_t r = 0; r < runs.size(); ++r) {
+    CHECK(nearest[r].answers == runs[r].answers);
+    bool binary = true, consistent = true;
+    for (int64_t i = 0; i < runs[r].test.numel(); ++i) {
+      const float v = nearest[r].test[i], b = runs[r].test[i];
+      binary = binary && (v == 0.0f || v == 1.0f);
+      consistent = consistent && (b != 1.0f || v == 1.0f) && (b != 0.0f || v == 0.0f);
+    }
+    CHECK(binary);
+    CHECK(consistent);
+  }
   CHECK(code_of([&] { metacog::load_omniglot_oneshot_runs("/nonexistent"); }) == ErrorCode::Io);
 }
 
