@@ -50,9 +50,16 @@ export function measureEngine({ Module, model, bank, rounds, rand, clock, past =
   return summary(times);
 }
 
-/** The same through the public API (createEngine from the library bundle). */
-export async function measureApi({ createEngine, model, bank, rounds, rand, clock, simd, past = 200 }) {
-  const e = await createEngine({ model, itemBank: bank, simd, worker: false, storage: 'memory', learnerId: 'bench' });
+/**
+ * The same through the public API (createEngine from the library bundle); by default in-process
+ * with memory storage, or (browser) `worker: true, storage: 'indexeddb'` for the default page setup.
+ */
+export async function measureApi({ createEngine, model, bank, rounds, rand, clock, simd, past = 200,
+  worker = false, storage = 'memory', learnerId = 'bench' }) {
+  const e = await createEngine({ model, itemBank: bank, simd, worker, storage, learnerId });
+  const info = await e.info();
+  if (info.worker !== worker) throw new Error(`asked for worker: ${worker}, the engine runs ${info.worker ? 'in a Worker' : 'in process'}`);
+  if (info.storage.backend !== storage) throw new Error(`asked for ${storage} storage, the engine uses ${info.storage.backend}`);
   const n = bank.items.length;
   for (let i = 0; i < past; i++) await e.observe({ item: bank.items[Math.floor(rand() * n)].id, correct: rand() < 0.7, timestamp: clock.t++ });
   const times = [];

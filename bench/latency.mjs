@@ -1,24 +1,39 @@
 #!/usr/bin/env node
 // Latency of `observe` → new recommendations, as design.md §5 states the target: a learner with
 // 200 past responses, an item bank of 1000 items (the demo bank's 277 items repeated with new ids
-// over the same 17 skills), wasm under Node. Prints one JSON object.
-//   node bench/latency.mjs [--simd true|false] [--rounds 200]
+// over the same 17 skills). Prints one JSON object.
+//   node bench/latency.mjs [--simd true|false] [--rounds 200] [--browser]
 //   engine:  the wasm Engine directly (observe + recommend(5)), the compute budget
 //   api:     the public createEngine API in-process (adds validation, copying, memory storage)
+//   --browser: the same in Debian's Chromium (bench/latency-browser-entry.mjs), plus
+//   api_worker_indexeddb: the public API as a page gets it by default — the engine in its Worker,
+//            every response persisted to IndexedDB. Needs `npm run build` (dist/ with the Worker).
 import { readFileSync } from 'node:fs';
-import { createEngine, _loadModule } from '../dist/metacog.js';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { growBank, makeRand, measureEngine, measureApi } from './latency-core.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
 const simd = opt('simd', 'true') !== 'false';
 const rounds = Number(opt('rounds', '200'));
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-const bank = growBank(JSON.parse(readFileSync(new URL('../web/demo/item-bank.json', import.meta.url), 'utf8')));
-const model = readFileSync(new URL('../models/demo-learner.safetensors', import.meta.url));
-const rand = makeRand();
-const clock = { t: 1 };
-const Module = await _loadModule({ simd });
-const engine = measureEngine({ Module, model, bank, rounds, rand, clock });
-const api = await measureApi({ createEngine, model, bank, rounds, rand, clock, simd });
-console.log(JSON.stringify({ simd, items: bank.items.length, past_responses: 200, rounds, engine, api }));
+if (args.includes('--browser')) {
+  const { browserEntry } = await import('./compare/browser.mjs');
+  const r = await browserEntry({
+    root, entry: 'bench/latency-browser-entry.mjs', wasmDir: path.join(root, 'dist'), fn: '__runLatency',
+    arg: { rounds, simd }, log: (s) => process.stderr.write(`[latency] ${s}\n`),
+  });
+  console.log(JSON.stringify({ where: 'chromium', simd, items: 1000, past_responses: 200, rounds, ...r }));
+} else {
+  const { createEngine, _loadModule } = await import('../dist/metacog.js');
+  const bank = growBank(JSON.parse(readFileSync(path.join(root, 'web/demo/item-bank.json'), 'utf8')));
+  const model = readFileSync(path.join(root, 'models/demo-learner.safetensors'));
+  const rand = makeRand();
+  const clock = { t: 1 };
+  const Module = await _loadModule({ simd });
+  const engine = measureEngine({ Module, model, bank, rounds, rand, clock });
+  const api = await measureApi({ createEngine, model, bank, rounds, rand, clock, simd });
+  console.log(JSON.stringify({ where: 'node', simd, items: bank.items.length, past_responses: 200, rounds, engine, api }));
+}

@@ -1,7 +1,10 @@
-// Runs bench/compare/browser-entry.mjs in Debian's Chromium (playwright-core, as the browser tests
-// do): esbuild bundles the entry in memory, a local server serves it at /wasm/bench.js next to the
-// metacog benchmark builds (<dist>/bench/) (so the library finds them), TF.js's wasm binaries at /tfjs/, the demo model and
-// item bank. Nothing is fetched from the network.
+// Runs a benchmark entry module in Debian's Chromium (playwright-core, as the browser tests do):
+// esbuild bundles the entry in memory, a local server serves it at /wasm/bench.js next to a
+// directory of metacog wasm builds (so the library finds them, and the library's Worker,
+// dist/metacog-worker.js, at /wasm/metacog-worker.js), TF.js's wasm binaries at /tfjs/, the models
+// and the demo item bank. Nothing is fetched from the network.
+//   browserRun:    the comparison suite (bench/compare/browser-entry.mjs) against <dist>/bench/
+//   browserEntry:  any entry that defines window[fn](arg) → result
 import http from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,17 +13,18 @@ import { chromium } from 'playwright-core';
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const MIME = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json', '.html': 'text/html' };
 
-export async function browserRun({ root, dist, reps, rounds, log }) {
+/** Bundles `entry`, serves it with `wasmDir` at /wasm/, opens it in Chromium and resolves to window[fn](arg). */
+export async function browserEntry({ root, entry, wasmDir, fn, arg, log }) {
   const esbuild = await import('esbuild');
   const bundle = await esbuild.build({
-    entryPoints: [path.join(root, 'bench/compare/browser-entry.mjs')], bundle: true, format: 'esm',
+    entryPoints: [path.join(root, entry)], bundle: true, format: 'esm',
     platform: 'browser', target: 'es2022', write: false, logLevel: 'warning', external: ['node:*'],
   });
   const code = bundle.outputFiles[0].contents;
   const files = (url) => {
     if (url === '/wasm/bench.js') return { body: code, type: MIME['.js'] };
-    const map = [['/wasm/', path.join(dist, 'bench')], ['/tfjs/', path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')],
-      ['/models/', path.join(root, 'models')]];
+    const map = [['/wasm/metacog-worker.js', path.join(root, 'dist')], ['/wasm/', wasmDir],
+      ['/tfjs/', path.join(root, 'node_modules/@tensorflow/tfjs-backend-wasm/dist')], ['/models/', path.join(root, 'models')]];
     for (const [prefix, dir] of map) {
       if (url.startsWith(prefix)) {
         const f = path.join(dir, path.basename(url));
@@ -49,9 +53,9 @@ export async function browserRun({ root, dist, reps, rounds, log }) {
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(url);
-    await page.waitForFunction(() => typeof window.__runBench === 'function', null, { timeout: 60000 });
+    await page.waitForFunction((name) => typeof window[name] === 'function', fn, { timeout: 60000 });
     log(`chromium ${browser.version()}`);
-    const r = await page.evaluate((o) => window.__runBench(o), { reps, rounds });
+    const r = await page.evaluate(([name, a]) => window[name](a), [fn, arg]);
     if (errors.length) throw new Error(`page errors: ${errors.join('; ')}`);
     r.chromium = browser.version();
     return r;
@@ -59,4 +63,11 @@ export async function browserRun({ root, dist, reps, rounds, log }) {
     await browser.close();
     server.close();
   }
+}
+
+/** The comparison suite in Chromium (bench/compare.mjs --browser). */
+export function browserRun({ root, dist, reps, rounds, log }) {
+  return browserEntry({
+    root, entry: 'bench/compare/browser-entry.mjs', wasmDir: path.join(dist, 'bench'), fn: '__runBench', arg: { reps, rounds }, log,
+  });
 }
