@@ -16,7 +16,11 @@
 // classes). `<out>.ckpt` holds the exact training state every --checkpoint-every seconds, at each
 // validation and on Ctrl-C; --resume continues from it bit for bit. --fce adds Matching Networks'
 // full-context embeddings (matchingnet_fce.hpp; the model file records fce and fce_steps, and
-// `metacog eval` uses them); a checkpoint resumes only with the same --fce setting.
+// `metacog eval` uses them); a checkpoint resumes only with the same --fce setting. For Reptile,
+// --shot is the validated setting and --train-shots the examples per class of a training task
+// (default max(--shot, 10), the paper's appendix; the authors' README command for 5-way 1-shot
+// uses 15). --resize chooses the Omniglot preprocessing (omniglot.hpp) and is stored in the model.
+// A validation episode that cannot be drawn (K + 15 > 20 drawings) is refused before training.
 //
 // --train-split trainval (Vinyals scheme) trains on the 1028 train + 172 validation characters
 // (1200 × 4 rotations), as the papers do for their reported models (Vinyals et al. and MAML train on
@@ -26,6 +30,8 @@
 // checkpoint resumes only with the same --train-split.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -59,6 +65,7 @@ struct TrainOptions {
   double checkpoint_every = 120;
   // gradient-based meta-learners and the fine-tuning baseline (≤ 0: the paper's value)
   int meta_batch = 0, inner_steps = 0, inner_batch = -1, test_steps = 0, batch = 0;
+  int train_shots = 0;  // reptile: examples per class of a training task (0: max(shot, 10), the paper's)
   float inner_lr = 0, outer_lr = 0;
   std::string inner_state;  // reptile: "shared" (default) | "fresh"
   bool way_given = false, shot_given = false, query_given = false;
@@ -161,6 +168,11 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
     const int way = o.way_given ? o.way : 5, shot = o.shot_given ? o.shot : 1;
     GradientMetaConfig c = GradientMetaConfig::defaults(o.algo, way, shot);
     if (o.query_given) c.spec.n_query = o.query;
+    if (o.train_shots > 0) {
+      require(o.algo == "reptile", ErrorCode::InvalidArgument,
+              "--train-shots is a Reptile option (MAML and first-order MAML train with --shot examples per class)");
+      c.spec.k_shot = o.train_shots;
+    }
     c.iterations = o.episodes;
     c.seed = o.seed;
     c.arch.hidden = o.hidden;
@@ -281,6 +293,14 @@ int run_train(const TrainOptions& o) {
   // validation shot: --shot if given; else 1 for the algorithms whose --shot default is not a test setting
   const bool shot_is_default_one = is_gradient_algo(o.algo) || o.algo == "finetune";
   const EpisodeSpec val_spec = trainer->val_spec(o.shot_given || !shot_is_default_one ? o.shot : 1);
+  if (!trainval) {
+    size_t smallest = SIZE_MAX;
+    for (const ImageClass& c : val.classes) smallest = std::min(smallest, c.examples.size());
+    require(static_cast<size_t>(val_spec.k_shot + val_spec.n_query) <= smallest, ErrorCode::InvalidArgument,
+            "validation episodes are " + std::to_string(val_spec.k_shot) + "-shot with " + std::to_string(val_spec.n_query) +
+                " queries per class, but the validation classes have " + std::to_string(smallest) +
+                " examples: use a smaller --shot" + (o.algo == "reptile" ? " (Reptile's training shots: --train-shots)" : ""));
+  }
   auto validate = [&]() {
     const MeanCi r = evaluate_few_shot_file(model_file(header), val, val_spec, o.val_episodes,
                                             1000 + o.seed, trainer->val_bn());
@@ -383,6 +403,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, reptile 5)");
   cmd->add_option("--inner-lr", o->inner_lr, "inner-loop step (maml SGD 0.4, reptile Adam 1e-3)");
   cmd->add_option("--inner-batch", o->inner_batch, "reptile inner minibatch (10; 0 = whole task)");
+  cmd->add_option("--train-shots", o->train_shots,
+                  "reptile: examples per class of a training task (default max(--shot, 10); --shot stays the validated setting)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--inner-state", o->inner_state,
                   "reptile: shared (the inner Adam's second moment runs on across tasks and seeds test-time "
                   "adaptation, as in the authors' code; default) | fresh (a new Adam per task)");
