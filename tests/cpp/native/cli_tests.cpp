@@ -1,0 +1,84 @@
+// The `metacog train` / `metacog eval` command line itself (build/metacog, run as a child process):
+// options refused before any work, and the Omniglot resize carried from training to evaluation.
+#include <doctest/doctest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "metacog/omniglot.hpp"
+#include "metacog/safetensors.hpp"
+#include "../test_support.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CliResult {
+  int exit_code = -1;
+  std::string output;  // stdout and stderr
+};
+
+// Runs build/metacog with `args` from the repository root (where ../shared/data is found).
+CliResult run_cli(const std::string& args) {
+  const std::string cmd = "cd '" + metacog::test::source_dir() + "' && OMP_NUM_THREADS=1 '" + METACOG_CLI + "' " + args + " 2>&1";
+  CliResult r;
+  FILE* p = ::popen(cmd.c_str(), "r");
+  REQUIRE(p != nullptr);
+  char buf[4096];
+  size_t n = 0;
+  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
+  const int status = ::pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+fs::path temp_path(const std::string& name) {
+  return fs::temp_directory_path() / ("metacog-cli-" + std::to_string(::getpid()) + "-" + name);
+}
+
+}  // namespace
+
+TEST_CASE("cli train: bad options are refused before any work") {
+  const fs::path out = temp_path("refused.safetensors");
+  CliResult r = run_cli("train --algo protonet --resize bilinear --episodes 1 --out '" + out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("--resize") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+
+  if (!metacog::test::require_data("omniglot/images_background.zip")) return;
+  r = run_cli("train --algo maml --train-shots 3 --episodes 1 --out '" + out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("--train-shots is a Reptile option") != std::string::npos);
+  // 15-shot validation episodes need 30 of Omniglot's 20 drawings per class: refused up front
+  r = run_cli("train --algo reptile --shot 15 --episodes 1 --out '" + out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("validation episodes are 15-shot") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  CHECK_FALSE(fs::exists(out.string() + ".ckpt"));
+}
+
+TEST_CASE("cli train → eval: the nearest resize is stored in the model and used for its test images") {
+  if (!metacog::test::require_data("omniglot/images_background.zip")) return;
+  const fs::path out = temp_path("nearest.safetensors");
+  const CliResult t = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 2 --val-every 2 --val-episodes 2 "
+                              "--resize nearest --seed 3 --json --out '" + out.string() + "'");
+  REQUIRE_MESSAGE(t.exit_code == 0, t.output);
+  const metacog::SafetensorsFile f = metacog::read_safetensors_file(out.string());
+  REQUIRE(f.metadata.count(metacog::kOmniglotResizeKey) == 1);
+  CHECK(f.metadata.at(metacog::kOmniglotResizeKey) == "nearest");
+  CHECK(f.metadata.at("trained_on").find("nearest 105->28") != std::string::npos);
+  const CliResult e = run_cli("eval --model '" + out.string() + "' --way 5 --shot 1 --query 2 --episodes 3 --json");
+  REQUIRE_MESSAGE(e.exit_code == 0, e.output);
+  CHECK(e.output.find("\"resize\":\"nearest\"") != std::string::npos);
+  // the checkpoint remembers it too: resuming with the other resize is refused
+  const CliResult resumed = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 4 --val-every 2 "
+                                    "--val-episodes 2 --resize box --resume --out '" + out.string() + "'");
+  CHECK(resumed.exit_code != 0);
+  CHECK(resumed.output.find("trained on --resize nearest") != std::string::npos);
+  fs::remove(out);
+  fs::remove(out.string() + ".ckpt");
+}
