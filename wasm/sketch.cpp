@@ -10,7 +10,7 @@ namespace {
 
 class SketchClassifierJs {
  public:
-  explicit SketchClassifierJs(Conv4Model model) : s_(std::move(model)) {}
+  explicit SketchClassifierJs(SketchClassifier s) : s_(std::move(s)) {}
 
   int image_size() const { return s_.image_size(); }
   int embedding_dim() const { return s_.embedding_dim(); }
@@ -51,7 +51,7 @@ class SketchClassifierJs {
 val make_sketch_classifier(const val& model_bytes) {
   return guarded([&] {
     const std::vector<uint8_t> bytes = to_bytes(model_bytes);
-    return val(SketchClassifierJs(conv4_from_safetensors(parse_safetensors(bytes))));
+    return val(SketchClassifierJs(SketchClassifier::from_file(parse_safetensors(bytes))));
   });
 }
 

@@ -23,6 +23,7 @@
 #include "metacog/few_shot_eval.hpp"
 #include "metacog/matchingnet_fce.hpp"
 #include "metacog/meta_train.hpp"
+#include "metacog/model_io.hpp"
 #include "metacog/omniglot.hpp"
 #include "metacog/ops.hpp"
 

@@ -44,6 +44,7 @@
 #include "metacog/gradient_meta.hpp"
 #include "metacog/meta_train.hpp"
 #include "metacog/training_state.hpp"
+#include "metacog/model_io.hpp"
 #include "metacog/omniglot.hpp"
 #include "progress.hpp"
 

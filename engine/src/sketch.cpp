@@ -56,6 +56,15 @@ SketchClassifier::SketchClassifier(Conv4Model model)
   }
 }
 
+SketchClassifier SketchClassifier::from_file(const SafetensorsFile& file) {
+  const auto resize = file.metadata.find(kOmniglotResizeKey);
+  require(resize == file.metadata.end() || resize->second == "box", ErrorCode::ModelKind,
+          "the sketch classifier makes area-averaged 28×28 inputs; this model was trained on '" +
+              (resize == file.metadata.end() ? std::string() : resize->second) +
+              "'-resized images (omniglot_resize), which they would not match: use a model trained with --resize box");
+  return SketchClassifier(conv4_from_safetensors(file));
+}
+
 std::vector<float> SketchClassifier::embed(const std::vector<float>& input) const {
   const int n = model_.arch.image_size;
   require(input.size() == static_cast<size_t>(n) * n, ErrorCode::InvalidArgument,

@@ -76,3 +76,13 @@ TEST_CASE("sketch: classifier embeds, learns classes from examples and rejects o
   CHECK(code_of([&] { s.remove_class("o"); }) == ErrorCode::UnknownLabel);
   CHECK(code_of([] { SketchClassifier bad(random_embedding("maml")); }) == ErrorCode::ModelKind);
 }
+
+TEST_CASE("sketch: a model file trained on nearest-resized (binary) images is refused; box or unmarked loads") {
+  SafetensorsFile f = conv4_to_safetensors(random_embedding("protonet"));
+  CHECK(SketchClassifier::from_file(f).image_size() == 28);  // unmarked: box, as every older file
+  f.metadata[kOmniglotResizeKey] = "box";
+  CHECK(SketchClassifier::from_file(f).embedding_dim() > 0);
+  f.metadata[kOmniglotResizeKey] = "nearest";
+  CHECK(code_of([&] { SketchClassifier::from_file(f); }) == ErrorCode::ModelKind);
+  CHECK(test::message_of([&] { SketchClassifier::from_file(f); }).find("--resize box") != std::string::npos);
+}

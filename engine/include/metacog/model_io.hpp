@@ -23,6 +23,12 @@
 
 namespace metacog {
 
+/** __metadata__ key of an image model naming how its training images were resized: "box" (area
+ *  averages; also when absent) or "nearest" (binary, as the papers' Omniglot code; omniglot.hpp).
+ *  `metacog train` writes it, `metacog eval` prepares test images alike, and the sketch classifier
+ *  (which makes area-averaged inputs) refuses "nearest" models. */
+inline constexpr const char kOmniglotResizeKey[] = "omniglot_resize";
+
 /** Tensors under this prefix are a gradient-based model's test-time optimiser state (Reptile's
  *  Adam second moment, file layout like the parameter's), read by read_adaptation
  *  (gradient_meta.hpp); conv4_from_safetensors skips every tensor under "adaptation.". */

@@ -47,9 +47,7 @@ enum class OmniglotResize { Box, Nearest };
 const char* omniglot_resize_name(OmniglotResize r);
 /** Inverse of omniglot_resize_name; InvalidArgument naming the choices otherwise. */
 OmniglotResize parse_omniglot_resize(const std::string& name);
-/** __metadata__ key of a model file naming the resize of its training images (absent: box);
- *  `metacog train` writes it and `metacog eval` makes its test images the same way. */
-inline constexpr const char kOmniglotResizeKey[] = "omniglot_resize";
+/** (A model records its training resize under kOmniglotResizeKey, model_io.hpp.) */
 /** The preprocessing version string of a resize; part of the cache key (bump it when preprocessing changes). */
 const char* omniglot_preprocessing(OmniglotResize r);
 

@@ -1,6 +1,6 @@
 // metacog/sketch.hpp — few-shot classification of drawings with a meta-trained image embedding.
 //
-//     SketchClassifier s(conv4_from_safetensors(parse_safetensors(bytes)));
+//     SketchClassifier s = SketchClassifier::from_file(parse_safetensors(bytes));
 //     s.add_example("alpha", sketch_to_input(rgba_alpha, 280, 280));   // 28×28 input, ink = 1
 //     Classification c = s.classify(sketch_to_input(drawing, 280, 280));
 //
@@ -38,6 +38,9 @@ class SketchClassifier {
   /** Takes a Conv-4 embedding model (a ProtoNet or Matching Network without full-context
    *  embeddings); ModelKind for anything else. */
   explicit SketchClassifier(Conv4Model model);
+  /** conv4_from_safetensors + the constructor; also ModelKind for a model trained on nearest-resized
+   *  (binary) images, which area-averaged sketch inputs do not match (kOmniglotResizeKey). */
+  static SketchClassifier from_file(const SafetensorsFile& file);
 
   /** The image side the model expects (28 for Omniglot). */
   int image_size() const { return model_.arch.image_size; }

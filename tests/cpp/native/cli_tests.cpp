@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "metacog/model_io.hpp"
 #include "metacog/omniglot.hpp"
 #include "metacog/safetensors.hpp"
 #include "../test_support.hpp"
