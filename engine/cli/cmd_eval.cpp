@@ -63,9 +63,7 @@ int run_eval(const EvalOptions& o) {
   const bool fce = read_fce_metadata(file).has_value();
   const Conv4Model m = fce ? matchingnet_fce_from_safetensors(file).model : conv4_from_safetensors(file);
   const std::string algo = m.header.algo;
-  // test images made like the model's training images (older files: box)
-  const auto resize_entry = file.metadata.find(kOmniglotResizeKey);
-  const OmniglotResize resize = parse_omniglot_resize(resize_entry == file.metadata.end() ? "box" : resize_entry->second);
+  const OmniglotResize resize = model_omniglot_resize(file);  // test images made like the training images
   const BnMode mode = parse_bn_mode(o.bn);
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "--bn must be running or transductive");
   MeanCi r;

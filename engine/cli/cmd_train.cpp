@@ -30,8 +30,6 @@
 // checkpoint resumes only with the same --train-split.
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -41,6 +39,7 @@
 #include "metacog/error.hpp"
 #include "metacog/few_shot_eval.hpp"
 #include "metacog/finetune.hpp"
+#include "metacog/episodes.hpp"
 #include "metacog/gradient_meta.hpp"
 #include "metacog/meta_train.hpp"
 #include "metacog/training_state.hpp"
@@ -259,9 +258,10 @@ int run_train(const TrainOptions& o) {
     const std::string ckpt_split = f.metadata.count("train_split") ? f.metadata.at("train_split") : "train";
     require(ckpt_split == o.train_split, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on --train-split " + ckpt_split + ": resume it with that split");
-    const std::string ckpt_resize = f.metadata.count(kOmniglotResizeKey) ? f.metadata.at(kOmniglotResizeKey) : "box";
-    require(ckpt_resize == o.resize, ErrorCode::InvalidArgument,
-            "the checkpoint " + ckpt_path + " trained on --resize " + ckpt_resize + " images: resume it with that resize");
+    const OmniglotResize ckpt_resize = model_omniglot_resize(f);
+    require(ckpt_resize == resize, ErrorCode::InvalidArgument,
+            "the checkpoint " + ckpt_path + " trained on --resize " + omniglot_resize_name(ckpt_resize) +
+                " images: resume it with that resize");
     const bool ckpt_fce = cfg.is_object() && cfg.value("fce", false);
     require(ckpt_fce == o.fce, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + (ckpt_fce ? " uses" : " does not use") +
@@ -295,12 +295,15 @@ int run_train(const TrainOptions& o) {
   const bool shot_is_default_one = is_gradient_algo(o.algo) || o.algo == "finetune";
   const EpisodeSpec val_spec = trainer->val_spec(o.shot_given || !shot_is_default_one ? o.shot : 1);
   if (!trainval) {
-    size_t smallest = SIZE_MAX;
-    for (const ImageClass& c : val.classes) smallest = std::min(smallest, c.examples.size());
-    require(static_cast<size_t>(val_spec.k_shot + val_spec.n_query) <= smallest, ErrorCode::InvalidArgument,
-            "validation episodes are " + std::to_string(val_spec.k_shot) + "-shot with " + std::to_string(val_spec.n_query) +
-                " queries per class, but the validation classes have " + std::to_string(smallest) +
-                " examples: use a smaller --shot" + (o.algo == "reptile" ? " (Reptile's training shots: --train-shots)" : ""));
+    // draw one validation episode now (a throwaway generator), so an impossible one fails before training
+    Pcg32 probe(0);
+    try {
+      sample_episode(val.classes, val_spec, probe);
+    } catch (const Error& e) {
+      throw Error(e.code(), "validation episodes are " + std::to_string(val_spec.k_shot) + "-shot with " +
+                                std::to_string(val_spec.n_query) + " queries per class: " + e.what() + "; use a smaller --shot" +
+                                (o.algo == "reptile" ? " (Reptile's training shots: --train-shots)" : ""));
+    }
   }
   auto validate = [&]() {
     const MeanCi r = evaluate_few_shot_file(model_file(header), val, val_spec, o.val_episodes,

@@ -129,4 +129,20 @@ void take_tensors(const SafetensorsFile& f, const std::string& prefix, ParamSet&
   }
 }
 
+const char* omniglot_resize_name(OmniglotResize r) { return r == OmniglotResize::Nearest ? "nearest" : "box"; }
+
+OmniglotResize parse_omniglot_resize(const std::string& name) {
+  if (name == "box") return OmniglotResize::Box;
+  if (name == "nearest") return OmniglotResize::Nearest;
+  throw Error(ErrorCode::InvalidArgument, "omniglot resize must be box or nearest; got '" + name + "'");
+}
+
+OmniglotResize model_omniglot_resize(const SafetensorsFile& f) {
+  const auto it = f.metadata.find(kOmniglotResizeKey);
+  if (it == f.metadata.end()) return OmniglotResize::Box;
+  require(it->second == "box" || it->second == "nearest", ErrorCode::ModelFormat,
+          std::string(kOmniglotResizeKey) + " must be box or nearest; got '" + it->second + "'");
+  return parse_omniglot_resize(it->second);
+}
+
 }  // namespace metacog

@@ -57,10 +57,10 @@ SketchClassifier::SketchClassifier(Conv4Model model)
 }
 
 SketchClassifier SketchClassifier::from_file(const SafetensorsFile& file) {
-  const auto resize = file.metadata.find(kOmniglotResizeKey);
-  require(resize == file.metadata.end() || resize->second == "box", ErrorCode::ModelKind,
-          "the sketch classifier makes area-averaged 28×28 inputs; this model was trained on '" +
-              (resize == file.metadata.end() ? std::string() : resize->second) +
+  const OmniglotResize resize = model_omniglot_resize(file);
+  require(resize == OmniglotResize::Box, ErrorCode::ModelKind,
+          std::string("the sketch classifier makes area-averaged 28×28 inputs; this model was trained on '") +
+              omniglot_resize_name(resize) +
               "'-resized images (omniglot_resize), which they would not match: use a model trained with --resize box");
   return SketchClassifier(conv4_from_safetensors(file));
 }

@@ -85,4 +85,8 @@ TEST_CASE("sketch: a model file trained on nearest-resized (binary) images is re
   f.metadata[kOmniglotResizeKey] = "nearest";
   CHECK(code_of([&] { SketchClassifier::from_file(f); }) == ErrorCode::ModelKind);
   CHECK(test::message_of([&] { SketchClassifier::from_file(f); }).find("--resize box") != std::string::npos);
+  CHECK(model_omniglot_resize(f) == OmniglotResize::Nearest);
+  f.metadata[kOmniglotResizeKey] = "bilinear";  // not a value train writes: a malformed file
+  CHECK(code_of([&] { model_omniglot_resize(f); }) == ErrorCode::ModelFormat);
+  CHECK(code_of([&] { SketchClassifier::from_file(f); }) == ErrorCode::ModelFormat);
 }

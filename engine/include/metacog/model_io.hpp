@@ -23,11 +23,20 @@
 
 namespace metacog {
 
-/** __metadata__ key of an image model naming how its training images were resized: "box" (area
- *  averages; also when absent) or "nearest" (binary, as the papers' Omniglot code; omniglot.hpp).
+/** How Omniglot's 105×105 drawings become 28×28 inputs (omniglot.hpp step 3): Box = area averages,
+ *  Nearest = binary, one source pixel per output, as the papers' code. */
+enum class OmniglotResize { Box, Nearest };
+/** "box" | "nearest". */
+const char* omniglot_resize_name(OmniglotResize r);
+/** Inverse of omniglot_resize_name; InvalidArgument naming the choices otherwise. */
+OmniglotResize parse_omniglot_resize(const std::string& name);
+
+/** __metadata__ key of an image model naming the resize of its training images ("box" when absent).
  *  `metacog train` writes it, `metacog eval` prepares test images alike, and the sketch classifier
  *  (which makes area-averaged inputs) refuses "nearest" models. */
 inline constexpr const char kOmniglotResizeKey[] = "omniglot_resize";
+/** The resize recorded in a model or checkpoint file (Box when absent); ModelFormat for another value. */
+OmniglotResize model_omniglot_resize(const SafetensorsFile& f);
 
 /** Tensors under this prefix are a gradient-based model's test-time optimiser state (Reptile's
  *  Adam second moment, file layout like the parameter's), read by read_adaptation

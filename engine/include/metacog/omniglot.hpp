@@ -37,17 +37,12 @@
 #include <vector>
 
 #include "metacog/image_dataset.hpp"
+#include "metacog/model_io.hpp"  // OmniglotResize
 #include "metacog/tensor.hpp"
 
 namespace metacog {
 
-/** Step 3 of the preprocessing. */
-enum class OmniglotResize { Box, Nearest };
-/** "box" | "nearest". */
-const char* omniglot_resize_name(OmniglotResize r);
-/** Inverse of omniglot_resize_name; InvalidArgument naming the choices otherwise. */
-OmniglotResize parse_omniglot_resize(const std::string& name);
-/** (A model records its training resize under kOmniglotResizeKey, model_io.hpp.) */
+// Step 3's choice is OmniglotResize (model_io.hpp, where a model records it under kOmniglotResizeKey).
 /** The preprocessing version string of a resize; part of the cache key (bump it when preprocessing changes). */
 const char* omniglot_preprocessing(OmniglotResize r);
 

@@ -29,14 +29,6 @@
 
 namespace metacog {
 
-const char* omniglot_resize_name(OmniglotResize r) { return r == OmniglotResize::Nearest ? "nearest" : "box"; }
-
-OmniglotResize parse_omniglot_resize(const std::string& name) {
-  if (name == "box") return OmniglotResize::Box;
-  if (name == "nearest") return OmniglotResize::Nearest;
-  throw Error(ErrorCode::InvalidArgument, "omniglot resize must be box or nearest; got '" + name + "'");
-}
-
 const char* omniglot_preprocessing(OmniglotResize r) {
   return r == OmniglotResize::Nearest
              ? "omniglot-preprocess-v1-nearest: 105x105 png, ink(<128)=1, nearest 105->28 (source floor((o+0.5)*105/28)), rot000"
@@ -411,10 +403,7 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
   ds.height = kDst;
   ds.width = kDst;
   ds.channels = 1;
-  // the characters' description ends with their preprocessing version ("…; omniglot-preprocess-…")
-  const size_t cut = characters.description.rfind("; ");
-  const std::string preprocessing = cut == std::string::npos ? characters.description : characters.description.substr(cut + 2);
-  ds.description = "omniglot " + scheme + "/" + split + " (" + preprocessing + ", rotations as classes)";
+  ds.description = "omniglot " + scheme + "/" + split + ", rotations as classes, of " + characters.description;
   size_t total = 0;
   for (const auto& w : wanted) total += characters.classes[w.first].examples.size();
   const size_t img = kDst * kDst;
