@@ -2,7 +2,9 @@
 // Latency of `observe` → new recommendations, as design.md §5 states the target: a learner with
 // 200 past responses, an item bank of 1000 items (the demo bank's 277 items repeated with new ids
 // over the same 17 skills). Prints one JSON object.
-//   node bench/latency.mjs [--simd true|false] [--rounds 200] [--browser]
+//   node bench/latency.mjs [--simd true|false] [--rounds 200] [--model PATH] [--browser]
+//   --model: another learner model (default models/demo-learner.safetensors with the demo bank grown
+//            to 1000 items); the bank is then 1000 items over that model's own skills (vocabBank)
 //   engine:  the wasm Engine directly (observe + recommend(5)), the compute budget
 //   api:     the public createEngine API in-process (adds validation, copying, memory storage)
 //   --browser: the same in Debian's Chromium (bench/latency-browser-entry.mjs), plus
@@ -11,7 +13,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { growBank, makeRand, measureEngine, measureApi } from './latency-core.mjs';
+import { growBank, vocabBank, makeRand, measureEngine, measureApi } from './latency-core.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
@@ -28,12 +30,14 @@ if (args.includes('--browser')) {
   console.log(JSON.stringify({ where: 'chromium', simd, items: 1000, past_responses: 200, rounds, ...r }));
 } else {
   const { createEngine, _loadModule } = await import('../dist/metacog.js');
-  const bank = growBank(JSON.parse(readFileSync(path.join(root, 'web/demo/item-bank.json'), 'utf8')));
-  const model = readFileSync(path.join(root, 'models/demo-learner.safetensors'));
+  const modelPath = opt('model', null);
+  const model = readFileSync(modelPath ?? path.join(root, 'models/demo-learner.safetensors'));
+  const bank = modelPath ? vocabBank(model)
+    : growBank(JSON.parse(readFileSync(path.join(root, 'web/demo/item-bank.json'), 'utf8')));
   const rand = makeRand();
   const clock = { t: 1 };
   const Module = await _loadModule({ simd });
   const engine = measureEngine({ Module, model, bank, rounds, rand, clock });
   const api = await measureApi({ createEngine, model, bank, rounds, rand, clock, simd });
-  console.log(JSON.stringify({ where: 'node', simd, items: bank.items.length, past_responses: 200, rounds, engine, api }));
+  console.log(JSON.stringify({ where: 'node', model: modelPath ?? 'models/demo-learner.safetensors', skills: bank.skills.length, simd, items: bank.items.length, past_responses: 200, rounds, engine, api }));
 }

@@ -182,6 +182,7 @@ void LearnerSession::apply_observation(int item, bool correct, double timestamp)
     }
   }
   tracker_.observe(q, correct);
+  ++state_version_;
   for (int k = 0; k < q.num_skills; ++k) last_seen_[static_cast<size_t>(q.slots[k])] = timestamp;
   recent_.push_back({item, correct, timestamp});
   total_ += 1;
@@ -225,21 +226,31 @@ void LearnerSession::predict(const int* items, size_t n, double* out, double now
   }
   require(std::isnan(now) || std::isfinite(now), ErrorCode::InvalidArgument, "predict: now must be finite");
   const double t = clock(now);
-  ++gen_;
-  if (n > 0) tracker_.prepare_batch(t);
+  if (n > 0) begin_batch(t);
   for (size_t i = 0; i < n; ++i) {
     const Item& it = items_[static_cast<size_t>(items[i])];
     double z = 0;
-    for (int k = 0; k < it.query.num_skills; ++k) {
-      const int slot = it.query.slots[k];
-      if (memo_gen_[static_cast<size_t>(slot)] != gen_) {
-        memo_value_[static_cast<size_t>(slot)] = tracker_.batch_skill_logit(slot, it.query.skills[k]);
-        memo_gen_[static_cast<size_t>(slot)] = gen_;
-      }
-      z += memo_value_[static_cast<size_t>(slot)];
-    }
+    for (int k = 0; k < it.query.num_skills; ++k) z += slot_logit(it.query.slots[k]);
     out[i] = sigmoid(z / it.query.num_skills - it.query.difficulty);
   }
+}
+
+void LearnerSession::begin_batch(double t) {
+  if (memo_version_ == state_version_ && memo_time_ == t) return;
+  ++gen_;
+  memo_version_ = state_version_;
+  memo_time_ = t;
+  tracker_.prepare_batch(t);
+}
+
+double LearnerSession::slot_logit(int slot) {
+  const size_t k = static_cast<size_t>(slot);
+  if (memo_gen_[k] != gen_) {
+    // the embedding row of a slot is its model skill, or the unknown skill's (build_item's rule)
+    memo_value_[k] = tracker_.batch_skill_logit(slot, row_of(slot));
+    memo_gen_[k] = gen_;
+  }
+  return memo_value_[k];
 }
 
 double LearnerSession::predict(const std::string& item, double now) {
@@ -254,18 +265,14 @@ std::vector<SkillMastery> LearnerSession::mastery(double now) {
   require(std::isnan(now) || std::isfinite(now), ErrorCode::InvalidArgument, "mastery: now must be finite");
   std::vector<SkillMastery> out;
   const int S = model_->arch().num_skills;
+  // P(correct) on a typical item of each skill through the factored first layer (prepare_batch):
+  // O(H·d) per skill instead of a full network evaluation
+  if (!slot_order_.empty()) begin_batch(clock(now));
   for (int slot : slot_order_) {
     SkillMastery m;
     m.skill = slot_label_[static_cast<size_t>(slot)];
     m.known_to_model = slot < S;
-    LearnerQuery q;
-    q.num_skills = 1;
-    q.slots[0] = slot;
-    q.skills[0] = slot < S ? slot : S;
-    q.item = kUnknown;
-    q.difficulty = model_->difficulty(kUnknown, slot < S ? slot : kUnknown);
-    q.timestamp = clock(now);
-    m.mastery = tracker_.predict(q);
+    m.mastery = sigmoid(slot_logit(slot) - model_->difficulty(kUnknown, slot < S ? slot : kUnknown));
     if (has_knowledge()) {
       const double k = known_[static_cast<size_t>(slot)];
       m.known = std::isnan(k) ? knowledge_[static_cast<size_t>(row_of(slot))].prior : k;
@@ -377,10 +384,12 @@ Explanation LearnerSession::explain(const std::string& item, double now) {
 void LearnerSession::adapt(int steps) {
   require(steps >= 0 && steps <= 1000, ErrorCode::InvalidArgument, "adapt: steps must be in 0..1000");
   tracker_.adapt(steps);
+  ++state_version_;
 }
 
 void LearnerSession::reset() {
   tracker_.reset();
+  ++state_version_;
   recent_.clear();
   base_history_.reset();
   std::fill(base_h_.begin(), base_h_.end(), 0.0);
@@ -688,6 +697,7 @@ void LearnerSession::import_state(const std::string& text) {
     next.last_timestamp_ = number_field(j, "last_timestamp", "");
     next.max_timestamp_ = number_field(j, "max_timestamp", "");
   }
+  ++next.state_version_;  // φ was set directly
   *this = std::move(next);
 }
 

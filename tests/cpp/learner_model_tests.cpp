@@ -485,6 +485,15 @@ TEST_CASE("learner session: same predictions as the evaluation path, cold start,
     p.observe(r);
     s.observe(id, r.correct, r.timestamp);
   }
+  // mastery (P(correct) on a typical item of the skill) equals the prediction of a new item of that
+  // skill, which has the skill's typical difficulty β_s; the item path was checked above
+  for (size_t k = 0; k < 5; ++k) s.register_item("typical-" + m.skill_labels[k], {m.skill_labels[k]});
+  const std::vector<SkillMastery> ms = s.mastery();
+  for (size_t k = 0; k < 5; ++k) {
+    const auto it = std::find_if(ms.begin(), ms.end(), [&](const SkillMastery& x) { return x.skill == m.skill_labels[k]; });
+    REQUIRE(it != ms.end());
+    CHECK(it->mastery == doctest::Approx(s.predict("typical-" + m.skill_labels[k])).epsilon(1e-12));
+  }
   // a new skill (not in the model): population prior, then adapts down after wrong answers
   s.register_item("frac-1", {"fractions"});
   s.register_item("frac-2", {"fractions", "1"}, /*difficulty_hint=*/1.0);
@@ -591,11 +600,59 @@ TEST_CASE("learner session: state round trip and rejected inputs change nothing"
   CHECK(s.item_index("new-item") >= 0);
 }
 
+TEST_CASE("learner session: the predict/mastery memo follows every change of the learner") {
+  // predict() and mastery() share per-skill logits while the learner state and the time are unchanged;
+  // after each kind of change a session that is asked only at the end must give the same numbers
+  LearnerArch arch = default_learner_arch(KtDataset{});
+  arch.num_items = 12;
+  arch.num_skills = 4;
+  auto model = std::make_shared<const LearnerModel>(arch, 5);
+  const auto setup = [&](LearnerSession& s) {
+    for (int k = 0; k < 12; ++k) s.register_item("i" + std::to_string(k), {k < 10 ? std::to_string(k % 4) : "new-skill"});
+  };
+  std::vector<int> idx(12);
+  for (int k = 0; k < 12; ++k) idx[static_cast<size_t>(k)] = k;
+  const auto probe = [&](LearnerSession& s, double now) {
+    std::vector<double> out(12);
+    s.predict(idx.data(), idx.size(), out.data(), now);
+    for (const SkillMastery& m : s.mastery(now)) out.push_back(m.mastery);
+    return out;
+  };
+  const auto same = [](const std::vector<double>& a, const std::vector<double>& b) {
+    REQUIRE(a.size() == b.size());
+    for (size_t k = 0; k < a.size(); ++k) CHECK(a[k] == doctest::Approx(b[k]).epsilon(1e-12));
+  };
+  LearnerSession s(model);
+  setup(s);
+  std::vector<std::function<void(LearnerSession&)>> ops;
+  for (int t = 0; t < 6; ++t) ops.push_back([t](LearnerSession& x) { x.observe("i" + std::to_string(t * 2 % 12), t % 3 != 0, 10.0 * t); });
+  ops.push_back([](LearnerSession& x) { x.adapt(3); });
+  ops.push_back([](LearnerSession& x) { x.observe("i11", false, 100.0); });
+  std::string saved;
+  ops.push_back([&saved](LearnerSession& x) { saved = x.export_state(); x.reset(); });
+  ops.push_back([&saved](LearnerSession& x) { x.import_state(saved); });
+  for (size_t n = 1; n <= ops.size(); ++n) {
+    (void)probe(s, 50.0);  // fills the memo at t = 50 (and again below at t = 200)
+    (void)probe(s, 200.0);
+    ops[n - 1](s);
+    LearnerSession fresh(model);
+    setup(fresh);
+    for (size_t k = 0; k < n; ++k) ops[k](fresh);  // (the fresh replay exports the same document)
+    INFO("after operation " << n);
+    same(probe(s, 50.0), probe(fresh, 50.0));
+    same(probe(s, 200.0), probe(fresh, 200.0));
+  }
+  // and the memoised values are the unmemoised ones: one item at a time equals the batch
+  const std::vector<double> batch = probe(s, 80.0);
+  for (int k = 0; k < 12; ++k) CHECK(s.predict("i" + std::to_string(k), 80.0) == doctest::Approx(batch[static_cast<size_t>(k)]).epsilon(1e-12));
+}
+
 TEST_CASE("learner session: adaptation + prediction of 1000 items after 200 responses (timing, native smoke)") {
-  // full-size architecture (the default arch of the committed models), 1000 items over 40 skills
-  // and, the worst case, over 1000 distinct skills (one network evaluation per skill)
+  // full-size architecture (kt-train's default, that of the committed knowledge-tracing models),
+  // 1000 items over 40 skills and, the worst case, over 1000 distinct skills (one network
+  // evaluation per skill)
   for (int num_skills : {40, 1000}) {
-  LearnerArch arch;
+  LearnerArch arch = default_learner_arch(KtDataset{});
   arch.num_items = 100;
   arch.num_skills = 100;
   auto model = std::make_shared<const LearnerModel>(arch, 1);

@@ -225,10 +225,17 @@ class LearnerSession {
   std::vector<KnowledgeParams> knowledge_;  // model row → filter parameters (empty: no filter)
   double last_timestamp_ = std::nan(""), max_timestamp_ = -HUGE_VAL;
   LearnerTracker tracker_;
-  // predict() memo: net logit per slot for the current generation
+  // memo of the net logit z + φ·g per slot (predict() and mastery() share it): valid while the learner
+  // state (state_version_, bumped by every change of history, contexts or φ) and the time t are those
+  // of the last begin_batch(); gen_ numbers those (version, t) pairs
   std::vector<double> memo_value_;
   std::vector<uint64_t> memo_gen_;
-  uint64_t gen_ = 0;
+  uint64_t gen_ = 0, state_version_ = 1, memo_version_ = 0;
+  double memo_time_ = std::nan("");
+  /** Prepares the batch evaluation at model time t unless the memo is already for (state, t). */
+  void begin_batch(double t);
+  /** The memoised net logit of a slot (after begin_batch). */
+  double slot_logit(int slot);
   std::vector<double> g_;  // scratch fast direction
 };
 

@@ -58,7 +58,6 @@ TEST_CASE("learner real data: a quick CI-sized run beats the running rate on hel
   MESSAGE("quick run (500 train learners, 4 epochs, " << seconds << " s): learner model AUC " << r.overall.auc
                                                      << " vs running rate " << rr_r.overall.auc << " on 300 test learners");
   CHECK(r.overall.auc > rr_r.overall.auc + 0.03);
-  CHECK(seconds < 120);
 }
 
 TEST_CASE("learner real data: the kt-train procedure resumes from its checkpoint exactly") {
