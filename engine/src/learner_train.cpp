@@ -112,6 +112,13 @@ LearnerTrainConfig LearnerTrainConfig::from_json(const std::string& text) {
   return c;
 }
 
+size_t learner_model_tensor_bytes(const LearnerArch& a) {
+  // float32 parameters, plus features.{mean,std,min,max} [F] and mastery.{guess,slip,prior,learn} [S+1]
+  const size_t floats = LearnerLayout(a).total + 4 * static_cast<size_t>(kHistoryFeatures) +
+                        4 * (static_cast<size_t>(a.num_skills) + 1);
+  return 4 * floats;
+}
+
 LearnerArch default_learner_arch(const KtDataset& train) {
   LearnerArch a;
   // d = 64, H = 128 (LearnerArch's own defaults are 16 / 32), chosen on validation learners only:
@@ -120,13 +127,20 @@ LearnerArch default_learner_arch(const KtDataset& train) {
   // (average_halflife) the wider network pays: the same 20 % validation learners of the kt-train
   // runs went 0.8311 → 0.8320 (ASSIST2009), 0.8315 → 0.8325 (Statics2011), 0.7333 → 0.7333 (ASSIST2015,
   // a tie); the ASSIST2009 and Statics2011 train1/valid1 folds agreed (README, "Learner model").
+  // Unless its file would break the budget of a shipped model (design.md §5: ≤ 1 MB): the embeddings
+  // grow with the vocabulary (3(S + 1)·d floats), so a large one (Statics2011: 1 223 skills, 1.15 MB at
+  // d = 64) keeps d = 32, H = 64 — a rule on the vocabulary's size, not a dataset-specific constant.
   // Serving cost is O(H·d) per skill of the bank, not per item (logits are memoised by skill): with
   // 110 skills the d = 64 model serves observe → recommend in 4.2 ms p95 through the public API in
   // wasm; a 1 000-skill bank exceeds the 5 ms budget there (README, "Serving latency").
-  a.dim = 64;
-  a.hidden = 128;
   a.num_items = train.num_items;
   a.num_skills = train.num_skills;
+  a.dim = 64;
+  a.hidden = 128;
+  if (learner_model_tensor_bytes(a) > kShippedModelBytes - kModelHeaderAllowance) {
+    a.dim = 32;
+    a.hidden = 64;
+  }
   bool positional = true;
   for (const LearnerLog& l : train.learners) {
     for (size_t t = 0; t < l.responses.size() && positional; ++t) positional = l.responses[t].timestamp == static_cast<double>(t);

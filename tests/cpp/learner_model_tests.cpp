@@ -371,6 +371,34 @@ TEST_CASE("learner training: parameter averaging keeps the debiased exponential 
   CHECK(test::code_of([&] { LearnerTrainer bad(train, valid, c); }) == ErrorCode::InvalidArgument);
 }
 
+TEST_CASE("learner model: the default network keeps a shipped model within its size budget") {
+  // d = 64, H = 128 unless the file would exceed design.md's 1 MB per shipped model (embeddings grow
+  // with the vocabulary): ASSIST2009-sized and Statics2011-sized vocabularies
+  for (const int vocab : {110, 1223}) {
+    CAPTURE(vocab);
+    KtDataset d;
+    d.num_items = d.num_skills = vocab;
+    const LearnerArch a = default_learner_arch(d);
+    CHECK(a.dim == (vocab == 110 ? 64 : 32));
+    CHECK(a.hidden == 2 * a.dim);
+    LearnerArch wide = a;
+    wide.dim = 64;
+    wide.hidden = 128;
+    CHECK((learner_model_tensor_bytes(wide) > kShippedModelBytes - kModelHeaderAllowance) == (vocab == 1223));
+    // the estimate bounds the real file's tensors (a model with the optional tensors, without a header)
+    LearnerModel m(a, 1);
+    m.feature_lo.assign(kHistoryFeatures, -1.0);
+    m.feature_hi.assign(kHistoryFeatures, 1.0);
+    const std::vector<uint8_t> bytes = model_bytes(m);
+    const SafetensorsFile f = parse_safetensors(bytes.data(), bytes.size());
+    size_t tensor_bytes = 0;
+    for (const auto& kv : f.tensors) tensor_bytes += kv.second.bytes.size();
+    CHECK(tensor_bytes <= learner_model_tensor_bytes(a));
+    CHECK(tensor_bytes > learner_model_tensor_bytes(a) * 9 / 10);
+    CHECK(learner_model_tensor_bytes(a) <= kShippedModelBytes - kModelHeaderAllowance);
+  }
+}
+
 TEST_CASE("learner model file: round trip and validation errors") {
   const LearnerModel& m = trained_model();
   const std::vector<uint8_t> bytes = model_bytes(m);
