@@ -20,9 +20,10 @@ export function growBank(demo, size = 1000) {
  * A bank of `size` items over a learner model's own vocabulary (its __metadata__.vocab, read from
  * the safetensors header): one skill per training skill label; the training item labels first, then
  * new ids, dealt round-robin over the skills (the header does not say which skill an item was logged
- * with, and the cost does not depend on it). Every skill is known to the model, so each observe re-evaluates
- * the network once per skill of the training vocabulary: the serving cost of a knowledge-tracing
- * model (e.g. models/assist2009-learner.safetensors, 110 skills) rather than of the demo's 17 skills.
+ * with, and the cost does not depend on it). Every bank skill is known to the model, so each observe
+ * re-evaluates the network once per skill that has an item — min(skills, size) of them: the serving
+ * cost of a knowledge-tracing model (e.g. models/assist2009-learner.safetensors, 110 skills) rather
+ * than of the demo's 17 skills.
  */
 export function vocabBank(modelBytes, size = 1000) {
   const bytes = new Uint8Array(modelBytes);
@@ -31,9 +32,10 @@ export function vocabBank(modelBytes, size = 1000) {
   const vocab = JSON.parse(header.__metadata__?.vocab ?? 'null');
   if (!vocab || !vocab.skills?.length) throw new Error('vocabBank: the model has no __metadata__.vocab skills');
   const skills = vocab.skills.map((id) => ({ id, name: { en: `skill ${id}` } }));
+  const labels = vocab.items ?? [];
   const items = [];
   for (let k = 0; items.length < size; k++) {
-    const id = k < vocab.items.length ? vocab.items[k] : `bench-item-${k}`;
+    const id = k < labels.length ? labels[k] : `bench-item-${k}`;
     items.push({ id, skills: [vocab.skills[k % vocab.skills.length]], difficulty: 1 + (k % 5),
       content: { type: 'numeric', prompt: { en: `item ${id}` }, answer: '1' } });
   }

@@ -22,6 +22,7 @@ const rounds = Number(opt('rounds', '200'));
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 if (args.includes('--browser')) {
+  if (opt('model', null)) throw new Error('--model is measured under Node only (the browser entry serves the demo model and bank)');
   const { browserEntry } = await import('./compare/browser.mjs');
   const r = await browserEntry({
     root, entry: 'bench/latency-browser-entry.mjs', wasmDir: path.join(root, 'dist'), fn: '__runLatency',

@@ -237,10 +237,10 @@ void LearnerSession::predict(const int* items, size_t n, double* out, double now
 
 void LearnerSession::begin_batch(double t) {
   if (memo_version_ == state_version_ && memo_time_ == t) return;
+  tracker_.prepare_batch(t);  // first: if it throws, the memo stays marked stale
   ++gen_;
   memo_version_ = state_version_;
   memo_time_ = t;
-  tracker_.prepare_batch(t);
 }
 
 double LearnerSession::slot_logit(int slot) {

@@ -137,7 +137,11 @@ LearnerArch default_learner_arch(const KtDataset& train) {
   a.num_skills = train.num_skills;
   a.dim = 64;
   a.hidden = 128;
-  if (learner_model_tensor_bytes(a) > kShippedModelBytes - kModelHeaderAllowance) {
+  // the header's vocabulary (labels as JSON strings) also counts; the allowance covers the rest (metrics)
+  size_t vocab_bytes = 0;
+  for (const std::string& l : train.item_labels) vocab_bytes += l.size() + 3;
+  for (const std::string& l : train.skill_labels) vocab_bytes += l.size() + 3;
+  if (learner_model_tensor_bytes(a) + vocab_bytes > kShippedModelBytes - kModelHeaderAllowance) {
     a.dim = 32;
     a.hidden = 64;
   }

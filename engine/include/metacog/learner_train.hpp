@@ -102,8 +102,8 @@ constexpr size_t kShippedModelBytes = 1'000'000, kModelHeaderAllowance = 100'000
 /** Bytes of a learner model's tensors (float32) for an architecture. */
 size_t learner_model_tensor_bytes(const LearnerArch& a);
 /** The default architecture for a training vocabulary (no dataset-specific constants): d = 64,
- *  H = 128, or d = 32, H = 64 when the wider model's tensors would not leave the header its allowance
- *  within kShippedModelBytes. */
+ *  H = 128, or d = 32, H = 64 when the wider model's tensors and vocabulary labels would not leave the
+ *  rest of the header (metrics) its allowance within kShippedModelBytes. */
 LearnerArch default_learner_arch(const KtDataset& train);
 
 /** Standardisation statistics of the history features over every response of `data`: mean, standard
