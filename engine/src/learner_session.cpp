@@ -154,17 +154,16 @@ double LearnerSession::clock(double timestamp) const {
   return timestamp;
 }
 
+double LearnerSession::typical_item_p(int slot) {
+  const int row = row_of(slot);
+  return sigmoid(slot_logit(slot) - model_->difficulty(kUnknown, row < model_->arch().num_skills ? row : kUnknown));
+}
+
 double LearnerSession::network_mastery(int slot, double t) {
   const LearnerModel& m = *model_;
   const int row = row_of(slot);
-  LearnerQuery q;
-  q.num_skills = 1;
-  q.slots[0] = slot;
-  q.skills[0] = row;
-  q.item = kUnknown;
-  q.difficulty = m.difficulty(kUnknown, row < m.arch().num_skills ? row : kUnknown);
-  q.timestamp = t;
-  const double p = tracker_.predict(q);
+  begin_batch(t);
+  const double p = typical_item_p(slot);
   if (m.mastery_guess.empty()) return p;
   return calibrated_mastery(p, m.mastery_guess[static_cast<size_t>(row)], m.mastery_slip[static_cast<size_t>(row)]);
 }
@@ -265,14 +264,12 @@ std::vector<SkillMastery> LearnerSession::mastery(double now) {
   require(std::isnan(now) || std::isfinite(now), ErrorCode::InvalidArgument, "mastery: now must be finite");
   std::vector<SkillMastery> out;
   const int S = model_->arch().num_skills;
-  // P(correct) on a typical item of each skill through the factored first layer (prepare_batch):
-  // O(H·d) per skill instead of a full network evaluation
   if (!slot_order_.empty()) begin_batch(clock(now));
   for (int slot : slot_order_) {
     SkillMastery m;
     m.skill = slot_label_[static_cast<size_t>(slot)];
     m.known_to_model = slot < S;
-    m.mastery = sigmoid(slot_logit(slot) - model_->difficulty(kUnknown, slot < S ? slot : kUnknown));
+    m.mastery = typical_item_p(slot);
     if (has_knowledge()) {
       const double k = known_[static_cast<size_t>(slot)];
       m.known = std::isnan(k) ? knowledge_[static_cast<size_t>(row_of(slot))].prior : k;
@@ -661,6 +658,7 @@ void LearnerSession::import_state(const std::string& text) {
   // replay the window on the base without adapting (ring entries do not depend on φ), then set φ
   next.total_ = snap.position;
   next.tracker_.restore_context(next.base_history_, next.base_h_);
+  ++next.state_version_;
   if (next.has_knowledge()) {
     // skills practised before the window start from the network's calibrated mastery there (the
     // version-2 migration; a version-3 document's own values replace them below)

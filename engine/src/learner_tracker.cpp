@@ -234,10 +234,8 @@ void LearnerTracker::prepare_batch(double timestamp) {
   batch_base_.assign(static_cast<size_t>(H), 0.0);
   batch_empty_.assign(static_cast<size_t>(H), 0.0);
   batch_same_.assign(static_cast<size_t>(H), 0.0);
-  batch_mt_.assign(static_cast<size_t>(d) * H, 0.0);
-  batch_w1s_t_.assign(static_cast<size_t>(kSkillFeatureCount) * H, 0.0);
+  batch_m_.assign(static_cast<size_t>(H) * d, 0.0);
   batch_pre_.assign(static_cast<size_t>(H), 0.0);
-  batch_tmp_.assign(static_cast<size_t>(H), 0.0);
   // features of a never-practised skill (slot −1 is never in the history): x20 = 0 there
   double* x = scratch_.x.data();
   history_.features(-1, timestamp, x);
@@ -253,12 +251,11 @@ void LearnerTracker::prepare_batch(double timestamp) {
     batch_base_[h] = base;
     batch_empty_[h] = empty;
     batch_same_[h] = row[20] * same_delta;
-    // stored transposed (feature-major) so that batch_skill_logit runs over h with unit stride
-    for (int f = 0; f < kSkillFeatureCount; ++f) batch_w1s_t_[static_cast<size_t>(f) * H + h] = row[f];
+    double* m = batch_m_.data() + static_cast<size_t>(h) * d;
     for (int j = 0; j < d; ++j) {
       double v = row[F + j];
       for (int c = 0; c < a.num_contexts(); ++c) v += row[F + (1 + c) * d + j] * h_[static_cast<size_t>(c * d + j)];
-      batch_mt_[static_cast<size_t>(j) * H + h] = v;
+      m[j] = v;
     }
   }
 }
@@ -267,7 +264,7 @@ double LearnerTracker::batch_skill_logit(int slot, int skill) {
   const LearnerArch& a = model_->arch();
   const LearnerLayout& L = model_->layout();
   const double* w = model_->params().data();
-  const int H = a.hidden, d = a.dim;
+  const int H = a.hidden, d = a.dim, n_in = a.input_size();
   double* pre = batch_pre_.data();
   const double* e = w + L.skill_embedding + static_cast<size_t>(skill) * d;
   if (history_.skill(slot).last_position >= 0) {
@@ -276,27 +273,21 @@ double LearnerTracker::batch_skill_logit(int slot, int skill) {
     double xs[kSkillFeatureCount];
     for (int f = 0; f < kSkillFeatureCount; ++f) xs[f] = model_->standardised(f, x[f]);
     const bool same = x[20] != 0.0;
-    for (int h = 0; h < H; ++h) pre[h] = batch_base_[h] + (same ? batch_same_[h] : 0.0);
-    // pre += W₁ˢ x̂ˢ, column by column: the same sums in the same order as a row-by-row dot product,
-    // but independent over h, so the compiler vectorises it (a dot product's reduction it may not
-    // reorder without -ffast-math)
-    for (int f = 0; f < kSkillFeatureCount; ++f) {
-      const double* col = batch_w1s_t_.data() + static_cast<size_t>(f) * H;
-      const double xf = xs[f];
-      for (int h = 0; h < H; ++h) pre[h] += col[h] * xf;
+    for (int h = 0; h < H; ++h) {
+      const double* row = w + L.w1 + static_cast<size_t>(h) * n_in;
+      double v = batch_base_[h] + (same ? batch_same_[h] : 0.0);
+      for (int f = 0; f < kSkillFeatureCount; ++f) v += row[f] * xs[f];
+      pre[h] = v;
     }
   } else {
     for (int h = 0; h < H; ++h) pre[h] = batch_base_[h] + batch_empty_[h];
   }
-  // pre += M e_s, column by column likewise (tmp keeps the sum's order: Σ_j first, then added to pre)
-  double* tmp = batch_tmp_.data();
-  for (int h = 0; h < H; ++h) tmp[h] = 0.0;
-  for (int j = 0; j < d; ++j) {
-    const double* col = batch_mt_.data() + static_cast<size_t>(j) * H;
-    const double ej = e[j];
-    for (int h = 0; h < H; ++h) tmp[h] += col[h] * ej;
+  for (int h = 0; h < H; ++h) {
+    const double* m = batch_m_.data() + static_cast<size_t>(h) * d;
+    double v = 0;
+    for (int j = 0; j < d; ++j) v += m[j] * e[j];
+    pre[h] += v;
   }
-  for (int h = 0; h < H; ++h) pre[h] += tmp[h];
   double z = w[L.b2];
   for (int h = 0; h < H; ++h) {
     if (pre[h] > 0) z += w[L.w2 + h] * pre[h];

@@ -267,10 +267,9 @@ class LearnerTracker {
   FastRing ring_;
   LearnerScratch scratch_;
   std::vector<double> g_tmp_, grad_tmp_, fisher_tmp_, inner_tmp_;
-  // prepare_batch: overall part, never-practised skill part, same-skill correction (H), Mᵀ (d × H),
-  // W₁ˢᵀ (skill features × H; transposed copies so that batch_skill_logit's loops run over h)
+  // prepare_batch: overall part, never-practised skill part, same-skill correction (H), M (H × d)
   double batch_time_ = 0;
-  std::vector<double> batch_base_, batch_empty_, batch_same_, batch_mt_, batch_w1s_t_, batch_pre_, batch_tmp_;
+  std::vector<double> batch_base_, batch_empty_, batch_same_, batch_m_, batch_pre_;
 };
 
 /**

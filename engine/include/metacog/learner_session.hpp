@@ -236,6 +236,9 @@ class LearnerSession {
   void begin_batch(double t);
   /** The memoised net logit of a slot (after begin_batch). */
   double slot_logit(int slot);
+  /** The network's P(correct) on a typical item of a slot's skill (difficulty β_s; after begin_batch):
+   *  O(H·d) through the factored first layer (LearnerTracker::prepare_batch), memoised with predict(). */
+  double typical_item_p(int slot);
   std::vector<double> g_;  // scratch fast direction
 };
 
