@@ -163,6 +163,48 @@ TEST_CASE("learner state: the current-version export restores the session bit fo
   }
 }
 
+TEST_CASE("learner state: an export reusing its per-skill fragments equals one written from scratch") {
+  // export_state() keeps each skill's JSON between calls and rewrites only what changed; a session that
+  // exports after every answer must write exactly what a session that never exported before writes,
+  // through the window filling, new skills and items appearing, reset() and importing another learner.
+  auto model = small_model(false);
+  const std::vector<Answer> log = answers(260, 21);
+  const auto fresh_export = [&](int n, bool extra_item) {
+    LearnerSession f(model);
+    register_catalogue(f);
+    for (int k = 0; k < n; ++k) {
+      if (extra_item && k == 150) f.register_item("late", {"s-late", "s2"});
+      const Answer& a = log[static_cast<size_t>(k)];
+      f.observe(k >= 150 && k % 3 == 0 ? "late" : a.item, a.correct, a.timestamp);
+    }
+    return f.export_state();
+  };
+  LearnerSession s(model);
+  register_catalogue(s);
+  for (int k = 0; k < 260; ++k) {
+    if (k == 150) s.register_item("late", {"s-late", "s2"});  // a new skill slot after many exports
+    const Answer& a = log[static_cast<size_t>(k)];
+    s.observe(k >= 150 && k % 3 == 0 ? "late" : a.item, a.correct, a.timestamp);
+    const std::string warm = s.export_state();
+    if (k == 0 || k == 40 || k == 63 || k == 64 || k == 100 || k == 151 || k == 259) {
+      CAPTURE(k);
+      CHECK(warm == fresh_export(k + 1, k >= 150));
+    }
+  }
+  // importing another learner's document, then reset(): nothing of the old fragments survives
+  LearnerSession other(model);
+  register_catalogue(other);
+  for (const Answer& a : answers(90, 22)) other.observe(a.item, a.correct, a.timestamp);
+  const std::string theirs = other.export_state();
+  s.import_state(theirs);
+  CHECK(s.export_state() == theirs);
+  s.reset();
+  LearnerSession empty(model);
+  register_catalogue(empty);
+  empty.register_item("late", {"s-late", "s2"});
+  CHECK(s.export_state() == empty.export_state());
+}
+
 TEST_CASE("learner state: memory and the state document stay bounded over 20 000 responses") {
   auto model = small_model(false);
   LearnerSession s(model);

@@ -126,6 +126,10 @@ class LearnerSession {
     double timestamp;  ///< as passed to observe()
   };
 
+  /** Throws `code` naming `item` unless `skills` holds 1..kMaxSkillsPerResponse distinct ids of
+   *  1..kMaxIdLength characters (an item's skill list, from a catalogue or a state document). */
+  static void check_item_skills(const std::vector<std::string>& skills, ErrorCode code, const std::string& item);
+
   /** Parses and validates a learner model file (ModelFormat / ModelVersion / ModelKind). */
   static std::shared_ptr<const LearnerModel> load_model(const uint8_t* bytes, size_t size);
 
@@ -240,6 +244,22 @@ class LearnerSession {
    *  O(H·d) through the factored first layer (LearnerTracker::prepare_batch), memoised with predict(). */
   double typical_item_p(int slot);
   std::vector<double> g_;  // scratch fast direction
+  /**
+   * export_state()'s per-skill JSON fragments, kept between exports: a fragment is rebuilt only when
+   * the values it was written from changed (compared bit for bit), so an export after one answer
+   * re-serialises the few skills that answer touched plus the window, not every practised skill
+   * (a 1000-skill learner's document is ~90 KB). The text of an export does not depend on the cache.
+   */
+  struct StateFragments {
+    std::vector<int> order;                      // labelled slots, sorted by label (JSON key order)
+    std::vector<SkillHistory> history;           // per slot: the base history `skill` was written from
+    std::vector<double> seen_value, known_value; // per slot: the values `seen` / `known` were written from
+    std::vector<std::string> skill, seen, known; // per slot: the fragments ("" = none yet)
+    std::vector<std::string> item;               // per catalogue item: its "item" and "skills" members
+  };
+  mutable StateFragments fragments_;
+  /** Brings fragments_ up to date with the session (export_state). */
+  void refresh_fragments(const HistorySnapshot& snap) const;
 };
 
 }  // namespace metacog
