@@ -1,16 +1,21 @@
 // The `metacog train` / `metacog eval` command line itself (build/metacog, run as a child process):
-// options refused before any work, and the Omniglot resize carried from training to evaluation.
+// options refused before any work, the Omniglot resize carried from training to evaluation, and
+// kt-train training each distinct grid configuration once.
 #include <doctest/doctest.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <string>
 
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "metacog/model_io.hpp"
 #include "metacog/omniglot.hpp"
+#include "metacog/rng.hpp"
 #include "metacog/safetensors.hpp"
 #include "../test_support.hpp"
 
@@ -80,6 +85,33 @@ TEST_CASE("cli train → eval: the nearest resize is stored in the model and use
                                     "--val-episodes 2 --resize box --resume --out '" + out.string() + "'");
   CHECK(resumed.exit_code != 0);
   CHECK(resumed.output.find("trained on --resize nearest") != std::string::npos);
+  fs::remove(out);
+  fs::remove(out.string() + ".ckpt");
+}
+
+TEST_CASE("cli kt-train: an override that makes grid points identical trains each configuration once") {
+  // --prior-precision 100 turns the grid's FOMAML κ = 10 and κ = 100 into one configuration
+  const fs::path data = temp_path("kt.csv"), out = temp_path("kt.safetensors");
+  {
+    std::ofstream f(data);
+    f << "learner,item,skill,correct,timestamp\n";
+    metacog::Pcg32 rng(4);
+    for (int u = 0; u < 30; ++u) {
+      for (int t = 0; t < 12; ++t) {
+        const int item = static_cast<int>(rng.uniform_int(10));
+        f << "u" << u << ",i" << item << ",s" << item % 3 << "," << (rng.uniform() < 0.6f ? 1 : 0) << "," << t << "\n";
+      }
+    }
+  }
+  const CliResult r = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
+                              "' --algos fomaml --prior-precision 100 --max-epochs 1 --no-refit --dim 4 --hidden 8 --seed 2 --json");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  const metacog::SafetensorsFile f = metacog::read_safetensors_file(out.string());
+  const nlohmann::json metrics = nlohmann::json::parse(f.metadata.at("metrics"));
+  const nlohmann::json& candidates = metrics.at("selection").at("candidates");
+  REQUIRE(candidates.size() == 1);
+  CHECK(candidates[0].at("config").at("arch").at("prior_precision") == 100.0);
+  fs::remove(data);
   fs::remove(out);
   fs::remove(out.string() + ".ckpt");
 }
