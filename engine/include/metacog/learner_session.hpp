@@ -177,7 +177,9 @@ class LearnerSession {
   const std::vector<double>& fast_weights() const { return tracker_.fast_weights(); }
 
   // ---- state
-  /** Everything stored about the learner, as versioned JSON (responses with their skills). */
+  /** Everything stored about the learner, as versioned JSON (responses with their skills). Keeps the
+   *  per-skill JSON between calls (fragments_), so, although const, it must not run concurrently with
+   *  another call on the same session (one session serves one learner on one thread). */
   std::string export_state() const;
   /** Restores an export_state document (replaying it); StateFormat / StateVersion on any problem, state unchanged. */
   void import_state(const std::string& json);
