@@ -3,7 +3,10 @@
 //
 //     metacog kt-coldstart --model model.safetensors --data assist2009_updated_test.csv --json
 //     {"by_k": [{"k": 1, "auc": 0.71, "n": 1230}, ...], "mean_auc_k1_10": ...,
-//      "baselines": {"bkt": {"by_k": [...], "mean_auc_k1_10": ...}, "nonmeta": ..., ...}}
+//      "baselines": {"bkt": {"by_k": [...], "mean_auc_k1_10": ...,
+//                            "margin": {"metacog_minus_this_mean_auc_k1_10": ..., "ci95_low": ..., "ci95_high": ...}},
+//                    "nonmeta": ..., ...}}
+// The margin's interval is a paired bootstrap over the test learners (kt_bootstrap.hpp, --seed).
 // Baselines as in kt-eval (--no-baselines to skip them); --record stores the result in the
 // model's __metadata__.metrics.cold_start.
 #include <nlohmann/json.hpp>
@@ -16,12 +19,16 @@
 #include "command.hpp"
 #include "kt_compare_cli.hpp"
 #include "metacog/error.hpp"
+#include "metacog/kt_bootstrap.hpp"
 #include "metacog/learner_eval.hpp"
 #include "metacog/learner_model.hpp"
 
 namespace metacog::cli {
 
 namespace {
+
+/** Bootstrap resamples of each margin's interval (≈ 1 s per baseline on ASSIST2009's test learners). */
+constexpr int kMarginResamples = 1000;
 
 nlohmann::ordered_json curve_json(const KtEvalResult& r) {
   const double m = mean_cold_start_auc(r, 10);
@@ -37,7 +44,18 @@ void add_kt_coldstart_command(CLI::App& app) {
       const KtComparison c = run_kt_compare(*opt, "kt-coldstart");
       nlohmann::ordered_json out = curve_json(c.metacog.result);
       nlohmann::ordered_json baselines = nlohmann::ordered_json::object();
-      for (const KtSystemResult& b : c.baselines) baselines[b.name] = curve_json(b.result);
+      for (const KtSystemResult& b : c.baselines) {
+        baselines[b.name] = curve_json(b.result);
+        // how sure metacog's margin over this system is: paired bootstrap over the test learners
+        const BootstrapInterval d = cold_start_margin_interval(c.metacog.result.predictions, b.result.predictions, 10,
+                                                               kMarginResamples, opt->seed);
+        baselines[b.name]["margin"] = {{"metacog_minus_this_mean_auc_k1_10", d.estimate},
+                                       {"ci95_low", d.lo},
+                                       {"ci95_high", d.hi},
+                                       {"bootstrap", "paired, over test learners (kt_bootstrap.hpp)"},
+                                       {"resamples", d.resamples},
+                                       {"seed", d.seed}};
+      }
       if (!c.baselines.empty()) out["baselines"] = baselines;
       out["test"] = opt->data;
       if (opt->record) record_metrics(opt->model, "cold_start", out);
@@ -47,8 +65,12 @@ void add_kt_coldstart_command(CLI::App& app) {
         std::printf("%4s %8s %8s\n", "k", "AUC", "n");
         for (const ColdStartPoint& p : c.metacog.result.by_k) std::printf("%4d %8.4f %8lld\n", p.k, p.auc, static_cast<long long>(p.n));
         std::printf("mean AUC k=1..10: metacog %.4f\n", mean_cold_start_auc(c.metacog.result, 10));
-        for (const KtSystemResult& b : c.baselines)
-          std::printf("                  %-12s %.4f\n", b.name.c_str(), mean_cold_start_auc(b.result, 10));
+        for (const KtSystemResult& b : c.baselines) {
+          const nlohmann::ordered_json& m = baselines[b.name]["margin"];
+          std::printf("                  %-12s %.4f  metacog − this %+.4f, 95%% CI [%+.4f, %+.4f]\n", b.name.c_str(),
+                      mean_cold_start_auc(b.result, 10), m["metacog_minus_this_mean_auc_k1_10"].get<double>(),
+                      m["ci95_low"].get<double>(), m["ci95_high"].get<double>());
+        }
       }
       return 0;
     });

@@ -15,7 +15,7 @@ std::shared_ptr<KtCompareCli> add_kt_compare_options(CLI::App* cmd, const std::s
   cmd->add_option("--data", opt->data, "test file")->required();
   cmd->add_option("--train", opt->train, "train file for the baselines (default: derived from --data)");
   cmd->add_option("--nonmeta", opt->nonmeta, "the non-meta-learned network (default: trained here)");
-  cmd->add_option("--seed", opt->seed, "seed of the baselines' validation split");
+  cmd->add_option("--seed", opt->seed, "seed of the baselines' validation split (and of kt-coldstart's bootstrap)");
   cmd->add_flag("--no-baselines", opt->no_baselines, "only the learner model");
   cmd->add_flag("--record", opt->record, "store the result in the model's __metadata__.metrics." + record_key);
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <exception>
 #include <string>
+#include <utility>
 
 #include "metacog/error.hpp"
 
@@ -149,6 +150,7 @@ KtEvalResult evaluate_online(OnlinePredictor& predictor, const KtDataset& test, 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   KtEvalResult r = summarize_predictions(pred, max_k);
   r.seconds = seconds;
+  r.predictions = std::move(pred);
   return r;
 }
 
@@ -158,6 +160,7 @@ KtEvalResult evaluate_online(const PredictorFactory& factory, const KtDataset& t
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   KtEvalResult r = summarize_predictions(pred, options.max_k);
   r.seconds = seconds;
+  r.predictions = std::move(pred);
   return r;
 }
 

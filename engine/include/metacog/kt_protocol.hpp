@@ -62,6 +62,9 @@ struct KtEvalResult {
   BinaryMetrics overall;              ///< pooled over all scored responses
   std::vector<ColdStartPoint> by_k;   ///< k = 1..max_k
   double seconds = 0;                 ///< wall time of the online pass (0 for summarize_predictions)
+  /** The scored responses themselves (evaluate_online keeps them, e.g. for kt_bootstrap.hpp;
+   *  empty from summarize_predictions). */
+  KtPredictions predictions;
 };
 
 /** Options of evaluate_online. */
