@@ -6,7 +6,6 @@
 // Validation learners are carved from the train file when --valid is absent; every choice
 // (algorithm, inner step, epochs) is made on them only (learner_fit.hpp). A checkpoint
 // OUT.ckpt is rewritten after every epoch; --resume continues from it exactly.
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -109,17 +108,6 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->prior_precision > 0) c.arch.prior_precision = opt->prior_precision;
         if (opt->mono_insert >= 0) c.mono_insert = opt->mono_insert;  // 0 is refused by the trainer when λ > 0
         if (opt->average_halflife >= 0) c.average_halflife = opt->average_halflife;
-      }
-      {
-        // an override can make grid points identical (e.g. --prior-precision on FOMAML κ = 10 and 100):
-        // train each distinct configuration once
-        std::vector<LearnerTrainConfig> distinct;
-        for (const auto& c : fo.candidates) {
-          const bool seen = std::any_of(distinct.begin(), distinct.end(),
-                                        [&](const LearnerTrainConfig& d) { return d.to_json() == c.to_json(); });
-          if (!seen) distinct.push_back(c);
-        }
-        fo.candidates = distinct;
       }
       if (!opt->monotonicity.empty()) {
         // each meta-learned grid point once per λ of the list; the non-meta network with the first λ

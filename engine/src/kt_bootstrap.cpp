@@ -90,21 +90,36 @@ BootstrapInterval cold_start_margin_interval(const KtPredictions& a, const KtPre
   require(b.p.size() == n && a.y.size() == n && b.y.size() == n && a.position.size() == n && b.position.size() == n &&
               a.learner.size() == n && b.learner.size() == n,
           ErrorCode::InvalidArgument, "cold_start_margin_interval: the two systems scored different numbers of responses");
-  int learners = 0;
   for (size_t i = 0; i < n; ++i) {
     require(a.position[i] == b.position[i] && a.learner[i] == b.learner[i] && a.y[i] == b.y[i] && a.learner[i] >= 0,
             ErrorCode::InvalidArgument,
             "cold_start_margin_interval: the two systems did not score the same responses (response " + std::to_string(i) + ")");
-    learners = std::max(learners, a.learner[i] + 1);
+    require(std::isfinite(a.p[i]) && std::isfinite(b.p[i]), ErrorCode::InvalidArgument,
+            "cold_start_margin_interval: predictions must be finite (response " + std::to_string(i) + ")");
   }
+  // the L learners with a response at positions 1..k_max, numbered 0..L−1 in order of their index
   std::vector<std::vector<size_t>> rows(static_cast<size_t>(k_max));
+  std::vector<int> ids;
   for (size_t i = 0; i < n; ++i) {
-    if (a.position[i] >= 1 && a.position[i] <= k_max) rows[static_cast<size_t>(a.position[i] - 1)].push_back(i);
+    if (a.position[i] >= 1 && a.position[i] <= k_max) {
+      rows[static_cast<size_t>(a.position[i] - 1)].push_back(i);
+      ids.push_back(a.learner[i]);
+    }
+  }
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  const int learners = static_cast<int>(ids.size());
+  KtPredictions ra = a, rb = b;  // learner indices renumbered to 0..L−1
+  for (const auto& r : rows) {
+    for (size_t i : r) {
+      const int id = static_cast<int>(std::lower_bound(ids.begin(), ids.end(), a.learner[i]) - ids.begin());
+      ra.learner[i] = rb.learner[i] = id;
+    }
   }
   std::vector<SortedPosition> sa, sb;
   for (const auto& r : rows) {
-    sa.push_back(sort_position(a, r));
-    sb.push_back(sort_position(b, r));
+    sa.push_back(sort_position(ra, r));
+    sb.push_back(sort_position(rb, r));
   }
   BootstrapInterval out;
   out.level = level;
@@ -122,6 +137,7 @@ BootstrapInterval cold_start_margin_interval(const KtPredictions& a, const KtPre
     if (!std::isnan(m)) d.push_back(m);
   }
   require(!d.empty(), ErrorCode::InvalidArgument, "cold_start_margin_interval: no position has both classes");
+  out.resamples = static_cast<int>(d.size());  // resamples where some position had both classes
   std::sort(d.begin(), d.end());
   const auto quantile = [&](double q) {
     // linear interpolation between order statistics (type 7)

@@ -211,7 +211,11 @@ std::string LearnerSession::export_state() const {
   for (int64_t k = kWindowLong - kept; k < kWindowLong; ++k) {
     const PastResponse& p = snap.recent[static_cast<size_t>(k)];
     json labels = json::array();
-    for (int i = 0; i < p.num_slots; ++i) labels.push_back(slot_label_[static_cast<size_t>(p.slots[static_cast<size_t>(i)])]);
+    for (int i = 0; i < p.num_slots; ++i) {
+      const std::string& label = slot_label_[static_cast<size_t>(p.slots[static_cast<size_t>(i)])];
+      require(!label.empty(), ErrorCode::InvalidState, "export_state: a practised skill slot has no label");
+      labels.push_back(label);
+    }
     recent.push_back({{"skills", labels}, {"correct", p.correct}});
   }
   // the window: {"correct":…,"item":…,"skills":[…],"timestamp":…} with the item's part written once
@@ -286,7 +290,9 @@ void LearnerSession::import_state(const std::string& text) {
           "learner state version " + std::to_string(version) + " is newer than this engine (" +
               std::to_string(kStateVersion) + "); update metacog");
   require(j.contains("responses"), ErrorCode::StateFormat, "learner state: 'responses' must be an array");
-  // everything is applied to a copy; *this changes only if all of it succeeded
+  // everything is applied to a copy; *this changes only if all of it succeeded (the export cache is
+  // dropped first rather than copied: it is rebuilt on the next export either way)
+  fragments_ = StateFragments();
   LearnerSession next(*this);
   next.reset();
   if (version == 1) {

@@ -3,6 +3,7 @@
 // deterministic by seed, centred where it should be, and excludes 0 only when one system is better.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -111,4 +112,76 @@ TEST_CASE("kt bootstrap: systems that scored different responses are refused") {
   shorter.p.pop_back();
   CHECK_THROWS_AS(cold_start_margin_interval(s.good, shorter), Error);
   CHECK_THROWS_AS(cold_start_margin_interval(s.good, s.weak, 10, 0), Error);
+}
+
+TEST_CASE("kt bootstrap: the interval equals a brute-force replication of the resampled learners") {
+  // Learners 0..58 (59 absent); 3 and 17 answer only at positions 11 and 12, outside k = 1..10, so the
+  // resampled learners are the other 57. Learner u has 1 + u % 10 responses in 1..10.
+  KtPredictions a, b;
+  Pcg32 data(31);
+  for (int u = 0; u < 59; ++u) {
+    const std::vector<int> positions = (u == 3 || u == 17) ? std::vector<int>{11, 12} : [&] {
+      std::vector<int> ks;
+      for (int k = 1; k <= 1 + u % 10; ++k) ks.push_back(k);
+      return ks;
+    }();
+    for (int k : positions) {
+      const int y = data.uniform_double() < 0.6 ? 1 : 0;
+      for (KtPredictions* s : {&a, &b}) {
+        s->y.push_back(y);
+        s->position.push_back(k);
+        s->learner.push_back(u);
+      }
+      a.p.push_back(std::round((0.3 * y + 0.7 * data.uniform_double()) * 8) / 8);  // ties on purpose
+      b.p.push_back(data.uniform_double());
+    }
+  }
+  const int resamples = 200;
+  const BootstrapInterval d = cold_start_margin_interval(a, b, 10, resamples, 11);
+  std::vector<int> ids;
+  for (size_t i = 0; i < a.p.size(); ++i) {
+    if (a.position[i] <= 10 && (ids.empty() || ids.back() != a.learner[i])) ids.push_back(a.learner[i]);
+  }
+  REQUIRE(ids.size() == 57);
+  Pcg32 rng(11);
+  std::vector<double> diffs;
+  for (int r = 0; r < resamples; ++r) {
+    std::vector<int> count(ids.size(), 0);
+    for (size_t u = 0; u < ids.size(); ++u) ++count[rng.uniform_int(static_cast<uint32_t>(ids.size()))];
+    double sa = 0, sb = 0;
+    int n = 0;
+    for (int k = 1; k <= 10; ++k) {
+      std::vector<double> pa, pb;
+      std::vector<int> y;
+      for (size_t i = 0; i < a.p.size(); ++i) {
+        if (a.position[i] != k) continue;
+        const size_t id = static_cast<size_t>(std::find(ids.begin(), ids.end(), a.learner[i]) - ids.begin());
+        for (int c = 0; c < count[id]; ++c) {
+          pa.push_back(a.p[i]);
+          pb.push_back(b.p[i]);
+          y.push_back(a.y[i]);
+        }
+      }
+      const double x = auc(pa, y), z = auc(pb, y);
+      if (std::isnan(x) || std::isnan(z)) continue;
+      sa += x;
+      sb += z;
+      ++n;
+    }
+    if (n > 0) diffs.push_back((sa - sb) / n);
+  }
+  std::sort(diffs.begin(), diffs.end());
+  const auto type7 = [&](double q) {
+    const double h = q * static_cast<double>(diffs.size() - 1);
+    const size_t i = static_cast<size_t>(std::floor(h)), j = std::min(i + 1, diffs.size() - 1);
+    return diffs[i] + (h - static_cast<double>(i)) * (diffs[j] - diffs[i]);
+  };
+  CHECK(d.resamples == static_cast<int>(diffs.size()));
+  CHECK(d.lo == doctest::Approx(type7(0.025)).epsilon(1e-12));
+  CHECK(d.hi == doctest::Approx(type7(0.975)).epsilon(1e-12));
+  std::vector<double> nan_p = a.p;
+  nan_p[4] = std::nan("");
+  KtPredictions bad = a;
+  bad.p = nan_p;
+  CHECK_THROWS_AS(cold_start_margin_interval(bad, b), Error);
 }

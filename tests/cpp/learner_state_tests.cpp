@@ -167,7 +167,16 @@ TEST_CASE("learner state: an export reusing its per-skill fragments equals one w
   // export_state() keeps each skill's JSON between calls and rewrites only what changed; a session that
   // exports after every answer must write exactly what a session that never exported before writes,
   // through the window filling, new skills and items appearing, reset() and importing another learner.
-  auto model = small_model(false);
+  // The model carries a knowledge filter, so the "knowledge" member is exercised too, and every document
+  // must read back as what nlohmann::json itself prints (sorted keys, its number format).
+  auto filtered = std::make_shared<LearnerModel>(*small_model(false));
+  for (int r = 0; r <= filtered->arch().num_skills; ++r) {
+    filtered->mastery_prior.push_back(0.3 + 0.02 * r);
+    filtered->mastery_learn.push_back(0.05 + 0.01 * r);
+    filtered->mastery_guess.push_back(0.15);
+    filtered->mastery_slip.push_back(0.1);
+  }
+  std::shared_ptr<const LearnerModel> model = filtered;
   const std::vector<Answer> log = answers(260, 21);
   const auto fresh_export = [&](int n, bool extra_item) {
     LearnerSession f(model);
@@ -189,6 +198,10 @@ TEST_CASE("learner state: an export reusing its per-skill fragments equals one w
     if (k == 0 || k == 40 || k == 63 || k == 64 || k == 100 || k == 151 || k == 259) {
       CAPTURE(k);
       CHECK(warm == fresh_export(k + 1, k >= 150));
+      const nlohmann::json doc = nlohmann::json::parse(warm);
+      CHECK(doc.dump() == warm);
+      CHECK(doc["knowledge"].size() == doc["last_seen"].size());  // every practised skill has both
+      CHECK(!doc["knowledge"].empty());
     }
   }
   // importing another learner's document, then reset(): nothing of the old fragments survives

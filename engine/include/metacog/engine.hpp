@@ -47,7 +47,8 @@ class Engine {
   void adapt(int steps);
   /** Back to the model's prior (the catalogue stays). */
   void reset();
-  /** The learner state (versioned JSON bytes of LearnerSession). */
+  /** The learner state (versioned JSON bytes of LearnerSession). Updates the session's export cache:
+   *  like every call on one engine, not to be made concurrently with another. */
   std::vector<uint8_t> export_state() const;
   /** Restores export_state() bytes; on any error the engine is unchanged. Responses on items the
    *  bank no longer has are kept in the history (they still inform the model). */
