@@ -112,9 +112,7 @@ void check_label(const std::string& label, const std::string& where) {
                                                                                     std::to_string(LearnerSession::kMaxIdLength) + " characters");
 }
 
-}  // namespace
-
-namespace {
+// ---- export_state's fragments
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
@@ -136,7 +134,7 @@ void append_member(std::string& out, const char* key, const std::string& text, b
   out += text;
 }
 
-/** Appends the non-empty fragments of `slots` in order, comma-separated, between `open` and `close`. */
+/** Appends the non-empty fragments of the slots in `order`, comma-separated, between `open` and `close`. */
 void append_joined(std::string& out, char open, const std::vector<int>& order, const std::vector<std::string>& fragments,
                    char close) {
   out += open;
