@@ -20,14 +20,15 @@ struct SortedPosition {
   std::vector<size_t> group_end;  // one past the last index of each group of equal p
 };
 
-SortedPosition sort_position(const KtPredictions& s, const std::vector<size_t>& rows) {
-  std::vector<size_t> order = rows;
-  std::stable_sort(order.begin(), order.end(), [&](size_t i, size_t j) { return s.p[i] < s.p[j]; });
+/** Rows `rows` of (p, y) sorted by p; `unit[i]` is row i's resampling unit (its weight index). */
+SortedPosition sort_position(const std::vector<double>& p, const std::vector<int>& y, const std::vector<int>& unit,
+                             std::vector<size_t> rows) {
+  std::stable_sort(rows.begin(), rows.end(), [&](size_t i, size_t j) { return p[i] < p[j]; });
   SortedPosition out;
-  for (size_t k = 0; k < order.size(); ++k) {
-    out.y.push_back(s.y[order[k]]);
-    out.learner.push_back(s.learner[order[k]]);
-    if (k + 1 == order.size() || s.p[order[k + 1]] != s.p[order[k]]) out.group_end.push_back(k + 1);
+  for (size_t k = 0; k < rows.size(); ++k) {
+    out.y.push_back(y[rows[k]]);
+    out.learner.push_back(unit[rows[k]]);
+    if (k + 1 == rows.size() || p[rows[k + 1]] != p[rows[k]]) out.group_end.push_back(k + 1);
   }
   return out;
 }
@@ -68,18 +69,15 @@ double margin(const std::vector<SortedPosition>& a, const std::vector<SortedPosi
 
 double weighted_auc(const std::vector<double>& p, const std::vector<int>& y, const std::vector<double>& w) {
   require(p.size() == y.size() && p.size() == w.size(), ErrorCode::InvalidArgument, "weighted_auc: sizes differ");
-  KtPredictions s;
-  s.p = p;
-  s.y = y;
-  s.learner.resize(p.size());
-  std::iota(s.learner.begin(), s.learner.end(), 0);
   for (size_t i = 0; i < p.size(); ++i) {
     require(std::isfinite(p[i]) && (y[i] == 0 || y[i] == 1) && std::isfinite(w[i]) && w[i] >= 0, ErrorCode::InvalidArgument,
             "weighted_auc: needs finite p, 0/1 labels and finite weights ≥ 0");
   }
   std::vector<size_t> rows(p.size());
   std::iota(rows.begin(), rows.end(), size_t{0});
-  return sorted_auc(sort_position(s, rows), w);
+  std::vector<int> unit(p.size());  // each response its own weight
+  std::iota(unit.begin(), unit.end(), 0);
+  return sorted_auc(sort_position(p, y, unit, rows), w);
 }
 
 BootstrapInterval cold_start_margin_interval(const KtPredictions& a, const KtPredictions& b, int k_max, int resamples,
@@ -109,17 +107,14 @@ BootstrapInterval cold_start_margin_interval(const KtPredictions& a, const KtPre
   std::sort(ids.begin(), ids.end());
   ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
   const int learners = static_cast<int>(ids.size());
-  KtPredictions ra = a, rb = b;  // learner indices renumbered to 0..L−1
+  std::vector<int> unit(n, -1);  // learner index renumbered to 0..L−1 (rows at 1..k_max only)
   for (const auto& r : rows) {
-    for (size_t i : r) {
-      const int id = static_cast<int>(std::lower_bound(ids.begin(), ids.end(), a.learner[i]) - ids.begin());
-      ra.learner[i] = rb.learner[i] = id;
-    }
+    for (size_t i : r) unit[i] = static_cast<int>(std::lower_bound(ids.begin(), ids.end(), a.learner[i]) - ids.begin());
   }
   std::vector<SortedPosition> sa, sb;
   for (const auto& r : rows) {
-    sa.push_back(sort_position(ra, r));
-    sb.push_back(sort_position(rb, r));
+    sa.push_back(sort_position(a.p, a.y, unit, r));
+    sb.push_back(sort_position(b.p, b.y, unit, r));
   }
   BootstrapInterval out;
   out.level = level;

@@ -122,6 +122,13 @@ bool same_history(const SkillHistory& a, const SkillHistory& b) {
          a.last_position == b.last_position && same_bits(a.last_time, b.last_time);
 }
 
+/** The label of a slot the document lists (InvalidState for an unlabelled one: a bug, never input). */
+const std::string& practised_label(const std::vector<std::string>& labels, size_t slot) {
+  const std::string& label = labels[slot];
+  require(!label.empty(), ErrorCode::InvalidState, "export_state: a practised skill slot has no label");
+  return label;
+}
+
 /** `"label":value` of a JSON object member. */
 std::string member_text(const std::string& label, double value) { return json(label).dump() + ":" + json(value).dump(); }
 
@@ -166,17 +173,12 @@ void LearnerSession::refresh_fragments(const HistorySnapshot& snap) const {
     c.seen.resize(n);
     c.known.resize(n);
   }
-  const auto label_of = [&](size_t slot) -> const std::string& {
-    const std::string& label = slot_label_[slot];
-    require(!label.empty(), ErrorCode::InvalidState, "export_state: a practised skill slot has no label");
-    return label;
-  };
   for (size_t slot = 0; slot < n; ++slot) {
     const SkillHistory* h = slot < snap.skills.size() && snap.skills[slot].last_position >= 0 ? &snap.skills[slot] : nullptr;
     if (!h) {
       c.skill[slot].clear();
     } else if (c.skill[slot].empty() || !same_history(*h, c.history[slot])) {
-      c.skill[slot] = json({{"skill", label_of(slot)},
+      c.skill[slot] = json({{"skill", practised_label(slot_label_, slot)},
                             {"correct", h->correct},
                             {"wrong", h->wrong},
                             {"streak", {h->streak_correct, h->streak_wrong}},
@@ -191,7 +193,7 @@ void LearnerSession::refresh_fragments(const HistorySnapshot& snap) const {
       if (std::isnan(value)) {
         text.clear();
       } else if (text.empty() || !same_bits(value, from)) {
-        text = member_text(label_of(slot), value);
+        text = member_text(practised_label(slot_label_, slot), value);
         from = value;
       }
     };
@@ -209,17 +211,13 @@ std::string LearnerSession::export_state() const {
   for (int64_t k = kWindowLong - kept; k < kWindowLong; ++k) {
     const PastResponse& p = snap.recent[static_cast<size_t>(k)];
     json labels = json::array();
-    for (int i = 0; i < p.num_slots; ++i) {
-      const std::string& label = slot_label_[static_cast<size_t>(p.slots[static_cast<size_t>(i)])];
-      require(!label.empty(), ErrorCode::InvalidState, "export_state: a practised skill slot has no label");
-      labels.push_back(label);
-    }
+    for (int i = 0; i < p.num_slots; ++i) labels.push_back(practised_label(slot_label_, static_cast<size_t>(p.slots[static_cast<size_t>(i)])));
     recent.push_back({{"skills", labels}, {"correct", p.correct}});
   }
   // the window: {"correct":…,"item":…,"skills":[…],"timestamp":…} with the item's part written once
   std::string responses = "[";
+  if (c.item.size() < items_.size()) c.item.resize(items_.size());
   for (const Response& r : recent_) {
-    if (c.item.size() < items_.size()) c.item.resize(items_.size());
     std::string& item_text = c.item[static_cast<size_t>(r.item)];
     if (item_text.empty()) {
       const Item& it = items_[static_cast<size_t>(r.item)];

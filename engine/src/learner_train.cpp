@@ -130,9 +130,9 @@ LearnerArch default_learner_arch(const KtDataset& train) {
   // Unless its file would break the budget of a shipped model (design.md §5: ≤ 1 MB): the embeddings
   // grow with the vocabulary (3(S + 1)·d floats), so a large one (Statics2011: 1 223 skills, 1.15 MB at
   // d = 64) keeps d = 32, H = 64 — a rule on the vocabulary's size, not a dataset-specific constant.
-  // Serving cost is O(H·d) per skill of the bank, not per item (logits are memoised by skill): with
-  // 110 skills the d = 64 model serves observe → recommend in 4.0 ms p95 through the public API in
-  // wasm; a 1 000-skill bank exceeds the 5 ms budget there (README, "Serving latency").
+  // Serving cost is O(H·d) per skill of the bank, not per item (logits are memoised by skill): the
+  // shipped models serve observe → recommend within the 5 ms p95 budget through the public API in wasm,
+  // a 1 000-skill bank included (README, "Serving latency").
   a.num_items = train.num_items;
   a.num_skills = train.num_skills;
   a.dim = 64;
