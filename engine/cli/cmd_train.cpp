@@ -397,7 +397,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "seed of every random choice")->capture_default_str();
   cmd->add_option("--lr", o->lr, "Adam learning rate (protonet, matchingnet, finetune)")->capture_default_str();
   cmd->add_option("--halve-every", o->halve_every, "halve the learning rate every N episodes")->capture_default_str();
-  cmd->add_option("--attention", o->attention, "matchingnet: cosine | euclidean")->capture_default_str();
+  cmd->add_option("--attention", o->attention, "matchingnet: cosine | cosine-support | euclidean")->capture_default_str();
   cmd->add_flag("--fce", o->fce, "matchingnet: full-context embeddings (bidirectional LSTM g, attention LSTM f)");
   cmd->add_option("--fce-steps", o->fce_steps, "matchingnet --fce: processing steps K of the attention LSTM")
       ->capture_default_str();

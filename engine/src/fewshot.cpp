@@ -41,8 +41,12 @@ Var matchingnet_log_probs(const Var& query, const Var& support, int n_way, int k
     sim = cosine_similarity(query, support);
   } else if (attention == "euclidean") {
     sim = neg(sq_euclidean(query, support));
+  } else if (attention == "cosine-support") {
+    // f(x̂)·g(x_i)/‖g(x_i)‖: only the support side is normalised (eps as in cosine_similarity)
+    const Var unit_support = div(support, sqrt(add_scalar(row_sum(square(support)), 1e-8f)));
+    sim = matmul(query, unit_support, false, true);
   } else {
-    throw Error(ErrorCode::InvalidArgument, "matching networks: attention must be cosine or euclidean");
+    throw Error(ErrorCode::InvalidArgument, "matching networks: attention must be cosine, cosine-support or euclidean");
   }
   const Var att = softmax(sim);  // [NQ, NK]
   Tensor y = Tensor::zeros({static_cast<int64_t>(n_way) * k_shot, n_way});

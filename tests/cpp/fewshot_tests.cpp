@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <utility>
 
 #include "metacog/fewshot.hpp"
 #include "metacog/meta_train.hpp"
@@ -50,7 +51,7 @@ TEST_CASE("fewshot: weighted prototypes are weighted means; zero-weight examples
 TEST_CASE("fewshot: matching-network attention sums to one and prefers the nearest support example") {
   const Tensor s = Tensor::from({4, 2}, {1, 0, 0.9f, 0.1f, 0, 1, 0.1f, 0.9f});
   const Tensor q = Tensor::from({2, 2}, {1, 0.05f, 0.02f, 1});
-  for (const char* att : {"cosine", "euclidean"}) {
+  for (const char* att : {"cosine", "cosine-support", "euclidean"}) {
     const Var lp = matchingnet_log_probs(Var(q), Var(s), 2, 2, att);
     CHECK(std::exp(lp.value()[0]) + std::exp(lp.value()[1]) == doctest::Approx(1.0f).epsilon(1e-5));
     CHECK(lp.value()[0] > lp.value()[1]);
@@ -59,18 +60,38 @@ TEST_CASE("fewshot: matching-network attention sums to one and prefers the neare
   CHECK(code_of([&] { matchingnet_log_probs(Var(q), Var(s), 2, 2, "dot"); }) == ErrorCode::InvalidArgument);
 }
 
+TEST_CASE("fewshot: cosine-support attention is f·g/‖g‖ — the query's norm scales the logits, the support's does not") {
+  // 2-way 1-shot: log ŷ_0 − log ŷ_1 = c(f, g_0) − c(f, g_1)
+  const Tensor s = Tensor::from({2, 2}, {3, 4, 0, 2});  // ‖g_0‖ = 5, ‖g_1‖ = 2
+  const Tensor q = Tensor::from({1, 2}, {2, 1});
+  const Var lp = matchingnet_log_probs(Var(q), Var(s), 2, 1, "cosine-support");
+  const double c0 = (2 * 3 + 1 * 4) / 5.0, c1 = (1 * 2) / 2.0;
+  CHECK(lp.value()[0] - lp.value()[1] == doctest::Approx(c0 - c1).epsilon(1e-5));
+  // scaling the query by 10 scales the logit gap by 10; scaling a support example changes nothing
+  const Var lq = matchingnet_log_probs(Var(Tensor::from({1, 2}, {20, 10})), Var(s), 2, 1, "cosine-support");
+  CHECK(lq.value()[0] - lq.value()[1] == doctest::Approx(10 * (c0 - c1)).epsilon(1e-5));
+  const Var ls = matchingnet_log_probs(Var(q), Var(Tensor::from({2, 2}, {30, 40, 0, 2})), 2, 1, "cosine-support");
+  CHECK(ls.value()[0] == doctest::Approx(lp.value()[0]).epsilon(1e-5));
+  // plain cosine is bounded: the same query scaled by 10 gives the same probabilities
+  const Var cq = matchingnet_log_probs(Var(Tensor::from({1, 2}, {20, 10})), Var(s), 2, 1, "cosine");
+  const Var cp = matchingnet_log_probs(Var(q), Var(s), 2, 1, "cosine");
+  CHECK(cq.value()[0] == doctest::Approx(cp.value()[0]).epsilon(1e-5));
+}
+
 TEST_CASE("fewshot: ProtoNets and Matching Networks learn a synthetic few-shot problem (> 95 %)") {
   const ImageDataset train = synthetic_images(1);
   const ImageDataset test = synthetic_images(2);  // new classes
-  for (const char* algo : {"protonet", "matchingnet"}) {
+  const std::pair<const char*, const char*> runs[] = {
+      {"protonet", "euclidean"}, {"matchingnet", "euclidean"}, {"matchingnet", "cosine-support"}};
+  for (const auto& [algo, attention] : runs) {
     MetaTrainConfig cfg = tiny_config(algo);
-    cfg.attention = "euclidean";
+    cfg.attention = attention;
     MetricTrainer t(cfg);
     const ModelHeader h;
     const MeanCi before = evaluate_metric_model(algo, t.model(h), test, {5, 5, 5}, 40, 3, BnMode::Transductive, cfg.attention);
     while (t.episode() < cfg.episodes) t.step(train);
     const MeanCi after = evaluate_metric_model(algo, t.model(h), test, {5, 5, 5}, 40, 3, BnMode::Transductive, cfg.attention);
-    MESSAGE(std::string(algo) << ": 5-way 5-shot on new synthetic classes " << before.mean << " → " << after.mean);
+    MESSAGE(std::string(algo) << " (" << std::string(attention) << "): 5-way 5-shot on new synthetic classes " << before.mean << " → " << after.mean);
     CHECK(after.mean > 0.95);
     CHECK(after.mean > before.mean + 0.3);
   }

@@ -11,8 +11,13 @@
 //
 // Matching Networks (Vinyals et al. 2016), attention kernel over the support set:
 //     a(x, x_i) = softmax_i(c(f(x), g(x_i))),  ŷ = Σ_i a(x, x_i) y_i,  L = −mean log ŷ[y_q]
-// with c the cosine similarity ("cosine", the paper) or −‖·‖² ("euclidean", which is what
-// reimplementations need to reach the paper's numbers). Without full-context embeddings f = g =
+// with c one of
+//     "cosine"          c(a, b) = a·b / (‖a‖‖b‖)   the paper; c ∈ [−1, 1], so with 1 shot the softmax
+//                       can give the right class at most e/(e + (N−1)/e) and the loss saturates
+//     "cosine-support"  c(a, b) = a·b / ‖b‖         only the support embedding is normalised, as in
+//                       the widely used reimplementation (AntreasAntoniou/MatchingNetworks,
+//                       DistanceNetwork); ‖f(x̂)‖ acts as a learned per-query temperature
+//     "euclidean"       c(a, b) = −‖a − b‖²        what reimplementations use to reach the paper's numbers. Without full-context embeddings f = g =
 // Conv-4; with them (metric_episode's `fce`), g(x_i, S) and f(x̂, S) of matchingnet_fce.hpp are
 // built on the Conv-4 embeddings first and the attention compares those.
 #pragma once
@@ -39,7 +44,7 @@ Var weighted_prototypes(const Var& support, int n_way, int k_shot, const std::ve
 /** Query log-probabilities [NQ, N] of a ProtoNet given query embeddings and prototypes. */
 Var protonet_log_probs(const Var& query, const Var& prototypes);
 
-/** Query log-probabilities [NQ, N] of a Matching Network ("cosine" or "euclidean" attention). */
+/** Query log-probabilities [NQ, N] of a Matching Network ("cosine", "cosine-support" or "euclidean" attention). */
 Var matchingnet_log_probs(const Var& query, const Var& support, int n_way, int k_shot, const std::string& attention);
 
 /** Fraction of rows of scores [N, C] whose arg-max (first on ties) equals the label. */
