@@ -35,6 +35,10 @@ Var protonet_log_probs(const Var& query, const Var& prototypes) {
   return log_softmax(neg(sq_euclidean(query, prototypes)));
 }
 
+bool is_attention_kernel(const std::string& name) {
+  return name == "cosine" || name == "cosine-support" || name == "euclidean";
+}
+
 Var matchingnet_log_probs(const Var& query, const Var& support, int n_way, int k_shot, const std::string& attention) {
   Var sim;
   if (attention == "cosine") {
@@ -42,9 +46,7 @@ Var matchingnet_log_probs(const Var& query, const Var& support, int n_way, int k
   } else if (attention == "euclidean") {
     sim = neg(sq_euclidean(query, support));
   } else if (attention == "cosine-support") {
-    // f(x̂)·g(x_i)/‖g(x_i)‖: only the support side is normalised (eps as in cosine_similarity)
-    const Var unit_support = div(support, sqrt(add_scalar(row_sum(square(support)), 1e-8f)));
-    sim = matmul(query, unit_support, false, true);
+    sim = matmul(query, unit_rows(support), false, true);  // f(x̂)·g(x_i)/‖g(x_i)‖
   } else {
     throw Error(ErrorCode::InvalidArgument, "matching networks: attention must be cosine, cosine-support or euclidean");
   }

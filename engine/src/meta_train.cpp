@@ -55,8 +55,8 @@ void MetaTrainConfig::validate() const {
   require(spec.n_way >= 2 && spec.k_shot >= 1 && spec.n_query >= 1, ErrorCode::InvalidArgument,
           "episodes need way ≥ 2, shot ≥ 1, query ≥ 1");
   require(episodes >= 0 && lr > 0 && halve_every > 0, ErrorCode::InvalidArgument, "invalid schedule");
-  require(attention == "cosine" || attention == "cosine-support" || attention == "euclidean", ErrorCode::InvalidArgument,
-          "attention must be cosine, cosine-support or euclidean");
+  require(is_attention_kernel(attention), ErrorCode::InvalidArgument,
+          "attention must be cosine, cosine-support or euclidean, got '" + attention + "'");
   require(!fce || algo == "matchingnet", ErrorCode::InvalidArgument,
           "full-context embeddings (--fce) are a Matching Networks option, not " + algo);
   if (fce) FceConfig{fce_steps}.validate();

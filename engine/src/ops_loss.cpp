@@ -85,12 +85,16 @@ VarT<T> sq_euclidean(const VarT<T>& a, const VarT<T>& b) {
 }
 
 template <class T>
+VarT<T> unit_rows(const VarT<T>& a, T eps) {
+  require(a.value().ndim() == 2, ErrorCode::InvalidArgument, "unit_rows: expected [N, D]");
+  return div(a, sqrt(add_scalar(row_sum(square(a)), eps)));
+}
+
+template <class T>
 VarT<T> cosine_similarity(const VarT<T>& a, const VarT<T>& b, T eps) {
   require(a.value().ndim() == 2 && b.value().ndim() == 2 && a.dim(1) == b.dim(1), ErrorCode::InvalidArgument,
           "cosine_similarity: expected [N, D] and [M, D]");
-  VarT<T> an = div(a, sqrt(add_scalar(row_sum(square(a)), eps)));
-  VarT<T> bn = div(b, sqrt(add_scalar(row_sum(square(b)), eps)));
-  return matmul(an, bn, false, true);
+  return matmul(unit_rows(a, eps), unit_rows(b, eps), false, true);
 }
 
 #define METACOG_INSTANTIATE(T)                                                 \
@@ -100,6 +104,7 @@ VarT<T> cosine_similarity(const VarT<T>& a, const VarT<T>& b, T eps) {
   template VarT<T> bce_with_logits(const VarT<T>&, const TensorT<T>&);         \
   template VarT<T> mse(const VarT<T>&, const VarT<T>&);                        \
   template VarT<T> sq_euclidean(const VarT<T>&, const VarT<T>&);               \
+  template VarT<T> unit_rows(const VarT<T>&, T);                              \
   template VarT<T> cosine_similarity(const VarT<T>&, const VarT<T>&, T);
 METACOG_INSTANTIATE(float)
 METACOG_INSTANTIATE(double)

@@ -17,9 +17,9 @@
 //     "cosine-support"  c(a, b) = a·b / ‖b‖         only the support embedding is normalised, as in
 //                       the widely used reimplementation (AntreasAntoniou/MatchingNetworks,
 //                       DistanceNetwork); ‖f(x̂)‖ acts as a learned per-query temperature
-//     "euclidean"       c(a, b) = −‖a − b‖²        what reimplementations use to reach the paper's numbers. Without full-context embeddings f = g =
-// Conv-4; with them (metric_episode's `fce`), g(x_i, S) and f(x̂, S) of matchingnet_fce.hpp are
-// built on the Conv-4 embeddings first and the attention compares those.
+//     "euclidean"       c(a, b) = −‖a − b‖²        what reimplementations use to reach the paper's numbers.
+// Without full-context embeddings f = g = Conv-4; with them (metric_episode's `fce`), g(x_i, S) and
+// f(x̂, S) of matchingnet_fce.hpp are built on the Conv-4 embeddings first and the attention compares those.
 #pragma once
 
 #include <string>
@@ -43,6 +43,9 @@ Var weighted_prototypes(const Var& support, int n_way, int k_shot, const std::ve
 
 /** Query log-probabilities [NQ, N] of a ProtoNet given query embeddings and prototypes. */
 Var protonet_log_probs(const Var& query, const Var& prototypes);
+
+/** Whether `name` is one of the attention kernels c above. */
+bool is_attention_kernel(const std::string& name);
 
 /** Query log-probabilities [NQ, N] of a Matching Network ("cosine", "cosine-support" or "euclidean" attention). */
 Var matchingnet_log_probs(const Var& query, const Var& support, int n_way, int k_shot, const std::string& attention);

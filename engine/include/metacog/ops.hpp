@@ -124,7 +124,9 @@ template <class T> VarT<T> bce_with_logits(const VarT<T>& z, const TensorT<T>& y
 template <class T> VarT<T> mse(const VarT<T>& a, const VarT<T>& b);
 /** D_ij = ‖a_i − b_j‖² for rows of a [N, D] and b [M, D] → [N, M]. */
 template <class T> VarT<T> sq_euclidean(const VarT<T>& a, const VarT<T>& b);
-/** C_ij = a_i·b_j / (‖a_i‖ ‖b_j‖) → [N, M] (norms floored at √eps). */
+/** Rows of a [N, D] scaled to unit length: a_i / √(‖a_i‖² + eps). */
+template <class T> VarT<T> unit_rows(const VarT<T>& a, T eps = T(1e-8));
+/** C_ij = a_i·b_j / (‖a_i‖ ‖b_j‖) → [N, M] (unit_rows of both). */
 template <class T> VarT<T> cosine_similarity(const VarT<T>& a, const VarT<T>& b, T eps = T(1e-8));
 
 // ------------------------------------------------------------------ operators
