@@ -12,6 +12,8 @@
 //                          --out models/simulator-params.json
 // Progress goes to stderr. The metacog policy (the Recommender over the learner model,
 // recommender_learner.hpp) needs --model FILE; `all` includes it when a model is given.
+// `--policy prerequisite-bkt` (the Recommender over the prerequisite-aware joint filter,
+// prerequisite_knowledge.hpp) adds "simulator.prerequisite_filter": {rho, log_likelihood_per_answer}.
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -89,7 +91,7 @@ void add_simulate_command(CLI::App& app) {
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("simulate", "Compare tutoring policies on simulated learners over an item bank");
   cmd->add_option("--item-bank", opt->item_bank, "item bank JSON (design.md §3.4)")->required();
-  cmd->add_option("--policy", opt->policy, "random | fixed | bkt-mastery | target-difficulty | metacog (needs --model) | all")->required();
+  cmd->add_option("--policy", opt->policy, "random | fixed | bkt-mastery | target-difficulty | prerequisite-bkt | metacog (needs --model) | all (without prerequisite-bkt)")->required();
   cmd->add_option("--learners", opt->learners, "simulated learners per policy (default 500)");
   cmd->add_option("--seed", opt->seed, "seed of the world, the learners and the policies (default 1)");
   cmd->add_option("--budget", opt->budget, "answers before the post-test (default 100)");
@@ -164,6 +166,9 @@ void add_simulate_command(CLI::App& app) {
           cfg.mastery_threshold = opt->metacog_threshold;
           made.push_back(make_recommender_policy("metacog", bank, std::make_unique<LearnerModelView>(bank, model), cfg));
         } else {
+          if (name == "prerequisite-bkt") {
+            std::fprintf(stderr, "simulate: fitting the prerequisite filter's rho on the training logs (one pass per grid value)...\n");
+          }
           made.push_back(sim.make_policy(name));
         }
       }
@@ -206,6 +211,10 @@ void add_simulate_command(CLI::App& app) {
         world.push_back({{"skill", bank.skill(static_cast<int>(k)).id}, {"prior", q.prior}, {"learn", q.learn}, {"guess", q.guess}, {"slip", q.slip}});
       }
       simulator["world"] = world;
+      if (std::find(policies.begin(), policies.end(), "prerequisite-bkt") != policies.end()) {
+        const PrerequisiteCalibration& pc = sim.prerequisite_calibration();
+        simulator["prerequisite_filter"] = {{"rho", pc.joint.rho}, {"log_likelihood_per_answer", pc.log_likelihood}};
+      }
       ojson out;
       if (results.size() == 1) {
         out = result_json(results[0], so.max_items);

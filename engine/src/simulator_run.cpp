@@ -123,6 +123,15 @@ const PolicyCalibration& Simulation::calibration() {
   return *calibration_;
 }
 
+const PrerequisiteCalibration& Simulation::prerequisite_calibration() {
+  if (!prerequisite_calibration_) {
+    auto c = std::make_unique<PrerequisiteCalibration>();
+    c->joint = fit_prerequisite_knowledge(*bank_, calibration().logs, calibration().bkt.skills, {}, &c->log_likelihood);
+    prerequisite_calibration_ = std::move(c);
+  }
+  return *prerequisite_calibration_;
+}
+
 RecommenderConfig Simulation::recommender_config() {
   RecommenderConfig cfg;
   cfg.mastery_threshold = options_.recommender_threshold;
@@ -140,8 +149,14 @@ std::unique_ptr<Policy> Simulation::make_policy(const std::string& name) {
   if (name == "target-difficulty") {
     return make_recommender_policy(name, *bank_, std::make_unique<BktAdaptiveView>(*bank_, calibration().bkt), recommender_config());
   }
+  if (name == "prerequisite-bkt") {
+    return make_recommender_policy(
+        name, *bank_, std::make_unique<PrerequisiteAdaptiveView>(*bank_, calibration().bkt, prerequisite_calibration().joint),
+        recommender_config());
+  }
   std::string known;
   for (const auto& n : simulation_policy_names()) known += (known.empty() ? "" : ", ") + n;
+  known += ", prerequisite-bkt";
   throw Error(ErrorCode::InvalidArgument, "unknown policy \"" + name + "\" (known: " + known + ", metacog with a learner model)");
 }
 

@@ -12,6 +12,7 @@
 
 #include "metacog/item_bank.hpp"
 #include "metacog/simulator.hpp"
+#include "simulator_test_banks.hpp"
 #include "test_support.hpp"
 
 using namespace metacog;
@@ -20,37 +21,11 @@ using nlohmann::json;
 namespace {
 
 using test::demo_bank;
+using test::flat_bank;
+using test::pure_bkt;
 
 const SimulatorParams& committed_params() {
   static const SimulatorParams p = SimulatorParams::from_json(test::read_text(test::source_dir() + "/models/simulator-params.json"));
-  return p;
-}
-
-/** A bank of `skills` independent skills (a chain if `chain`), `items` items each without difficulty. */
-ItemBank flat_bank(int skills, int items, bool chain = false) {
-  json doc = {{"version", 1}, {"skills", json::array()}, {"items", json::array()}};
-  for (int s = 0; s < skills; ++s) {
-    json pre = json::array();
-    if (chain && s > 0) pre.push_back("s" + std::to_string(s - 1));
-    doc["skills"].push_back({{"id", "s" + std::to_string(s)}, {"name", "S" + std::to_string(s)}, {"prerequisites", pre}});
-    for (int k = 0; k < items; ++k) {
-      doc["items"].push_back({{"id", "i" + std::to_string(s) + "-" + std::to_string(k)},
-                              {"skills", {"s" + std::to_string(s)}},
-                              {"content", {{"prompt", "?"}, {"answer", "1"}}}});
-    }
-  }
-  return ItemBank::parse(doc.dump());
-}
-
-SimulatorParams pure_bkt(const BktSkillParams& q, double forget) {
-  SimulatorParams p;
-  p.pool = {q};
-  p.pool_skills = {"truth"};
-  p.pool_responses = {0};
-  p.forget = forget;
-  p.ability_sd = 0;
-  p.difficulty_slope = 0;
-  p.prerequisite_learn_factor = 1;
   return p;
 }
 

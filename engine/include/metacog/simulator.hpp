@@ -44,6 +44,10 @@
 //                      skill, no immediate repeats
 //   target-difficulty  the Recommender (recommender.hpp) driven by BKT + item difficulty offsets
 //                      (BktLearnerView) fitted on the training logs — the non-meta-learned model
+//   prerequisite-bkt   the Recommender driven by the prerequisite-aware joint filter
+//                      (PrerequisiteAdaptiveView, prerequisite_knowledge.hpp) fitted on the same
+//                      training logs: a stronger non-meta-learned baseline; not in `--policy all`
+//                      (its fit takes minutes on a 17-skill bank)
 //   metacog            the Recommender driven by the learner model (make_recommender_policy with the
 //                      learner model's view; plugged in by the caller, see cmd_simulate.cpp)
 // "Training logs" are `train_learners` other learners of the same world answering `train_length`
@@ -71,6 +75,7 @@
 #include "metacog/kt_baselines.hpp"
 #include "metacog/kt_data.hpp"
 #include "metacog/metrics.hpp"
+#include "metacog/prerequisite_knowledge.hpp"
 #include "metacog/recommender.hpp"
 #include "metacog/rng.hpp"
 
@@ -196,6 +201,29 @@ class BktAdaptiveView : public AdaptiveView {
   BktLearnerView bkt_;
 };
 
+/**
+ * The Recommender's view over the prerequisite-aware joint filter (prerequisite_knowledge.hpp):
+ * mastery m_s = P(K_s = 1 | answers), p_i = P(correct on i) under the filter; the practice record and
+ * learn rates from a per-skill BKT view on the marginal parameters.
+ */
+class PrerequisiteAdaptiveView : public AdaptiveView {
+ public:
+  PrerequisiteAdaptiveView(const ItemBank& bank, BktViewParams marginal, PrerequisiteKnowledgeParams joint);
+  void reset() override;
+  void observe(int item, bool correct, double t) override;
+  void predict_items(double now, double* p) override;
+  void skill_mastery(double now, double* m) override;
+  int attempts(int s) const override { return record_.attempts(s); }
+  double last_seen(int s) const override { return record_.last_seen(s); }
+  int recent_items(int* out, int max) const override { return record_.recent_items(out, max); }
+  double learn_rate(int s) const override { return record_.learn_rate(s); }
+
+ private:
+  const ItemBank* bank_;
+  BktLearnerView record_;
+  PrerequisiteKnowledgeFilter joint_;
+};
+
 std::unique_ptr<Policy> make_random_policy(const ItemBank& bank);
 std::unique_ptr<Policy> make_fixed_policy(const ItemBank& bank, int items_per_skill);
 std::unique_ptr<Policy> make_bkt_mastery_policy(const ItemBank& bank, BktViewParams params, double threshold = 0.95);
@@ -245,6 +273,12 @@ struct PolicyCalibration {
   KtDataset logs;          ///< the training logs (item = bank index, skill = first skill, timestamp = clock)
 };
 
+/** The prerequisite-aware filter fitted on the same training logs (fit_prerequisite_knowledge on bkt.skills). */
+struct PrerequisiteCalibration {
+  PrerequisiteKnowledgeParams joint;
+  double log_likelihood = 0;  ///< mean per answer on the training logs, at the chosen ρ
+};
+
 class Simulation {
  public:
   Simulation(const ItemBank& bank, const SimulatorParams& params, SimulationOptions options);
@@ -253,7 +287,9 @@ class Simulation {
   const std::vector<int>& goals() const { return goals_; }
   /** The training logs and the policy fits on them (computed once). */
   const PolicyCalibration& calibration();
-  /** "random", "fixed", "bkt-mastery", "target-difficulty" (InvalidArgument otherwise). */
+  /** The prerequisite-aware filter's fit on the training logs (computed once, on first use: a few minutes). */
+  const PrerequisiteCalibration& prerequisite_calibration();
+  /** "random", "fixed", "bkt-mastery", "target-difficulty", "prerequisite-bkt" (InvalidArgument otherwise). */
   std::unique_ptr<Policy> make_policy(const std::string& name);
   /** The Recommender settings the simulation's Recommender policies use (spacing from f̂). */
   RecommenderConfig recommender_config();
@@ -271,9 +307,10 @@ class Simulation {
   SimWorld world_;
   std::vector<int> goals_;
   std::unique_ptr<PolicyCalibration> calibration_;
+  std::unique_ptr<PrerequisiteCalibration> prerequisite_calibration_;
 };
 
-/** Policies make_policy knows, in report order. */
+/** The policies `--policy all` runs, in report order (make_policy also knows "prerequisite-bkt"). */
 std::vector<std::string> simulation_policy_names();
 
 /** Fits BKT per bank skill and item offsets on logs over a bank (item = bank index). */

@@ -1,0 +1,231 @@
+// Exact joint knowledge filter over the prerequisite graph (maths in prerequisite_knowledge.hpp).
+#include "metacog/prerequisite_knowledge.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "metacog/error.hpp"
+
+namespace metacog {
+
+namespace {
+
+constexpr double kMinProbability = 1e-9;
+
+/** Calls f(m) for every state m ⊇ need (m over S bits). */
+template <class F>
+void for_each_superset(uint32_t need, uint32_t all, F&& f) {
+  const uint32_t free = all & ~need;
+  for (uint32_t sub = free;; sub = (sub - 1) & free) {
+    f(sub | need);
+    if (sub == 0) break;
+  }
+}
+
+}  // namespace
+
+PrerequisiteKnowledgeFilter::PrerequisiteKnowledgeFilter(const ItemBank& bank, PrerequisiteKnowledgeParams params)
+    : bank_(&bank), params_(std::move(params)), skills_(static_cast<int>(bank.num_skills())) {
+  require(skills_ <= kMaxSkills, ErrorCode::InvalidArgument,
+          "prerequisite knowledge filter: the bank has " + std::to_string(skills_) + " skills; exact joint inference is limited to " +
+              std::to_string(kMaxSkills));
+  require(params_.skills.size() == bank.num_skills(), ErrorCode::InvalidArgument,
+          "prerequisite knowledge filter: " + std::to_string(params_.skills.size()) + " skill parameter sets for a bank of " +
+              std::to_string(skills_) + " skills");
+  require(params_.rho > 0 && params_.rho <= 1, ErrorCode::InvalidArgument, "prerequisite knowledge filter: rho must be in (0, 1]");
+  for (const BktSkillParams& p : params_.skills) {
+    const bool ok = p.prior >= 0 && p.prior <= 1 && p.learn >= 0 && p.learn <= 1 && p.guess > 0 && p.slip > 0 && p.guess + p.slip < 1;
+    require(ok, ErrorCode::InvalidArgument,
+            "prerequisite knowledge filter: parameters out of range (need prior, learn in [0, 1], guess, slip > 0, guess + slip < 1)");
+  }
+  prereq_mask_.assign(static_cast<size_t>(skills_), 0);
+  for (int s = 0; s < skills_; ++s) {
+    for (int p : bank.skill(s).prerequisites) prereq_mask_[static_cast<size_t>(s)] |= 1u << p;
+  }
+  const size_t n = size_t{1} << skills_;
+  prior_.assign(n, 1.0);
+  for (size_t m = 0; m < n; ++m) {
+    double w = 1;
+    for (int s = 0; s < skills_; ++s) {
+      const uint32_t pre = prereq_mask_[static_cast<size_t>(s)];
+      const double r = (static_cast<uint32_t>(m) & pre) == pre ? 1.0 : params_.rho;
+      const double q = params_.skills[static_cast<size_t>(s)].prior * r;
+      w *= (m >> s & 1u) ? q : 1 - q;
+    }
+    prior_[m] = w;
+  }
+  reset();
+}
+
+void PrerequisiteKnowledgeFilter::reset() {
+  w_ = prior_;
+  update_marginals();
+}
+
+uint32_t PrerequisiteKnowledgeFilter::item_mask(int item) const {
+  if (item < 0 || static_cast<size_t>(item) >= bank_->num_items()) {
+    throw Error(ErrorCode::UnknownItem, "item index " + std::to_string(item) + " is not in the item bank");
+  }
+  uint32_t need = 0;
+  for (int s : bank_->item(item).skills) need |= 1u << s;
+  return need;
+}
+
+void PrerequisiteKnowledgeFilter::observe(int item, bool correct) {
+  const uint32_t need = item_mask(item);
+  const BankItem& it = bank_->item(item);
+  double guess = 0, slip = 0;
+  for (int s : it.skills) {
+    guess += params_.skills[static_cast<size_t>(s)].guess;
+    slip += params_.skills[static_cast<size_t>(s)].slip;
+  }
+  guess /= static_cast<double>(it.skills.size());
+  slip /= static_cast<double>(it.skills.size());
+  // evidence: w(K) ∝ w(K)·P(y | K)
+  const double like_known = correct ? 1 - slip : slip;
+  const double like_unknown = correct ? guess : 1 - guess;
+  const size_t n = w_.size();
+  const uint32_t all = static_cast<uint32_t>(n - 1);
+  for (uint32_t m = 0; m <= all; ++m) w_[m] *= (m & need) == need ? like_known : like_unknown;
+  double z = 0;
+  for (double w : w_) z += w;
+  for (double& w : w_) w /= z;
+  // learning: each unknown practised skill s is learned w.p. T_s·r_s(m), r_s read from the source state m
+  // (the state before this answer's learning, as the simulator does)
+  if (it.skills.size() == 1) {
+    const int s = it.skills[0];
+    const uint32_t bit = 1u << s, pre = prereq_mask_[static_cast<size_t>(s)];
+    const double t = params_.skills[static_cast<size_t>(s)].learn;
+    for_each_superset(0, all & ~bit, [&](uint32_t m) {
+      const double r = (m & pre) == pre ? 1.0 : params_.rho;
+      const double moved = w_[m] * t * r;
+      w_[m] -= moved;
+      w_[m | bit] += moved;
+    });
+  } else {
+    std::vector<double> next(n, 0.0);
+    for (uint32_t m = 0; m <= all; ++m) {
+      if (w_[m] == 0) continue;
+      // enumerate which unknown practised skills are learned (≤ 2^4 outcomes)
+      uint32_t unknown = need & ~m;
+      double p_learn[ItemBank::kMaxSkillsPerItem];
+      int bits[ItemBank::kMaxSkillsPerItem];
+      int u = 0;
+      for (int s : it.skills) {
+        if (!(unknown >> s & 1u)) continue;
+        const uint32_t pre = prereq_mask_[static_cast<size_t>(s)];
+        p_learn[u] = params_.skills[static_cast<size_t>(s)].learn * ((m & pre) == pre ? 1.0 : params_.rho);
+        bits[u++] = s;
+      }
+      for (uint32_t outcome = 0; outcome < (1u << u); ++outcome) {
+        double p = 1;
+        uint32_t to = m;
+        for (int k = 0; k < u; ++k) {
+          if (outcome >> k & 1u) {
+            p *= p_learn[k];
+            to |= 1u << bits[k];
+          } else {
+            p *= 1 - p_learn[k];
+          }
+        }
+        next[to] += w_[m] * p;
+      }
+    }
+    w_.swap(next);
+  }
+  update_marginals();
+}
+
+void PrerequisiteKnowledgeFilter::update_marginals() {
+  marginal_.assign(static_cast<size_t>(skills_), 0.0);
+  const size_t n = w_.size();
+  for (int s = 0; s < skills_; ++s) {
+    const size_t block = size_t{1} << s;
+    double a = 0;
+    for (size_t base = block; base < n; base += 2 * block) {
+      for (size_t k = 0; k < block; ++k) a += w_[base + k];
+    }
+    marginal_[static_cast<size_t>(s)] = std::clamp(a, 0.0, 1.0);
+  }
+}
+
+double PrerequisiteKnowledgeFilter::p_all_known(int item) const {
+  const uint32_t need = item_mask(item);
+  const auto& sk = bank_->item(item).skills;
+  if (sk.size() == 1) return marginal_[static_cast<size_t>(sk[0])];
+  double a = 0;
+  for_each_superset(need, static_cast<uint32_t>(w_.size() - 1), [&](uint32_t m) { a += w_[m]; });
+  return std::clamp(a, 0.0, 1.0);
+}
+
+double PrerequisiteKnowledgeFilter::p_correct(int item) const {
+  const double all = p_all_known(item);
+  const BankItem& it = bank_->item(item);
+  double guess = 0, slip = 0;
+  for (int s : it.skills) {
+    guess += params_.skills[static_cast<size_t>(s)].guess;
+    slip += params_.skills[static_cast<size_t>(s)].slip;
+  }
+  guess /= static_cast<double>(it.skills.size());
+  slip /= static_cast<double>(it.skills.size());
+  return all * (1 - slip) + (1 - all) * guess;
+}
+
+PrerequisiteKnowledgeParams conditional_prerequisite_params(const ItemBank& bank, const std::vector<BktSkillParams>& marginal,
+                                                            double rho) {
+  require(marginal.size() == bank.num_skills(), ErrorCode::InvalidArgument,
+          "prerequisite knowledge: marginal parameters do not match the bank's skills");
+  PrerequisiteKnowledgeParams q;
+  q.skills = marginal;
+  q.rho = rho;
+  std::vector<double> prior_marginal(bank.num_skills(), 0.0);
+  for (int s : bank.topological_order()) {
+    double pi = 1;
+    for (int p : bank.skill(s).prerequisites) pi *= prior_marginal[static_cast<size_t>(p)];
+    const double c = pi + rho * (1 - pi);
+    BktSkillParams& k = q.skills[static_cast<size_t>(s)];
+    k.prior = std::min(0.99, k.prior / c);
+    k.learn = std::min(0.9, k.learn / c);
+    prior_marginal[static_cast<size_t>(s)] = k.prior * c;
+  }
+  return q;
+}
+
+double prerequisite_log_likelihood(const ItemBank& bank, const KtDataset& logs, const PrerequisiteKnowledgeParams& params) {
+  PrerequisiteKnowledgeFilter f(bank, params);
+  double ll = 0;
+  int64_t n = 0;
+  for (const LearnerLog& learner : logs.learners) {
+    f.reset();
+    for (const Response& r : learner.responses) {
+      const double p = std::clamp(f.p_correct(r.item), kMinProbability, 1 - kMinProbability);
+      ll += r.correct ? std::log(p) : std::log(1 - p);
+      ++n;
+      f.observe(r.item, r.correct);
+    }
+  }
+  return n > 0 ? ll / static_cast<double>(n) : 0.0;
+}
+
+PrerequisiteKnowledgeParams fit_prerequisite_knowledge(const ItemBank& bank, const KtDataset& logs,
+                                                       const std::vector<BktSkillParams>& marginal, std::vector<double> rho_grid,
+                                                       double* log_likelihood) {
+  if (rho_grid.empty()) rho_grid = {0.1, 0.2, 0.3, 0.5, 0.7, 1.0};
+  std::sort(rho_grid.begin(), rho_grid.end());
+  PrerequisiteKnowledgeParams best;
+  double best_ll = -std::numeric_limits<double>::infinity();
+  for (double rho : rho_grid) {
+    PrerequisiteKnowledgeParams q = conditional_prerequisite_params(bank, marginal, rho);
+    const double ll = prerequisite_log_likelihood(bank, logs, q);
+    if (ll >= best_ll) {
+      best_ll = ll;
+      best = std::move(q);
+    }
+  }
+  if (log_likelihood) *log_likelihood = best_ll;
+  return best;
+}
+
+}  // namespace metacog
