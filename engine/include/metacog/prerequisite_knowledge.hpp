@@ -21,7 +21,8 @@
 //             r_s on the state before the answer's learning)
 // No forgetting (measured not to matter in the demo world, README "Recommendations").
 // The filter holds w(K) = P(K | answers) for all 2^S states and applies Bayes' rule then the learning
-// transition exactly: O(2^S · |S_i|) per answer, 2^S doubles of state (kMaxSkills = 20: 8 MB).
+// transition exactly: O(2^S · |S_i|) per answer, 2^S doubles of state plus the prior kept for reset
+// (kMaxSkills = 20: 16 MB; the demo bank, S = 17: 2 MB).
 // With ρ = 1 and single-skill items it is per-skill BKT exactly (a tested identity).
 //
 // Fit (fit_prerequisite_knowledge). Per-skill EM (fit_bkt_view) on logs gives *marginal*
