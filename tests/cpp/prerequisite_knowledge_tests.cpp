@@ -8,6 +8,7 @@
 
 #include "metacog/prerequisite_knowledge.hpp"
 #include "metacog/recommender.hpp"
+#include "metacog/numeric.hpp"
 #include "metacog/simulator.hpp"
 #include "simulator_test_banks.hpp"
 #include "test_support.hpp"
@@ -214,4 +215,28 @@ TEST_CASE("prerequisite filter: the prerequisite-bkt policy runs and is not offe
   const auto names = simulation_policy_names();
   CHECK(std::find(names.begin(), names.end(), "prerequisite-bkt") == names.end());
   CHECK(test::message_of([&] { sim.make_policy("nope"); }).find("prerequisite-bkt") != std::string::npos);
+}
+
+TEST_CASE("prerequisite filter: the simulator's view levels item predictions by the filter and shifts them by the item offsets") {
+  const ItemBank bank = chain_with_pair_bank();
+  BktViewParams marginal;
+  marginal.skills = chain_params(0.3).skills;
+  marginal.item_offset = {0.0, 0.5, -1.0, 0.25};
+  PrerequisiteAdaptiveView view(bank, marginal, chain_params(0.3));
+  PrerequisiteKnowledgeFilter f(bank, chain_params(0.3));
+  for (const auto& [item, y] : std::vector<std::pair<int, bool>>{{2, true}, {3, false}, {0, true}}) {
+    view.observe(item, y, 0);
+    f.observe(item, y);
+  }
+  std::vector<double> p(bank.num_items()), m(bank.num_skills());
+  view.predict_items(0, p.data());
+  view.skill_mastery(0, m.data());
+  for (int i = 0; i < 4; ++i) {
+    const double d = marginal.item_offset[static_cast<size_t>(i)];
+    CHECK(p[static_cast<size_t>(i)] == doctest::Approx(sigmoid(logit(f.p_correct(i)) + d)).epsilon(1e-12));
+  }
+  for (int s = 0; s < 3; ++s) CHECK(m[static_cast<size_t>(s)] == doctest::Approx(f.p_known(s)).epsilon(1e-12));
+  CHECK(view.attempts(2) == 2);  // item c and item bc
+  CHECK(test::code_of([&] { view.observe(9, true, 1); }) == ErrorCode::UnknownItem);
+  CHECK(view.attempts(2) == 2);
 }

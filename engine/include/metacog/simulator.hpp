@@ -203,8 +203,9 @@ class BktAdaptiveView : public AdaptiveView {
 
 /**
  * The Recommender's view over the prerequisite-aware joint filter (prerequisite_knowledge.hpp):
- * mastery m_s = P(K_s = 1 | answers), p_i = P(correct on i) under the filter; the practice record and
- * learn rates from a per-skill BKT view on the marginal parameters.
+ * mastery m_s = P(K_s = 1 | answers), p_i = σ(logit P(correct on i under the filter) + δ_i) with the
+ * per-skill fit's item offsets δ_i (as BktLearnerView); the practice record and learn rates from a
+ * per-skill BKT view on the marginal parameters.
  */
 class PrerequisiteAdaptiveView : public AdaptiveView {
  public:
@@ -220,6 +221,7 @@ class PrerequisiteAdaptiveView : public AdaptiveView {
 
  private:
   const ItemBank* bank_;
+  std::vector<double> offset_;  ///< δ_i of the per-skill fit
   BktLearnerView record_;
   PrerequisiteKnowledgeFilter joint_;
 };
