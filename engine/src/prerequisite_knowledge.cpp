@@ -40,6 +40,15 @@ PrerequisiteKnowledgeFilter::PrerequisiteKnowledgeFilter(const ItemBank& bank, P
     require(ok, ErrorCode::InvalidArgument,
             "prerequisite knowledge filter: parameters out of range (need prior, learn in [0, 1], guess, slip > 0, guess + slip < 1)");
   }
+  item_guess_.assign(bank.num_items(), 0.0);
+  item_slip_.assign(bank.num_items(), 0.0);
+  for (size_t i = 0; i < bank.num_items(); ++i) {
+    const std::vector<int>& sk = bank.item(static_cast<int>(i)).skills;
+    for (int s : sk) {
+      item_guess_[i] += params_.skills[static_cast<size_t>(s)].guess / static_cast<double>(sk.size());
+      item_slip_[i] += params_.skills[static_cast<size_t>(s)].slip / static_cast<double>(sk.size());
+    }
+  }
   prereq_mask_.assign(static_cast<size_t>(skills_), 0);
   for (int s = 0; s < skills_; ++s) {
     for (int p : bank.skill(s).prerequisites) prereq_mask_[static_cast<size_t>(s)] |= 1u << p;
@@ -76,13 +85,7 @@ uint32_t PrerequisiteKnowledgeFilter::item_mask(int item) const {
 void PrerequisiteKnowledgeFilter::observe(int item, bool correct) {
   const uint32_t need = item_mask(item);
   const BankItem& it = bank_->item(item);
-  double guess = 0, slip = 0;
-  for (int s : it.skills) {
-    guess += params_.skills[static_cast<size_t>(s)].guess;
-    slip += params_.skills[static_cast<size_t>(s)].slip;
-  }
-  guess /= static_cast<double>(it.skills.size());
-  slip /= static_cast<double>(it.skills.size());
+  const double guess = item_guess_[static_cast<size_t>(item)], slip = item_slip_[static_cast<size_t>(item)];
   // evidence: w(K) ∝ w(K)·P(y | K)
   const double like_known = correct ? 1 - slip : slip;
   const double like_unknown = correct ? guess : 1 - guess;
@@ -161,16 +164,8 @@ double PrerequisiteKnowledgeFilter::p_all_known(int item) const {
 }
 
 double PrerequisiteKnowledgeFilter::p_correct(int item) const {
-  const double all = p_all_known(item);
-  const BankItem& it = bank_->item(item);
-  double guess = 0, slip = 0;
-  for (int s : it.skills) {
-    guess += params_.skills[static_cast<size_t>(s)].guess;
-    slip += params_.skills[static_cast<size_t>(s)].slip;
-  }
-  guess /= static_cast<double>(it.skills.size());
-  slip /= static_cast<double>(it.skills.size());
-  return all * (1 - slip) + (1 - all) * guess;
+  const double all = p_all_known(item);  // validates the index
+  return bkt_p_correct(all, item_guess_[static_cast<size_t>(item)], item_slip_[static_cast<size_t>(item)]);
 }
 
 PrerequisiteKnowledgeParams conditional_prerequisite_params(const ItemBank& bank, const std::vector<BktSkillParams>& marginal,

@@ -72,6 +72,7 @@ class PrerequisiteKnowledgeFilter {
   PrerequisiteKnowledgeParams params_;
   int skills_ = 0;
   std::vector<uint32_t> prereq_mask_;
+  std::vector<double> item_guess_, item_slip_;  ///< G_i, S_i: means over the item's skills
   std::vector<double> prior_, w_, marginal_;
 };
 
