@@ -91,9 +91,8 @@ void PrerequisiteKnowledgeFilter::observe(int item, bool correct) {
   const double like_unknown = correct ? guess : 1 - guess;
   const size_t n = w_.size();
   const uint32_t all = static_cast<uint32_t>(n - 1);
-  for (uint32_t m = 0; m <= all; ++m) w_[m] *= (m & need) == need ? like_known : like_unknown;
   double z = 0;
-  for (double w : w_) z += w;
+  for (uint32_t m = 0; m <= all; ++m) z += w_[m] *= (m & need) == need ? like_known : like_unknown;
   for (double& w : w_) w /= z;
   // learning: each unknown practised skill s is learned w.p. T_s·r_s(m), r_s read from the source state m
   // (the state before this answer's learning, as the simulator does)
@@ -108,7 +107,8 @@ void PrerequisiteKnowledgeFilter::observe(int item, bool correct) {
       w_[m | bit] += moved;
     });
   } else {
-    std::vector<double> next(n, 0.0);
+    std::vector<double>& next = next_;  // sized once; no allocation per answer
+    next.assign(n, 0.0);
     for (uint32_t m = 0; m <= all; ++m) {
       if (w_[m] == 0) continue;
       // enumerate which unknown practised skills are learned (≤ 2^4 outcomes)

@@ -22,7 +22,8 @@
 // No forgetting (measured not to matter in the demo world, README "Recommendations").
 // The filter holds w(K) = P(K | answers) for all 2^S states and applies Bayes' rule then the learning
 // transition exactly: O(2^S · |S_i|) per answer, 2^S doubles of state plus the prior kept for reset
-// (kMaxSkills = 20: 16 MB; the demo bank, S = 17: 2 MB).
+// and, once a multi-skill item is answered, a transition buffer of the same size (kMaxSkills = 20:
+// 16–24 MB; the demo bank, S = 17: 2–3 MB).
 // With ρ = 1 and single-skill items it is per-skill BKT exactly (a tested identity).
 //
 // Fit (fit_prerequisite_knowledge). Per-skill EM (fit_bkt_view) on logs gives *marginal*
@@ -74,6 +75,7 @@ class PrerequisiteKnowledgeFilter {
   std::vector<uint32_t> prereq_mask_;
   std::vector<double> item_guess_, item_slip_;  ///< G_i, S_i: means over the item's skills
   std::vector<double> prior_, w_, marginal_;
+  std::vector<double> next_;  ///< the multi-skill learning transition's target buffer
 };
 
 /** The conditional parameters for ρ from marginal per-skill ones (the header's "Fit"). */
