@@ -49,6 +49,7 @@ std::vector<SkillMastery> Engine::mastery(double now) {
       out.push_back(m);
     }
     out.back().mastery = calibrated[out.size() - 1];
+    if (view_.joint()) out.back().known = calibrated[out.size() - 1];  // the joint filter's P(mastered)
   }
   return out;
 }
@@ -99,7 +100,7 @@ void Engine::adapt(int steps) {
 
 void Engine::reset() { view_.reset(); }
 
-std::vector<uint8_t> Engine::export_state() const { return view_.session().export_state_bytes(); }
+std::vector<uint8_t> Engine::export_state() const { return view_.export_state(); }
 
 void Engine::import_state(const std::vector<uint8_t>& bytes) { view_.import_state(bytes.data(), bytes.size()); }
 

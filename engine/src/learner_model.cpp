@@ -259,6 +259,11 @@ SafetensorsFile LearnerModel::to_safetensors() const {
     f.set_f32("mastery.prior", slice_tensor(mastery_prior, 0, {S1}));
     f.set_f32("mastery.learn", slice_tensor(mastery_learn, 0, {S1}));
   }
+  if (!std::isnan(mastery_rho)) {
+    require(!mastery_prior.empty() && mastery_rho > 0 && mastery_rho <= 1, ErrorCode::InvalidArgument,
+            "learner model: mastery.rho must be in (0, 1] and needs the knowledge filter (mastery.prior/learn)");
+    f.set_f32("mastery.rho", slice_tensor(std::vector<double>{mastery_rho}, 0, {1}));
+  }
   ModelHeader h = header;
   h.arch_json = arch_.to_json();
   if (h.created_by.empty()) h.created_by = std::string("metacog ") + METACOG_VERSION;
@@ -301,8 +306,15 @@ LearnerModel LearnerModel::from_safetensors(const SafetensorsFile& f) {
     require(l0 >= 0 && l0 <= 1 && tr >= 0 && tr < 1, ErrorCode::ModelFormat,
             "learner model: mastery.prior must be in [0, 1] and mastery.learn in [0, 1) (skill row " + std::to_string(k) + ")");
   }
+  const bool joint = f.has("mastery.rho");
+  if (joint) {
+    f.require_tensor("mastery.rho", {1});
+    m.mastery_rho = f.get_f32("mastery.rho")[0];
+    require(filtered && m.mastery_rho > 0 && m.mastery_rho <= 1, ErrorCode::ModelFormat,
+            "learner model: mastery.rho must be in (0, 1] and needs mastery.prior/learn");
+  }
   const size_t expected_tensors =
-      blocks(m.arch_, m.layout_).size() + 2 + (ranged ? 2 : 0) + (calibrated ? 2 : 0) + (filtered ? 2 : 0);
+      blocks(m.arch_, m.layout_).size() + 2 + (ranged ? 2 : 0) + (calibrated ? 2 : 0) + (filtered ? 2 : 0) + (joint ? 1 : 0);
   require(f.tensors.size() == expected_tensors, ErrorCode::ModelFormat,
           "learner model: unexpected extra tensors (expected " + std::to_string(expected_tensors) + ")");
   auto vocab_it = f.metadata.find("vocab");

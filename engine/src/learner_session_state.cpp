@@ -202,7 +202,7 @@ void LearnerSession::refresh_fragments(const HistorySnapshot& snap) const {
   }
 }
 
-std::string LearnerSession::export_state() const {
+std::string LearnerSession::export_state(const Extensions& extensions) const {
   const HistorySnapshot snap = base_history_.snapshot();
   refresh_fragments(snap);
   StateFragments& c = fragments_;
@@ -245,6 +245,16 @@ std::string LearnerSession::export_state() const {
   append_member(out, "window", json(snap.window).dump());
   append_member(out, "wrong", json(snap.wrong).dump());
   out += '}';
+  if (!extensions.empty()) {
+    append_member(out, "extensions", "{");
+    bool first = true;
+    for (const auto& [key, value] : extensions) {  // std::map: key order
+      if (!first) out += ',';
+      out += json(key).dump() + ":" + value;
+      first = false;
+    }
+    out += '}';
+  }
   append_member(out, "fast_weights", json(tracker_.fast_weights()).dump());
   append_member(out, "format", json("metacog-learner-state").dump());
   append_member(out, "knowledge", "");
@@ -273,7 +283,7 @@ int LearnerSession::import_item(const std::string& id, const std::vector<std::st
   }
 }
 
-void LearnerSession::import_state(const std::string& text) {
+void LearnerSession::import_state(const std::string& text, Extensions* extensions) {
   const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
   require(j.is_object(), ErrorCode::StateFormat, "learner state: not a JSON object");
   require(j.value("format", std::string()) == "metacog-learner-state", ErrorCode::StateFormat,
@@ -297,6 +307,7 @@ void LearnerSession::import_state(const std::string& text) {
       next.apply_observation(next.import_item(p.item, p.skills), p.correct, p.timestamp);
     }
     *this = std::move(next);
+    if (extensions) extensions->clear();
     return;
   }
   const LearnerArch& a = model_->arch();
@@ -399,18 +410,28 @@ void LearnerSession::import_state(const std::string& text) {
     next.last_timestamp_ = number_field(j, "last_timestamp", "");
     next.max_timestamp_ = number_field(j, "max_timestamp", "");
   }
+  Extensions found;
+  if (version >= 4 && j.contains("extensions")) {
+    const json& ext = j["extensions"];
+    state_require(ext.is_object(), "'extensions' must be an object");
+    for (const auto& kv : ext.items()) {
+      check_label(kv.key(), "extensions: ");
+      found[kv.key()] = kv.value().dump();
+    }
+  }
   ++next.state_version_;  // φ was set directly
   *this = std::move(next);
+  if (extensions) *extensions = std::move(found);
 }
 
-std::vector<uint8_t> LearnerSession::export_state_bytes() const {
-  const std::string s = export_state();
+std::vector<uint8_t> LearnerSession::export_state_bytes(const Extensions& extensions) const {
+  const std::string s = export_state(extensions);
   return std::vector<uint8_t>(s.begin(), s.end());
 }
 
-void LearnerSession::import_state_bytes(const uint8_t* bytes, size_t size) {
+void LearnerSession::import_state_bytes(const uint8_t* bytes, size_t size, Extensions* extensions) {
   require(bytes != nullptr || size == 0, ErrorCode::StateFormat, "learner state: null bytes");
-  import_state(std::string(reinterpret_cast<const char*>(bytes), size));
+  import_state(std::string(reinterpret_cast<const char*>(bytes), size), extensions);
 }
 
 }  // namespace metacog

@@ -142,16 +142,104 @@ void PrerequisiteKnowledgeFilter::observe(int item, bool correct) {
 }
 
 void PrerequisiteKnowledgeFilter::update_marginals() {
+  // halving (header): cur holds w with the bits above j summed out, 2^(j+1) entries
   marginal_.assign(static_cast<size_t>(skills_), 0.0);
-  const size_t n = w_.size();
-  for (int s = 0; s < skills_; ++s) {
-    const size_t block = size_t{1} << s;
+  if (skills_ == 0) return;
+  size_t half = w_.size() / 2;
+  fold_.resize(half);
+  const double* cur = w_.data();
+  for (int j = skills_ - 1; j >= 0; --j, half /= 2) {
     double a = 0;
-    for (size_t base = block; base < n; base += 2 * block) {
-      for (size_t k = 0; k < block; ++k) a += w_[base + k];
+    for (size_t k = 0; k < half; ++k) {
+      a += cur[half + k];
+      fold_[k] = cur[k] + cur[half + k];  // in place once cur is fold_: k < half reads before it writes
     }
-    marginal_[static_cast<size_t>(s)] = std::clamp(a, 0.0, 1.0);
+    marginal_[static_cast<size_t>(j)] = std::clamp(a, 0.0, 1.0);
+    cur = fold_.data();
   }
+}
+
+double PrerequisiteKnowledgeFilter::expected_learning(int skill) const {
+  require(skill >= 0 && skill < skills_, ErrorCode::InvalidArgument, "prerequisite knowledge filter: skill index out of range");
+  const uint32_t bit = 1u << skill, pre = prereq_mask_[static_cast<size_t>(skill)];
+  double a = 0;
+  for_each_superset(0, static_cast<uint32_t>(w_.size() - 1) & ~bit, [&](uint32_t m) {
+    a += w_[m] * ((m & pre) == pre ? 1.0 : params_.rho);
+  });
+  return params_.skills[static_cast<size_t>(skill)].learn * a;
+}
+
+void PrerequisiteKnowledgeFilter::mix_independent(double eta) {
+  if (eta <= 0) return;
+  // the product of the marginals, built bit by bit: p over bits < s doubled into bits ≤ s
+  std::vector<double>& p = next_;
+  p.assign(w_.size(), 0.0);
+  p[0] = 1;
+  for (int s = 0; s < skills_; ++s) {
+    // a mixture (η < 1) keeps every state possible: each marginal within [η, 1 − η]
+    const double k = eta < 1 ? std::clamp(marginal_[static_cast<size_t>(s)], eta, 1 - eta) : marginal_[static_cast<size_t>(s)];
+    const size_t block = size_t{1} << s;
+    for (size_t m = 0; m < block; ++m) {
+      p[m | block] = p[m] * k;
+      p[m] *= 1 - k;
+    }
+  }
+  for (size_t m = 0; m < w_.size(); ++m) w_[m] = (1 - eta) * w_[m] + eta * p[m];
+  update_marginals();
+}
+
+bool PrerequisiteKnowledgeFilter::compact(size_t keep, double coverage, double eta, Snapshot* out) {
+  require(keep >= 1, ErrorCode::InvalidArgument, "prerequisite knowledge filter: compaction must keep at least one state");
+  // a total order (probability, then the lower index first), so the kept set is unique
+  const auto before = [&](uint32_t a, uint32_t b) { return w_[a] > w_[b] || (w_[a] == w_[b] && a < b); };
+  std::vector<uint32_t> order(w_.size());
+  for (uint32_t m = 0; m < order.size(); ++m) order[m] = m;
+  keep = std::min(keep, order.size());
+  if (keep < order.size()) std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), before);
+  order.resize(keep);
+  std::sort(order.begin(), order.end(), before);
+  if (coverage > 0) {
+    double held = 0;
+    size_t n = 0;
+    while (n < order.size() && held < coverage) held += w_[order[n++]];
+    if (held < coverage) return false;
+    order.resize(n);
+  }
+  std::sort(order.begin(), order.end());
+  Snapshot snap;
+  snap.states = order;
+  snap.mass.reserve(order.size());
+  for (uint32_t m : order) snap.mass.push_back(static_cast<float>(w_[m]));
+  restore(snap, eta);
+  if (out) *out = std::move(snap);
+  return true;
+}
+
+void PrerequisiteKnowledgeFilter::restore(const Snapshot& snap, double eta) {
+  require(snap.states.size() == snap.mass.size(), ErrorCode::InvalidArgument, "prerequisite knowledge snapshot: states and mass differ in length");
+  require(eta >= 0 && eta < 1, ErrorCode::InvalidArgument, "prerequisite knowledge snapshot: eta must be in [0, 1)");
+  double z = 0;
+  for (size_t k = 0; k < snap.states.size(); ++k) {
+    require(snap.states[k] < w_.size() && (k == 0 || snap.states[k] > snap.states[k - 1]), ErrorCode::InvalidArgument,
+            "prerequisite knowledge snapshot: states must be ascending and below 2^" + std::to_string(skills_));
+    const float x = snap.mass[k];
+    require(std::isfinite(x) && x >= 0, ErrorCode::InvalidArgument, "prerequisite knowledge snapshot: mass must be finite and ≥ 0");
+    z += x;
+  }
+  require(z > 0, ErrorCode::InvalidArgument, "prerequisite knowledge snapshot: no positive mass");
+  std::fill(w_.begin(), w_.end(), 0.0);
+  for (size_t k = 0; k < snap.states.size(); ++k) w_[snap.states[k]] = static_cast<double>(snap.mass[k]) / z;
+  update_marginals();
+  mix_independent(eta);
+}
+
+void PrerequisiteKnowledgeFilter::set_independent(const std::vector<double>& known) {
+  require(known.size() == static_cast<size_t>(skills_), ErrorCode::InvalidArgument,
+          "prerequisite knowledge filter: one marginal per skill is needed");
+  for (double k : known) require(k >= 0 && k <= 1, ErrorCode::InvalidArgument, "prerequisite knowledge filter: marginals must be in [0, 1]");
+  marginal_ = known;
+  std::fill(w_.begin(), w_.end(), 0.0);
+  mix_independent(1.0);
 }
 
 double PrerequisiteKnowledgeFilter::p_all_known(int item) const {

@@ -59,19 +59,42 @@ LearnerModelView::LearnerModelView(const ItemBank& bank, std::shared_ptr<const L
   first_skill_count_.assign(bank.num_skills(), 0);
   for (const BankItem& it : bank.items()) first_skill_count_[static_cast<size_t>(it.skills[0])] += 1;
   recent_.assign(kRecentCapacity, -1);
+  if (has_joint_knowledge(m, bank)) joint_ = std::make_unique<JointKnowledge>(bank, joint_knowledge_params(m, bank));
   reset();
 }
 
 void LearnerModelView::reset() {
   session_.reset();
+  if (joint_) joint_->reset();
   attempts_.assign(bank_->num_skills(), 0);
   last_.assign(bank_->num_skills(), std::nan(""));
   recent_head_ = recent_size_ = 0;
   last_timestamp_ = -HUGE_VAL;
 }
 
+std::vector<uint8_t> LearnerModelView::export_state() const {
+  if (!joint_) return session_.export_state_bytes();
+  return session_.export_state_bytes({{"prerequisite_knowledge", joint_->to_json()}});
+}
+
 void LearnerModelView::import_state(const uint8_t* bytes, size_t size) {
-  session_.import_state_bytes(bytes, size);  // validates; unchanged on error
+  // everything into copies first: the view changes only if the whole document is valid
+  LearnerSession session = session_;
+  LearnerSession::Extensions extensions;
+  session.import_state_bytes(bytes, size, &extensions);
+  std::unique_ptr<JointKnowledge> joint;
+  if (joint_) {
+    joint = std::make_unique<JointKnowledge>(*joint_);
+    const auto it = extensions.find("prerequisite_knowledge");
+    if (it == extensions.end() || !joint->from_json(it->second)) {
+      // migration (learner_joint.hpp): from the per-skill filter's marginals
+      std::vector<double> known;
+      for (const BankSkill& s : bank_->skills()) known.push_back(session.knowledge(s.id));
+      joint->migrate(known);
+    }
+  }
+  session_ = std::move(session);
+  joint_ = std::move(joint);
   // per-skill attempts and last practice from the session's counters; recent items from its window
   attempts_.assign(bank_->num_skills(), 0);
   last_.assign(bank_->num_skills(), std::nan(""));
@@ -97,6 +120,7 @@ void LearnerModelView::observe(int item, bool correct, double timestamp) {
     throw Error(ErrorCode::UnknownItem, "item index " + std::to_string(item) + " is not in the item bank");
   }
   session_.observe(bank_->item(item).id, correct, timestamp);
+  if (joint_) joint_->observe(item, correct);
   last_timestamp_ = std::max(last_timestamp_, timestamp);
   for (int s : bank_->item(item).skills) {
     attempts_[static_cast<size_t>(s)] += 1;
@@ -116,7 +140,7 @@ void LearnerModelView::level_by_knowledge(double* p) {
   constexpr double kEps = 1e-6, kMaxShift = 2.0;
   const size_t S = bank_->num_skills(), I = bank_->num_items();
   for (size_t s = 0; s < S; ++s) {
-    level_[s] = bkt_p_correct(session_.knowledge(bank_->skill(static_cast<int>(s)).id), guess_[s], slip_[s]);
+    if (!joint_) level_[s] = bkt_p_correct(session_.knowledge(bank_->skill(static_cast<int>(s)).id), guess_[s], slip_[s]);
     mean_logit_[s] = 0.0;
   }
   for (size_t i = 0; i < I; ++i) {
@@ -129,14 +153,22 @@ void LearnerModelView::level_by_knowledge(double* p) {
   for (size_t i = 0; i < I; ++i) {
     const BankItem& it = bank_->item(static_cast<int>(i));
     double level = 0;
-    for (int s : it.skills) level += level_[static_cast<size_t>(s)];
-    level /= static_cast<double>(it.skills.size());
+    if (joint_) {
+      level = joint_->filter().p_correct(static_cast<int>(i));
+    } else {
+      for (int s : it.skills) level += level_[static_cast<size_t>(s)];
+      level /= static_cast<double>(it.skills.size());
+    }
     const double shift = std::min(kMaxShift, std::max(-kMaxShift, p[i] - mean_logit_[static_cast<size_t>(it.skills[0])]));
     p[i] = sigmoid(logit(level, kEps) + shift);
   }
 }
 
 void LearnerModelView::skill_mastery(double now, double* m) {
+  if (joint_) {
+    for (size_t s = 0; s < bank_->num_skills(); ++s) m[s] = joint_->filter().p_known(static_cast<int>(s));
+    return;
+  }
   const std::vector<SkillMastery> ms = session_.mastery(now);
   for (size_t s = 0; s < bank_->num_skills(); ++s) m[s] = 0.0;
   for (const SkillMastery& x : ms) {
@@ -162,6 +194,10 @@ const double* LearnerModelView::skill_embedding(int skill) const {
 }
 
 double LearnerModelView::learn_rate(int skill) const {
+  if (joint_) {
+    const double m = joint_->filter().p_known(skill);
+    return std::min(std::max(joint_->filter().expected_learning(skill) / std::max(1e-9, 1 - m), 1e-3), 0.999);
+  }
   const std::vector<int>& items = bank_->items_of_skill(skill);
   if (items.empty()) return 1e-3;
   int item = items[0];

@@ -1,6 +1,6 @@
 // The learner session's knowledge filter (learner_knowledge.hpp): the BKT step against hand-computed
 // numbers and against the independent BktLearnerView, the model file's optional tensors, the
-// filter inside the session (prior, multi-skill items, unknown skills), the version-3 state
+// filter inside the session (prior, multi-skill items, unknown skills), its state (version 3 on)
 // (round trip bit for bit, migration from versions 2 and 1, malformed documents change nothing),
 // and the recommender on it: no item with unmastered prerequisites while an eligible one exists.
 // Portable (wasm too).
@@ -233,7 +233,7 @@ TEST_CASE("knowledge filter: optional tensors of the model file, validated") {
   CHECK(test::code_of([&] { knowledge_params(*model, 11); }) == ErrorCode::InvalidArgument);
 }
 
-TEST_CASE("knowledge filter: version-3 state restores it bit for bit; versions 2 and 1 migrate") {
+TEST_CASE("knowledge filter: the state (version 3 on) restores it bit for bit; versions 2 and 1 migrate") {
   auto model = filter_model();
   for (int n : {0, 5, 64, 200}) {
     CAPTURE(n);
@@ -243,7 +243,7 @@ TEST_CASE("knowledge filter: version-3 state restores it bit for bit; versions 2
     play(s, log, 0, static_cast<size_t>(n));
     const std::string saved = s.export_state();
     const nlohmann::json doc = nlohmann::json::parse(saved);
-    CHECK(doc["version"] == 3);
+    CHECK(doc["version"] == LearnerSession::kStateVersion);
     CHECK(doc["knowledge"].is_object());
     LearnerSession r(model);
     register_catalogue(r);
@@ -263,7 +263,7 @@ TEST_CASE("knowledge filter: version-3 state restores it bit for bit; versions 2
     LearnerSession m2(model);
     register_catalogue(m2);
     m2.import_state(v2.dump());
-    CHECK(nlohmann::json::parse(m2.export_state())["version"] == 3);
+    CHECK(nlohmann::json::parse(m2.export_state())["version"] == LearnerSession::kStateVersion);
     const auto mm = m2.mastery();
     LearnerSession live(model);
     register_catalogue(live);

@@ -286,6 +286,31 @@ TEST_CASE("learner state: a version-1 document migrates; malformed current-versi
   rejected([](nlohmann::json& j) {
     for (int k = 0; k < 70; ++k) j["responses"].push_back(j["responses"][0]);  // more than the window
   }, ErrorCode::StateFormat);
+  rejected([](nlohmann::json& j) { j["extensions"] = 5; }, ErrorCode::StateFormat);
   target.import_state(good);
   CHECK(target.predict("i3") == live.predict("i3"));
+}
+
+TEST_CASE("learner state: the owner's extensions are written as given and handed back; a version-3 document has none") {
+  auto model = small_model(false);
+  LearnerSession s(model);
+  register_catalogue(s);
+  for (const Answer& a : answers(20, 3)) s.observe(a.item, a.correct, a.timestamp);
+  const LearnerSession::Extensions ext = {{"b-owner", "{\"x\":[1,2]}"}, {"a-owner", "\"text\""}};
+  const std::string saved = s.export_state(ext);
+  const nlohmann::json doc = nlohmann::json::parse(saved);
+  CHECK(doc["extensions"]["a-owner"] == "text");
+  CHECK(doc["extensions"]["b-owner"]["x"][1] == 2);
+  CHECK(saved.find("\"extensions\":{\"a-owner\"") != std::string::npos);  // key order, like the rest of the document
+  LearnerSession r(model);
+  register_catalogue(r);
+  LearnerSession::Extensions back = {{"stale", "1"}};
+  r.import_state(saved, &back);
+  CHECK(back == ext);
+  CHECK(r.export_state(back) == saved);
+  CHECK(nlohmann::json::parse(s.export_state()).contains("extensions") == false);  // none given: no member
+  nlohmann::json v3 = doc;
+  v3["version"] = 3;
+  r.import_state(v3.dump(), &back);
+  CHECK(back.empty());
 }

@@ -65,9 +65,12 @@
 //   features.mean [F]                  features.std [F]
 //   optional, both or neither:  features.min [F]   features.max [F]   (the training range; standardised())
 //   optional, both or neither (learner_mastery.hpp):  mastery.guess [S+1]   mastery.slip [S+1]
+//   optional, both or neither, with guess/slip (learner_knowledge.hpp):  mastery.prior [S+1]   mastery.learn [S+1]
+//   optional, with prior/learn (prerequisite_knowledge.hpp):  mastery.rho [1]
 // Any NaN/∞, non-positive std, shape mismatch or inconsistent arch is Error(ModelFormat).
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -165,6 +168,10 @@ class LearnerModel {
   /** The knowledge filter's BKT prior P(L₀) and learn rate P(T) per skill row 0..S, or empty
    *  (learner_knowledge.hpp; fitted with mastery_guess/slip, and only present with them). */
   std::vector<double> mastery_prior, mastery_learn;
+  /** ρ of the prerequisite-aware joint filter (prerequisite_knowledge.hpp): the factor on a skill's
+   *  prior and learn rate while one of its prerequisites is unknown, fitted with an item bank
+   *  (kt-calibrate --item-bank); NaN: none (tensor mastery.rho, [1]; only with mastery.prior/learn). */
+  double mastery_rho = std::nan("");
   /** Provenance written to / read from __metadata__ (algo "learner-…", trained_on, metrics). */
   ModelHeader header;
 

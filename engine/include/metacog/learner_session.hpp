@@ -54,7 +54,11 @@
 // the window (computed on the restored base with the prior fast weights φ₀), skills first practised
 // inside it from their prior L₀, and
 // the window is replayed through the filter. A version-1 document (the full log) is migrated by
-// replaying it all, which rebuilds the filter exactly. Exports are always version 3.
+// replaying it all, which rebuilds the filter exactly.
+// Version 4 adds "extensions": {key: JSON value}, state the session's owner keeps with the learner's
+// (LearnerModelView: the prerequisite-aware joint filter, learner_joint.hpp). The session does not
+// interpret them: export_state writes the values it is given, import_state hands back the ones it
+// read (a version ≤ 3 document has none). Exports are always version 4.
 // explain().recent looks only inside the window.
 //
 // Errors: every rejected call throws metacog::Error (UnknownItem, InvalidArgument, StateFormat,
@@ -64,6 +68,7 @@
 #include <cmath>
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -109,8 +114,11 @@ struct Explanation {
 
 class LearnerSession {
  public:
-  /** Version of export_state documents (1: full response log; 2: bounded; 3: bounded + knowledge filter). */
-  static constexpr int kStateVersion = 3;
+  /** Version of export_state documents (1: full response log; 2: bounded; 3: bounded + knowledge filter;
+   *  4: + the owner's extensions). */
+  static constexpr int kStateVersion = 4;
+  /** An owner's extension members: key → JSON text of the value. */
+  using Extensions = std::map<std::string, std::string>;
 
   /** Limits that keep a hostile state document or catalogue bounded (kMaxResponses: a v1 document's log). */
   static constexpr size_t kMaxItems = 1'000'000, kMaxResponses = 1'000'000, kMaxIdLength = 256;
@@ -180,11 +188,12 @@ class LearnerSession {
   /** Everything stored about the learner, as versioned JSON (responses with their skills). Keeps the
    *  per-skill JSON between calls (fragments_), so, although const, it must not run concurrently with
    *  another call on the same session (one session serves one learner on one thread). */
-  std::string export_state() const;
-  /** Restores an export_state document (replaying it); StateFormat / StateVersion on any problem, state unchanged. */
-  void import_state(const std::string& json);
-  std::vector<uint8_t> export_state_bytes() const;
-  void import_state_bytes(const uint8_t* bytes, size_t size);
+  std::string export_state(const Extensions& extensions = {}) const;
+  /** Restores an export_state document (replaying it); StateFormat / StateVersion on any problem, state
+   *  unchanged. `extensions` (if given) receives the document's extension members. */
+  void import_state(const std::string& json, Extensions* extensions = nullptr);
+  std::vector<uint8_t> export_state_bytes(const Extensions& extensions = {}) const;
+  void import_state_bytes(const uint8_t* bytes, size_t size, Extensions* extensions = nullptr);
 
   const LearnerModel& model() const { return *model_; }
   /** The model carries the knowledge filter's parameters. */

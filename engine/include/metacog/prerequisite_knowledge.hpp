@@ -25,6 +25,21 @@
 // and, once a multi-skill item is answered, a transition buffer of the same size (kMaxSkills = 20:
 // 16–24 MB; the demo bank, S = 17: 2–3 MB).
 // With ρ = 1 and single-skill items it is per-skill BKT exactly (a tested identity).
+// The marginals P(K_s = 1) are read in O(2^S) by halving: the top bit's marginal is the sum of the
+// upper half of w, the lower half plus the upper half is w with that bit summed out, and so on down.
+//
+// Compaction (what a persisted learner state stores; learner_joint_state.hpp). The posterior is
+// dense early on (64 answers into a demo learner, ~70 000 of the 131 072 states hold the top
+// 1 − 10⁻⁶ of the mass) and concentrated later (after 600, typically < 100). compact(K, c, η) keeps
+// the fewest most probable states (ties: the lower index) that hold a share c of the mass, if at most
+// K do (or the K most probable, when forced), rounds them to float32 and renormalises, then mixes in
+// η of the product of the kept part's marginals,
+//     w ← (1 − η)·ŵ + η·Π_s Bernoulli(K_s; clamp(m̂_s, η, 1 − η)),   ŵ = the kept, rounded, renormalised mass,
+// so no state becomes impossible (a learner the filter believed certain about can still be
+// recognised as not knowing a skill after a few failures). Everything after the rounding is a
+// deterministic function of the K (state, float32) pairs, so restore() of those pairs gives the
+// compacted filter back bit for bit; the dropped mass (≤ 1 − the kept share) bounds the change of
+// any probability the filter reports.
 //
 // Fit (fit_prerequisite_knowledge). Per-skill EM (fit_bkt_view) on logs gives *marginal*
 // parameters, which already average over the prerequisites' states. For a given ρ they are turned
@@ -65,6 +80,31 @@ class PrerequisiteKnowledgeFilter {
   /** P(correct) on item i before its answer: p_all·(1 − S_i) + (1 − p_all)·G_i. */
   double p_correct(int item) const;
   const PrerequisiteKnowledgeParams& params() const { return params_; }
+  /** w(K) = P(K | answers) for the 2^S states K (bit s = skill s known). */
+  const std::vector<double>& posterior() const { return w_; }
+  int num_skills() const { return skills_; }
+  /** The expected increase of P(K_s = 1) from one practice item on s alone, T_s·Σ_{K: K_s = 0} w(K)·r_s(K)
+   *  (the evidence of its answer leaves the expectation unchanged). */
+  double expected_learning(int skill) const;
+
+  /** A compacted posterior: the kept states (ascending) and their float32 mass (not normalised). */
+  struct Snapshot {
+    std::vector<uint32_t> states;
+    std::vector<float> mass;
+  };
+  /**
+   * Compacts the posterior (header, "Compaction") when its `keep` most probable states hold at least
+   * `coverage` of the mass — keeping only as many of them as reach it — or, with coverage ≤ 0, to the
+   * `keep` most probable; mixing weight `eta`. Returns false (nothing changed) when they do not
+   * reach it; otherwise stores in `out` what restore() needs. O(2^S + keep·log keep).
+   */
+  bool compact(size_t keep, double coverage, double eta, Snapshot* out);
+  /** Sets the posterior from a snapshot as compact() leaves it (InvalidArgument: states unsorted or
+   *  ≥ 2^S, mass not finite and ≥ 0, no positive mass, sizes differ). */
+  void restore(const Snapshot& snapshot, double eta);
+  /** Sets the posterior to the product of independent marginals k_s ∈ [0, 1] (migration from a
+   *  per-skill filter; InvalidArgument for a wrong count or range). */
+  void set_independent(const std::vector<double>& known);
 
  private:
   void update_marginals();
@@ -76,6 +116,9 @@ class PrerequisiteKnowledgeFilter {
   std::vector<double> item_guess_, item_slip_;  ///< G_i, S_i: means over the item's skills
   std::vector<double> prior_, w_, marginal_;
   std::vector<double> next_;  ///< the multi-skill learning transition's target buffer
+  std::vector<double> fold_;  ///< update_marginals' halving buffer (2^(S−1))
+  /** w ← (1 − η)·w + η·Π_s Bernoulli(m_s) with m = the marginals of w (clamped to [η, 1 − η] when η < 1). */
+  void mix_independent(double eta);
 };
 
 /** The conditional parameters for ρ from marginal per-skill ones (the header's "Fit"). */

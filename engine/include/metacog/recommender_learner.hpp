@@ -23,6 +23,16 @@
 //            chose worse items — on 500 simulated learners, metacog needed 481.5 ± 37.3 items to
 //            mastery with the network's p_i and 418.9 ± 31.0 with (2) (README, "Recommendations and
 //            simulation"). LearnerSession::predict (engine.predict, kt-eval) is unchanged.
+//   joint    When the model carries ρ (mastery.rho) and the bank has ≤ kMaxJointSkills skills, the
+//            view runs the prerequisite-aware joint filter (learner_joint.hpp) beside the session:
+//            k_s below is its marginal P(K_s = 1 | answers), the level of (2) is its P(correct) on
+//            the item itself (p_all(1 − S_i) + (1 − p_all)G_i, conjunctive over a multi-skill item's
+//            skills, instead of the mean over them), and λ_s = T_s·E[r_s(K) | K_s = 0, answers]
+//            exactly (PrerequisiteKnowledgeFilter::expected_learning / (1 − m_s)). Its state is
+//            persisted as the state document's extensions.prerequisite_knowledge (export_state /
+//            import_state here; migration from the per-skill filter as learner_joint.hpp says).
+//            Why: on the demo world the joint filter's tutor needs fewer items to mastery than the
+//            per-skill one (README, "Recommendations and simulation").
 //   m_s      P(skill mastered): the session's knowledge filter k_s when the model carries its
 //            parameters (learner_knowledge.hpp, learner_session.hpp); otherwise
 //            clamp((p_s − G_s)/(1 − S_s − G_s), 0, 1) from p_s = LearnerSession::mastery (success on a
@@ -44,6 +54,7 @@
 #include <vector>
 
 #include "metacog/item_bank.hpp"
+#include "metacog/learner_joint.hpp"
 #include "metacog/learner_session.hpp"
 #include "metacog/recommender.hpp"
 
@@ -59,9 +70,13 @@ class LearnerModelView : public AdaptiveView {
   void observe(int item, bool correct, double timestamp) override;
   LearnerSession& session() { return session_; }
   const LearnerSession& session() const { return session_; }
-  /** Restores LearnerSession::export_state_bytes() and rebuilds the practice record from it
-   *  (StateFormat / StateVersion on any problem; nothing changes then). */
+  /** The learner state: the session's document with the joint filter as extensions.prerequisite_knowledge. */
+  std::vector<uint8_t> export_state() const;
+  /** Restores export_state() (or a bare LearnerSession document) and rebuilds the practice record from
+   *  it (StateFormat / StateVersion on any problem; nothing changes then). */
   void import_state(const uint8_t* bytes, size_t size);
+  /** The prerequisite-aware joint filter, or null (the model has no ρ, or the bank too many skills). */
+  const JointKnowledge* joint() const { return joint_.get(); }
   /** Timestamp of the latest answer (−∞ before any). */
   double last_timestamp() const { return last_timestamp_; }
 
@@ -82,6 +97,7 @@ class LearnerModelView : public AdaptiveView {
   double mastery_of(const SkillMastery& x, int skill) const;
   const ItemBank* bank_;
   LearnerSession session_;
+  std::unique_ptr<JointKnowledge> joint_;
   std::vector<int> all_items_, skill_of_slot_;  // session skill order → bank skill
   std::vector<double> last_, embedding_;
   std::vector<double> guess_, slip_;  // per bank skill: mastery calibration (0, 0 = none)

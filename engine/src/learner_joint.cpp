@@ -1,0 +1,232 @@
+// The learner's prerequisite-aware joint knowledge state and its persisted form (learner_joint.hpp).
+#include "metacog/learner_joint.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <utility>
+
+#include "metacog/error.hpp"
+#include "metacog/learner_knowledge.hpp"
+
+namespace metacog {
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr double kMinGuessSlip = 1e-4;
+
+void joint_require(bool ok, const std::string& what) {
+  if (!ok) throw Error(ErrorCode::StateFormat, "learner state: prerequisite_knowledge: " + what);
+}
+
+/** The model row of a skill id (row S when outside the vocabulary). */
+int model_row(const LearnerModel& model, const std::string& id) {
+  const auto it = std::find(model.skill_labels.begin(), model.skill_labels.end(), id);
+  return it == model.skill_labels.end() ? model.arch().num_skills : static_cast<int>(it - model.skill_labels.begin());
+}
+
+/** {"mass":[…],"states":[…]} of a snapshot; %.9g prints a float32 exactly (it reads back to the same float). */
+std::string snapshot_text(const PrerequisiteKnowledgeFilter::Snapshot& s) {
+  std::string out = "{\"mass\":[";
+  char buf[32];
+  for (size_t k = 0; k < s.mass.size(); ++k) {
+    std::snprintf(buf, sizeof buf, "%s%.9g", k ? "," : "", static_cast<double>(s.mass[k]));
+    out += buf;
+  }
+  out += "],\"states\":[";
+  for (size_t k = 0; k < s.states.size(); ++k) {
+    if (k) out += ',';
+    out += std::to_string(s.states[k]);
+  }
+  return out + "]}";
+}
+
+}  // namespace
+
+bool has_joint_knowledge(const LearnerModel& model, const ItemBank& bank) {
+  return has_knowledge_filter(model) && !std::isnan(model.mastery_rho) && bank.num_skills() >= 1 &&
+         bank.num_skills() <= static_cast<size_t>(kMaxJointSkills);
+}
+
+std::vector<BktSkillParams> bank_knowledge_params(const LearnerModel& model, const ItemBank& bank) {
+  std::vector<BktSkillParams> out;
+  for (const BankSkill& s : bank.skills()) {
+    const KnowledgeParams k = knowledge_params(model, model_row(model, s.id));
+    BktSkillParams p;
+    p.prior = k.prior;
+    p.learn = k.learn;
+    p.guess = std::max(kMinGuessSlip, k.guess);
+    p.slip = std::max(kMinGuessSlip, k.slip);
+    if (p.guess + p.slip >= 1) p.slip = 1 - p.guess - kMinGuessSlip;  // only for a degenerate calibration
+    out.push_back(p);
+  }
+  return out;
+}
+
+PrerequisiteKnowledgeParams joint_knowledge_params(const LearnerModel& model, const ItemBank& bank) {
+  require(has_joint_knowledge(model, bank), ErrorCode::InvalidArgument,
+          "joint knowledge: the model has no mastery.rho or knowledge filter, or the bank has more than " +
+              std::to_string(kMaxJointSkills) + " skills");
+  return conditional_prerequisite_params(bank, bank_knowledge_params(model, bank), model.mastery_rho);
+}
+
+KtDataset bank_logs(const LearnerModel& model, const ItemBank& bank, const KtDataset& logs, int64_t* skipped) {
+  KtDataset out;
+  out.num_items = static_cast<int>(bank.num_items());
+  out.num_skills = static_cast<int>(bank.num_skills());
+  for (const BankItem& it : bank.items()) out.item_labels.push_back(it.id);
+  for (const BankSkill& s : bank.skills()) out.skill_labels.push_back(s.id);
+  int64_t left_out = 0;
+  for (const LearnerLog& learner : logs.learners) {
+    LearnerLog l;
+    l.learner = learner.learner;
+    for (const Response& r : learner.responses) {
+      const int item = r.item >= 0 && static_cast<size_t>(r.item) < model.item_labels.size()
+                           ? bank.item_index(model.item_labels[static_cast<size_t>(r.item)])
+                           : -1;
+      if (item < 0) {
+        ++left_out;
+        continue;
+      }
+      Response b = r;
+      b.item = item;
+      b.skill = bank.item(item).skills[0];
+      l.responses.push_back(b);
+    }
+    if (!l.responses.empty()) out.learners.push_back(std::move(l));
+  }
+  if (skipped) *skipped = left_out;
+  return out;
+}
+
+std::string bank_fingerprint(const ItemBank& bank) {
+  uint64_t h = 1469598103934665603ull;
+  const auto add = [&](const std::string& s) {
+    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
+    h = (h ^ 0xffu) * 1099511628211ull;  // separator (0xff never occurs in UTF-8)
+  };
+  for (const BankSkill& s : bank.skills()) {
+    add(s.id);
+    for (int p : s.prerequisites) add(std::to_string(p));
+    add("|");
+  }
+  for (const BankItem& it : bank.items()) {
+    add(it.id);
+    for (int s : it.skills) add(std::to_string(s));
+    add("|");
+  }
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  return buf;
+}
+
+JointKnowledge::JointKnowledge(const ItemBank& bank, PrerequisiteKnowledgeParams params)
+    : bank_(&bank), fingerprint_(bank_fingerprint(bank)), filter_(bank, std::move(params)) {
+  reset();
+}
+
+void JointKnowledge::reset() {
+  filter_.reset();
+  answers_.clear();
+  snapshot_json_ = "null";
+}
+
+void JointKnowledge::observe(int item, bool correct) {
+  filter_.observe(item, correct);  // validates the index first
+  answers_.push_back(2 * item + (correct ? 1 : 0));
+  const int n = static_cast<int>(answers_.size());
+  if (n % kSnapshotEvery == 0) try_compact(n >= kMaxAnswers);
+}
+
+void JointKnowledge::migrate(const std::vector<double>& known) {
+  filter_.set_independent(known);
+  answers_.clear();
+  std::string out = "{\"independent\":[";
+  char buf[32];
+  for (size_t s = 0; s < known.size(); ++s) {
+    std::snprintf(buf, sizeof buf, "%s%.17g", s ? "," : "", known[s]);  // %.17g: exact for a double
+    out += buf;
+  }
+  snapshot_json_ = out + "]}";
+}
+
+void JointKnowledge::try_compact(bool force) {
+  PrerequisiteKnowledgeFilter::Snapshot s;
+  if (!filter_.compact(kSnapshotStates, force ? 0.0 : kSnapshotCoverage, kSnapshotEta, &s)) return;
+  snapshot_json_ = snapshot_text(s);
+  answers_.clear();
+}
+
+std::string JointKnowledge::to_json() const {
+  std::string out = "{\"answers\":[";
+  for (size_t k = 0; k < answers_.size(); ++k) {
+    if (k) out += ',';
+    out += std::to_string(answers_[k]);
+  }
+  out += "],\"bank\":\"" + fingerprint_ + "\",\"snapshot\":" + snapshot_json_ + "}";
+  return out;
+}
+
+bool JointKnowledge::from_json(const std::string& text) {
+  const json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  joint_require(j.is_object(), "not a JSON object");
+  joint_require(j.contains("bank") && j["bank"].is_string(), "'bank' must be a string");
+  if (j["bank"].get<std::string>() != fingerprint_) return false;
+  joint_require(j.contains("answers") && j["answers"].is_array() && j["answers"].size() < static_cast<size_t>(kMaxAnswers),
+                "'answers' must be an array of fewer than " + std::to_string(kMaxAnswers) + " answers");
+  std::vector<int> answers;
+  for (const json& a : j["answers"]) {
+    joint_require(a.is_number_integer() && a.get<int64_t>() >= 0 && a.get<int64_t>() < 2 * static_cast<int64_t>(bank_->num_items()),
+                  "answers must be integers 2·item + correct over the bank's items");
+    answers.push_back(static_cast<int>(a.get<int64_t>()));
+  }
+  joint_require(j.contains("snapshot"), "'snapshot' is missing");
+  const json& sj = j["snapshot"];
+  PrerequisiteKnowledgeFilter next = filter_;
+  std::string snapshot_json = "null";
+  if (sj.is_null()) {
+    next.reset();
+  } else if (sj.is_object() && sj.contains("independent")) {
+    const json& ind = sj["independent"];
+    joint_require(ind.is_array() && ind.size() == bank_->num_skills(), "'independent' must hold one marginal per skill");
+    std::vector<double> known;
+    for (const json& x : ind) {
+      joint_require(x.is_number() && x.get<double>() >= 0 && x.get<double>() <= 1, "'independent' marginals must be in [0, 1]");
+      known.push_back(x.get<double>());
+    }
+    JointKnowledge probe(*this);  // the canonical text of S, as migrate() writes it
+    probe.migrate(known);
+    next = probe.filter_;
+    snapshot_json = probe.snapshot_json_;
+  } else {
+    joint_require(sj.is_object() && sj.contains("states") && sj["states"].is_array() && sj.contains("mass") && sj["mass"].is_array() &&
+                      sj["states"].size() == sj["mass"].size() && sj["states"].size() <= kSnapshotStates,
+                  "'snapshot' must hold 'states' and 'mass' arrays of the same length ≤ " + std::to_string(kSnapshotStates));
+    PrerequisiteKnowledgeFilter::Snapshot s;
+    for (const json& x : sj["states"]) {
+      joint_require(x.is_number_unsigned() && x.get<uint64_t>() < (uint64_t{1} << bank_->num_skills()), "snapshot states must be state indices");
+      s.states.push_back(static_cast<uint32_t>(x.get<uint64_t>()));
+    }
+    for (const json& x : sj["mass"]) {
+      joint_require(x.is_number() && std::isfinite(x.get<double>()), "snapshot mass must be finite numbers");
+      s.mass.push_back(static_cast<float>(x.get<double>()));
+    }
+    try {
+      next.restore(s, kSnapshotEta);
+    } catch (const Error& e) {
+      throw Error(ErrorCode::StateFormat, std::string("learner state: prerequisite_knowledge: ") + e.what());
+    }
+    snapshot_json = snapshot_text(s);
+  }
+  for (int a : answers) next.observe(a / 2, a % 2 == 1);
+  filter_ = std::move(next);
+  answers_ = std::move(answers);
+  snapshot_json_ = std::move(snapshot_json);
+  return true;
+}
+
+}  // namespace metacog
