@@ -144,6 +144,7 @@ void PrerequisiteKnowledgeFilter::observe(int item, bool correct) {
 void PrerequisiteKnowledgeFilter::update_marginals() {
   // halving (header): cur holds w with the bits above j summed out, 2^(j+1) entries
   marginal_.assign(static_cast<size_t>(skills_), 0.0);
+  all_known_.clear();
   if (skills_ == 0) return;
   size_t half = w_.size() / 2;
   fold_.resize(half);
@@ -246,9 +247,11 @@ double PrerequisiteKnowledgeFilter::p_all_known(int item) const {
   const uint32_t need = item_mask(item);
   const auto& sk = bank_->item(item).skills;
   if (sk.size() == 1) return marginal_[static_cast<size_t>(sk[0])];
+  const auto hit = all_known_.find(need);
+  if (hit != all_known_.end()) return hit->second;
   double a = 0;
   for_each_superset(need, static_cast<uint32_t>(w_.size() - 1), [&](uint32_t m) { a += w_[m]; });
-  return std::clamp(a, 0.0, 1.0);
+  return all_known_[need] = std::clamp(a, 0.0, 1.0);
 }
 
 double PrerequisiteKnowledgeFilter::p_correct(int item) const {

@@ -365,61 +365,70 @@ TEST_CASE("knowledge filter: the recommender on it never proposes an item with u
 
 TEST_CASE("knowledge filter: the recommender's item predictions take the filter's level and the network's within-skill difficulty (2)") {
   const ItemBank& bank = demo_bank();
-  const auto model = test::demo_learner_model();
-  REQUIRE(has_knowledge_filter(*model));
-  LearnerModelView view(bank, model);
-  const size_t I = bank.num_items(), S = bank.num_skills();
-  // LearnerSession::knowledge: the prior before any answer, the filter's value after; NaN for unregistered skills
-  const int s0 = bank.item(0).skills[0];
-  const auto row_of = [&](int s) {
-    const auto it = std::find(model->skill_labels.begin(), model->skill_labels.end(), bank.skill(s).id);
-    return it == model->skill_labels.end() ? model->arch().num_skills : static_cast<int>(it - model->skill_labels.begin());
-  };
-  CHECK(view.session().knowledge(bank.skill(s0).id) == doctest::Approx(model->mastery_prior[static_cast<size_t>(row_of(s0))]));
-  CHECK(std::isnan(view.session().knowledge("no-such-skill")));
-  Pcg32 rng(5);
-  std::vector<double> p(I), net(I), m(S);
-  for (int t = 0; t < 60; ++t) {
-    const int item = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(I)));
-    view.observe(item, rng.uniform() < 0.6f, t);
-    if (t % 20 != 19) continue;
-    view.predict_items(t, p.data());
-    for (size_t i = 0; i < I; ++i) net[i] = view.session().predict(bank.item(static_cast<int>(i)).id, t);
-    view.skill_mastery(t, m.data());
-    // (2) from its definition: filter level per skill, network logit relative to the mean of its first skill's items
-    std::vector<double> mean(S, 0.0), count(S, 0.0);
-    for (size_t i = 0; i < I; ++i) {
-      const size_t s = static_cast<size_t>(bank.item(static_cast<int>(i)).skills[0]);
-      mean[s] += std::log(net[i] / (1 - net[i]));
-      count[s] += 1;
-    }
-    bool any_moved = false;
-    for (size_t i = 0; i < I; ++i) {
-      const BankItem& it = bank.item(static_cast<int>(i));
-      double level = 0;
-      for (int s : it.skills) {
-        const size_t r = static_cast<size_t>(row_of(s));
-        const double k = view.session().knowledge(bank.skill(s).id);
-        CHECK(k == doctest::Approx(m[static_cast<size_t>(s)]));  // the same k_s the recommender's mastery uses
-        level += k * (1 - model->mastery_slip[r]) + (1 - k) * model->mastery_guess[r];
+  // the per-skill filter (a model without ρ) and the prerequisite-aware joint filter (the demo model's ρ)
+  for (const bool joint : {false, true}) {
+    CAPTURE(joint);
+    auto copy = std::make_shared<LearnerModel>(*test::demo_learner_model());
+    if (!joint) copy->mastery_rho = std::nan("");
+    const std::shared_ptr<const LearnerModel> model = copy;
+    REQUIRE(has_knowledge_filter(*model));
+    LearnerModelView view(bank, model);
+    REQUIRE((view.joint() != nullptr) == joint);
+    const size_t I = bank.num_items(), S = bank.num_skills();
+    // LearnerSession::knowledge: the prior before any answer, the filter's value after; NaN for unregistered skills
+    const int s0 = bank.item(0).skills[0];
+    const auto row_of = [&](int s) {
+      const auto it = std::find(model->skill_labels.begin(), model->skill_labels.end(), bank.skill(s).id);
+      return it == model->skill_labels.end() ? model->arch().num_skills : static_cast<int>(it - model->skill_labels.begin());
+    };
+    CHECK(view.session().knowledge(bank.skill(s0).id) == doctest::Approx(model->mastery_prior[static_cast<size_t>(row_of(s0))]));
+    CHECK(std::isnan(view.session().knowledge("no-such-skill")));
+    Pcg32 rng(5);
+    std::vector<double> p(I), net(I), m(S);
+    for (int t = 0; t < 60; ++t) {
+      const int item = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(I)));
+      view.observe(item, rng.uniform() < 0.6f, t);
+      if (t % 20 != 19) continue;
+      view.predict_items(t, p.data());
+      for (size_t i = 0; i < I; ++i) net[i] = view.session().predict(bank.item(static_cast<int>(i)).id, t);
+      view.skill_mastery(t, m.data());
+      // (2) from its definition: filter level per skill, network logit relative to the mean of its first skill's items
+      std::vector<double> mean(S, 0.0), count(S, 0.0);
+      for (size_t i = 0; i < I; ++i) {
+        const size_t s = static_cast<size_t>(bank.item(static_cast<int>(i)).skills[0]);
+        mean[s] += std::log(net[i] / (1 - net[i]));
+        count[s] += 1;
       }
-      level /= static_cast<double>(it.skills.size());
-      const size_t s1 = static_cast<size_t>(it.skills[0]);
-      const double shift = std::min(2.0, std::max(-2.0, std::log(net[i] / (1 - net[i])) - mean[s1] / count[s1]));
-      const double want = 1 / (1 + std::exp(-(std::log(level / (1 - level)) + shift)));
-      CHECK(p[i] == doctest::Approx(want).epsilon(1e-9));
-      CHECK(p[i] > 0);
-      CHECK(p[i] < 1);
-      any_moved = any_moved || std::fabs(p[i] - net[i]) > 1e-3;
-    }
-    CHECK(any_moved);  // not the network's own p
-    // the order within a single-skill group follows the network (the shift is monotone in ℓ_i)
-    for (size_t i = 0; i + 1 < I; ++i) {
-      const BankItem &a = bank.item(static_cast<int>(i)), &b = bank.item(static_cast<int>(i + 1));
-      if (a.skills.size() == 1 && b.skills.size() == 1 && a.skills[0] == b.skills[0] && std::fabs(net[i] - net[i + 1]) > 1e-6) {
-        const double la = std::log(net[i] / (1 - net[i])) - mean[static_cast<size_t>(a.skills[0])] / count[static_cast<size_t>(a.skills[0])];
-        const double lb = std::log(net[i + 1] / (1 - net[i + 1])) - mean[static_cast<size_t>(a.skills[0])] / count[static_cast<size_t>(a.skills[0])];
-        if (std::fabs(la) < 2 && std::fabs(lb) < 2) CHECK((net[i] < net[i + 1]) == (p[i] < p[i + 1]));
+      bool any_moved = false;
+      for (size_t i = 0; i < I; ++i) {
+        const BankItem& it = bank.item(static_cast<int>(i));
+        double level = 0;
+        for (int s : it.skills) {
+          const size_t r = static_cast<size_t>(row_of(s));
+          const double k = joint ? view.joint()->filter().p_known(s) : view.session().knowledge(bank.skill(s).id);
+          CHECK(k == doctest::Approx(m[static_cast<size_t>(s)]));  // the same k_s the recommender's mastery uses
+          level += k * (1 - model->mastery_slip[r]) + (1 - k) * model->mastery_guess[r];
+        }
+        level /= static_cast<double>(it.skills.size());
+        // the joint filter: its own P(correct) on the item (conjunctive over a multi-skill item's skills)
+        if (joint) level = view.joint()->filter().p_correct(static_cast<int>(i));
+        const size_t s1 = static_cast<size_t>(it.skills[0]);
+        const double shift = std::min(2.0, std::max(-2.0, std::log(net[i] / (1 - net[i])) - mean[s1] / count[s1]));
+        const double want = 1 / (1 + std::exp(-(std::log(level / (1 - level)) + shift)));
+        CHECK(p[i] == doctest::Approx(want).epsilon(1e-9));
+        CHECK(p[i] > 0);
+        CHECK(p[i] < 1);
+        any_moved = any_moved || std::fabs(p[i] - net[i]) > 1e-3;
+      }
+      CHECK(any_moved);  // not the network's own p
+      // the order within a single-skill group follows the network (the shift is monotone in ℓ_i)
+      for (size_t i = 0; i + 1 < I; ++i) {
+        const BankItem &a = bank.item(static_cast<int>(i)), &b = bank.item(static_cast<int>(i + 1));
+        if (a.skills.size() == 1 && b.skills.size() == 1 && a.skills[0] == b.skills[0] && std::fabs(net[i] - net[i + 1]) > 1e-6) {
+          const double la = std::log(net[i] / (1 - net[i])) - mean[static_cast<size_t>(a.skills[0])] / count[static_cast<size_t>(a.skills[0])];
+          const double lb = std::log(net[i + 1] / (1 - net[i + 1])) - mean[static_cast<size_t>(a.skills[0])] / count[static_cast<size_t>(a.skills[0])];
+          if (std::fabs(la) < 2 && std::fabs(lb) < 2) CHECK((net[i] < net[i + 1]) == (p[i] < p[i + 1]));
+        }
       }
     }
   }

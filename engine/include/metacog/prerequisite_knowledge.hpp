@@ -51,6 +51,7 @@
 #pragma once
 
 #include <cstdint>
+#include <unordered_map>
 #include <vector>
 
 #include "metacog/item_bank.hpp"
@@ -75,7 +76,8 @@ class PrerequisiteKnowledgeFilter {
   void observe(int item, bool correct);
   /** P(K_s = 1 | answers). */
   double p_known(int skill) const { return marginal_[static_cast<size_t>(skill)]; }
-  /** P(every skill of item i known | answers). */
+  /** P(every skill of item i known | answers): the marginal for a single-skill item, else a sum over
+   *  the 2^(S−|S_i|) states that know them, memoised per skill set until the posterior changes. */
   double p_all_known(int item) const;
   /** P(correct) on item i before its answer: p_all·(1 − S_i) + (1 − p_all)·G_i. */
   double p_correct(int item) const;
@@ -117,6 +119,7 @@ class PrerequisiteKnowledgeFilter {
   std::vector<double> prior_, w_, marginal_;
   std::vector<double> next_;  ///< the multi-skill learning transition's target buffer
   std::vector<double> fold_;  ///< update_marginals' halving buffer (2^(S−1))
+  mutable std::unordered_map<uint32_t, double> all_known_;  ///< p_all_known of multi-skill masks (cleared by update_marginals)
   /** w ← (1 − η)·w + η·Π_s Bernoulli(m_s) with m = the marginals of w (clamped to [η, 1 − η] when η < 1). */
   void mix_independent(double eta);
 };
