@@ -7,7 +7,9 @@
 //     auto path = e.learning_path({goal_skill_index});
 //     std::vector<uint8_t> saved = e.export_state();  // what the JS layer persists after each observe
 //
-// The learner model reaches the recommender through LearnerModelView (recommender_learner.hpp).
+// The learner model reaches the recommender through LearnerModelView (recommender_learner.hpp), which
+// also holds the joint knowledge state when the model and bank allow it; export_state() is the
+// session's document with that state as an extension (learner_session.hpp, version 4).
 #pragma once
 
 #include <memory>
@@ -36,8 +38,9 @@ class Engine {
   void observe(const std::string& item, bool correct, double timestamp);
   /** P(correct) of bank items (UnknownItem for any unknown id, nothing computed). */
   std::vector<double> predict(const std::vector<std::string>& items, double now = std::nan(""));
-  /** Mastery of every bank skill, in bank order: P(mastered) as the recommender sees it (the model's
-   *  success on a typical item calibrated by the skill's guess and slip, learner_mastery.hpp). */
+  /** Mastery of every bank skill, in bank order: P(mastered) as the recommender sees it — the
+   *  prerequisite-aware joint filter's (learner_joint.hpp; also in `known`), else the per-skill
+   *  filter's, else the model's success on a typical item calibrated by guess and slip (recommender_learner.hpp). */
   std::vector<SkillMastery> mastery(double now = std::nan(""));
   std::vector<Recommendation> recommend(const RecommendOptions& options);
   std::vector<PathStep> learning_path(const std::vector<std::string>& goals, double now = std::nan(""));

@@ -83,7 +83,7 @@ class JointKnowledge {
   /** Compaction tried every kSnapshotEvery answers (kept: ≤ kSnapshotStates states holding kSnapshotCoverage
    *  of the mass), forced at kMaxAnswers; mixing η = kSnapshotEta. */
   static constexpr int kSnapshotEvery = 256;
-  static constexpr int kMaxAnswers = 4096;
+  static constexpr int kMaxAnswers = 1024;
   static constexpr size_t kSnapshotStates = 4096;
   static constexpr double kSnapshotCoverage = 1 - 1e-6;
   static constexpr double kSnapshotEta = 1e-6;
