@@ -104,6 +104,8 @@ for (const simd of [true, false]) {
     for (const [k, it] of BANK.items.slice(0, 8).entries()) await e.observe({ item: it.id, correct: k % 3 !== 0, timestamp: (t += 1000) });
     const ids = BANK.items.map((i) => i.id);
     const p = await e.predict(ids);
+    // mastery comes from the prerequisite-aware joint filter (the demo model carries ρ); its state travels in the document
+    const m = (await e.mastery()).map((x) => x.mastery);
     const doc = await e.exportLearnerData();
     assert.equal(doc.responses.length, 8);
     await e.forget();
@@ -117,9 +119,11 @@ for (const simd of [true, false]) {
     assert.deepEqual(await e.importLearnerData(JSON.parse(JSON.stringify(doc))), { responses: 8 });
     const back = await e.predict(ids);
     back.forEach((x, k) => assert.ok(Math.abs(x.p - p[k].p) < 1e-9));
+    assert.deepEqual((await e.mastery()).map((x) => x.mastery), m);
     // a new engine for the same learner (same memory store) finds the learner again
     const again = await createEngine({ model: MODEL, itemBank: BANK, simd, learnerId: doc.learnerId });
     (await again.predict(ids)).forEach((x, k) => assert.ok(Math.abs(x.p - p[k].p) < 1e-9));
+    assert.deepEqual((await again.mastery()).map((x) => x.mastery), m);
     e.dispose();
     again.dispose();
   });
