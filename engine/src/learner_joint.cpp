@@ -29,13 +29,13 @@ int model_row(const LearnerModel& model, const std::string& id) {
   return it == model.skill_labels.end() ? model.arch().num_skills : static_cast<int>(it - model.skill_labels.begin());
 }
 
-/** {"mass":[…],"states":[…]} of a snapshot; %.9g prints a float32 exactly (it reads back to the same float). */
+/** {"mass":[…],"states":[…]} of a snapshot: each float32 as the shortest text of its double value
+ *  (json::dump: exact and locale-independent), which reads back to the same float. */
 std::string snapshot_text(const PrerequisiteKnowledgeFilter::Snapshot& s) {
   std::string out = "{\"mass\":[";
-  char buf[32];
   for (size_t k = 0; k < s.mass.size(); ++k) {
-    std::snprintf(buf, sizeof buf, "%s%.9g", k ? "," : "", static_cast<double>(s.mass[k]));
-    out += buf;
+    if (k) out += ',';
+    out += json(static_cast<double>(s.mass[k])).dump();
   }
   out += "],\"states\":[";
   for (size_t k = 0; k < s.states.size(); ++k) {
@@ -59,9 +59,9 @@ std::vector<BktSkillParams> bank_knowledge_params(const LearnerModel& model, con
     BktSkillParams p;
     p.prior = k.prior;
     p.learn = k.learn;
-    p.guess = std::max(kMinGuessSlip, k.guess);
-    p.slip = std::max(kMinGuessSlip, k.slip);
-    if (p.guess + p.slip >= 1) p.slip = 1 - p.guess - kMinGuessSlip;  // only for a degenerate calibration
+    // the filter needs guess, slip > 0 and guess + slip < 1 (a loaded model has guess + slip < 1, ≥ 0)
+    p.guess = std::min(std::max(kMinGuessSlip, k.guess), 1 - 2 * kMinGuessSlip);
+    p.slip = std::min(std::max(kMinGuessSlip, k.slip), 1 - p.guess - kMinGuessSlip);
     out.push_back(p);
   }
   return out;
@@ -126,6 +126,7 @@ std::string bank_fingerprint(const ItemBank& bank) {
 
 JointKnowledge::JointKnowledge(const ItemBank& bank, PrerequisiteKnowledgeParams params)
     : bank_(&bank), fingerprint_(bank_fingerprint(bank)), filter_(bank, std::move(params)) {
+  answers_.reserve(kMaxAnswers);
   reset();
 }
 
@@ -143,15 +144,12 @@ void JointKnowledge::observe(int item, bool correct) {
 }
 
 void JointKnowledge::migrate(const std::vector<double>& known) {
-  filter_.set_independent(known);
+  // within [η, 1 − η], so no state is impossible (as after a compaction)
+  std::vector<double> k = known;
+  for (double& x : k) x = std::clamp(x, kSnapshotEta, 1 - kSnapshotEta);
+  filter_.set_independent(k);
   answers_.clear();
-  std::string out = "{\"independent\":[";
-  char buf[32];
-  for (size_t s = 0; s < known.size(); ++s) {
-    std::snprintf(buf, sizeof buf, "%s%.17g", s ? "," : "", known[s]);  // %.17g: exact for a double
-    out += buf;
-  }
-  snapshot_json_ = out + "]}";
+  snapshot_json_ = "{\"independent\":" + json(k).dump() + "}";  // exact, locale-independent
 }
 
 void JointKnowledge::try_compact(bool force) {
@@ -212,7 +210,8 @@ bool JointKnowledge::from_json(const std::string& text) {
       s.states.push_back(static_cast<uint32_t>(x.get<uint64_t>()));
     }
     for (const json& x : sj["mass"]) {
-      joint_require(x.is_number() && std::isfinite(x.get<double>()), "snapshot mass must be finite numbers");
+      joint_require(x.is_number() && std::isfinite(x.get<double>()) && std::fabs(x.get<double>()) <= 3.4e38,
+                    "snapshot mass must be finite float32 numbers");
       s.mass.push_back(static_cast<float>(x.get<double>()));
     }
     try {

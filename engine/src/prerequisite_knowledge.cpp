@@ -170,6 +170,17 @@ double PrerequisiteKnowledgeFilter::expected_learning(int skill) const {
   return params_.skills[static_cast<size_t>(skill)].learn * a;
 }
 
+double PrerequisiteKnowledgeFilter::learning_rate(int skill) const {
+  require(skill >= 0 && skill < skills_, ErrorCode::InvalidArgument, "prerequisite knowledge filter: skill index out of range");
+  const uint32_t bit = 1u << skill, pre = prereq_mask_[static_cast<size_t>(skill)];
+  double a = 0, z = 0;
+  for_each_superset(0, static_cast<uint32_t>(w_.size() - 1) & ~bit, [&](uint32_t m) {
+    a += w_[m] * ((m & pre) == pre ? 1.0 : params_.rho);
+    z += w_[m];
+  });
+  return params_.skills[static_cast<size_t>(skill)].learn * (z > 0 ? a / z : 1.0);
+}
+
 void PrerequisiteKnowledgeFilter::mix_independent(double eta) {
   if (eta <= 0) return;
   // the product of the marginals, built bit by bit: p over bits < s doubled into bits ≤ s
@@ -193,7 +204,8 @@ bool PrerequisiteKnowledgeFilter::compact(size_t keep, double coverage, double e
   require(keep >= 1, ErrorCode::InvalidArgument, "prerequisite knowledge filter: compaction must keep at least one state");
   // a total order (probability, then the lower index first), so the kept set is unique
   const auto before = [&](uint32_t a, uint32_t b) { return w_[a] > w_[b] || (w_[a] == w_[b] && a < b); };
-  std::vector<uint32_t> order(w_.size());
+  std::vector<uint32_t>& order = order_;
+  order.resize(w_.size());
   for (uint32_t m = 0; m < order.size(); ++m) order[m] = m;
   keep = std::min(keep, order.size());
   if (keep < order.size()) std::nth_element(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(keep), order.end(), before);
@@ -218,7 +230,7 @@ bool PrerequisiteKnowledgeFilter::compact(size_t keep, double coverage, double e
 
 void PrerequisiteKnowledgeFilter::restore(const Snapshot& snap, double eta) {
   require(snap.states.size() == snap.mass.size(), ErrorCode::InvalidArgument, "prerequisite knowledge snapshot: states and mass differ in length");
-  require(eta >= 0 && eta < 1, ErrorCode::InvalidArgument, "prerequisite knowledge snapshot: eta must be in [0, 1)");
+  require(eta >= 0 && eta <= 0.5, ErrorCode::InvalidArgument, "prerequisite knowledge snapshot: eta must be in [0, 1/2]");
   double z = 0;
   for (size_t k = 0; k < snap.states.size(); ++k) {
     require(snap.states[k] < w_.size() && (k == 0 || snap.states[k] > snap.states[k - 1]), ErrorCode::InvalidArgument,
@@ -247,11 +259,13 @@ double PrerequisiteKnowledgeFilter::p_all_known(int item) const {
   const uint32_t need = item_mask(item);
   const auto& sk = bank_->item(item).skills;
   if (sk.size() == 1) return marginal_[static_cast<size_t>(sk[0])];
-  const auto hit = all_known_.find(need);
-  if (hit != all_known_.end()) return hit->second;
+  for (const auto& [mask, value] : all_known_) {
+    if (mask == need) return value;
+  }
   double a = 0;
   for_each_superset(need, static_cast<uint32_t>(w_.size() - 1), [&](uint32_t m) { a += w_[m]; });
-  return all_known_[need] = std::clamp(a, 0.0, 1.0);
+  all_known_.emplace_back(need, std::clamp(a, 0.0, 1.0));
+  return all_known_.back().second;
 }
 
 double PrerequisiteKnowledgeFilter::p_correct(int item) const {

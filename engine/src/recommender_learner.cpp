@@ -194,10 +194,7 @@ const double* LearnerModelView::skill_embedding(int skill) const {
 }
 
 double LearnerModelView::learn_rate(int skill) const {
-  if (joint_) {
-    const double m = joint_->filter().p_known(skill);
-    return std::min(std::max(joint_->filter().expected_learning(skill) / std::max(1e-9, 1 - m), 1e-3), 0.999);
-  }
+  if (joint_) return std::min(std::max(joint_->filter().learning_rate(skill), 1e-3), 0.999);
   const std::vector<int>& items = bank_->items_of_skill(skill);
   if (items.empty()) return 1e-3;
   int item = items[0];

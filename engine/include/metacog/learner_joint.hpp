@@ -18,7 +18,7 @@
 // at 10⁻⁴ (the filter needs them positive).
 //
 // Where. Only banks of ≤ kMaxJointSkills skills: the filter costs O(2^S) per answer and memory 2^S
-// doubles ×3 (S = 17, the demo bank: ≈ 0.3 ms per answer natively, 3 MB); with more skills, or a
+// doubles ×3.5 (S = 17, the demo bank: ≈ 0.3 ms per answer natively, 3.5 MB); with more skills, or a
 // model without ρ, the learner view keeps the per-skill filter of learner_knowledge.hpp.
 //
 // Persisted form (a JSON object; LearnerSession's state document carries it under
@@ -28,22 +28,25 @@
 // per-skill marginals, after a migration), or {"mass": [...], "states": [...]}, the last compaction
 // of the filter (prerequisite_knowledge.hpp, "Compaction"). `answers` are the bank answers since
 // (item index i, y = 1 if right). Every kSnapshotEvery answers the live filter tries to compact:
-// it does when at most kSnapshotStates states hold kSnapshotCoverage = 1 − 10⁻⁶ of the mass (so a
-// compaction changes no reported probability by more than ≈ 10⁻⁶), and otherwise keeps logging —
-// early on the posterior is dense (a learner 256 answers in can need ~10⁴ states), and the answers
-// are its exact, compact record — until kMaxAnswers, where it compacts to the kSnapshotStates most
-// probable states regardless (by then the posterior is concentrated). The live filter itself is
-// compacted, so restoring (the snapshot, then replaying the answers) gives it back bit for bit, and
-// the stored form stays bounded: ≤ kSnapshotStates states and < kMaxAnswers answers (≤ ≈ 90 KB of
-// JSON; typically a few KB), replayed at import in ≈ 0.3 ms per answer natively.
+// it does when at most kSnapshotStates states hold kSnapshotCoverage = 1 − 10⁻⁶ of the mass (so that
+// compaction changes no reported probability by more than ≈ 2·10⁻⁶ at the time), and otherwise keeps
+// logging — with the demo's guess and slip the posterior stays spread for hundreds of answers, and
+// the answers are its exact, compact record — until kMaxAnswers, where it compacts to the
+// kSnapshotStates most probable states regardless. That forced compaction can drop more mass (on
+// simulated demo learners at 1 024 answers: ≤ 10⁻⁴ for 8 of 9, README), and from any compaction on
+// the filter is an approximation of the exact one whose difference later answers can grow. The live
+// filter itself is compacted, so restoring (the snapshot, then replaying the answers) gives it back
+// bit for bit, and the stored form stays bounded: ≤ kSnapshotStates states and < kMaxAnswers answers
+// (≤ ≈ 90 KB of JSON; 1.1 KB median on simulated demo learners), replayed at import in ≈ 0.3 ms per
+// answer natively.
 // `bank` is a 64-bit FNV-1a hash of the bank's skill ids, prerequisites, item ids and item skills:
 // a document written for another bank (an item-bank update changes indices) is not replayed; the
 // learner view then migrates (below).
 //
 // Migration (a state without this member — written before the joint filter, or with a model
 // without ρ — or written for another bank): the joint state starts from the product of the per-skill
-// filter's marginals k_s (LearnerSession::knowledge), which the session keeps and persists in any
-// case. Nothing the learner did is lost; only the correlations between skills the joint filter
+// filter's marginals k_s (LearnerSession::knowledge), each kept within [η, 1 − η], which the session
+// keeps and persists in any case. Nothing the learner did is lost; only the correlations between skills the joint filter
 // would have learned from the earlier answers are.
 #pragma once
 
@@ -94,7 +97,7 @@ class JointKnowledge {
   void reset();
   /** One answer to bank item `item` (UnknownItem for a bad index; nothing changes then). */
   void observe(int item, bool correct);
-  /** Starts from independent marginals k_s (migration). */
+  /** Starts from independent marginals k_s, clamped to [η, 1 − η] (migration). */
   void migrate(const std::vector<double>& known);
   /** The persisted form (header). */
   std::string to_json() const;

@@ -21,16 +21,18 @@
 //             r_s on the state before the answer's learning)
 // No forgetting (measured not to matter in the demo world, README "Recommendations").
 // The filter holds w(K) = P(K | answers) for all 2^S states and applies Bayes' rule then the learning
-// transition exactly: O(2^S · |S_i|) per answer, 2^S doubles of state plus the prior kept for reset
-// and, once a multi-skill item is answered, a transition buffer of the same size (kMaxSkills = 20:
-// 16–24 MB; the demo bank, S = 17: 2–3 MB).
+// transition exactly: O(2^S · |S_i|) per answer, 2^S doubles of state plus the prior kept for reset,
+// a buffer of the same size once a multi-skill item is answered or the posterior is compacted or
+// restored, and 2^(S−1) for the marginals: ≈ 3.5 · 2^S doubles (kMaxSkills = 20: 28 MB; the demo
+// bank, S = 17: 3.5 MB).
 // With ρ = 1 and single-skill items it is per-skill BKT exactly (a tested identity).
 // The marginals P(K_s = 1) are read in O(2^S) by halving: the top bit's marginal is the sum of the
 // upper half of w, the lower half plus the upper half is w with that bit summed out, and so on down.
 //
-// Compaction (what a persisted learner state stores; learner_joint_state.hpp). The posterior is
-// dense early on (64 answers into a demo learner, ~70 000 of the 131 072 states hold the top
-// 1 − 10⁻⁶ of the mass) and concentrated later (after 600, typically < 100). compact(K, c, η) keeps
+// Compaction (what a persisted learner state stores; learner_joint.hpp). With the demo's guess and
+// slip (0.2–0.3) the posterior stays spread for hundreds of answers: on simulated demo learners a
+// median of ~70 000 of the 131 072 states hold the top 1 − 10⁻⁶ of the mass after 64 answers, 21 646
+// after 256 and 15 839 after 512 (README, "Prerequisite-aware mastery"). compact(K, c, η) keeps
 // the fewest most probable states (ties: the lower index) that hold a share c of the mass, if at most
 // K do (or the K most probable, when forced), rounds them to float32 and renormalises, then mixes in
 // η of the product of the kept part's marginals,
@@ -38,8 +40,9 @@
 // so no state becomes impossible (a learner the filter believed certain about can still be
 // recognised as not knowing a skill after a few failures). Everything after the rounding is a
 // deterministic function of the K (state, float32) pairs, so restore() of those pairs gives the
-// compacted filter back bit for bit; the dropped mass (≤ 1 − the kept share) bounds the change of
-// any probability the filter reports.
+// compacted filter back bit for bit. At the compaction the dropped mass (1 − the kept share) plus η
+// bounds the change of any probability the filter reports; later answers can move the compacted
+// filter further from the exact one (it is an approximation from then on). η ≤ 1/2.
 //
 // Fit (fit_prerequisite_knowledge). Per-skill EM (fit_bkt_view) on logs gives *marginal*
 // parameters, which already average over the prerequisites' states. For a given ρ they are turned
@@ -51,7 +54,7 @@
 #pragma once
 
 #include <cstdint>
-#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "metacog/item_bank.hpp"
@@ -88,6 +91,8 @@ class PrerequisiteKnowledgeFilter {
   /** The expected increase of P(K_s = 1) from one practice item on s alone, T_s·Σ_{K: K_s = 0} w(K)·r_s(K)
    *  (the evidence of its answer leaves the expectation unchanged). */
   double expected_learning(int skill) const;
+  /** The same per unit of P(K_s = 0): T_s·E[r_s(K) | K_s = 0, answers] (T_s when P(K_s = 0) = 0). */
+  double learning_rate(int skill) const;
 
   /** A compacted posterior: the kept states (ascending) and their float32 mass (not normalised). */
   struct Snapshot {
@@ -102,7 +107,7 @@ class PrerequisiteKnowledgeFilter {
    */
   bool compact(size_t keep, double coverage, double eta, Snapshot* out);
   /** Sets the posterior from a snapshot as compact() leaves it (InvalidArgument: states unsorted or
-   *  ≥ 2^S, mass not finite and ≥ 0, no positive mass, sizes differ). */
+   *  ≥ 2^S, mass not finite and ≥ 0, no positive mass, sizes differ, η ∉ [0, 1/2]). */
   void restore(const Snapshot& snapshot, double eta);
   /** Sets the posterior to the product of independent marginals k_s ∈ [0, 1] (migration from a
    *  per-skill filter; InvalidArgument for a wrong count or range). */
@@ -119,7 +124,11 @@ class PrerequisiteKnowledgeFilter {
   std::vector<double> prior_, w_, marginal_;
   std::vector<double> next_;  ///< the multi-skill learning transition's target buffer
   std::vector<double> fold_;  ///< update_marginals' halving buffer (2^(S−1))
-  mutable std::unordered_map<uint32_t, double> all_known_;  ///< p_all_known of multi-skill masks (cleared by update_marginals)
+  /** p_all_known of multi-skill masks since the posterior last changed (cleared by update_marginals;
+   *  keeps its capacity, so no allocation once warm). Not for concurrent const calls: one filter
+   *  serves one learner on one thread. */
+  mutable std::vector<std::pair<uint32_t, double>> all_known_;
+  std::vector<uint32_t> order_;  ///< compact()'s state order buffer
   /** w ← (1 − η)·w + η·Π_s Bernoulli(m_s) with m = the marginals of w (clamped to [η, 1 − η] when η < 1). */
   void mix_independent(double eta);
 };
