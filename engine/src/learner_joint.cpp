@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <utility>
 
 #include "metacog/error.hpp"
@@ -29,13 +30,15 @@ int model_row(const LearnerModel& model, const std::string& id) {
   return it == model.skill_labels.end() ? model.arch().num_skills : static_cast<int>(it - model.skill_labels.begin());
 }
 
-/** {"mass":[…],"states":[…]} of a snapshot: each float32 as the shortest text of its double value
- *  (json::dump: exact and locale-independent), which reads back to the same float. */
+/** {"mass_bits":[…],"states":[…]} of a snapshot: each float32 mass as its IEEE-754 bit pattern, an
+ *  integer (exact, locale-independent, ≤ 10 digits). */
 std::string snapshot_text(const PrerequisiteKnowledgeFilter::Snapshot& s) {
-  std::string out = "{\"mass\":[";
+  std::string out = "{\"mass_bits\":[";
   for (size_t k = 0; k < s.mass.size(); ++k) {
+    uint32_t bits = 0;
+    std::memcpy(&bits, &s.mass[k], sizeof bits);
     if (k) out += ',';
-    out += json(static_cast<double>(s.mass[k])).dump();
+    out += std::to_string(bits);
   }
   out += "],\"states\":[";
   for (size_t k = 0; k < s.states.size(); ++k) {
@@ -201,18 +204,21 @@ bool JointKnowledge::from_json(const std::string& text) {
     next = probe.filter_;
     snapshot_json = probe.snapshot_json_;
   } else {
-    joint_require(sj.is_object() && sj.contains("states") && sj["states"].is_array() && sj.contains("mass") && sj["mass"].is_array() &&
-                      sj["states"].size() == sj["mass"].size() && sj["states"].size() <= kSnapshotStates,
-                  "'snapshot' must hold 'states' and 'mass' arrays of the same length ≤ " + std::to_string(kSnapshotStates));
+    joint_require(sj.is_object() && sj.contains("states") && sj["states"].is_array() && sj.contains("mass_bits") &&
+                      sj["mass_bits"].is_array() && sj["states"].size() == sj["mass_bits"].size() &&
+                      sj["states"].size() <= kSnapshotStates,
+                  "'snapshot' must hold 'states' and 'mass_bits' arrays of the same length ≤ " + std::to_string(kSnapshotStates));
     PrerequisiteKnowledgeFilter::Snapshot s;
     for (const json& x : sj["states"]) {
       joint_require(x.is_number_unsigned() && x.get<uint64_t>() < (uint64_t{1} << bank_->num_skills()), "snapshot states must be state indices");
       s.states.push_back(static_cast<uint32_t>(x.get<uint64_t>()));
     }
-    for (const json& x : sj["mass"]) {
-      joint_require(x.is_number() && std::isfinite(x.get<double>()) && std::fabs(x.get<double>()) <= 3.4e38,
-                    "snapshot mass must be finite float32 numbers");
-      s.mass.push_back(static_cast<float>(x.get<double>()));
+    for (const json& x : sj["mass_bits"]) {
+      joint_require(x.is_number_unsigned() && x.get<uint64_t>() <= 0xffffffffull, "snapshot mass_bits must be 32-bit unsigned integers");
+      const uint32_t bits = static_cast<uint32_t>(x.get<uint64_t>());
+      float m = 0;
+      std::memcpy(&m, &bits, sizeof m);
+      s.mass.push_back(m);  // restore() rejects NaN, ∞ and negative values
     }
     try {
       next.restore(s, kSnapshotEta);

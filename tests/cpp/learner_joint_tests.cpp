@@ -227,10 +227,15 @@ TEST_CASE("joint knowledge: another bank is not replayed; malformed text is Stat
   rejected([&](nlohmann::json& d) { d["answers"].push_back(-1); });
   rejected([&](nlohmann::json& d) { d["answers"] = std::vector<int>(JointKnowledge::kMaxAnswers, 0); });
   rejected([&](nlohmann::json& d) { d["snapshot"] = {{"independent", {0.5, 2.0}}}; });
-  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {3, 1}}, {"mass", {0.5, 0.5}}}; });
-  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass", {0.5}}}; });
-  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass", {0.0, 0.0}}}; });
-  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1u << 17}}, {"mass", {1.0}}}; });
+  const uint32_t half = 0x3f000000u, nan = 0x7fc00000u, negative = 0xbf000000u;  // 0.5f, NaN, −0.5f
+  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {3, 1}}, {"mass_bits", {half, half}}}; });
+  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {half}}}; });
+  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {0u, 0u}}}; });
+  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {half, nan}}}; });
+  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {half, negative}}}; });
+  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {0.5, 0.5}}}; });
+  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {half, uint64_t{1} << 33}}}; });
+  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1u << 17}}, {"mass_bits", {half}}}; });
   rejected([&](nlohmann::json& d) { d.erase("snapshot"); });
   rejected([&](nlohmann::json& d) { d["bank"] = 5; });
   CHECK(test::code_of([&] { j.from_json("not json"); }) == ErrorCode::StateFormat);

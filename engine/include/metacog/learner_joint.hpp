@@ -25,7 +25,8 @@
 // extensions.prerequisite_knowledge):
 //   {"answers": [2i + y, ...], "bank": fingerprint, "snapshot": S}
 // S is where the answers start from: null (the prior), {"independent": [k_s, ...]} (the product of
-// per-skill marginals, after a migration), or {"mass": [...], "states": [...]}, the last compaction
+// per-skill marginals, after a migration), or {"mass_bits": [...], "states": [...]} (float32 masses as
+// their IEEE-754 bit patterns: exact and locale-independent), the last compaction
 // of the filter (prerequisite_knowledge.hpp, "Compaction"). `answers` are the bank answers since
 // (item index i, y = 1 if right). Every kSnapshotEvery answers the live filter tries to compact:
 // it does when at most kSnapshotStates states hold kSnapshotCoverage = 1 − 10⁻⁶ of the mass (so that
@@ -37,7 +38,7 @@
 // the filter is an approximation of the exact one whose difference later answers can grow. The live
 // filter itself is compacted, so restoring (the snapshot, then replaying the answers) gives it back
 // bit for bit, and the stored form stays bounded: ≤ kSnapshotStates states and < kMaxAnswers answers
-// (≤ ≈ 90 KB of JSON; 1.1 KB median on simulated demo learners), replayed at import in ≈ 0.3 ms per
+// (≤ ≈ 70 KB of JSON; 1.1 KB median on simulated demo learners), replayed at import in ≈ 0.3 ms per
 // answer natively.
 // `bank` is a 64-bit FNV-1a hash of the bank's skill ids, prerequisites, item ids and item skills:
 // a document written for another bank (an item-bank update changes indices) is not replayed; the
