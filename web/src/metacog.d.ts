@@ -200,10 +200,17 @@ export interface Observation {
 }
 
 export interface Prediction { item: string; p: number }
+/**
+ * `mastery` is P(skill mastered | the learner's answers). With a model that carries ρ (`mastery.rho`,
+ * the demo model) and a bank of ≤ 18 skills it comes from the prerequisite-aware joint filter
+ * (engine/include/metacog/learner_joint.hpp), otherwise from the per-skill knowledge filter or the
+ * network's calibrated success rate.
+ */
 export interface SkillMastery { skill: string; mastery: number; attempts: number; lastSeen: number | null; [key: string]: unknown }
 /**
  * `p` is the recommender's P(correct) for the item. With a model that carries the knowledge filter
- * (the demo model), it takes its level from the filter's P(mastered) and only the item's difficulty
+ * (the demo model), it takes its level from the filter (the joint filter's P(correct) for the item,
+ * or the per-skill filter's P(mastered)) and only the item's difficulty
  * within its skill from the network, so it can differ from `predict()` (the network's own P(correct));
  * without a filter the two are equal. See engine/include/metacog/recommender_learner.hpp (2).
  */
