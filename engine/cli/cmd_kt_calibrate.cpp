@@ -10,11 +10,11 @@
 // skill). Without --out the model file is rewritten in place; every other tensor and metadata entry
 // is kept.
 //
-// --item-bank FILE (≤ 18 skills) also fits ρ of the prerequisite-aware joint filter
+// --item-bank FILE (≤ 17 skills) also fits ρ of the prerequisite-aware joint filter
 // (prerequisite_knowledge.hpp, learner_joint.hpp) on the same logs over that bank's prerequisite
 // graph: the grid 0.1, 0.2, 0.3, 0.5, 0.7, 1 scored by the filter's predictive log-likelihood of the
 // answers on the bank's items (others are left out and counted), stored as mastery.rho. With it the
-// learner view runs the joint filter for this bank (and any bank it is used with, up to 18 skills).
+// learner view runs the joint filter for this bank (and any bank it is used with, up to 17 skills).
 // Minutes on 240 000 answers over the 17-skill demo bank.
 #include <nlohmann/json.hpp>
 
@@ -48,7 +48,7 @@ void add_kt_calibrate_command(CLI::App& app) {
   cmd->add_option("--data", opt->data, "the logs it was trained on (3-line or CSV)")->required();
   cmd->add_option("--out", opt->out, "output model (default: rewrite --model)");
   cmd->add_option("--item-bank", opt->item_bank,
-                  "item bank JSON (≤ 18 skills): also fit ρ of the prerequisite-aware joint filter over its prerequisite graph");
+                  "item bank JSON (≤ 17 skills): also fit ρ of the prerequisite-aware joint filter over its prerequisite graph");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
   cmd->callback([opt] {
     run_command([opt] {

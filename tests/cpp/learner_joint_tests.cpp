@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "metacog/engine.hpp"
+#include "metacog/recommender_learner.hpp"
 #include "metacog/learner_joint.hpp"
 #include "metacog/prerequisite_knowledge.hpp"
 #include "metacog/rng.hpp"
@@ -259,6 +260,21 @@ TEST_CASE("joint knowledge: mastery.rho in the model file, validated; which mode
   bad.tensors.erase("mastery.prior");
   bad.tensors.erase("mastery.learn");
   CHECK(test::code_of([&] { LearnerModel::from_safetensors(bad); }) == ErrorCode::ModelFormat);
+  // an 18th skill is beyond the latency budget's limit: the view keeps the per-skill filter
+  nlohmann::json doc = nlohmann::json::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
+  nlohmann::json extra = doc["skills"].back();
+  extra["id"] = "extra-skill";
+  extra["prerequisites"] = {doc["skills"].back()["id"]};
+  doc["skills"].push_back(extra);
+  nlohmann::json item = doc["items"][0];
+  item["id"] = "extra-item";
+  item["skills"] = {"extra-skill"};
+  doc["items"].push_back(item);
+  const ItemBank big = ItemBank::parse(doc.dump());
+  REQUIRE(big.num_skills() == static_cast<size_t>(kMaxJointSkills) + 1);
+  CHECK_FALSE(has_joint_knowledge(back, big));
+  CHECK(LearnerModelView(big, m).joint() == nullptr);
+  CHECK(LearnerModelView(demo_bank(), m).joint() != nullptr);
   LearnerModel none = *test::demo_learner_model();
   none.mastery_rho = std::nan("");
   CHECK_FALSE(has_joint_knowledge(none, demo_bank()));

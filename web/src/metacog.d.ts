@@ -202,7 +202,7 @@ export interface Observation {
 export interface Prediction { item: string; p: number }
 /**
  * `mastery` is P(skill mastered | the learner's answers). With a model that carries ρ (`mastery.rho`,
- * the demo model) and a bank of ≤ 18 skills it comes from the prerequisite-aware joint filter
+ * the demo model) and a bank of ≤ 17 skills it comes from the prerequisite-aware joint filter
  * (engine/include/metacog/learner_joint.hpp), otherwise from the per-skill knowledge filter or the
  * network's calibrated success rate.
  */

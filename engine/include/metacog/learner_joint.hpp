@@ -17,9 +17,13 @@
 // only where the model meets it, so the conversion happens here, at load. Guess and slip are floored
 // at 10⁻⁴ (the filter needs them positive).
 //
-// Where. Only banks of ≤ kMaxJointSkills skills: the filter costs O(2^S) per answer and memory 2^S
-// doubles ×3.5 (S = 17, the demo bank: ≈ 0.3 ms per answer natively, 3.5 MB); with more skills, or a
-// model without ρ, the learner view keeps the per-skill filter of learner_knowledge.hpp.
+// Where. Only banks of ≤ kMaxJointSkills = 17 skills: the filter costs O(2^S) per answer and memory
+// 2^S doubles ×3.5 (S = 17, the demo bank: ≈ 0.3 ms per answer natively, 3.5 MB). 17 is the latency
+// budget's limit as measured (wasm SIMD under Node, 1000 items, 200 past answers, observe +
+// recommend(5), p50 / p95): 0.94 / 2.11 ms with the demo's 17 skills, 1.53 / 3.60 ms with an 18th —
+// and the browser's default path (Worker + IndexedDB) adds ≈ 1.5 ms to the p95, which would leave
+// 18 skills at the 5 ms budget. With more skills, or a model without ρ, the learner view keeps the
+// per-skill filter of learner_knowledge.hpp.
 //
 // Persisted form (a JSON object; LearnerSession's state document carries it under
 // extensions.prerequisite_knowledge):
@@ -62,7 +66,7 @@
 namespace metacog {
 
 /** Largest bank the product runs the joint filter on (the O(2^S) cost per answer; see the header). */
-constexpr int kMaxJointSkills = 18;
+constexpr int kMaxJointSkills = 17;
 
 /** The model carries ρ and the per-skill filter, and the bank has 1..kMaxJointSkills skills. */
 bool has_joint_knowledge(const LearnerModel& model, const ItemBank& bank);
