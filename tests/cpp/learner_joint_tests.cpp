@@ -230,13 +230,15 @@ TEST_CASE("joint knowledge: another bank is not replayed; malformed text is Stat
   rejected([&](nlohmann::json& d) { d["snapshot"] = {{"independent", {0.5, 2.0}}}; });
   const uint32_t half = 0x3f000000u, nan = 0x7fc00000u, negative = 0xbf000000u;  // 0.5f, NaN, −0.5f
   rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {3, 1}}, {"mass_bits", {half, half}}}; });
-  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {half}}}; });
+  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", nlohmann::json::array({half})}}; });
   rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {0u, 0u}}}; });
   rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {half, nan}}}; });
   rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {half, negative}}}; });
   rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {0.5, 0.5}}}; });
   rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1, 3}}, {"mass_bits", {half, uint64_t{1} << 33}}}; });
-  rejected([&](nlohmann::json& d) { d["snapshot"] = {{"states", {1u << 17}}, {"mass_bits", {half}}}; });
+  rejected([&](nlohmann::json& d) {
+    d["snapshot"] = {{"states", nlohmann::json::array({1u << 17})}, {"mass_bits", nlohmann::json::array({half})}};
+  });
   rejected([&](nlohmann::json& d) { d.erase("snapshot"); });
   rejected([&](nlohmann::json& d) { d["bank"] = 5; });
   CHECK(test::code_of([&] { j.from_json("not json"); }) == ErrorCode::StateFormat);
@@ -264,11 +266,11 @@ TEST_CASE("joint knowledge: mastery.rho in the model file, validated; which mode
   nlohmann::json doc = nlohmann::json::parse(test::read_text(test::source_dir() + "/web/demo/item-bank.json"));
   nlohmann::json extra = doc["skills"].back();
   extra["id"] = "extra-skill";
-  extra["prerequisites"] = {doc["skills"].back()["id"]};
+  extra["prerequisites"] = nlohmann::json::array({doc["skills"].back()["id"]});  // explicit: a one-element brace list is a copy under clang
   doc["skills"].push_back(extra);
   nlohmann::json item = doc["items"][0];
   item["id"] = "extra-item";
-  item["skills"] = {"extra-skill"};
+  item["skills"] = nlohmann::json::array({"extra-skill"});
   doc["items"].push_back(item);
   const ItemBank big = ItemBank::parse(doc.dump());
   REQUIRE(big.num_skills() == static_cast<size_t>(kMaxJointSkills) + 1);
