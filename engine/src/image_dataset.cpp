@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "metacog/error.hpp"
+#include "metacog/hash.hpp"
 
 namespace metacog {
 
@@ -19,15 +20,6 @@ constexpr uint32_t kVersion = 1;
 // Sanity limits for untrusted files: reject absurd headers before allocating.
 constexpr uint32_t kMaxDim = 1u << 14;
 constexpr uint32_t kMaxString = 1u << 16;
-
-uint64_t fnv1a64(const uint8_t* p, size_t n) {
-  uint64_t h = 0xcbf29ce484222325ULL;
-  for (size_t i = 0; i < n; ++i) {
-    h ^= p[i];
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
 
 class Writer {
  public:

@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "metacog/error.hpp"
+#include "metacog/hash.hpp"
 #include "metacog/learner_knowledge.hpp"
 
 namespace metacog {
@@ -22,12 +23,6 @@ constexpr double kMinGuessSlip = 1e-4;
 
 void joint_require(bool ok, const std::string& what) {
   if (!ok) throw Error(ErrorCode::StateFormat, "learner state: prerequisite_knowledge: " + what);
-}
-
-/** The model row of a skill id (row S when outside the vocabulary). */
-int model_row(const LearnerModel& model, const std::string& id) {
-  const auto it = std::find(model.skill_labels.begin(), model.skill_labels.end(), id);
-  return it == model.skill_labels.end() ? model.arch().num_skills : static_cast<int>(it - model.skill_labels.begin());
 }
 
 /** {"mass_bits":[…],"states":[…]} of a snapshot: each float32 mass as its IEEE-754 bit pattern, an
@@ -48,6 +43,15 @@ std::string snapshot_text(const PrerequisiteKnowledgeFilter::Snapshot& s) {
   return out + "]}";
 }
 
+/** Marginals within [η, 1 − η], so no joint state is impossible (as after a compaction). */
+std::vector<double> within_eta(std::vector<double> k) {
+  for (double& x : k) x = std::clamp(x, JointKnowledge::kSnapshotEta, 1 - JointKnowledge::kSnapshotEta);
+  return k;
+}
+
+/** {"independent":[…]}: the marginals as json::dump prints them (exact, locale-independent). */
+std::string independent_text(const std::vector<double>& k) { return "{\"independent\":" + json(k).dump() + "}"; }
+
 }  // namespace
 
 bool has_joint_knowledge(const LearnerModel& model, const ItemBank& bank) {
@@ -58,7 +62,7 @@ bool has_joint_knowledge(const LearnerModel& model, const ItemBank& bank) {
 std::vector<BktSkillParams> bank_knowledge_params(const LearnerModel& model, const ItemBank& bank) {
   std::vector<BktSkillParams> out;
   for (const BankSkill& s : bank.skills()) {
-    const KnowledgeParams k = knowledge_params(model, model_row(model, s.id));
+    const KnowledgeParams k = knowledge_params(model, model_skill_row(model, s.id));
     BktSkillParams p;
     p.prior = k.prior;
     p.learn = k.learn;
@@ -107,11 +111,9 @@ KtDataset bank_logs(const LearnerModel& model, const ItemBank& bank, const KtDat
 }
 
 std::string bank_fingerprint(const ItemBank& bank) {
-  uint64_t h = 1469598103934665603ull;
-  const auto add = [&](const std::string& s) {
-    for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-    h = (h ^ 0xffu) * 1099511628211ull;  // separator (0xff never occurs in UTF-8)
-  };
+  // the structure as text (ids, then prerequisite / skill indices), fields separated by 0xff (never in UTF-8)
+  std::string text;
+  const auto add = [&](const std::string& field) { text += field + '\xff'; };
   for (const BankSkill& s : bank.skills()) {
     add(s.id);
     for (int p : s.prerequisites) add(std::to_string(p));
@@ -123,7 +125,8 @@ std::string bank_fingerprint(const ItemBank& bank) {
     add("|");
   }
   char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(h));
+  std::snprintf(buf, sizeof buf, "%016llx",
+                static_cast<unsigned long long>(fnv1a64(reinterpret_cast<const uint8_t*>(text.data()), text.size())));
   return buf;
 }
 
@@ -147,12 +150,10 @@ void JointKnowledge::observe(int item, bool correct) {
 }
 
 void JointKnowledge::migrate(const std::vector<double>& known) {
-  // within [η, 1 − η], so no state is impossible (as after a compaction)
-  std::vector<double> k = known;
-  for (double& x : k) x = std::clamp(x, kSnapshotEta, 1 - kSnapshotEta);
+  const std::vector<double> k = within_eta(known);
   filter_.set_independent(k);
   answers_.clear();
-  snapshot_json_ = "{\"independent\":" + json(k).dump() + "}";  // exact, locale-independent
+  snapshot_json_ = independent_text(k);
 }
 
 void JointKnowledge::try_compact(bool force) {
@@ -199,10 +200,9 @@ bool JointKnowledge::from_json(const std::string& text) {
       joint_require(x.is_number() && x.get<double>() >= 0 && x.get<double>() <= 1, "'independent' marginals must be in [0, 1]");
       known.push_back(x.get<double>());
     }
-    JointKnowledge probe(*this);  // the canonical text of S, as migrate() writes it
-    probe.migrate(known);
-    next = probe.filter_;
-    snapshot_json = probe.snapshot_json_;
+    known = within_eta(known);  // as migrate() stores them (idempotent)
+    next.set_independent(known);
+    snapshot_json = independent_text(known);
   } else {
     joint_require(sj.is_object() && sj.contains("states") && sj["states"].is_array() && sj.contains("mass_bits") &&
                       sj["mass_bits"].is_array() && sj["states"].size() == sj["mass_bits"].size() &&

@@ -13,6 +13,11 @@ bool has_knowledge_filter(const LearnerModel& model) {
          !model.mastery_slip.empty();
 }
 
+int model_skill_row(const LearnerModel& model, const std::string& label) {
+  const auto it = std::find(model.skill_labels.begin(), model.skill_labels.end(), label);
+  return it == model.skill_labels.end() ? model.arch().num_skills : static_cast<int>(it - model.skill_labels.begin());
+}
+
 KnowledgeParams knowledge_params(const LearnerModel& model, int row) {
   require(has_knowledge_filter(model), ErrorCode::InvalidArgument, "knowledge filter: the model has no mastery.prior/learn");
   require(row >= 0 && row <= model.arch().num_skills, ErrorCode::InvalidArgument,

@@ -160,16 +160,6 @@ void PrerequisiteKnowledgeFilter::update_marginals() {
   }
 }
 
-double PrerequisiteKnowledgeFilter::expected_learning(int skill) const {
-  require(skill >= 0 && skill < skills_, ErrorCode::InvalidArgument, "prerequisite knowledge filter: skill index out of range");
-  const uint32_t bit = 1u << skill, pre = prereq_mask_[static_cast<size_t>(skill)];
-  double a = 0;
-  for_each_superset(0, static_cast<uint32_t>(w_.size() - 1) & ~bit, [&](uint32_t m) {
-    a += w_[m] * ((m & pre) == pre ? 1.0 : params_.rho);
-  });
-  return params_.skills[static_cast<size_t>(skill)].learn * a;
-}
-
 double PrerequisiteKnowledgeFilter::learning_rate(int skill) const {
   require(skill >= 0 && skill < skills_, ErrorCode::InvalidArgument, "prerequisite knowledge filter: skill index out of range");
   const uint32_t bit = 1u << skill, pre = prereq_mask_[static_cast<size_t>(skill)];
@@ -181,22 +171,26 @@ double PrerequisiteKnowledgeFilter::learning_rate(int skill) const {
   return params_.skills[static_cast<size_t>(skill)].learn * (z > 0 ? a / z : 1.0);
 }
 
-void PrerequisiteKnowledgeFilter::mix_independent(double eta) {
-  if (eta <= 0) return;
-  // the product of the marginals, built bit by bit: p over bits < s doubled into bits ≤ s
+void PrerequisiteKnowledgeFilter::product_into_next(const std::vector<double>& k) {
+  // built bit by bit: the product over bits < s doubled into bits ≤ s
   std::vector<double>& p = next_;
   p.assign(w_.size(), 0.0);
   p[0] = 1;
   for (int s = 0; s < skills_; ++s) {
-    // a mixture (η < 1) keeps every state possible: each marginal within [η, 1 − η]
-    const double k = eta < 1 ? std::clamp(marginal_[static_cast<size_t>(s)], eta, 1 - eta) : marginal_[static_cast<size_t>(s)];
     const size_t block = size_t{1} << s;
     for (size_t m = 0; m < block; ++m) {
-      p[m | block] = p[m] * k;
-      p[m] *= 1 - k;
+      p[m | block] = p[m] * k[static_cast<size_t>(s)];
+      p[m] *= 1 - k[static_cast<size_t>(s)];
     }
   }
-  for (size_t m = 0; m < w_.size(); ++m) w_[m] = (1 - eta) * w_[m] + eta * p[m];
+}
+
+void PrerequisiteKnowledgeFilter::mix_independent(double eta) {
+  if (eta <= 0) return;
+  std::vector<double> k = marginal_;  // within [η, 1 − η]: the mixture keeps every state possible
+  for (double& x : k) x = std::clamp(x, eta, 1 - eta);
+  product_into_next(k);
+  for (size_t m = 0; m < w_.size(); ++m) w_[m] = (1 - eta) * w_[m] + eta * next_[m];
   update_marginals();
 }
 
@@ -250,9 +244,9 @@ void PrerequisiteKnowledgeFilter::set_independent(const std::vector<double>& kno
   require(known.size() == static_cast<size_t>(skills_), ErrorCode::InvalidArgument,
           "prerequisite knowledge filter: one marginal per skill is needed");
   for (double k : known) require(k >= 0 && k <= 1, ErrorCode::InvalidArgument, "prerequisite knowledge filter: marginals must be in [0, 1]");
-  marginal_ = known;
-  std::fill(w_.begin(), w_.end(), 0.0);
-  mix_independent(1.0);
+  product_into_next(known);
+  w_.swap(next_);
+  update_marginals();
 }
 
 double PrerequisiteKnowledgeFilter::p_all_known(int item) const {

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "metacog/error.hpp"
+#include "metacog/learner_knowledge.hpp"
 #include "metacog/learner_mastery.hpp"
 #include "metacog/numeric.hpp"
 
@@ -31,9 +32,9 @@ LearnerModelView::LearnerModelView(const ItemBank& bank, std::shared_ptr<const L
   // embeddings only when the model knows every bank skill
   std::vector<int> rows;
   for (const BankSkill& s : bank.skills()) {
-    const auto it = std::find(m.skill_labels.begin(), m.skill_labels.end(), s.id);
-    if (it == m.skill_labels.end()) break;
-    rows.push_back(static_cast<int>(it - m.skill_labels.begin()));
+    const int row = model_skill_row(m, s.id);
+    if (row == m.arch().num_skills) break;
+    rows.push_back(row);
   }
   if (rows.size() == bank.num_skills()) {
     dim_ = m.arch().dim;
@@ -47,9 +48,7 @@ LearnerModelView::LearnerModelView(const ItemBank& bank, std::shared_ptr<const L
   slip_.assign(bank.num_skills(), 0.0);
   if (!m.mastery_guess.empty()) {
     for (size_t s = 0; s < bank.num_skills(); ++s) {
-      const auto it = std::find(m.skill_labels.begin(), m.skill_labels.end(), bank.skill(static_cast<int>(s)).id);
-      const size_t row = it == m.skill_labels.end() ? static_cast<size_t>(m.arch().num_skills)
-                                                    : static_cast<size_t>(it - m.skill_labels.begin());
+      const size_t row = static_cast<size_t>(model_skill_row(m, bank.skill(static_cast<int>(s)).id));
       guess_[s] = m.mastery_guess[row];
       slip_[s] = m.mastery_slip[row];
     }
@@ -82,19 +81,18 @@ void LearnerModelView::import_state(const uint8_t* bytes, size_t size) {
   LearnerSession session = session_;
   LearnerSession::Extensions extensions;
   session.import_state_bytes(bytes, size, &extensions);
-  std::unique_ptr<JointKnowledge> joint;
   if (joint_) {
-    joint = std::make_unique<JointKnowledge>(*joint_);
+    // from_json changes the joint state only when it succeeds (and the session document is already
+    // valid), so the view's own copy is updated in place
     const auto it = extensions.find("prerequisite_knowledge");
-    if (it == extensions.end() || !joint->from_json(it->second)) {
+    if (it == extensions.end() || !joint_->from_json(it->second)) {
       // migration (learner_joint.hpp): from the per-skill filter's marginals
       std::vector<double> known;
       for (const BankSkill& s : bank_->skills()) known.push_back(session.knowledge(s.id));
-      joint->migrate(known);
+      joint_->migrate(known);
     }
   }
   session_ = std::move(session);
-  joint_ = std::move(joint);
   // per-skill attempts and last practice from the session's counters; recent items from its window
   attempts_.assign(bank_->num_skills(), 0);
   last_.assign(bank_->num_skills(), std::nan(""));

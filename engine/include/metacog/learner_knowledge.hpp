@@ -30,6 +30,8 @@
 // learner_mastery.hpp, as before.
 #pragma once
 
+#include <string>
+
 #include "metacog/learner_model.hpp"
 
 namespace metacog {
@@ -44,6 +46,9 @@ struct KnowledgeParams {
 
 /** The model carries the filter's parameters (mastery.prior/learn and mastery.guess/slip). */
 bool has_knowledge_filter(const LearnerModel& model);
+
+/** The model row of a skill label: its index in the vocabulary, or num_skills (the unknown skill). */
+int model_skill_row(const LearnerModel& model, const std::string& label);
 
 /** Row `row` (0..num_skills; num_skills = unknown skill) of the model's filter parameters (InvalidArgument without them). */
 KnowledgeParams knowledge_params(const LearnerModel& model, int row);

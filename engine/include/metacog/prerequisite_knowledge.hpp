@@ -88,10 +88,8 @@ class PrerequisiteKnowledgeFilter {
   /** w(K) = P(K | answers) for the 2^S states K (bit s = skill s known). */
   const std::vector<double>& posterior() const { return w_; }
   int num_skills() const { return skills_; }
-  /** The expected increase of P(K_s = 1) from one practice item on s alone, T_s·Σ_{K: K_s = 0} w(K)·r_s(K)
-   *  (the evidence of its answer leaves the expectation unchanged). */
-  double expected_learning(int skill) const;
-  /** The same per unit of P(K_s = 0): T_s·E[r_s(K) | K_s = 0, answers] (T_s when P(K_s = 0) = 0). */
+  /** T_s·E[r_s(K) | K_s = 0, answers] (T_s when P(K_s = 0) = 0): times P(K_s = 0), the expected increase
+   *  of P(K_s = 1) from one practice item on s alone (the evidence of its answer leaves the expectation unchanged). */
   double learning_rate(int skill) const;
 
   /** A compacted posterior: the kept states (ascending) and their float32 mass (not normalised). */
@@ -129,8 +127,10 @@ class PrerequisiteKnowledgeFilter {
    *  serves one learner on one thread. */
   mutable std::vector<std::pair<uint32_t, double>> all_known_;
   std::vector<uint32_t> order_;  ///< compact()'s state order buffer
-  /** w ← (1 − η)·w + η·Π_s Bernoulli(m_s) with m = the marginals of w (clamped to [η, 1 − η] when η < 1). */
+  /** w ← (1 − η)·w + η·Π_s Bernoulli(clamp(m_s, η, 1 − η)), m = the marginals of w. */
   void mix_independent(double eta);
+  /** next_ ← Π_s Bernoulli(K_s; k_s) over the 2^S states. */
+  void product_into_next(const std::vector<double>& k);
 };
 
 /** The conditional parameters for ρ from marginal per-skill ones (the header's "Fit"). */

@@ -28,7 +28,7 @@
 //            k_s below is its marginal P(K_s = 1 | answers), the level of (2) is its P(correct) on
 //            the item itself (p_all(1 − S_i) + (1 − p_all)G_i, conjunctive over a multi-skill item's
 //            skills, instead of the mean over them), and λ_s = T_s·E[r_s(K) | K_s = 0, answers]
-//            exactly (PrerequisiteKnowledgeFilter::expected_learning / (1 − m_s)). Its state is
+//            exactly (PrerequisiteKnowledgeFilter::learning_rate). Its state is
 //            persisted as the state document's extensions.prerequisite_knowledge (export_state /
 //            import_state here; migration from the per-skill filter as learner_joint.hpp says).
 //            Why: on the demo world the joint filter's tutor needs fewer items to mastery than the
