@@ -67,6 +67,7 @@ struct TrainOptions {
   int meta_batch = 0, inner_steps = 0, inner_batch = -1, test_steps = 0, batch = 0;
   int train_shots = 0;  // reptile: examples per class of a training task (0: max(shot, 10), the paper's)
   float inner_lr = 0, outer_lr = 0;
+  std::string inner_params;  // maml/fomaml: all | weights (empty: the default, all)
   std::string inner_state;  // reptile: "shared" (default) | "fresh"
   bool way_given = false, shot_given = false, query_given = false;
 };
@@ -182,6 +183,10 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
     if (o.inner_batch >= 0) c.inner_batch = o.inner_batch;
     if (o.outer_lr > 0) c.outer_lr = o.outer_lr;
     if (o.test_steps > 0) c.test.steps = o.test_steps;
+    if (!o.inner_params.empty()) {
+      require(o.algo != "reptile", ErrorCode::InvalidArgument, "--inner-params is a MAML / first-order MAML option");
+      c.test.params = o.inner_params;
+    }
     if (!o.inner_state.empty()) {
       require(o.algo == "reptile", ErrorCode::InvalidArgument, "--inner-state is a Reptile option");
       require(o.inner_state == "shared" || o.inner_state == "fresh", ErrorCode::InvalidArgument,
@@ -406,6 +411,9 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--meta-batch", o->meta_batch, "tasks per meta-iteration (maml 32, reptile 5; 1 = serial Reptile)");
   cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, reptile 5)");
   cmd->add_option("--inner-lr", o->inner_lr, "inner-loop step (maml SGD 0.4, reptile Adam 1e-3)");
+  cmd->add_option("--inner-params", o->inner_params,
+                  "maml/fomaml: parameters the inner loop adapts: all | weights (convolutions and head; batch norm held)")
+      ->check(CLI::IsMember({"all", "weights"}));
   cmd->add_option("--inner-batch", o->inner_batch, "reptile inner minibatch (10; 0 = whole task)");
   cmd->add_option("--train-shots", o->train_shots,
                   "reptile: examples per class of a training task (default max(--shot, 10); --shot stays the validated setting)")

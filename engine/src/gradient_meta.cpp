@@ -15,6 +15,7 @@ namespace metacog {
 
 std::string GradientAdaptation::to_json() const {
   nlohmann::json j{{"optimizer", optimizer}, {"lr", lr}, {"steps", steps}, {"batch", batch}};
+  if (params != "all") j["params"] = params;  // absent = all (every file written before the option)
   if (!adam_v.empty()) {
     j["state"] = "shared";
     j["adam_t"] = adam_t;
@@ -30,6 +31,7 @@ GradientAdaptation GradientAdaptation::from_json(const std::string& text) {
     a.lr = j.at("lr").get<float>();
     a.steps = j.at("steps").get<int>();
     a.batch = j.at("batch").get<int>();
+    a.params = j.value("params", std::string("all"));
     const std::string state = j.value("state", std::string("fresh"));
     require(state == "fresh" || state == "shared", ErrorCode::ModelFormat,
             "adaptation state must be fresh or shared, got '" + state + "'");
@@ -53,6 +55,8 @@ void GradientAdaptation::validate() const {
           "adaptation needs lr > 0, steps ≥ 0, batch ≥ 0");
   require((adam_v.empty() && adam_t == 0) || optimizer == "adam", ErrorCode::InvalidArgument,
           "a starting optimiser state is for adam adaptation only");
+  require(params == "all" || (params == "weights" && optimizer == "sgd"), ErrorCode::InvalidArgument,
+          "adaptation params must be all, or weights with sgd, got '" + params + "'");
 }
 
 GradientMetaConfig GradientMetaConfig::defaults(const std::string& algo, int way, int shot) {
@@ -199,6 +203,11 @@ Var task_loss(const Conv4Arch& arch, const ParamSet& p, const LabelledImages& d,
   return cross_entropy(conv4_logits(arch, p, Var(d.images), mode, buffers), d.labels);
 }
 
+/** Whether the inner loop changes parameter `name` under `how.params`. */
+bool adapted(const GradientAdaptation& how, const std::string& name) {
+  return how.params == "all" || name.find("bn.") == std::string::npos;
+}
+
 
 }  // namespace
 
@@ -231,7 +240,10 @@ ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const Label
     Adam& adam = shared ? *shared : own;
     for (int s = 0; s < how.steps; ++s) {
       const LabelledImages b = batches.whole() ? task : take(task, batches.next());
-      const std::vector<Var> g = grad(task_loss(arch, phi, b, BnMode::Transductive, nullptr), phi.vars());
+      std::vector<Var> g = grad(task_loss(arch, phi, b, BnMode::Transductive, nullptr), phi.vars());
+      for (size_t i = 0; i < g.size(); ++i) {
+        if (!adapted(how, phi.names()[i])) g[i] = Var(Tensor::zeros(g[i].shape()));
+      }
       if (how.optimizer == "adam") adam.step(phi, g); else sgd.step(phi, g);
     }
     return phi;
@@ -241,7 +253,12 @@ ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const Label
     const LabelledImages b = batches.whole() ? task : take(task, batches.next());
     const std::vector<Var> g = grad(task_loss(arch, phi, b, BnMode::Transductive, nullptr), phi.vars(),
                                     graph == InnerGraph::SecondOrder);
-    phi = phi.updated(g, how.lr);
+    ParamSet next;
+    for (size_t i = 0; i < g.size(); ++i) {
+      const std::string& name = phi.names()[i];
+      next.add_var(name, adapted(how, name) ? sub(phi.vars()[i], mul_scalar(g[i], how.lr)) : phi.vars()[i]);
+    }
+    phi = std::move(next);
   }
   return phi;
 }
@@ -285,7 +302,8 @@ float GradientTrainer::step(const ImageDataset& train) {
 }
 
 float GradientTrainer::maml_step(const ImageDataset& train, bool second_order) {
-  const GradientAdaptation inner{"sgd", config_.inner_lr, config_.inner_steps, 0};
+  GradientAdaptation inner{"sgd", config_.inner_lr, config_.inner_steps, 0};
+  inner.params = config_.test.params;
   std::vector<Tensor> sum;
   float loss = 0, acc = 0;
   const float scale = 1.0f / static_cast<float>(config_.meta_batch);

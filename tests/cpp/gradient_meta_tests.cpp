@@ -211,6 +211,52 @@ TEST_CASE("gradient meta: Reptile's shared inner Adam state runs across tasks, r
   CHECK(code_of([&] { maml.validate(); }) == ErrorCode::InvalidArgument);
 }
 
+TEST_CASE("gradient meta: an inner loop on the weights only holds batch norm's scale and offset at θ") {
+  const ImageDataset data = synthetic_images(3);
+  Conv4Arch arch;
+  arch.image_size = 8, arch.hidden = 4, arch.blocks = 2, arch.pool = "stride2", arch.readout = "mean";
+  arch.num_classes = 3;
+  Pcg32 init(9);
+  const ParamSet theta = conv4_init(arch, init);
+  Pcg32 rng(4);
+  const Episode ep = sample_episode(data.classes, {3, 2, 2}, rng);
+  LabelledImages s, q;
+  split_episode(gather_episode(data, ep), ep, s, q);
+  GradientAdaptation weights{"sgd", 0.4f, 2, 0}, all{"sgd", 0.4f, 2, 0};
+  weights.params = "weights";
+  for (const InnerGraph g : {InnerGraph::None, InnerGraph::FirstOrder, InnerGraph::SecondOrder}) {
+    Pcg32 r1(1), r2(1);
+    const ParamSet a = adapt_to_task(arch, theta, s, weights, g, r1);
+    const ParamSet b = adapt_to_task(arch, theta, s, all, g, r2);
+    int held = 0, moved = 0;
+    for (size_t i = 0; i < theta.size(); ++i) {
+      const std::string& name = theta.names()[i];
+      const Tensor& t0 = theta.vars()[i].value();
+      const Tensor& ta = a.vars()[i].value();
+      const Tensor& tb = b.vars()[i].value();
+      double da = 0, db = 0;
+      for (int64_t j = 0; j < t0.numel(); ++j) da += std::abs(ta[j] - t0[j]), db += std::abs(tb[j] - t0[j]);
+      CHECK_MESSAGE(db > 0, name);  // "all" moves every parameter, batch norm's included
+      if (name.find("bn.") != std::string::npos) {
+        CHECK_MESSAGE(da == 0, name);
+        ++held;
+      } else {
+        CHECK_MESSAGE(da > 0, name);
+        ++moved;
+      }
+    }
+    CHECK(held == 4);   // scale and offset of two blocks
+    CHECK(moved == 4);  // two convolutions, the head's weight and bias
+  }
+  // persisted with the adaptation; absent in older files = all; SGD only
+  CHECK(GradientAdaptation::from_json(weights.to_json()).params == "weights");
+  CHECK(GradientAdaptation::from_json("{\"optimizer\":\"sgd\",\"lr\":0.4,\"steps\":10,\"batch\":0}").params == "all");
+  CHECK(code_of([] { GradientAdaptation::from_json("{\"optimizer\":\"adam\",\"lr\":1,\"steps\":1,\"batch\":0,\"params\":\"weights\"}"); }) ==
+        ErrorCode::InvalidArgument);
+  CHECK(code_of([] { GradientAdaptation::from_json("{\"optimizer\":\"sgd\",\"lr\":1,\"steps\":1,\"batch\":0,\"params\":\"bn\"}"); }) ==
+        ErrorCode::InvalidArgument);
+}
+
 TEST_CASE("gradient meta: configuration and model-file errors") {
   GradientMetaConfig bad = GradientMetaConfig::defaults("maml", 5, 1);
   bad.arch.num_classes = 4;

@@ -8,6 +8,14 @@
 //   Outer:  θ ← Adam(θ, ∇θ (1/B) Σ_tasks CE(f_{U(θ)}(x_q), y_q)),   B = meta_batch
 //     MAML differentiates through U (the inner gradients are recorded with create_graph, so the
 //     Hessian terms −α ∇²L are exact); FOMAML treats the inner gradients as constants (∂U/∂θ ≈ I).
+//     CE is the mean over the N·K support examples. Finn et al.'s code (cbfinn/maml: `xent` is
+//     the per-example loss / K, and tf.gradients of that vector differentiates its sum) steps on
+//     Σ_i ℓ_i / K = N · mean, so its α = 0.4 (5-way) and 0.1 (20-way) are α·N = 2.0 on our mean;
+//     and its inner loop adapts only the convolutions and the head (batch norm, without a scale,
+//     has an offset that only the outer loop trains). `params = "weights"` holds batch norm's
+//     scale and offset at θ in the inner loop; `--inner-lr 2 --inner-params weights` is that code's
+//     step. The defaults stay α = 0.4 on the mean over all parameters, the setting of the committed
+//     models (README, "The inner step's scale", for the A/B that kept them).
 //
 //   Reptile (Nichol et al. 2018):  φ = U(θ) with Adam(β1 = 0, lr α) on `inner_steps` minibatches
 //     of `inner_batch` examples drawn without replacement (cycling) from the task's K_train·N
@@ -55,6 +63,10 @@ struct GradientAdaptation {
   float lr = 0.4f;
   int steps = 10;
   int batch = 0;  ///< minibatch size (0 = the whole support set)
+  /// Which parameters the inner loop changes: "all", or "weights" — the convolutions and the head,
+  /// batch norm's scale and offset held at θ (Finn et al.'s code: its batch-norm offset is an
+  /// outer-loop variable only, outside the adapted weights). SGD adaptation only.
+  std::string params = "all";
   /// Adam's starting state (Reptile with a shared inner state): second moment per parameter, in
   /// the engine's layout, and step count; empty = a fresh optimiser for every task.
   std::vector<Tensor> adam_v;

@@ -53,12 +53,18 @@ TEST_CASE("cli train: bad options are refused before any work") {
   CliResult r = run_cli("train --algo protonet --resize bilinear --episodes 1 --out '" + out.string() + "'");
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("--resize") != std::string::npos);
+  r = run_cli("train --algo maml --inner-params bn --episodes 1 --out '" + out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("--inner-params") != std::string::npos);
   CHECK_FALSE(fs::exists(out));
 
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
   r = run_cli("train --algo maml --train-shots 3 --episodes 1 --out '" + out.string() + "'");
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("--train-shots is a Reptile option") != std::string::npos);
+  r = run_cli("train --algo reptile --inner-params weights --episodes 1 --out '" + out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("--inner-params is a MAML / first-order MAML option") != std::string::npos);
   // 15-shot validation episodes need 30 of Omniglot's 20 drawings per class: refused up front
   r = run_cli("train --algo reptile --shot 15 --episodes 1 --out '" + out.string() + "'");
   CHECK(r.exit_code != 0);
