@@ -38,7 +38,8 @@ void add_kt_train_command(CLI::App& app) {
     uint64_t seed = 1;
     bool resume = false, json = false, no_refit = false;
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
-    double prior_precision = 0, mono_insert = -1, average_halflife = -1, max_violation_rate = 1;
+    double prior_precision = 0, mono_insert = -1, average_halflife = -1, max_violation_rate = 1, early_weight = -1;
+    int early_positions = -1;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kt-train", "Meta-train the learner model on knowledge-tracing logs");
@@ -70,6 +71,12 @@ void add_kt_train_command(CLI::App& app) {
       ->check(CLI::Range(0.0, 1.0));
   cmd->add_option("--average-halflife", opt->average_halflife,
                   "half-life in epochs of the parameter average that is validated and kept (learner_train.hpp; 0 = off)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--early-weight", opt->early_weight,
+                  "γ: weigh the loss of responses predicted from at most K earlier answers by 1 + γ, for every "
+                  "candidate (learner_train.hpp; default 0 = off)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--early-positions", opt->early_positions, "K of --early-weight (default 10)")
       ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--no-refit", opt->no_refit, "keep the models trained on the train part (no final refit)");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout (default on)");
@@ -108,6 +115,8 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->prior_precision > 0) c.arch.prior_precision = opt->prior_precision;
         if (opt->mono_insert >= 0) c.mono_insert = opt->mono_insert;  // 0 is refused by the trainer when λ > 0
         if (opt->average_halflife >= 0) c.average_halflife = opt->average_halflife;
+        if (opt->early_weight >= 0) c.early_weight = opt->early_weight;
+        if (opt->early_positions >= 0) c.early_positions = opt->early_positions;
       }
       if (!opt->monotonicity.empty()) {
         // each meta-learned grid point once per λ of the list; the non-meta network with the first λ

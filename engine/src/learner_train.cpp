@@ -82,6 +82,10 @@ std::string LearnerTrainConfig::to_json() const {
     j["mono_insert"] = mono_insert;
   }
   if (average_halflife > 0) j["average_halflife"] = average_halflife;
+  if (early_weight > 0) {
+    j["early_weight"] = early_weight;
+    j["early_positions"] = early_positions;
+  }
   return j.dump();
 }
 
@@ -106,6 +110,8 @@ LearnerTrainConfig LearnerTrainConfig::from_json(const std::string& text) {
     c.monotonicity = j.value("monotonicity", 0.0);
     c.mono_insert = j.value("mono_insert", c.mono_insert);
     c.average_halflife = j.value("average_halflife", 0.0);
+    c.early_weight = j.value("early_weight", 0.0);
+    c.early_positions = j.value("early_positions", c.early_positions);
   } catch (const json::exception& e) {
     throw Error(ErrorCode::StateFormat, std::string("learner training config: ") + e.what());
   }
@@ -202,7 +208,8 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
   require(cfg_.meta_batch >= 1 && cfg_.reptile_chunk >= 1 && cfg_.max_epochs >= 0 && cfg_.patience >= 1 &&
               cfg_.lr > 0 && cfg_.meta_step > 0 && cfg_.monotonicity >= 0 && std::isfinite(cfg_.monotonicity) &&
               (cfg_.monotonicity == 0 || (cfg_.mono_insert > 0 && cfg_.mono_insert <= 1)) &&
-              cfg_.average_halflife >= 0 && std::isfinite(cfg_.average_halflife),
+              cfg_.average_halflife >= 0 && std::isfinite(cfg_.average_halflife) && cfg_.early_weight >= 0 &&
+              std::isfinite(cfg_.early_weight) && cfg_.early_positions >= 0,
           ErrorCode::InvalidArgument, "learner training: invalid config " + cfg_.to_json());
   model_ = LearnerModel(cfg_.arch, cfg_.seed);
   fit_feature_statistics(train, model_);
@@ -301,10 +308,11 @@ double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, const s
     double logit = z;
     for (int k = 0; k < W; ++k) logit += phi[k] * g[k];
     const int y = r.correct ? 1 : 0;
-    if (pred_weight != 0) loss += pred_weight * (softplus(logit) - y * logit);
+    const double weight = pred_weight * position_weight(t);
+    if (weight != 0) loss += weight * (softplus(logit) - y * logit);
     const double p = sigmoid(logit);
     if (mono.out) mono.out[t - t0] = p;
-    double delta = pred_weight * (p - y);
+    double delta = weight * (p - y);
     if (grad && mono.partner) {
       // hinge λ max(0, p_orig − p_aug): sign = +λ on the original pass, −λ on the augmented one
       const double other = mono.partner[t - t0];
@@ -472,12 +480,12 @@ double LearnerTrainer::loss_and_gradient(const std::vector<int>& learners, std::
 
 double LearnerTrainer::epoch_fomaml(const std::vector<int>& order, const std::function<void(double)>& progress) {
   double loss = 0;
-  int64_t seen = 0;
+  double seen = 0;
   LearnerTracker tr(model_), tr_aug(model_);
   const size_t B = static_cast<size_t>(cfg_.meta_batch);
   for (size_t b0 = 0; b0 < order.size(); b0 += B) {
     grad_.assign(model_.params().size(), 0.0);
-    int64_t n = 0;
+    double n = 0;
     for (size_t k = b0; k < std::min(order.size(), b0 + B); ++k) {
       const int u = order[k];
       const std::vector<Response>& rs = train_->learners[static_cast<size_t>(u)].responses;
@@ -490,21 +498,21 @@ double LearnerTrainer::epoch_fomaml(const std::vector<int>& order, const std::fu
       } else {
         loss += learner_pass(model_, tr, rs, u, 0, T, true, &grad_);
       }
-      n += T;
+      n += weighted_count(0, T);
     }
     if (n == 0) continue;
     seen += n;
-    for (double& x : grad_) x /= static_cast<double>(n);
+    for (double& x : grad_) x /= n;
     adam_step(model_.params(), grad_, cfg_.lr, 0.9);
     update_average();
     if (progress) progress(static_cast<double>(std::min(order.size(), b0 + B)) / static_cast<double>(order.size()));
   }
-  return seen ? loss / static_cast<double>(seen) : 0.0;
+  return seen > 0 ? loss / seen : 0.0;
 }
 
 double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::function<void(double)>& progress) {
   double loss = 0;
-  int64_t seen = 0;
+  double seen = 0;
   const double eps = cfg_.meta_step * (1.0 - static_cast<double>(epoch_) / std::max(1, cfg_.max_epochs));
   const size_t B = static_cast<size_t>(cfg_.meta_batch);
   const size_t P = model_.params().size();
@@ -528,10 +536,10 @@ double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::f
         // (the augmented sequence is cut at the same responses: chunk [c0, c1) with its inserted copies)
         loss += cfg_.monotonicity > 0 ? mono_passes(task_model_, tr, tr_aug, u, c0, c1, true, grad_)
                                       : learner_pass(task_model_, tr, rs, u, c0, c1, true, &grad_);
-        for (double& x : grad_) x /= static_cast<double>(c1 - c0);
+        for (double& x : grad_) x /= weighted_count(c0, c1);
         adam_step(task_model_.params(), grad_, cfg_.lr, 0.0);
       }
-      seen += T;
+      seen += weighted_count(0, T);
       const std::vector<double>& wu = task_model_.params();
       const std::vector<double>& w = model_.params();
       for (size_t i = 0; i < P; ++i) delta_[i] += wu[i] - w[i];
@@ -542,7 +550,13 @@ double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::f
     update_average();
     if (progress) progress(static_cast<double>(b1) / static_cast<double>(order.size()));
   }
-  return seen ? loss / static_cast<double>(seen) : 0.0;
+  return seen > 0 ? loss / seen : 0.0;
+}
+
+double LearnerTrainer::weighted_count(int t0, int t1) const {
+  double n = 0;
+  for (int t = t0; t < t1; ++t) n += position_weight(t);
+  return n;
 }
 
 double LearnerTrainer::validate(const LearnerModel& m) const {

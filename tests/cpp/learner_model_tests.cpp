@@ -371,6 +371,50 @@ TEST_CASE("learner training: parameter averaging keeps the debiased exponential 
   CHECK(test::code_of([&] { LearnerTrainer bad(train, valid, c); }) == ErrorCode::InvalidArgument);
 }
 
+TEST_CASE("learner training: the early-position weight adds γ times the loss of each learner's first K + 1 answers") {
+  // learner 1 is learner 0's first K + 1 = 5 responses: a prediction never sees later answers, so
+  // L_γ(learner 0) = L_0(learner 0) + γ · ℓ(learner 1), ℓ the prediction loss alone, and the same for the
+  // gradients; the monotonicity hinge is not weighted, so the identity holds with it on too
+  KtDataset train = synthetic(2, 14, 3, 41);
+  train.learners[1].responses.assign(train.learners[0].responses.begin(), train.learners[0].responses.begin() + 5);
+  LearnerTrainConfig c0 = small_config(train, LearnerAlgo::Fomaml);
+  LearnerTrainer prefix_only(train, train, c0);
+  std::vector<double> g_prefix;
+  const double l_prefix = prefix_only.loss_and_gradient({1}, g_prefix);
+  for (double lambda : {0.0, 1.0}) {
+    INFO("monotonicity " << lambda);
+    LearnerTrainConfig c = c0;
+    c.monotonicity = lambda;
+    c.mono_insert = 0.3;
+    LearnerTrainer plain(train, train, c);
+    c.early_weight = 2.5;
+    c.early_positions = 4;
+    LearnerTrainer weighted(train, train, c);
+    std::vector<double> g_full, g_weighted;
+    const double l_full = plain.loss_and_gradient({0}, g_full);
+    const double l_weighted = weighted.loss_and_gradient({0}, g_weighted);
+    CHECK(l_weighted == doctest::Approx(l_full + 2.5 * l_prefix).epsilon(1e-12));
+    REQUIRE(g_weighted.size() == g_full.size());
+    double worst = 0, added = 0;
+    for (size_t k = 0; k < g_full.size(); ++k) {
+      worst = std::max(worst, std::abs(g_weighted[k] - (g_full[k] + 2.5 * g_prefix[k])));
+      added = std::max(added, std::abs(2.5 * g_prefix[k]));
+    }
+    CHECK(worst <= 1e-12 * (1 + added));
+    CHECK(added > 1e-6);  // the weight changes the gradient
+  }
+  // off by default and then absent from the config JSON; on, it round-trips; negative is refused
+  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
+  CHECK(c.to_json().find("early_weight") == std::string::npos);
+  c.early_weight = 1.5;
+  c.early_positions = 7;
+  const LearnerTrainConfig back = LearnerTrainConfig::from_json(c.to_json());
+  CHECK(back.early_weight == 1.5);
+  CHECK(back.early_positions == 7);
+  c.early_weight = -1;
+  CHECK(test::code_of([&] { LearnerTrainer bad(train, train, c); }) == ErrorCode::InvalidArgument);
+}
+
 TEST_CASE("learner model: the default network keeps a shipped model within its size budget") {
   // d = 64, H = 128 unless the file would exceed design.md's 1 MB per shipped model (embeddings grow
   // with the vocabulary): ASSIST2009-sized and Statics2011-sized vocabularies

@@ -43,6 +43,13 @@
 // keeps  W̄ ← τ W̄ + (1 − τ) W  with τ = 2^(−1/(h·U)), U = outer updates per epoch (so the half-life is
 // measured in epochs, whatever the dataset's size), debiased as W̄ / (1 − τⁿ) after n updates. The
 // averaged parameters are the ones validated, selected and saved; training continues from W.
+// Early-position weighting (optional, `early_weight` γ > 0): the task loss weighs each response by
+//     w_t = 1 + γ · [t ≤ early_positions]   (t = responses of the learner seen before response t),
+// i.e. L_u = Σ_t w_t ℓ_t (the hinge above is not weighted), and FOMAML / Pretrain divide a meta-batch's
+// gradient by Σ w_t instead of the response count. It is the "learner prefix as a task" objective in
+// expectation: a prefix of length ≤ K + 1 drawn with probability γ/(1 + γ) beside the whole sequence.
+// Long learners dominate Σ_t ℓ_t, while the cold-start regime (design.md §4, positions 1..10) is where
+// adapting from a few answers matters; the weight puts the first answers of every learner back in view.
 // All three add (l2/2)‖W‖² and stop early when the validation AUC (the full online protocol on
 // `valid`; for Pretrain without adaptation, as it is trained) has not improved for `patience`
 // epochs; the best epoch's parameters are kept.
@@ -91,6 +98,10 @@ struct LearnerTrainConfig {
   double mono_insert = 0.1;
   /** Half-life, in epochs, of the parameter average that is validated and kept (0 = off; see the header). */
   double average_halflife = 0.0;
+  /** γ of the early-position weight w_t = 1 + γ·[t ≤ early_positions] (0 = off; see the header comment). */
+  double early_weight = 0.0;
+  /** K of the early-position weight: responses predicted from at most K earlier answers. */
+  int early_positions = 10;
   /** The config as a JSON object (stored with models and checkpoints). */
   std::string to_json() const;
   static LearnerTrainConfig from_json(const std::string& json);
@@ -116,7 +127,7 @@ void fit_feature_statistics(const KtDataset& data, LearnerModel& model);
 /** One epoch's record. */
 struct LearnerEpochLog {
   int epoch = 0;
-  double train_loss = 0;   ///< mean cross-entropy of the epoch's training passes (the monotonicity penalty not included)
+  double train_loss = 0;   ///< mean cross-entropy of the epoch's training passes, w_t-weighted (the monotonicity penalty not included)
   double valid_auc = 0;
   double seconds = 0;
 };
@@ -179,6 +190,12 @@ class LearnerTrainer {
   double average_decay() const;
   /** W̄ after an outer update (no-op when averaging is off). */
   void update_average();
+  /** w_t of the early-position weighting (1 when it is off). */
+  double position_weight(int t) const {
+    return cfg_.early_weight > 0 && t <= cfg_.early_positions ? 1.0 + cfg_.early_weight : 1.0;
+  }
+  /** Σ_{t0 ≤ t < t1} w_t. */
+  double weighted_count(int t0, int t1) const;
   /** The model whose parameters are validated and kept: model_ or, with averaging, the debiased W̄. */
   const LearnerModel& selected_params();
 
