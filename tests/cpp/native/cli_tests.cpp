@@ -95,7 +95,7 @@ TEST_CASE("cli train → eval: the nearest resize is stored in the model and use
   fs::remove(out.string() + ".ckpt");
 }
 
-TEST_CASE("cli kt-train: an override that makes grid points identical trains each configuration once") {
+TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes grid points identical trains each once") {
   // --prior-precision 100 turns the grid's FOMAML κ = 10 and κ = 100 into one configuration
   const fs::path data = temp_path("kt.csv"), out = temp_path("kt.safetensors");
   {
@@ -110,13 +110,17 @@ TEST_CASE("cli kt-train: an override that makes grid points identical trains eac
     }
   }
   const CliResult r = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
-                              "' --algos fomaml --prior-precision 100 --max-epochs 1 --no-refit --dim 4 --hidden 8 --seed 2 --json");
+                              "' --algos fomaml --prior-precision 100 --max-epochs 1 --no-refit --dim 4 --hidden 8 --seed 2 "
+                              "--inner-lr 0.7 --early-weight 2 --early-positions 5 --json");
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   const metacog::SafetensorsFile f = metacog::read_safetensors_file(out.string());
   const nlohmann::json metrics = nlohmann::json::parse(f.metadata.at("metrics"));
   const nlohmann::json& candidates = metrics.at("selection").at("candidates");
   REQUIRE(candidates.size() == 1);
   CHECK(candidates[0].at("config").at("arch").at("prior_precision") == 100.0);
+  CHECK(candidates[0].at("config").at("arch").at("inner_lr") == 0.7);
+  CHECK(candidates[0].at("config").at("early_weight") == 2.0);
+  CHECK(candidates[0].at("config").at("early_positions") == 5);
   fs::remove(data);
   fs::remove(out);
   fs::remove(out.string() + ".ckpt");
