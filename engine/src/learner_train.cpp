@@ -554,9 +554,9 @@ double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::f
 }
 
 double LearnerTrainer::weighted_count(int t0, int t1) const {
-  double n = 0;
-  for (int t = t0; t < t1; ++t) n += position_weight(t);
-  return n;
+  // (t1 − t0) responses, of which those with t ≤ K carry the extra γ
+  const int early = cfg_.early_weight > 0 ? std::max(0, std::min(t1, cfg_.early_positions + 1) - t0) : 0;
+  return static_cast<double>(t1 - t0) + cfg_.early_weight * early;
 }
 
 double LearnerTrainer::validate(const LearnerModel& m) const {

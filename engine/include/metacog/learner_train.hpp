@@ -45,8 +45,8 @@
 // averaged parameters are the ones validated, selected and saved; training continues from W.
 // Early-position weighting (optional, `early_weight` γ > 0): the task loss weighs each response by
 //     w_t = 1 + γ · [t ≤ early_positions]   (t = responses of the learner seen before response t),
-// i.e. L_u = Σ_t w_t ℓ_t (the hinge above is not weighted), and FOMAML / Pretrain divide a meta-batch's
-// gradient by Σ w_t instead of the response count. It is the "learner prefix as a task" objective in
+// i.e. L_u = Σ_t w_t ℓ_t (the hinge above is not weighted), and the gradients are divided by Σ w_t instead
+// of the response count (a meta-batch's for FOMAML / Pretrain, a chunk's for Reptile's inner steps). It is the "learner prefix as a task" objective in
 // expectation: a prefix of length ≤ K + 1 drawn with probability γ/(1 + γ) beside the whole sequence.
 // Long learners dominate Σ_t ℓ_t, while the cold-start regime (design.md §4, positions 1..10) is where
 // adapting from a few answers matters; the weight puts the first answers of every learner back in view.
