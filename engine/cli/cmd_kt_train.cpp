@@ -49,7 +49,7 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_option("--seed", opt->seed, "random seed (split, init, order, dropout)");
   cmd->add_flag("--resume", opt->resume, "continue from OUT.ckpt");
   cmd->add_option("--baseline-out", opt->baseline_out, "also write the non-meta-learned network here");
-  cmd->add_option("--algos", opt->algos, "restrict the grid to these algorithms (comma list of reptile,fomaml,pretrain)");
+  cmd->add_option("--algos", opt->algos, "restrict the grid to these algorithms (comma list of reptile,fomaml,pretrain; maml = second-order MAML at FOMAML's grid points, not in the default grid)");
   cmd->add_option("--max-epochs", opt->max_epochs, "cap on epochs per candidate (default 30)");
   cmd->add_option("--dim", opt->dim, "override the embedding size d");
   cmd->add_option("--hidden", opt->hidden, "override the hidden layer size H");
@@ -100,16 +100,8 @@ void add_kt_train_command(CLI::App& app) {
       fo.checkpoint = opt->out + ".ckpt";
       fo.resume = opt->resume;
       fo.refit = !opt->no_refit;
-      fo.candidates = default_learner_grid(train, opt->seed);
-      if (!opt->algos.empty()) {
-        std::vector<LearnerTrainConfig> keep;
-        for (const auto& c : fo.candidates) {
-          if (("," + opt->algos + ",").find("," + std::string(learner_algo_name(c.algo)) + ",") != std::string::npos)
-            keep.push_back(c);
-        }
-        require(!keep.empty(), ErrorCode::InvalidArgument, "--algos selects no candidate: " + opt->algos);
-        fo.candidates = keep;
-      }
+      fo.candidates = learner_grid(train, opt->seed, opt->algos);
+      require(!fo.candidates.empty(), ErrorCode::InvalidArgument, "--algos selects no candidate: " + opt->algos);
       for (auto& c : fo.candidates) {
         if (opt->max_epochs > 0) c.max_epochs = opt->max_epochs;
         if (opt->dim > 0) c.arch.dim = opt->dim;

@@ -4,6 +4,7 @@
 
 #include "metacog/error.hpp"
 #include "metacog/numeric.hpp"
+#include "metacog/learner_inner_grad.hpp"
 #include "metacog/learner_model.hpp"
 
 namespace metacog {
@@ -98,13 +99,18 @@ double inner_objective(const LearnerArch& a, const double* phi0, const FastRing&
 }  // namespace
 
 void learner_inner_loop(const LearnerArch& a, const double* phi0, const FastRing& ring, int steps, double* phi,
-                        double* scratch) {
+                        double* scratch, InnerTrace* trace) {
   const int W = a.fast_size();
   double* grad = scratch;
   double* fisher = scratch + W;
   double* cand = scratch + 2 * W;
   double* cand_grad = scratch + 3 * W;
   double* cand_fisher = scratch + 4 * W;
+  if (trace) {
+    trace->steps = std::max(steps, 0);
+    trace->phi.resize(static_cast<size_t>(trace->steps) * static_cast<size_t>(W));
+    trace->scale.resize(static_cast<size_t>(trace->steps));
+  }
   if (steps <= 0) return;
   double loss = inner_objective(a, phi0, ring, phi, grad, fisher);
   for (int step = 0; step < steps; ++step) {
@@ -116,6 +122,10 @@ void learner_inner_loop(const LearnerArch& a, const double* phi0, const FastRing
       cand_loss = inner_objective(a, phi0, ring, cand, cand_grad, cand_fisher);
       if (cand_loss <= loss + 1e-9 * (1.0 + std::fabs(loss)) || halvings == 30) break;
       t *= 0.5;
+    }
+    if (trace) {
+      std::copy(phi, phi + W, trace->phi.begin() + static_cast<ptrdiff_t>(step) * W);
+      trace->scale[static_cast<size_t>(step)] = t;
     }
     std::copy(cand, cand + W, phi);
     std::copy(cand_grad, cand_grad + W, grad);

@@ -56,6 +56,7 @@ const char* learner_algo_name(LearnerAlgo algo) {
   switch (algo) {
     case LearnerAlgo::Reptile: return "reptile";
     case LearnerAlgo::Fomaml: return "fomaml";
+    case LearnerAlgo::Maml: return "maml";
     case LearnerAlgo::Pretrain: return "pretrain";
   }
   return "?";
@@ -64,8 +65,9 @@ const char* learner_algo_name(LearnerAlgo algo) {
 LearnerAlgo learner_algo_from_name(const std::string& name) {
   if (name == "reptile") return LearnerAlgo::Reptile;
   if (name == "fomaml") return LearnerAlgo::Fomaml;
+  if (name == "maml") return LearnerAlgo::Maml;
   if (name == "pretrain") return LearnerAlgo::Pretrain;
-  throw Error(ErrorCode::InvalidArgument, "unknown learner training algorithm '" + name + "' (reptile, fomaml, pretrain)");
+  throw Error(ErrorCode::InvalidArgument, "unknown learner training algorithm '" + name + "' (reptile, fomaml, maml, pretrain)");
 }
 
 std::string LearnerTrainConfig::to_json() const {
@@ -272,24 +274,111 @@ void LearnerTrainer::adam_step(std::vector<double>& w, const std::vector<double>
   }
 }
 
+namespace {
+/**
+ * Back-propagation of one response's logit z_t + φ·g_t through the network into the flat gradient G:
+ * z̄ is ∂L/∂z_t, and ḡ = ∂L/∂g_t (second order) or, when gbar is null, the first-order form ḡ = z̄·φ
+ * with ∂L/∂φ₀ += z̄·g_t (∂φ_t/∂φ₀ ≈ I). hc: the context vectors h^c_t the input was built from;
+ * ghc receives ∂L/∂h^c_t (C × d) for the back-propagation through time; d_in: scratch (input size).
+ */
+void backprop_response(const LearnerModel& m, const double* hc, const double* in, const double* pre, int skill, int item,
+                       double zbar, const double* gbar, const double* phi, const double* g, bool meta, double* G,
+                       double* ghc, double* d_in) {
+  const LearnerArch& a = m.arch();
+  const LearnerLayout& L = m.layout();
+  const int C = a.num_contexts(), d = a.dim, W = a.fast_size(), n_in = a.input_size(), F = kHistoryFeatures;
+  const double* w = m.params().data();
+  G[L.b2] += zbar;
+  std::fill(d_in, d_in + n_in, 0.0);
+  for (int h = 0; h < a.hidden; ++h) {
+    if (pre[h] <= 0) continue;
+    G[L.w2 + h] += zbar * pre[h];
+    double da;
+    if (gbar) {
+      da = zbar * w[L.w2 + h] + (a.adapt_output ? gbar[1 + a.rank + h] : 0.0);
+    } else {
+      // the output weight in use is w2 + u (the adapted head); u's own gradient is the same δ·a_h
+      const double w_out = w[L.w2 + h] + (a.adapt_output ? phi[static_cast<size_t>(1 + a.rank + h)] : 0.0);
+      da = zbar * w_out;
+    }
+    G[L.b1 + h] += da;
+    const double* row = w + L.w1 + static_cast<size_t>(h) * n_in;
+    double* grow = G + L.w1 + static_cast<size_t>(h) * n_in;
+    for (int k = 0; k < n_in; ++k) {
+      grow[k] += da * in[k];
+      d_in[k] += da * row[k];
+    }
+  }
+  const size_t erow = static_cast<size_t>(skill) * d;
+  const double* e = w + L.skill_embedding + erow;
+  double* ge = G + L.skill_embedding + erow;
+  for (int j = 0; j < d; ++j) ge[j] += d_in[F + j];
+  for (int c = 0; c < C; ++c) {
+    const double* h = hc + static_cast<size_t>(c) * d;
+    const double* din = d_in + F + static_cast<size_t>(1 + c) * d;
+    double* gh = ghc + static_cast<size_t>(c) * d;
+    for (int j = 0; j < d; ++j) {
+      ge[j] += din[j] * h[j];
+      gh[j] = din[j] * e[j];
+    }
+  }
+  if (meta) {
+    for (int k = 0; k < a.rank; ++k) {
+      const double* pk = w + L.projection + static_cast<size_t>(k) * d;
+      double* gp = G + L.projection + static_cast<size_t>(k) * d;
+      const double c = gbar ? gbar[1 + k] : zbar * phi[1 + k];
+      for (int j = 0; j < d; ++j) {
+        ge[j] += c * pk[j];
+        gp[j] += c * e[j];
+      }
+    }
+    if (!gbar) {
+      for (int k = 0; k < W; ++k) G[L.fast_init + k] += zbar * g[k];
+    }
+  }
+  if (item >= 0) {
+    G[L.item_difficulty + item] -= zbar;
+  } else {
+    G[L.skill_difficulty + skill] -= zbar;
+  }
+}
+}  // namespace
+
 double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, const std::vector<Response>& rs, int learner,
                                     int t0, int t1, bool dropout, std::vector<double>* grad, double pred_weight,
                                     const LearnerMonoTerm& mono) {
   const LearnerArch& a = m.arch();
-  const LearnerLayout& L = m.layout();
-  const int C = a.num_contexts(), d = a.dim, W = a.fast_size(), n_in = a.input_size(), F = kHistoryFeatures;
+  const int C = a.num_contexts(), d = a.dim, W = a.fast_size(), n_in = a.input_size(), H = a.hidden;
   const bool meta = cfg_.algo != LearnerAlgo::Pretrain;
-  tr.adaptation = meta;
+  // second-order MAML: record the pass, then differentiate through every inner loop (reverse sweep)
+  const bool second = grad && cfg_.algo == LearnerAlgo::Maml;
+  require(!second || (t0 == 0 && tr.ring().size == 0), ErrorCode::InvalidState,
+          "second-order MAML differentiates whole learner passes from the prior (t0 = 0, fresh tracker)");
+  tr.adaptation = meta && !second;
   const int n = t1 - t0;
   if (grad) {
     gh_.assign(static_cast<size_t>(n) * static_cast<size_t>(C * d), 0.0);
     rows_.assign(static_cast<size_t>(n), 0);
   }
+  const size_t un = static_cast<size_t>(std::max(n, 0));
+  if (second) {
+    so_in_.resize(un * static_cast<size_t>(n_in));
+    so_pre_.resize(un * static_cast<size_t>(H));
+    so_h_.resize(un * static_cast<size_t>(C * d));
+    so_phi_.resize(un * static_cast<size_t>(W));
+    so_g_.resize(un * static_cast<size_t>(W));
+    so_z_.resize(un);
+    so_y_.resize(un);
+    so_delta_.resize(un);
+    so_skill_.resize(un);
+    so_item_.resize(un);
+    if (so_trace_.size() < un) so_trace_.resize(un);
+  }
   LearnerScratch& s = tr.scratch();
   std::vector<double>& g_vec = g_;
   g_vec.assign(static_cast<size_t>(W), 0.0);
   double* g = g_vec.data();
-  const double* w = m.params().data();
+  const double* phi0 = m.params().data() + m.layout().fast_init;
   double loss = 0;
   for (int t = t0; t < t1; ++t) {
     const Response& r = rs[static_cast<size_t>(t)];
@@ -318,60 +407,74 @@ double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, const s
       const double other = mono.partner[t - t0];
       if (!std::isnan(other) && mono.sign * (p - other) > 0) delta += mono.sign * p * (1 - p);
     }
-    if (grad) rows_[static_cast<size_t>(t - t0)] = 2 * q.skills[0] + y;
-    if (grad && delta != 0) {  // (an augmented response with no active hinge has nothing to back-propagate)
-      double* G = grad->data();
-      G[L.b2] += delta;
-      std::fill(s.d_in.begin(), s.d_in.end(), 0.0);
-      for (int h = 0; h < a.hidden; ++h) {
-        if (s.pre[h] <= 0) continue;
-        G[L.w2 + h] += delta * s.pre[h];
-        // the output weight in use is w2 + u (the adapted head); u's own gradient is the same δ·a_h
-        const double w_out = w[L.w2 + h] + (a.adapt_output ? phi[static_cast<size_t>(1 + a.rank + h)] : 0.0);
-        const double da = delta * w_out;
-        G[L.b1 + h] += da;
-        const double* row = w + L.w1 + static_cast<size_t>(h) * n_in;
-        double* grow = G + L.w1 + static_cast<size_t>(h) * n_in;
-        for (int k = 0; k < n_in; ++k) {
-          grow[k] += da * s.in[k];
-          s.d_in[k] += da * row[k];
-        }
-      }
-      const size_t erow = static_cast<size_t>(q.skills[0]) * d;
-      const double* e = w + L.skill_embedding + erow;
-      double* ge = G + L.skill_embedding + erow;
-      for (int j = 0; j < d; ++j) ge[j] += s.d_in[F + j];
-      for (int c = 0; c < C; ++c) {
-        const double* hc = tr.contexts().data() + static_cast<size_t>(c) * d;
-        const double* din = s.d_in.data() + F + static_cast<size_t>(1 + c) * d;
-        double* ghc = gh_.data() + (static_cast<size_t>(t - t0) * C + c) * d;
-        for (int j = 0; j < d; ++j) {
-          ge[j] += din[j] * hc[j];
-          ghc[j] = din[j] * e[j];
-        }
-      }
-      if (meta) {
-        for (int k = 0; k < a.rank; ++k) {
-          const double* pk = w + L.projection + static_cast<size_t>(k) * d;
-          double* gp = G + L.projection + static_cast<size_t>(k) * d;
-          const double c = delta * phi[1 + k];
-          for (int j = 0; j < d; ++j) {
-            ge[j] += c * pk[j];
-            gp[j] += c * e[j];
-          }
-        }
-        for (int k = 0; k < W; ++k) G[L.fast_init + k] += delta * g[k];
-      }
-      if (q.item >= 0) {
-        G[L.item_difficulty + q.item] -= delta;
-      } else {
-        G[L.skill_difficulty + q.skills[0]] -= delta;
-      }
+    const size_t i = static_cast<size_t>(t - t0);
+    if (grad) rows_[i] = 2 * q.skills[0] + y;
+    if (second) {
+      std::copy(s.in.begin(), s.in.end(), so_in_.begin() + static_cast<ptrdiff_t>(i * n_in));
+      std::copy(s.pre.begin(), s.pre.end(), so_pre_.begin() + static_cast<ptrdiff_t>(i * H));
+      std::copy(tr.contexts().begin(), tr.contexts().end(), so_h_.begin() + static_cast<ptrdiff_t>(i * C * d));
+      std::copy(phi.begin(), phi.end(), so_phi_.begin() + static_cast<ptrdiff_t>(i * W));
+      std::copy(g, g + W, so_g_.begin() + static_cast<ptrdiff_t>(i * W));
+      so_z_[i] = z;
+      so_y_[i] = static_cast<uint8_t>(y);
+      so_delta_[i] = delta;
+      so_skill_[i] = q.skills[0];
+      so_item_[i] = q.item;
+    } else if (grad && delta != 0) {  // (an augmented response with no active hinge has nothing to back-propagate)
+      backprop_response(m, tr.contexts().data(), s.in.data(), s.pre.data(), q.skills[0], q.item, delta, nullptr,
+                        phi.data(), g, meta, grad->data(), gh_.data() + i * static_cast<size_t>(C * d), s.d_in.data());
     }
     tr.observe_computed(q, r.correct, z, g);
+    if (second && meta) {
+      inner_scratch_.resize(static_cast<size_t>(5 * W));
+      learner_inner_loop(a, phi0, tr.ring(), a.inner_steps, tr.mutable_fast_weights().data(), inner_scratch_.data(),
+                         &so_trace_[i]);
+    }
+  }
+  if (second && n > 0) {
+    // reverse sweep: φ̄ is ∂L/∂φ_t, φ_t the fast weights that predicted response t; φ_t is the inner loop's
+    // output after observing t − 1 on the window [max(0, t − N), t − 1], and φ_0 = φ₀.
+    so_zbar_.assign(un, 0.0);
+    so_gbar_.assign(un * static_cast<size_t>(W), 0.0);
+    so_phibar_.assign(static_cast<size_t>(W), 0.0);
+    so_phi0bar_.assign(static_cast<size_t>(W), 0.0);
+    inner_scratch_.resize(static_cast<size_t>(5 * W));
+    for (int t = t1 - 1; t >= t0; --t) {
+      const size_t i = static_cast<size_t>(t);
+      const double dl = so_delta_[i];
+      if (dl != 0) {
+        const double* gi = so_g_.data() + i * W;
+        const double* pi = so_phi_.data() + i * W;
+        double* gb = so_gbar_.data() + i * W;
+        so_zbar_[i] += dl;
+        for (int k = 0; k < W; ++k) {
+          so_phibar_[static_cast<size_t>(k)] += dl * gi[k];
+          gb[k] += dl * pi[k];
+        }
+      }
+      if (t > 0 && meta) {
+        const int lo = std::max(0, t - a.inner_window);
+        learner_inner_loop_backward(a, phi0, so_z_.data() + lo, so_g_.data() + static_cast<size_t>(lo) * W,
+                                    so_y_.data() + lo, t - lo, so_trace_[i - 1], so_phibar_.data(),
+                                    so_phi0bar_.data(), so_zbar_.data() + lo, so_gbar_.data() + static_cast<size_t>(lo) * W,
+                                    inner_scratch_.data());
+      }
+    }
+    double* G = grad->data();
+    for (int k = 0; k < W; ++k) G[m.layout().fast_init + k] += so_phi0bar_[static_cast<size_t>(k)] + so_phibar_[static_cast<size_t>(k)];
+    for (size_t i = 0; i < un; ++i) {
+      const double* gb = so_gbar_.data() + i * W;
+      bool any = so_zbar_[i] != 0;
+      for (int k = 0; k < W && !any; ++k) any = gb[k] != 0;
+      if (!any) continue;
+      backprop_response(m, so_h_.data() + i * C * d, so_in_.data() + i * n_in, so_pre_.data() + i * H, so_skill_[i],
+                        so_item_[i], so_zbar_[i], gb, so_phi_.data() + i * W, so_g_.data() + i * W, meta, G,
+                        gh_.data() + i * static_cast<size_t>(C * d), s.d_in.data());
+    }
   }
   if (grad && n > 0) {
     // a_{row_t} enters h^c_{t'} for t' > t with weight λ_c^{t'−1−t}: R_{t−1} = ∂L/∂h_t + λ R_t.
+    const LearnerLayout& L = m.layout();
     double* G = grad->data();
     std::vector<double> R(static_cast<size_t>(d));
     for (int c = 0; c < C; ++c) {

@@ -79,6 +79,11 @@ struct LearnerFitResult {
  *  monotonicity penalty λ = 1 and parameter averaging with a half-life of 3 epochs (learner_train.hpp). */
 std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed);
 
+/** The grid kt-train runs: default_learner_grid, or with `algos` (a comma list of learner_algo_name
+ *  values; an unknown name is InvalidArgument) only those algorithms' candidates, where "maml" —
+ *  second-order MAML, not in the default grid (2–3× FOMAML's cost) — is trained at FOMAML's grid points. */
+std::vector<LearnerTrainConfig> learner_grid(const KtDataset& train, uint64_t seed, const std::string& algos);
+
 /**
  * Index of the meta-learned candidate the procedure chooses among `candidates` (Pretrain entries are
  * skipped; an entry without a monotonicity record counts as rate 0): best validation

@@ -54,7 +54,7 @@
 // tracked separately. The fast weights then adapt to the learner.
 //
 // ── File format ───────────────────────────────────────────────────────────────────────────
-// safetensors (safetensors.hpp) with algo "learner-<reptile|fomaml|pretrain>" and arch
+// safetensors (safetensors.hpp) with algo "learner-<reptile|fomaml|maml|pretrain>" and arch
 // {"kind": "learner", num_items, num_skills, dim, hidden, rank, decays, inner_steps, inner_lr,
 //  prior_precision, inner_window, adapt_output, clock ("position" | "timestamp"), features}; vocabulary labels in __metadata__.vocab
 // ({"items": [...], "skills": [...]}); tensors (PyTorch-style names, shapes checked on load):
@@ -296,9 +296,12 @@ void learner_fast_direction(const LearnerModel& m, int skill, const double* pre,
  * and are taken whole. Without it the Fisher-preconditioned step diverged once predictions
  * saturated: p(1 − p) → 0 leaves the denominator at κ, the step ∝ Σ_j (p_j − y_j) g_j / κ jumps
  * across to the other saturated side, and predictions flipped between 0 and 1 (a demo learner with
- * thousands of random answers). `scratch` holds 5 · fast_size() values.
+ * thousands of random answers). `scratch` holds 5 · fast_size() values. With `trace`, φ at the start of
+ * every step and the scale the safeguard took are recorded for learner_inner_loop_backward
+ * (learner_inner_grad.hpp).
  */
+struct InnerTrace;
 void learner_inner_loop(const LearnerArch& a, const double* phi0, const FastRing& ring, int steps, double* phi,
-                        double* scratch);
+                        double* scratch, InnerTrace* trace = nullptr);
 
 }  // namespace metacog

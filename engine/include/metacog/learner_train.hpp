@@ -13,7 +13,7 @@
 // Skills (items) of a learner are replaced by the unknown skill (item) with probability
 // skill_dropout (item_dropout), per learner and epoch, which trains e_S, a_{S,y}, β_s, β_S.
 //
-// Algorithms (gradients are first-order in the adaptation: ∂φ_t/∂(W, φ₀) ≈ (0, I)):
+// Algorithms (gradients are first-order in the adaptation, ∂φ_t/∂(W, φ₀) ≈ (0, I), except MAML's):
 //  * Reptile (Nichol et al. 2018): for each learner of a meta-batch of B, start from (W, φ₀) and take
 //    one inner Adam step (β1 = 0) per chunk of `reptile_chunk` consecutive responses on that
 //    chunk's loss, carrying the learner's history, contexts and fast weights across chunks
@@ -21,6 +21,16 @@
 //        (W, φ₀) ← (W, φ₀) + ε · (1/B) Σ_u ((W_u, φ₀u) − (W, φ₀)),  ε = ε₀ (1 − epoch/max_epochs).
 //  * FOMAML (Finn et al. 2017, first-order): one outer Adam step per meta-batch on
 //        ∇ (1/N_B) Σ_u L_u   evaluated at the adapted φ_t (the query loss after adaptation).
+//  * MAML (Finn et al. 2017, second order): the same outer step with the exact meta-gradient: φ_t is a
+//    function of (W, φ₀) through every inner loop run after responses 0..t−1 — each on the window of
+//    base logits z_j and directions g_j = (1, P e_{s_j}, a_j) the network produced — and the pass is
+//    differentiated through all of them: a forward pass records each response's activations and each
+//    inner loop's trajectory, a reverse sweep carries φ̄_t = ∂L_u/∂φ_t back from t = T−1 to 0 through
+//    the inner loops (learner_inner_grad.hpp, Fisher preconditioner included), which hands every
+//    response j its total z̄_j and ḡ_j (its own prediction plus every later inner loop it took part
+//    in) and φ₀ its gradient, and only then is each response back-propagated through the network.
+//    The step scale of the inner loop's safeguard is held fixed (piecewise constant). About 2–3× the
+//    cost of a FOMAML pass (the inner loops are run backwards; the network once, as in FOMAML).
 //  * Pretrain (no meta-learning): the same network trained with Adam on all responses with φ ≡ φ₀ = 0
 //    and no adaptation during training (P and φ₀ stay at their initial values); at test time the
 //    same inner loop runs, i.e. plain online fine-tuning of the fast weights.
@@ -65,14 +75,15 @@
 #include "metacog/kt_data.hpp"
 #include "metacog/kt_baselines.hpp"
 #include "metacog/kt_protocol.hpp"
+#include "metacog/learner_inner_grad.hpp"
 #include "metacog/learner_model.hpp"
 #include "metacog/safetensors.hpp"
 
 namespace metacog {
 
-enum class LearnerAlgo { Reptile, Fomaml, Pretrain };
+enum class LearnerAlgo { Reptile, Fomaml, Maml, Pretrain };
 
-/** "reptile", "fomaml", "pretrain". */
+/** "reptile", "fomaml", "maml", "pretrain". */
 const char* learner_algo_name(LearnerAlgo algo);
 /** Inverse of learner_algo_name (InvalidArgument otherwise). */
 LearnerAlgo learner_algo_from_name(const std::string& name);
@@ -216,6 +227,13 @@ class LearnerTrainer {
   std::vector<double> gh_;      // T × C × d: ∂L/∂h^c_t
   std::vector<int> rows_;       // interaction-embedding row added after response t
   std::vector<double> g_;       // fast direction of the current response
+  // second-order MAML: the recorded pass (per response: input, hidden pre-activations, contexts, φ_t,
+  // g_t, z_t, y_t, δ_t, embedding row, item, the inner loop's trace after it) and the reverse sweep's adjoints
+  std::vector<double> so_in_, so_pre_, so_h_, so_phi_, so_g_, so_z_, so_delta_;
+  std::vector<uint8_t> so_y_;
+  std::vector<int> so_skill_, so_item_;
+  std::vector<InnerTrace> so_trace_;
+  std::vector<double> so_zbar_, so_gbar_, so_phibar_, so_phi0bar_, inner_scratch_;
   // monotonicity: the augmented sequence, where original response t starts (its inserted copy, if
   // any) and where it sits; per-pass predictions of both sequences
   std::vector<Response> aug_;

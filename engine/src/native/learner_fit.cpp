@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -121,6 +122,28 @@ std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uin
     grid.push_back(c);
   }
   return grid;
+}
+
+std::vector<LearnerTrainConfig> learner_grid(const KtDataset& train, uint64_t seed, const std::string& algos) {
+  std::vector<LearnerTrainConfig> grid = default_learner_grid(train, seed);
+  if (algos.empty()) return grid;
+  std::vector<LearnerAlgo> wanted;
+  size_t at = 0;
+  while (at <= algos.size()) {
+    const size_t comma = std::min(algos.find(',', at), algos.size());
+    wanted.push_back(learner_algo_from_name(algos.substr(at, comma - at)));  // InvalidArgument on a typo
+    at = comma + 1;
+  }
+  const auto asked = [&wanted](LearnerAlgo x) { return std::find(wanted.begin(), wanted.end(), x) != wanted.end(); };
+  std::vector<LearnerTrainConfig> keep;
+  for (const LearnerTrainConfig& c : grid) {
+    if (asked(c.algo)) keep.push_back(c);
+    if (c.algo == LearnerAlgo::Fomaml && asked(LearnerAlgo::Maml)) {
+      keep.push_back(c);
+      keep.back().algo = LearnerAlgo::Maml;
+    }
+  }
+  return keep;
 }
 
 LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, const LearnerFitOptions& opt) {
