@@ -40,6 +40,7 @@ void add_kt_train_command(CLI::App& app) {
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
     double prior_precision = 0, inner_lr = 0, mono_insert = -1, average_halflife = -1, max_violation_rate = 1, early_weight = -1;
     int early_positions = -1;
+    int maml_horizon = -2;
   };
   auto opt = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("kt-train", "Meta-train the learner model on knowledge-tracing logs");
@@ -50,6 +51,10 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_flag("--resume", opt->resume, "continue from OUT.ckpt");
   cmd->add_option("--baseline-out", opt->baseline_out, "also write the non-meta-learned network here");
   cmd->add_option("--algos", opt->algos, "restrict the grid to these algorithms (comma list of reptile,fomaml,pretrain; maml = second-order MAML at FOMAML's grid points, not in the default grid)");
+  cmd->add_option("--maml-horizon", opt->maml_horizon,
+                  "maml: inner loops each prediction's meta-gradient goes back through (learner_train.hpp; default 1, "
+                  "-1 = all: the exact gradient, which explodes on long learners)")
+      ->check(CLI::Range(-1, 1000000));
   cmd->add_option("--max-epochs", opt->max_epochs, "cap on epochs per candidate (default 30)");
   cmd->add_option("--dim", opt->dim, "override the embedding size d");
   cmd->add_option("--hidden", opt->hidden, "override the hidden layer size H");
@@ -114,6 +119,7 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->average_halflife >= 0) c.average_halflife = opt->average_halflife;
         if (opt->early_weight >= 0) c.early_weight = opt->early_weight;
         if (opt->early_positions >= 0) c.early_positions = opt->early_positions;
+        if (opt->maml_horizon >= -1) c.maml_horizon = opt->maml_horizon;
       }
       if (!opt->monotonicity.empty()) {
         // each meta-learned grid point once per λ of the list; the non-meta network with the first λ

@@ -88,6 +88,7 @@ std::string LearnerTrainConfig::to_json() const {
     j["early_weight"] = early_weight;
     j["early_positions"] = early_positions;
   }
+  if (algo == LearnerAlgo::Maml) j["maml_horizon"] = maml_horizon;
   return j.dump();
 }
 
@@ -114,6 +115,7 @@ LearnerTrainConfig LearnerTrainConfig::from_json(const std::string& text) {
     c.average_halflife = j.value("average_halflife", 0.0);
     c.early_weight = j.value("early_weight", 0.0);
     c.early_positions = j.value("early_positions", c.early_positions);
+    c.maml_horizon = j.value("maml_horizon", c.maml_horizon);
   } catch (const json::exception& e) {
     throw Error(ErrorCode::StateFormat, std::string("learner training config: ") + e.what());
   }
@@ -211,7 +213,7 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
               cfg_.lr > 0 && cfg_.meta_step > 0 && cfg_.monotonicity >= 0 && std::isfinite(cfg_.monotonicity) &&
               (cfg_.monotonicity == 0 || (cfg_.mono_insert > 0 && cfg_.mono_insert <= 1)) &&
               cfg_.average_halflife >= 0 && std::isfinite(cfg_.average_halflife) && cfg_.early_weight >= 0 &&
-              std::isfinite(cfg_.early_weight) && cfg_.early_positions >= 0,
+              std::isfinite(cfg_.early_weight) && cfg_.early_positions >= 0 && cfg_.maml_horizon >= -1,
           ErrorCode::InvalidArgument, "learner training: invalid config " + cfg_.to_json());
   model_ = LearnerModel(cfg_.arch, cfg_.seed);
   fit_feature_statistics(train, model_);
@@ -432,13 +434,26 @@ double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, const s
     }
   }
   if (second && n > 0) {
-    // reverse sweep: φ̄ is ∂L/∂φ_t, φ_t the fast weights that predicted response t; φ_t is the inner loop's
-    // output after observing t − 1 on the window [max(0, t − N), t − 1], and φ_0 = φ₀.
+    // Reverse sweep. φ_t (the fast weights that predicted response t) is the inner loop's output after
+    // observing t − 1, on the window [max(0, t − N), t − 1], and φ_0 = φ₀. Prediction t's adjoint is carried
+    // back through its last `maml_horizon` inner loops (all of them when −1): bucket b of so_buckets_ holds
+    // the adjoints with b loops left to go through; one with none left is charged to φ₀ as FOMAML does
+    // (∂φ/∂φ₀ ≈ I), and at t = 0 every bucket is, exactly.
+    const bool exact = cfg_.maml_horizon < 0;  // one bucket that never runs out
+    const size_t nb = exact ? 2 : static_cast<size_t>(cfg_.maml_horizon) + 1;
     so_zbar_.assign(un, 0.0);
     so_gbar_.assign(un * static_cast<size_t>(W), 0.0);
-    so_phibar_.assign(static_cast<size_t>(W), 0.0);
+    so_buckets_.assign(nb * static_cast<size_t>(W), 0.0);
     so_phi0bar_.assign(static_cast<size_t>(W), 0.0);
     inner_scratch_.resize(static_cast<size_t>(5 * W));
+    const auto bucket = [&](size_t b) { return so_buckets_.data() + b * static_cast<size_t>(W); };
+    const auto flush = [&](size_t b) {
+      double* v = bucket(b);
+      for (int k = 0; k < W; ++k) {
+        so_phi0bar_[static_cast<size_t>(k)] += v[k];
+        v[k] = 0.0;
+      }
+    };
     for (int t = t1 - 1; t >= t0; --t) {
       const size_t i = static_cast<size_t>(t);
       const double dl = so_delta_[i];
@@ -446,22 +461,36 @@ double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, const s
         const double* gi = so_g_.data() + i * W;
         const double* pi = so_phi_.data() + i * W;
         double* gb = so_gbar_.data() + i * W;
+        double* top = bucket(nb - 1);
         so_zbar_[i] += dl;
         for (int k = 0; k < W; ++k) {
-          so_phibar_[static_cast<size_t>(k)] += dl * gi[k];
+          top[k] += dl * gi[k];
           gb[k] += dl * pi[k];
         }
       }
-      if (t > 0 && meta) {
-        const int lo = std::max(0, t - a.inner_window);
+      if (t == 0 || !meta) break;
+      flush(0);
+      const int lo = std::max(0, t - a.inner_window);
+      for (size_t b = 1; b < nb; ++b) {
+        double* v = bucket(b);
+        bool any = false;
+        for (int k = 0; k < W && !any; ++k) any = v[k] != 0;
+        if (!any) continue;
         learner_inner_loop_backward(a, phi0, so_z_.data() + lo, so_g_.data() + static_cast<size_t>(lo) * W,
-                                    so_y_.data() + lo, t - lo, so_trace_[i - 1], so_phibar_.data(),
-                                    so_phi0bar_.data(), so_zbar_.data() + lo, so_gbar_.data() + static_cast<size_t>(lo) * W,
+                                    so_y_.data() + lo, t - lo, so_trace_[i - 1], v, so_phi0bar_.data(),
+                                    so_zbar_.data() + lo, so_gbar_.data() + static_cast<size_t>(lo) * W,
                                     inner_scratch_.data());
+        if (exact) continue;
+        double* down = bucket(b - 1);
+        for (int k = 0; k < W; ++k) {
+          down[k] += v[k];  // (bucket b − 1 was emptied by the previous iteration of this loop)
+          v[k] = 0.0;
+        }
       }
     }
+    for (size_t b = 0; b < nb; ++b) flush(b);
     double* G = grad->data();
-    for (int k = 0; k < W; ++k) G[m.layout().fast_init + k] += so_phi0bar_[static_cast<size_t>(k)] + so_phibar_[static_cast<size_t>(k)];
+    for (int k = 0; k < W; ++k) G[m.layout().fast_init + k] += so_phi0bar_[static_cast<size_t>(k)];
     for (size_t i = 0; i < un; ++i) {
       const double* gb = so_gbar_.data() + i * W;
       bool any = so_zbar_[i] != 0;

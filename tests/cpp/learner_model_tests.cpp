@@ -281,6 +281,7 @@ TEST_CASE("learner model: the second-order MAML gradient matches central differe
     c.arch.inner_lr = 0.5;
     c.monotonicity = lambda;
     c.mono_insert = 0.4;
+    c.maml_horizon = -1;  // every inner loop: the exact gradient
     LearnerTrainer t(train, train, c);
     LearnerModel& m = const_cast<LearnerModel&>(t.model());
     Pcg32 rng(9);
@@ -303,6 +304,41 @@ TEST_CASE("learner model: the second-order MAML gradient matches central differe
     }
     MESSAGE("λ = " << lambda << ": |∇_MAML − ∇_FOMAML| / |∇_MAML| = " << std::sqrt(diff / norm));
     CHECK(std::sqrt(diff / norm) > 1e-3);
+  }
+  {
+    // the truncated horizon: 0 inner loops is FOMAML, 12 (a learner's whole length) the exact gradient,
+    // 1 neither
+    const auto gradient_with = [&](int horizon) {
+      LearnerTrainConfig c = small_config(train, LearnerAlgo::Maml);
+      c.arch.inner_steps = 2;
+      c.arch.inner_window = 5;
+      c.maml_horizon = horizon;
+      LearnerTrainer t(train, train, c);
+      Pcg32 rng(9);
+      for (double& w : const_cast<LearnerModel&>(t.model()).params()) w += 0.2 * rng.normal();
+      std::vector<double> g;
+      t.loss_and_gradient({0, 1, 2}, g);
+      return g;
+    };
+    LearnerTrainConfig fo = small_config(train, LearnerAlgo::Fomaml);
+    fo.arch.inner_steps = 2;
+    fo.arch.inner_window = 5;
+    LearnerTrainer first(train, train, fo);
+    Pcg32 rng(9);
+    for (double& w : const_cast<LearnerModel&>(first.model()).params()) w += 0.2 * rng.normal();
+    std::vector<double> g_first;
+    first.loss_and_gradient({0, 1, 2}, g_first);
+    const std::vector<double> g0 = gradient_with(0), g1 = gradient_with(1), g12 = gradient_with(12),
+                              exact = gradient_with(-1);
+    const auto distance = [](const std::vector<double>& x, const std::vector<double>& y) {
+      double d = 0;
+      for (size_t k = 0; k < x.size(); ++k) d = std::max(d, std::abs(x[k] - y[k]));
+      return d;
+    };
+    CHECK(distance(g0, g_first) < 1e-12);
+    CHECK(distance(g12, exact) < 1e-12);
+    CHECK(distance(g1, g_first) > 1e-4);
+    CHECK(distance(g1, exact) > 1e-4);
   }
   // without inner steps φ_t = φ₀ and the two gradients are the same
   LearnerTrainConfig c = small_config(train, LearnerAlgo::Maml);

@@ -29,8 +29,16 @@
 //    the inner loops (learner_inner_grad.hpp, Fisher preconditioner included), which hands every
 //    response j its total z̄_j and ḡ_j (its own prediction plus every later inner loop it took part
 //    in) and φ₀ its gradient, and only then is each response back-propagated through the network.
-//    The step scale of the inner loop's safeguard is held fixed (piecewise constant). About 2–3× the
-//    cost of a FOMAML pass (the inner loops are run backwards; the network once, as in FOMAML).
+//    The step scale of the inner loop's safeguard is held fixed (piecewise constant).
+//    Horizon (`maml_horizon` M): the exact gradient (M = −1) carries ∂L/∂φ_t back through all t inner
+//    loops before response t, and that product of t Jacobians ∂φ_{j+1}/∂φ_j explodes on real logs: on the
+//    assist2009_updated_train1 learners, at the first epoch's parameters, per-learner gradient norms
+//    reached 10⁹–10¹³ for learners with 500–1 000 responses (FOMAML's: 60–100), and a training run with it
+//    was worse after every epoch than after the first (validation AUC 0.750). As truncated
+//    back-propagation for bilevel optimisation does (Shaban et al. 2019), each prediction is therefore
+//    differentiated through its last M inner loops only, and the adjoint left at φ_{t−M} is charged to φ₀
+//    with FOMAML's ∂φ_{t−M}/∂φ₀ ≈ I: M = 0 is FOMAML, M ≥ t exact. Cost: M backward inner loops per
+//    response (one for M = −1) on top of a FOMAML pass.
 //  * Pretrain (no meta-learning): the same network trained with Adam on all responses with φ ≡ φ₀ = 0
 //    and no adaptation during training (P and φ₀ stay at their initial values); at test time the
 //    same inner loop runs, i.e. plain online fine-tuning of the fast weights.
@@ -113,6 +121,9 @@ struct LearnerTrainConfig {
   double early_weight = 0.0;
   /** K of the early-position weight: responses predicted from at most K earlier answers. */
   int early_positions = 10;
+  /** MAML only: how many of its most recent inner loops each prediction's meta-gradient goes through
+   *  (−1 = all of them, the exact gradient; 0 = none, which is FOMAML). See the header comment. */
+  int maml_horizon = 1;
   /** The config as a JSON object (stored with models and checkpoints). */
   std::string to_json() const;
   static LearnerTrainConfig from_json(const std::string& json);
@@ -233,7 +244,7 @@ class LearnerTrainer {
   std::vector<uint8_t> so_y_;
   std::vector<int> so_skill_, so_item_;
   std::vector<InnerTrace> so_trace_;
-  std::vector<double> so_zbar_, so_gbar_, so_phibar_, so_phi0bar_, inner_scratch_;
+  std::vector<double> so_zbar_, so_gbar_, so_buckets_, so_phi0bar_, inner_scratch_;
   // monotonicity: the augmented sequence, where original response t starts (its inserted copy, if
   // any) and where it sits; per-pass predictions of both sequences
   std::vector<Response> aug_;
