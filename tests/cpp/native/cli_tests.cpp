@@ -121,6 +121,24 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   CHECK(candidates[0].at("config").at("arch").at("inner_lr") == 0.7);
   CHECK(candidates[0].at("config").at("early_weight") == 2.0);
   CHECK(candidates[0].at("config").at("early_positions") == 5);
+  fs::remove(out.string() + ".ckpt");
+  // second-order MAML at FOMAML's grid points (κ = 10 and 100), with its horizon
+  const CliResult m = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
+                              "' --algos maml --max-epochs 1 --no-refit --dim 4 --hidden 8 --seed 2 --maml-horizon 2 --json");
+  REQUIRE_MESSAGE(m.exit_code == 0, m.output);
+  const nlohmann::json maml = nlohmann::json::parse(
+      metacog::read_safetensors_file(out.string()).metadata.at("metrics")).at("selection").at("candidates");
+  REQUIRE(maml.size() == 2);
+  for (const auto& c : maml) {
+    CHECK(c.at("algo") == "maml");
+    CHECK(c.at("config").at("maml_horizon") == 2);
+  }
+  fs::remove(out.string() + ".ckpt");
+  // a misspelt algorithm is an error, not silently dropped
+  const CliResult typo = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
+                                 "' --algos fomaml,mamll --max-epochs 1 --no-refit --dim 4 --hidden 8 --json");
+  CHECK(typo.exit_code != 0);
+  CHECK(typo.output.find("mamll") != std::string::npos);
   fs::remove(data);
   fs::remove(out);
   fs::remove(out.string() + ".ckpt");
