@@ -427,7 +427,7 @@ double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, const s
                         phi.data(), g, meta, grad->data(), gh_.data() + i * static_cast<size_t>(C * d), s.d_in.data());
     }
     tr.observe_computed(q, r.correct, z, g);
-    if (second && meta) {
+    if (second) {  // (second order implies a meta-learned candidate: adaptation is on)
       inner_scratch_.resize(static_cast<size_t>(5 * W));
       learner_inner_loop(a, phi0, tr.ring(), a.inner_steps, tr.mutable_fast_weights().data(), inner_scratch_.data(),
                          &so_trace_[i]);
@@ -468,7 +468,7 @@ double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, const s
           gb[k] += dl * pi[k];
         }
       }
-      if (t == 0 || !meta) break;
+      if (t == 0) break;
       flush(0);
       const int lo = std::max(0, t - a.inner_window);
       for (size_t b = 1; b < nb; ++b) {

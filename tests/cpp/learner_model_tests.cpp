@@ -114,6 +114,15 @@ int check_against_central_differences(LearnerTrainer& t, const std::vector<int>&
   return checked;
 }
 
+/** Moves every parameter of t's model by 0.2·N(0, 1) (seed 9), so that φ₀, P and the rest are away from
+ *  their initial values and their gradients are exercised; returns the model. */
+LearnerModel& jitter(const LearnerTrainer& t) {
+  LearnerModel& m = const_cast<LearnerModel&>(t.model());
+  Pcg32 rng(9);
+  for (double& w : m.params()) w += 0.2 * rng.normal();
+  return m;
+}
+
 }  // namespace
 
 TEST_CASE("learner features: windowed counts and gaps match a brute-force recount") {
@@ -157,10 +166,7 @@ TEST_CASE("learner model: gradient of the protocol loss matches central differen
   c.arch.hidden = 4;
   c.arch.inner_steps = 0;  // φ_t = φ₀: the first-order gradient is then the exact gradient
   LearnerTrainer t(train, train, c);
-  // move φ₀ and P away from zero so that their gradients are exercised
-  LearnerModel& m = const_cast<LearnerModel&>(t.model());
-  Pcg32 rng(9);
-  for (double& w : m.params()) w += 0.2 * rng.normal();
+  LearnerModel& m = jitter(t);
   std::vector<double> g;
   const std::vector<int> learners = {0, 1, 2};
   t.loss_and_gradient(learners, g);
@@ -283,9 +289,7 @@ TEST_CASE("learner model: the second-order MAML gradient matches central differe
     c.mono_insert = 0.4;
     c.maml_horizon = -1;  // every inner loop: the exact gradient
     LearnerTrainer t(train, train, c);
-    LearnerModel& m = const_cast<LearnerModel&>(t.model());
-    Pcg32 rng(9);
-    for (double& w : m.params()) w += 0.2 * rng.normal();
+    LearnerModel& m = jitter(t);
     std::vector<double> g;
     const std::vector<int> learners = {0, 1, 2};
     const double loss = t.loss_and_gradient(learners, g);
@@ -314,8 +318,7 @@ TEST_CASE("learner model: the second-order MAML gradient matches central differe
       c.arch.inner_window = 5;
       c.maml_horizon = horizon;
       LearnerTrainer t(train, train, c);
-      Pcg32 rng(9);
-      for (double& w : const_cast<LearnerModel&>(t.model()).params()) w += 0.2 * rng.normal();
+      jitter(t);
       std::vector<double> g;
       t.loss_and_gradient({0, 1, 2}, g);
       return g;
@@ -324,8 +327,7 @@ TEST_CASE("learner model: the second-order MAML gradient matches central differe
     fo.arch.inner_steps = 2;
     fo.arch.inner_window = 5;
     LearnerTrainer first(train, train, fo);
-    Pcg32 rng(9);
-    for (double& w : const_cast<LearnerModel&>(first.model()).params()) w += 0.2 * rng.normal();
+    jitter(first);
     std::vector<double> g_first;
     first.loss_and_gradient({0, 1, 2}, g_first);
     const std::vector<double> g0 = gradient_with(0), g1 = gradient_with(1), g12 = gradient_with(12),
