@@ -50,7 +50,7 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_option("--seed", opt->seed, "random seed (split, init, order, dropout)");
   cmd->add_flag("--resume", opt->resume, "continue from OUT.ckpt");
   cmd->add_option("--baseline-out", opt->baseline_out, "also write the non-meta-learned network here");
-  cmd->add_option("--algos", opt->algos, "restrict the grid to these algorithms (comma list of reptile,fomaml,pretrain; maml = second-order MAML at FOMAML's grid points, not in the default grid)");
+  cmd->add_option("--algos", opt->algos, "restrict the grid to these algorithms (comma list of reptile,fomaml,maml,pretrain; maml = second-order MAML)");
   cmd->add_option("--maml-horizon", opt->maml_horizon,
                   "maml: inner loops each prediction's meta-gradient goes back through (learner_train.hpp; default 1, "
                   "-1 = all: the exact gradient, which explodes on long learners)")
@@ -147,7 +147,12 @@ void add_kt_train_command(CLI::App& app) {
       fo.progress = [&bar](double f, const std::string& s) { bar.update_fraction(f, s); };
       LearnerFitResult r = fit_learner(train, opt->valid.empty() ? nullptr : &valid, fo);
       bar.finish();
-      require(r.complete && r.chosen >= 0, ErrorCode::InvalidArgument, "kt-train: no meta-learned candidate (check --algos)");
+      // `--algos pretrain` alone trains only the non-meta network: it is then the --out model (its file says
+      // algo "learner-pretrain") and, if asked, also the --baseline-out one
+      const bool pretrain_only = r.chosen < 0;
+      require(r.complete && (!pretrain_only || r.pretrain.params().size() > 0), ErrorCode::InvalidState,
+              "kt-train: no model was trained");
+      LearnerModel& primary = pretrain_only ? r.pretrain : r.meta;
       const std::string trained_on = base_name(opt->data) + " (" + std::to_string(train.learners.size()) +
                                      " learners, " + std::to_string(train.num_responses()) + " responses; " +
                                      (opt->valid.empty() ? "validation: 20% of the train learners, seed " +
@@ -155,25 +160,29 @@ void add_kt_train_command(CLI::App& app) {
                                                          : "validation: " + base_name(opt->valid)) +
                                      ")";
       const ojson selection = ojson::parse(r.selection_json());
-      const ojson chosen = selection["candidates"][static_cast<size_t>(r.chosen)];
+      ojson chosen;
+      for (size_t k = 0; k < selection["candidates"].size(); ++k) {
+        const bool is_pretrain = selection["candidates"][k]["algo"] == "pretrain";
+        if (pretrain_only ? is_pretrain : static_cast<int>(k) == r.chosen) chosen = selection["candidates"][k];
+      }
       ojson metrics = {{"validation", {{"auc", chosen["valid_auc"]}, {"protocol", "online, t >= 1"}}},
                        {"selection", selection}};
       // mastery calibration: per-skill guess and slip of BKT on the same logs (learner_mastery.hpp)
-      fit_mastery_calibration(r.meta, train);
+      if (!pretrain_only) fit_mastery_calibration(r.meta, train);
       if (r.pretrain.params().size() > 0) fit_mastery_calibration(r.pretrain, train);
-      r.meta.header.trained_on = trained_on;
-      r.meta.header.metrics_json = metrics.dump();
-      write_safetensors_file(opt->out, r.meta.to_safetensors());
       if (!opt->baseline_out.empty() && r.pretrain.params().size() > 0) {
         r.pretrain.header.trained_on = trained_on;
         write_safetensors_file(opt->baseline_out, r.pretrain.to_safetensors());
       }
+      primary.header.trained_on = trained_on;
+      primary.header.metrics_json = metrics.dump();
+      write_safetensors_file(opt->out, primary.to_safetensors());
       std::remove(fo.checkpoint.c_str());
       ojson out = {{"learners", train.learners.size()},
                    {"responses", train.num_responses()},
                    {"seconds", r.seconds},
                    {"out", opt->out},
-                   {"algo", r.meta.header.algo},
+                   {"algo", primary.header.algo},
                    {"valid_auc", chosen["valid_auc"]},
                    {"selection", selection}};
       if (!opt->baseline_out.empty()) out["baseline_out"] = opt->baseline_out;

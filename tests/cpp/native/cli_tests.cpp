@@ -134,6 +134,18 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
     CHECK(c.at("config").at("maml_horizon") == 2);
   }
   fs::remove(out.string() + ".ckpt");
+  // the non-meta network alone: it is the --out model, and the --baseline-out one when asked
+  const fs::path base = temp_path("kt-base.safetensors");
+  const CliResult p = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() + "' --baseline-out '" +
+                              base.string() + "' --algos pretrain --max-epochs 1 --dim 4 --hidden 8 --seed 2 --json");
+  REQUIRE_MESSAGE(p.exit_code == 0, p.output);
+  const metacog::SafetensorsFile pf = metacog::read_safetensors_file(out.string());
+  CHECK(pf.metadata.at("algo") == "learner-pretrain");
+  CHECK(nlohmann::json::parse(pf.metadata.at("metrics")).at("validation").at("auc").is_number());
+  CHECK(metacog::read_safetensors_file(base.string()).metadata.at("algo") == "learner-pretrain");
+  CHECK(p.output.find("\"algo\":\"learner-pretrain\"") != std::string::npos);
+  fs::remove(base);
+  fs::remove(out.string() + ".ckpt");
   // a misspelt algorithm is an error, not silently dropped
   const CliResult typo = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
                                  "' --algos fomaml,mamll --max-epochs 1 --no-refit --dim 4 --hidden 8 --json");
