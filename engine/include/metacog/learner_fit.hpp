@@ -9,7 +9,7 @@
 //
 // Procedure (no dataset-specific constants):
 //  1. validation: `valid` if given, else a learner-level split of `train` (valid_fraction, seed);
-//  2. every candidate of the grid (default: Reptile, FOMAML and Pretrain) is
+//  2. every candidate of the grid (default: Reptile, FOMAML, second-order MAML and Pretrain) is
 //     trained on the train part with early stopping on the validation AUC (online protocol);
 //     the Pretrain network's test-time step α is then chosen on validation from {0, …} (0 = no
 //     fine-tuning), by re-running only the protocol;
@@ -75,13 +75,13 @@ struct LearnerFitResult {
   std::string selection_json() const;
 };
 
-/** Reptile (κ = 10), FOMAML (κ = 10, 100) and Pretrain, inner step α = 0.3, default arch of `train`,
+/** Reptile (κ = 10), FOMAML (κ = 10, 100), second-order MAML with horizon 1 (κ = 10, 100) and Pretrain,
+ *  inner step α = 0.3, default arch of `train`,
  *  monotonicity penalty λ = 1 and parameter averaging with a half-life of 3 epochs (learner_train.hpp). */
 std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uint64_t seed);
 
 /** The grid kt-train runs: default_learner_grid, or with `algos` (a comma list of learner_algo_name
- *  values; an unknown name is InvalidArgument) only those algorithms' candidates, where "maml" —
- *  second-order MAML, not in the default grid (2–3× FOMAML's cost) — is trained at FOMAML's grid points. */
+ *  values; an unknown name is InvalidArgument) only those algorithms' candidates. */
 std::vector<LearnerTrainConfig> learner_grid(const KtDataset& train, uint64_t seed, const std::string& algos);
 
 /**
