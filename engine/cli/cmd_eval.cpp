@@ -10,6 +10,10 @@
 // __metadata__.metrics under "<split>/<way>w<shot>s/<bn>". A Matching Network trained with --fce
 // is evaluated with its full-context embeddings (from the file's metadata). The test images are
 // resized as the model's training images were (its "omniglot_resize" metadata, omniglot.hpp).
+// --scheme random evaluates a model trained with `metacog train --scheme random` on the test
+// characters of its own split (the split seed comes from its "omniglot_split" metadata); any other
+// pairing of a random-split model and a scheme is refused, since the test characters would overlap
+// its training characters.
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -76,13 +80,21 @@ int run_eval(const EvalOptions& o) {
     r = eval_lake_runs(m, o.data, mode, resize);
     way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
   } else {
-    const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize);
+    const std::string trained_split = model_omniglot_split(file);
+    const bool random_model = trained_split.rfind("random:", 0) == 0;
+    require(random_model == (o.scheme == "random"), ErrorCode::InvalidArgument,
+            random_model ? "this model was trained on the " + trained_split +
+                               " character split: evaluate it with --scheme random (its own test characters)"
+                         : "--scheme random evaluates models trained with --scheme random; this one was trained on " +
+                               (trained_split.empty() ? m.header.trained_on : trained_split));
+    const uint64_t split_seed = random_model ? std::stoull(trained_split.substr(7)) : 1;
+    const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize, split_seed);
     r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},
                                 {"episodes", episodes}, {"accuracy", r.mean}, {"ci95", r.ci95}, {"bn", o.bn},
-                                {"split", o.split}, {"seed", o.seed},     {"resize", omniglot_resize_name(resize)},
+                                {"split", o.split}, {"scheme", o.scheme}, {"seed", o.seed},     {"resize", omniglot_resize_name(resize)},
                                 {"seconds", seconds}};
   if (fce) out["fce_steps"] = read_fce_metadata(file)->steps;
   if (o.record) {
@@ -109,7 +121,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--query", o->query, "query examples per class")->capture_default_str();
   cmd->add_option("--episodes", o->episodes, "test episodes")->capture_default_str();
   cmd->add_option("--split", o->split, "test | val | train | lake-runs")->capture_default_str();
-  cmd->add_option("--scheme", o->scheme, "vinyals | lake")->capture_default_str();
+  cmd->add_option("--scheme", o->scheme, "vinyals | lake | random (a model trained on a random split: its own split)")
+      ->capture_default_str();
   cmd->add_option("--bn", o->bn, "running | transductive")->capture_default_str();
   cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
   cmd->add_option("--seed", o->seed, "episode sampling seed")->capture_default_str();

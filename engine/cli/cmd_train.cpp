@@ -28,6 +28,11 @@
 // there is nothing left to validate on, so no validation is run and --out is written once, at the
 // end of the --episodes budget — choose that budget with a --train-split train run first. A
 // checkpoint resumes only with the same --train-split.
+//
+// --scheme random --split-seed S trains on the MAML/Reptile papers' kind of split (omniglot.hpp: all
+// 1623 characters shuffled, 1100 train / 100 val / 423 test, test characters from alphabets seen in
+// training); the model and checkpoint record it ("omniglot_split" = "random:S"), a checkpoint resumes
+// only with the same split, and `metacog eval --scheme random` evaluates on that split's test characters.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -58,7 +63,7 @@ struct TrainOptions {
   int way = 60, shot = 5, query = 5, hidden = 64;
   int64_t episodes = 10000, halve_every = 2000;
   float lr = 1e-3f;
-  uint64_t seed = 1;
+  uint64_t seed = 1, split_seed = 1;
   bool resume = false, json = false, fce = false;
   int fce_steps = 5;
   int val_every = 500, val_episodes = 200;
@@ -229,8 +234,11 @@ int run_train(const TrainOptions& o) {
           "--fce (full-context embeddings) is a Matching Networks option: use it with --algo matchingnet");
   require(o.train_split == "train" || o.train_split == "trainval", ErrorCode::InvalidArgument,
           "--train-split must be train or trainval; got '" + o.train_split + "'");
-  require(o.train_split == "train" || o.scheme == "vinyals", ErrorCode::InvalidArgument,
-          "--train-split trainval needs --scheme vinyals (the lake scheme has no validation split)");
+  require(o.scheme == "vinyals" || o.scheme == "lake" || o.scheme == "random", ErrorCode::InvalidArgument,
+          "--scheme must be vinyals, lake or random; got '" + o.scheme + "'");
+  require(o.train_split == "train" || o.scheme != "lake", ErrorCode::InvalidArgument,
+          "--train-split trainval needs --scheme vinyals or random (the lake scheme has no validation split)");
+  const std::string split_record = o.scheme == "random" ? "random:" + std::to_string(o.split_seed) : o.scheme;
   const bool trainval = o.train_split == "trainval";
   const OmniglotResize resize = parse_omniglot_resize(o.resize);
   const std::string ckpt_path = o.out + ".ckpt";
@@ -238,10 +246,11 @@ int run_train(const TrainOptions& o) {
 
   std::fprintf(stderr, "loading omniglot from %s …\n", o.data.c_str());
   const ImageDataset characters = load_omniglot_characters(o.data, o.cache, nullptr, resize);
-  const ImageDataset train = make_omniglot_split(characters, o.data, o.scheme, o.train_split);
+  const ImageDataset train = make_omniglot_split(characters, o.data, o.scheme, o.train_split, o.split_seed);
   // trainval has no held-out split to validate on (validate() is never called then)
   const ImageDataset val =
-      trainval ? ImageDataset{} : make_omniglot_split(characters, o.data, o.scheme, o.scheme == "vinyals" ? "val" : "test");
+      trainval ? ImageDataset{}
+               : make_omniglot_split(characters, o.data, o.scheme, o.scheme == "lake" ? "test" : "val", o.split_seed);
 
   std::unique_ptr<Trainer> trainer;
   double seconds_before = 0, best_val = -1;
@@ -263,6 +272,11 @@ int run_train(const TrainOptions& o) {
     const std::string ckpt_split = f.metadata.count("train_split") ? f.metadata.at("train_split") : "train";
     require(ckpt_split == o.train_split, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on --train-split " + ckpt_split + ": resume it with that split");
+    // checkpoints from before the split was recorded were all trained on the vinyals scheme
+    const std::string ckpt_split_record = model_omniglot_split(f).empty() ? "vinyals" : model_omniglot_split(f);
+    require(ckpt_split_record == split_record, ErrorCode::InvalidArgument,
+            "the checkpoint " + ckpt_path + " trained on the " + ckpt_split_record +
+                " character split: resume it with that --scheme (and --split-seed)");
     const OmniglotResize ckpt_resize = model_omniglot_resize(f);
     require(ckpt_resize == resize, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on --resize " + omniglot_resize_name(ckpt_resize) +
@@ -278,18 +292,20 @@ int run_train(const TrainOptions& o) {
   const int64_t total = o.episodes;
 
   ModelHeader header;
-  header.trained_on = "omniglot " + o.scheme + "/" + o.train_split + " (" + o.resize + " 105->28, ink = 1, 4 rotations), " +
+  header.trained_on = "omniglot " + split_record + "/" + o.train_split + " (" + o.resize + " 105->28, ink = 1, 4 rotations), " +
                       trainer->tasks();
   header.created_by = "metacog 0.1.0";
   // the model file says how its images were made, so that `metacog eval` makes the test images alike
   auto model_file = [&](const ModelHeader& h) {
     SafetensorsFile f = trainer->model_file(h);
     f.metadata[kOmniglotResizeKey] = o.resize;
+    f.metadata[kOmniglotSplitKey] = split_record;
     return f;
   };
   auto save_checkpoint = [&](double elapsed) {
     SafetensorsFile f = trainer->checkpoint();
     f.metadata[kOmniglotResizeKey] = o.resize;
+    f.metadata[kOmniglotSplitKey] = split_record;
     f.metadata["seconds"] = std::to_string(seconds_before + elapsed);
     f.metadata["best_val"] = std::to_string(best_val);
     f.metadata["best_episode"] = std::to_string(best_episode);
@@ -384,7 +400,10 @@ void add_train_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("train", "Meta-train a few-shot learner on Omniglot");
   cmd->add_option("--algo", o->algo, "protonet | matchingnet | maml | fomaml | reptile | finetune")->capture_default_str();
   cmd->add_option("--data", o->data, "the omniglot directory")->capture_default_str();
-  cmd->add_option("--scheme", o->scheme, "vinyals | lake")->capture_default_str();
+  cmd->add_option("--scheme", o->scheme,
+                  "vinyals | lake | random (the MAML/Reptile code's split of all characters, see --split-seed)")
+      ->capture_default_str();
+  cmd->add_option("--split-seed", o->split_seed, "--scheme random: seed of the character shuffle")->capture_default_str();
   cmd->add_option("--train-split", o->train_split,
                   "train (validate on val, keep the best) | trainval (vinyals: train on train+val, no validation, "
                   "--out written at the end of --episodes)")

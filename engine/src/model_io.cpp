@@ -145,4 +145,9 @@ OmniglotResize model_omniglot_resize(const SafetensorsFile& f) {
   return parse_omniglot_resize(it->second);
 }
 
+std::string model_omniglot_split(const SafetensorsFile& f) {
+  const auto it = f.metadata.find(kOmniglotSplitKey);
+  return it == f.metadata.end() ? std::string() : it->second;
+}
+
 }  // namespace metacog

@@ -38,6 +38,16 @@ inline constexpr const char kOmniglotResizeKey[] = "omniglot_resize";
 /** The resize recorded in a model or checkpoint file (Box when absent); ModelFormat for another value. */
 OmniglotResize model_omniglot_resize(const SafetensorsFile& f);
 
+/** __metadata__ key of an Omniglot model naming the character split it was trained on: "vinyals",
+ *  "lake" or "random:<split seed>" (omniglot.hpp). `metacog train` writes it (model and checkpoint);
+ *  files from before it have none (they were trained on "vinyals" or "lake", see trained_on).
+ *  `metacog eval --scheme random` takes the split seed from it and refuses a model trained on another
+ *  split, and evaluating a random-split model on another scheme is refused too: those test
+ *  characters would include the model's training characters. */
+inline constexpr const char kOmniglotSplitKey[] = "omniglot_split";
+/** The split recorded in a file ("" when absent). */
+std::string model_omniglot_split(const SafetensorsFile& f);
+
 /** Tensors under this prefix are a gradient-based model's test-time optimiser state (Reptile's
  *  Adam second moment, file layout like the parameter's), read by read_adaptation
  *  (gradient_meta.hpp); conv4_from_safetensors skips every tensor under "adaptation.". */

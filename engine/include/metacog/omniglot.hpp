@@ -33,6 +33,7 @@
 // (with their rotations) are built from the characters in memory.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -77,20 +78,38 @@ struct OmniglotCacheInfo {
 ImageDataset load_omniglot_characters(const std::string& data_dir, const std::string& cache_dir = "",
                                       OmniglotCacheInfo* info = nullptr, OmniglotResize resize = OmniglotResize::Box);
 
+/** Sizes of the "random" scheme (MAML's data_generator.py: 1 200 − 100 train, 100 validation, the rest test). */
+inline constexpr int kRandomTrain = 1100;
+inline constexpr int kRandomTrainval = 1200;
+/** The Pcg32 stream of the "random" scheme's shuffle (its seed is the split seed). */
+inline constexpr uint64_t kRandomSplitStream = 0x6f6d6e69676c6f74ULL;  // "omniglot"
+
 /**
- * One split built from load_omniglot_characters' result. scheme "vinyals": split ∈ {train, val,
- * trainval, test}, the classes listed in `<data_dir>/splits/vinyals/<split>.txt` (lines
- * "<Alphabet>/<characterNN>/rot<deg>", resolved in either zip), each with its 20 rotated images.
- * scheme "lake": split "train" (= images_background, 964 classes) or "test" (= images_evaluation,
- * 659 classes), rotation 0 only. Class names are "<Alphabet>/<characterNN>/rot<deg>".
+ * One split built from load_omniglot_characters' result. Class names are
+ * "<Alphabet>/<characterNN>/rot<deg>".
+ *   scheme "vinyals": split ∈ {train, val, trainval, test}, the classes listed in
+ *     `<data_dir>/splits/vinyals/<split>.txt` (lines "<Alphabet>/<characterNN>/rot<deg>", resolved in
+ *     either zip), each with its 20 rotated images. Its test characters come from 13 alphabets, only
+ *     one of which (Gurmukhi) has characters in train/val: the test is (almost) alphabet-disjoint.
+ *   scheme "lake": split "train" (= images_background, 964 classes) or "test" (= images_evaluation,
+ *     659 classes), rotation 0 only.
+ *   scheme "random": the split of the MAML and Reptile papers' code. All 1623 characters (in
+ *     load_omniglot_characters' order) are shuffled by Fisher–Yates with Pcg32(split_seed,
+ *     kRandomSplitStream); train = the first kRandomTrain (1 100), val = the next 100, trainval = the
+ *     first kRandomTrainval (1 200), test = the remaining 423; every character × 4 rotations as
+ *     classes. Characters are split at random across all 50 alphabets, so test characters come from
+ *     alphabets seen in training. (cbfinn/maml shuffles with Python's random.seed(1) over an
+ *     os.listdir order, which cannot be reproduced; this is the same construction with our RNG.
+ *     Reptile's run_omniglot.py trains on 1 200 and tests on the rest without rotations.)
+ * split_seed is used by "random" only.
  */
 ImageDataset make_omniglot_split(const ImageDataset& characters, const std::string& data_dir,
-                                 const std::string& scheme, const std::string& split);
+                                 const std::string& scheme, const std::string& split, uint64_t split_seed = 1);
 
 /** load_omniglot_characters + make_omniglot_split. */
 ImageDataset load_omniglot(const std::string& data_dir, const std::string& scheme, const std::string& split,
                            const std::string& cache_dir = "", OmniglotCacheInfo* info = nullptr,
-                           OmniglotResize resize = OmniglotResize::Box);
+                           OmniglotResize resize = OmniglotResize::Box, uint64_t split_seed = 1);
 
 /** One run of Lake's 20-way within-alphabet one-shot benchmark (all_runs.zip). */
 struct OmniglotOneShotRun {

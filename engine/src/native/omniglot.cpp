@@ -16,6 +16,7 @@
 #include <sstream>
 
 #include "metacog/error.hpp"
+#include "metacog/rng.hpp"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-function"
@@ -346,7 +347,7 @@ ImageDataset load_omniglot_characters(const std::string& data_dir, const std::st
 }
 
 ImageDataset make_omniglot_split(const ImageDataset& characters, const std::string& data_dir,
-                                 const std::string& scheme, const std::string& split) {
+                                 const std::string& scheme, const std::string& split, uint64_t split_seed) {
   require(characters.height == kDst && characters.width == kDst && characters.channels == 1, ErrorCode::InvalidArgument,
           "make_omniglot_split: expected the 28×28×1 characters from load_omniglot_characters");
   std::map<std::string, int> by_name;
@@ -394,8 +395,31 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
       wanted.push_back({static_cast<int>(c), 0});
       names.push_back(name.substr(prefix.size()) + "/rot000");
     }
+  } else if (scheme == "random") {
+    require(split == "train" || split == "val" || split == "trainval" || split == "test", ErrorCode::InvalidArgument,
+            "omniglot: unknown random split '" + split + "' (use train, val, trainval or test)");
+    const int n = static_cast<int>(characters.classes.size());
+    require(n > kRandomTrainval, ErrorCode::InvalidArgument,
+            "omniglot: the random scheme needs more than " + std::to_string(kRandomTrainval) + " characters, got " +
+                std::to_string(n));
+    std::vector<int> order(static_cast<size_t>(n));
+    for (int c = 0; c < n; ++c) order[static_cast<size_t>(c)] = c;
+    Pcg32 rng(split_seed, kRandomSplitStream);
+    rng.shuffle(order);
+    const int lo = split == "val" ? kRandomTrain : split == "test" ? kRandomTrainval : 0;
+    const int hi = split == "train" ? kRandomTrain : split == "test" ? n : kRandomTrainval;
+    for (int i = lo; i < hi; ++i) {
+      const int c = order[static_cast<size_t>(i)];
+      const std::string& name = characters.classes[static_cast<size_t>(c)].name;  // "images_*/<Alphabet>/<characterNN>"
+      const std::string character = name.substr(name.find('/') + 1);
+      for (int turns = 0; turns < 4; ++turns) {
+        wanted.push_back({c, turns});
+        names.push_back(character + "/rot" + (turns == 0 ? "000" : turns == 1 ? "090" : turns == 2 ? "180" : "270"));
+      }
+    }
   } else {
-    throw Error(ErrorCode::InvalidArgument, "omniglot: unknown split scheme '" + scheme + "' (use vinyals or lake)");
+    throw Error(ErrorCode::InvalidArgument,
+                "omniglot: unknown split scheme '" + scheme + "' (use vinyals, lake or random)");
   }
   require(!wanted.empty(), ErrorCode::DataFormat, "omniglot: split " + scheme + "/" + split + " has no classes");
 
@@ -403,7 +427,8 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
   ds.height = kDst;
   ds.width = kDst;
   ds.channels = 1;
-  ds.description = "omniglot " + scheme + "/" + split + ", rotations as classes, of " + characters.description;
+  ds.description = "omniglot " + scheme + (scheme == "random" ? " (split seed " + std::to_string(split_seed) + ")" : "") +
+                   "/" + split + ", rotations as classes, of " + characters.description;
   size_t total = 0;
   for (const auto& w : wanted) total += characters.classes[w.first].examples.size();
   const size_t img = kDst * kDst;
@@ -431,9 +456,10 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
 }
 
 ImageDataset load_omniglot(const std::string& data_dir, const std::string& scheme, const std::string& split,
-                           const std::string& cache_dir, OmniglotCacheInfo* info, OmniglotResize resize) {
+                           const std::string& cache_dir, OmniglotCacheInfo* info, OmniglotResize resize,
+                           uint64_t split_seed) {
   const ImageDataset characters = load_omniglot_characters(data_dir, cache_dir, info, resize);
-  return make_omniglot_split(characters, data_dir, scheme, split);
+  return make_omniglot_split(characters, data_dir, scheme, split, split_seed);
 }
 
 std::vector<OmniglotOneShotRun> load_omniglot_oneshot_runs(const std::string& data_dir, OmniglotResize resize) {

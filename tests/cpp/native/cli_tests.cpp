@@ -1,5 +1,6 @@
 // The `metacog train` / `metacog eval` command line itself (build/metacog, run as a child process):
-// options refused before any work, the Omniglot resize carried from training to evaluation, and
+// options refused before any work, the Omniglot resize and character split carried from training to
+// evaluation, and
 // kt-train training each distinct grid configuration once.
 #include <doctest/doctest.h>
 
@@ -91,6 +92,37 @@ TEST_CASE("cli train → eval: the nearest resize is stored in the model and use
                                     "--val-episodes 2 --resize box --resume --out '" + out.string() + "'");
   CHECK(resumed.exit_code != 0);
   CHECK(resumed.output.find("trained on --resize nearest") != std::string::npos);
+  fs::remove(out);
+  fs::remove(out.string() + ".ckpt");
+}
+
+TEST_CASE("cli train → eval: a random-split model is evaluated only on its own split's test characters") {
+  if (!metacog::test::require_data("omniglot/images_background.zip")) return;
+  const fs::path out = temp_path("random-split.safetensors");
+  const CliResult t = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 2 --val-every 2 --val-episodes 2 "
+                              "--scheme random --split-seed 7 --seed 3 --json --out '" + out.string() + "'");
+  REQUIRE_MESSAGE(t.exit_code == 0, t.output);
+  const metacog::SafetensorsFile f = metacog::read_safetensors_file(out.string());
+  CHECK(metacog::model_omniglot_split(f) == "random:7");
+  CHECK(f.metadata.at("trained_on").rfind("omniglot random:7/train", 0) == 0);
+  CHECK(metacog::model_omniglot_split(metacog::read_safetensors_file(out.string() + ".ckpt")) == "random:7");
+  const CliResult e = run_cli("eval --model '" + out.string() + "' --scheme random --way 5 --shot 1 --query 2 --episodes 3 --json");
+  REQUIRE_MESSAGE(e.exit_code == 0, e.output);
+  CHECK(e.output.find("\"scheme\":\"random\"") != std::string::npos);
+  // the Vinyals test characters include this model's training characters (and the reverse)
+  const CliResult vinyals = run_cli("eval --model '" + out.string() + "' --way 5 --shot 1 --query 2 --episodes 3");
+  CHECK(vinyals.exit_code != 0);
+  CHECK(vinyals.output.find("evaluate it with --scheme random") != std::string::npos);
+  const CliResult shipped = run_cli("eval --model models/omniglot-protonet.safetensors --scheme random --episodes 3");
+  CHECK(shipped.exit_code != 0);
+  CHECK(shipped.output.find("--scheme random evaluates models trained with --scheme random") != std::string::npos);
+  // a checkpoint resumes only on its own split
+  for (const std::string other : {"--scheme vinyals", "--scheme random --split-seed 8"}) {
+    const CliResult resumed = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 4 --val-every 2 "
+                                      "--val-episodes 2 " + other + " --resume --out '" + out.string() + "'");
+    CHECK(resumed.exit_code != 0);
+    CHECK(resumed.output.find("trained on the random:7 character split") != std::string::npos);
+  }
   fs::remove(out);
   fs::remove(out.string() + ".ckpt");
 }

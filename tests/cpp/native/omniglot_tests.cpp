@@ -338,9 +338,65 @@ TEST_CASE("omniglot: Vinyals and Lake split counts; names follow the split files
         ErrorCode::InvalidArgument);
   CHECK(code_of([&] { metacog::make_omniglot_split(chars, omniglot_dir(), "lake", "val"); }) ==
         ErrorCode::InvalidArgument);
-  CHECK(code_of([&] { metacog::make_omniglot_split(chars, omniglot_dir(), "random", "train"); }) ==
+  CHECK(code_of([&] { metacog::make_omniglot_split(chars, omniglot_dir(), "bogus", "train"); }) ==
         ErrorCode::InvalidArgument);
   CHECK(code_of([&] { metacog::make_omniglot_split(chars, "/nonexistent", "vinyals", "train"); }) == ErrorCode::Io);
+}
+
+TEST_CASE("omniglot: the random scheme (MAML/Reptile code) splits characters, not alphabets; seeded") {
+  if (!metacog::test::require_data("omniglot/images_background.zip")) return;
+  const ImageDataset& chars = characters().ds;
+  auto characters_in = [](const ImageDataset& ds) {
+    std::set<std::string> out;
+    for (const auto& cls : ds.classes) out.insert(cls.name.substr(0, cls.name.rfind('/')));
+    return out;
+  };
+  auto alphabet = [](const std::string& character) { return character.substr(0, character.find('/')); };
+  std::map<std::string, std::set<std::string>> of;
+  const std::map<std::string, size_t> expected = {{"train", 1100}, {"val", 100}, {"trainval", 1200}, {"test", 423}};
+  for (const auto& [split, count] : expected) {
+    const ImageDataset ds = metacog::make_omniglot_split(chars, omniglot_dir(), "random", split, 1);
+    CHECK(ds.classes.size() == 4 * count);  // every character with its 4 rotations
+    CHECK(ds.num_images() == static_cast<int64_t>(4 * count) * 20);
+    ds.validate();
+    of[split] = characters_in(ds);
+    CHECK(of[split].size() == count);
+  }
+  std::set<std::string> train_and_val = of["train"];
+  train_and_val.insert(of["val"].begin(), of["val"].end());
+  CHECK(train_and_val == of["trainval"]);
+  for (const auto& ch : of["val"]) CHECK(of["train"].count(ch) == 0);
+  for (const auto& ch : of["test"]) CHECK(of["trainval"].count(ch) == 0);
+  CHECK(of["trainval"].size() + of["test"].size() == 1623);
+
+  // What makes it differ from Vinyals': test characters come from alphabets seen in training.
+  auto share_seen = [&](const std::set<std::string>& test, const std::set<std::string>& train) {
+    std::set<std::string> seen;
+    for (const auto& ch : train) seen.insert(alphabet(ch));
+    size_t n = 0;
+    for (const auto& ch : test) n += seen.count(alphabet(ch));
+    return static_cast<double>(n) / static_cast<double>(test.size());
+  };
+  const double random_seen = share_seen(of["test"], of["trainval"]);
+  const double vinyals_seen =
+      share_seen(characters_in(metacog::make_omniglot_split(chars, omniglot_dir(), "vinyals", "test")),
+                 characters_in(metacog::make_omniglot_split(chars, omniglot_dir(), "vinyals", "trainval")));
+  MESSAGE("test characters whose alphabet has training characters: random " << random_seen << ", vinyals "
+                                                                            << vinyals_seen);
+  CHECK(random_seen > 0.99);
+  CHECK(vinyals_seen < 0.1);
+
+  // The split seed decides the shuffle; the same seed gives the same classes in the same order.
+  const ImageDataset again = metacog::make_omniglot_split(chars, omniglot_dir(), "random", "test", 1);
+  const ImageDataset other = metacog::make_omniglot_split(chars, omniglot_dir(), "random", "test", 2);
+  std::vector<std::string> names_again, names_first;
+  for (const auto& cls : again.classes) names_again.push_back(cls.name);
+  for (const auto& cls : metacog::make_omniglot_split(chars, omniglot_dir(), "random", "test", 1).classes)
+    names_first.push_back(cls.name);
+  CHECK(names_again == names_first);
+  CHECK(characters_in(other) != of["test"]);
+  CHECK(code_of([&] { metacog::make_omniglot_split(chars, omniglot_dir(), "random", "dev", 1); }) ==
+        ErrorCode::InvalidArgument);
 }
 
 TEST_CASE("omniglot: rot090 images are the rot000 images rotated 90° counter-clockwise") {
