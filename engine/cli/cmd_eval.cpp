@@ -87,7 +87,11 @@ int run_eval(const EvalOptions& o) {
                                " character split: evaluate it with --scheme random (its own test characters)"
                          : "--scheme random evaluates models trained with --scheme random; this one was trained on " +
                                (trained_split.empty() ? m.header.trained_on : trained_split));
-    const uint64_t split_seed = random_model ? std::stoull(trained_split.substr(7)) : 1;
+    const std::string seed_text = random_model ? trained_split.substr(7) : "1";
+    require(!seed_text.empty() && seed_text.size() <= 19 && seed_text.find_first_not_of("0123456789") == std::string::npos,
+            ErrorCode::ModelFormat, std::string(kOmniglotSplitKey) + " must be vinyals, lake or random:<seed>; got '" +
+                                        trained_split + "'");
+    const uint64_t split_seed = std::stoull(seed_text);
     const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize, split_seed);
     r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
   }

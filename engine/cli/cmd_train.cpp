@@ -272,8 +272,9 @@ int run_train(const TrainOptions& o) {
     const std::string ckpt_split = f.metadata.count("train_split") ? f.metadata.at("train_split") : "train";
     require(ckpt_split == o.train_split, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on --train-split " + ckpt_split + ": resume it with that split");
-    // checkpoints from before the split was recorded were all trained on the vinyals scheme
-    const std::string ckpt_split_record = model_omniglot_split(f).empty() ? "vinyals" : model_omniglot_split(f);
+    // checkpoints from before the split was recorded were trained on the vinyals or lake scheme
+    const std::string recorded = model_omniglot_split(f);
+    const std::string ckpt_split_record = recorded.empty() ? (o.scheme == "random" ? "vinyals or lake" : split_record) : recorded;
     require(ckpt_split_record == split_record, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on the " + ckpt_split_record +
                 " character split: resume it with that --scheme (and --split-seed)");
@@ -405,7 +406,7 @@ void add_train_command(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--split-seed", o->split_seed, "--scheme random: seed of the character shuffle")->capture_default_str();
   cmd->add_option("--train-split", o->train_split,
-                  "train (validate on val, keep the best) | trainval (vinyals: train on train+val, no validation, "
+                  "train (validate on val, keep the best) | trainval (vinyals, random: train on train+val, no validation, "
                   "--out written at the end of --episodes)")
       ->capture_default_str();
   cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();

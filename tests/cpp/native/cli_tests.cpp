@@ -116,6 +116,15 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
   const CliResult shipped = run_cli("eval --model models/omniglot-protonet.safetensors --scheme random --episodes 3");
   CHECK(shipped.exit_code != 0);
   CHECK(shipped.output.find("--scheme random evaluates models trained with --scheme random") != std::string::npos);
+  // a malformed record is a typed error, not a crash
+  metacog::SafetensorsFile bad = f;
+  bad.metadata[metacog::kOmniglotSplitKey] = "random:seven";
+  const fs::path bad_path = temp_path("random-split-bad.safetensors");
+  metacog::write_safetensors_file(bad_path.string(), bad);
+  const CliResult malformed = run_cli("eval --model '" + bad_path.string() + "' --scheme random --episodes 3");
+  CHECK(malformed.exit_code != 0);
+  CHECK(malformed.output.find("MODEL_FORMAT") != std::string::npos);
+  fs::remove(bad_path);
   // a checkpoint resumes only on its own split
   for (const std::string other : {"--scheme vinyals", "--scheme random --split-seed 8"}) {
     const CliResult resumed = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 4 --val-every 2 "
