@@ -81,17 +81,14 @@ int run_eval(const EvalOptions& o) {
     way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
   } else {
     const std::string trained_split = model_omniglot_split(file);
-    const bool random_model = trained_split.rfind("random:", 0) == 0;
+    const OmniglotSplitRecord split = parse_omniglot_split(trained_split);
+    const bool random_model = split.scheme == "random";
     require(random_model == (o.scheme == "random"), ErrorCode::InvalidArgument,
             random_model ? "this model was trained on the " + trained_split +
                                " character split: evaluate it with --scheme random (its own test characters)"
                          : "--scheme random evaluates models trained with --scheme random; this one was trained on " +
                                (trained_split.empty() ? m.header.trained_on : trained_split));
-    const std::string seed_text = random_model ? trained_split.substr(7) : "1";
-    require(!seed_text.empty() && seed_text.size() <= 19 && seed_text.find_first_not_of("0123456789") == std::string::npos,
-            ErrorCode::ModelFormat, std::string(kOmniglotSplitKey) + " must be vinyals, lake or random:<seed>; got '" +
-                                        trained_split + "'");
-    const uint64_t split_seed = std::stoull(seed_text);
+    const uint64_t split_seed = split.split_seed;
     const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize, split_seed);
     r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
   }

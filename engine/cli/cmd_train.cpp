@@ -238,7 +238,7 @@ int run_train(const TrainOptions& o) {
           "--scheme must be vinyals, lake or random; got '" + o.scheme + "'");
   require(o.train_split == "train" || o.scheme != "lake", ErrorCode::InvalidArgument,
           "--train-split trainval needs --scheme vinyals or random (the lake scheme has no validation split)");
-  const std::string split_record = o.scheme == "random" ? "random:" + std::to_string(o.split_seed) : o.scheme;
+  const std::string split_record = format_omniglot_split(o.scheme, o.split_seed);
   const bool trainval = o.train_split == "trainval";
   const OmniglotResize resize = parse_omniglot_resize(o.resize);
   const std::string ckpt_path = o.out + ".ckpt";
@@ -274,6 +274,7 @@ int run_train(const TrainOptions& o) {
             "the checkpoint " + ckpt_path + " trained on --train-split " + ckpt_split + ": resume it with that split");
     // checkpoints from before the split was recorded were trained on the vinyals or lake scheme
     const std::string recorded = model_omniglot_split(f);
+    parse_omniglot_split(recorded);  // a malformed record is MODEL_FORMAT
     const std::string ckpt_split_record = recorded.empty() ? (o.scheme == "random" ? "vinyals or lake" : split_record) : recorded;
     require(ckpt_split_record == split_record, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on the " + ckpt_split_record +

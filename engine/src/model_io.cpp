@@ -1,7 +1,9 @@
 #include "metacog/model_io.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <set>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -148,6 +150,23 @@ OmniglotResize model_omniglot_resize(const SafetensorsFile& f) {
 std::string model_omniglot_split(const SafetensorsFile& f) {
   const auto it = f.metadata.find(kOmniglotSplitKey);
   return it == f.metadata.end() ? std::string() : it->second;
+}
+
+std::string format_omniglot_split(const std::string& scheme, uint64_t split_seed) {
+  return scheme == "random" ? "random:" + std::to_string(split_seed) : scheme;
+}
+
+OmniglotSplitRecord parse_omniglot_split(const std::string& record) {
+  if (record.empty() || record == "vinyals" || record == "lake") return {record, 1};
+  constexpr std::string_view kRandom = "random:";
+  const std::string_view digits =
+      record.rfind(kRandom, 0) == 0 ? std::string_view(record).substr(kRandom.size()) : std::string_view();
+  uint64_t seed = 0;
+  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), seed);
+  // from_chars also refuses a sign and a value beyond uint64_t
+  require(!digits.empty() && ec == std::errc() && end == digits.data() + digits.size(), ErrorCode::ModelFormat,
+          std::string(kOmniglotSplitKey) + " must be vinyals, lake or random:<seed>; got '" + record + "'");
+  return {"random", seed};
 }
 
 }  // namespace metacog

@@ -164,6 +164,20 @@ TEST_CASE("model files: Conv-4 round trip through safetensors (OIHW on disk) and
   CHECK(code_of([&] { conv4_from_safetensors(other); }) == ErrorCode::ModelKind);
 }
 
+TEST_CASE("model files: the omniglot_split record round-trips; anything else is MODEL_FORMAT") {
+  CHECK(format_omniglot_split("vinyals", 9) == "vinyals");
+  CHECK(format_omniglot_split("random", 18446744073709551615ULL) == "random:18446744073709551615");
+  for (const uint64_t seed : {0ULL, 1ULL, 7ULL, 18446744073709551615ULL}) {
+    const OmniglotSplitRecord r = parse_omniglot_split(format_omniglot_split("random", seed));
+    CHECK(r.scheme == "random");
+    CHECK(r.split_seed == seed);
+  }
+  CHECK(parse_omniglot_split("lake").scheme == "lake");
+  CHECK(parse_omniglot_split("").scheme.empty());  // a file from before the record
+  for (const char* bad : {"random:", "random:seven", "random:-1", "random:99999999999999999999", "Random:1", "omniglot"})
+    CHECK_MESSAGE(code_of([&] { parse_omniglot_split(bad); }) == ErrorCode::ModelFormat, bad);
+}
+
 namespace {
 /** FNV-1a 64 over the float bits of every parameter, in order. */
 uint64_t params_fingerprint(const ParamSet& p) {

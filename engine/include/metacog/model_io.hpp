@@ -47,6 +47,16 @@ OmniglotResize model_omniglot_resize(const SafetensorsFile& f);
 inline constexpr const char kOmniglotSplitKey[] = "omniglot_split";
 /** The split recorded in a file ("" when absent). */
 std::string model_omniglot_split(const SafetensorsFile& f);
+/** The record for a split: the scheme ("vinyals", "lake"), or "random:<seed>" for the random scheme. */
+std::string format_omniglot_split(const std::string& scheme, uint64_t split_seed);
+/** A parsed split record: scheme is "vinyals", "lake", "random" ("" for an absent record, a legacy
+ *  vinyals or lake file); split_seed is the random scheme's seed (1 otherwise). */
+struct OmniglotSplitRecord {
+  std::string scheme;
+  uint64_t split_seed = 1;
+};
+/** Parses a record written by format_omniglot_split ("" parses as absent); ModelFormat for any other text. */
+OmniglotSplitRecord parse_omniglot_split(const std::string& record);
 
 /** Tensors under this prefix are a gradient-based model's test-time optimiser state (Reptile's
  *  Adam second moment, file layout like the parameter's), read by read_adaptation

@@ -40,6 +40,8 @@ namespace {
 
 constexpr int kSrc = 105;  // Omniglot drawings are 105×105
 constexpr int kDst = 28;   // the Vinyals protocol size
+// class-name suffix of a rotation by 0, 1, 2, 3 quarter turns (the Vinyals split files' spelling)
+constexpr std::array<const char*, 4> kRotationNames = {"rot000", "rot090", "rot180", "rot270"};
 
 using Clock = std::chrono::steady_clock;
 
@@ -368,12 +370,9 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
       const std::vector<std::string> parts = split_path(line);
       require(parts.size() == 3 && parts[2].size() == 6 && parts[2].compare(0, 3, "rot") == 0, ErrorCode::DataFormat,
               where + ": expected '<Alphabet>/<characterNN>/rot<deg>', got '" + line + "'");
-      const std::string deg = parts[2].substr(3);
       int turns = -1;
-      if (deg == "000") turns = 0;
-      if (deg == "090") turns = 1;
-      if (deg == "180") turns = 2;
-      if (deg == "270") turns = 3;
+      for (int t = 0; t < 4; ++t)
+        if (parts[2] == kRotationNames[static_cast<size_t>(t)]) turns = t;
       require(turns >= 0, ErrorCode::DataFormat, where + ": rotation must be rot000/090/180/270, got '" + parts[2] + "'");
       const std::string character = parts[0] + "/" + parts[1];
       const auto bg = by_name.find("images_background/" + character);
@@ -414,7 +413,7 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
       const std::string character = name.substr(name.find('/') + 1);
       for (int turns = 0; turns < 4; ++turns) {
         wanted.push_back({c, turns});
-        names.push_back(character + "/rot" + (turns == 0 ? "000" : turns == 1 ? "090" : turns == 2 ? "180" : "270"));
+        names.push_back(character + "/" + kRotationNames[static_cast<size_t>(turns)]);
       }
     }
   } else {
