@@ -88,8 +88,7 @@ int run_eval(const EvalOptions& o) {
                                " character split: evaluate it with --scheme random (its own test characters)"
                          : "--scheme random evaluates models trained with --scheme random; this one was trained on " +
                                (trained_split.empty() ? m.header.trained_on : trained_split));
-    const uint64_t split_seed = split.split_seed;
-    const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize, split_seed);
+    const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize, split.split_seed);
     r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

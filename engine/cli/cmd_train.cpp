@@ -273,9 +273,10 @@ int run_train(const TrainOptions& o) {
     require(ckpt_split == o.train_split, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on --train-split " + ckpt_split + ": resume it with that split");
     // checkpoints from before the split was recorded were trained on the vinyals or lake scheme
-    const std::string recorded = model_omniglot_split(f);
-    parse_omniglot_split(recorded);  // a malformed record is MODEL_FORMAT
-    const std::string ckpt_split_record = recorded.empty() ? (o.scheme == "random" ? "vinyals or lake" : split_record) : recorded;
+    const OmniglotSplitRecord recorded = parse_omniglot_split(model_omniglot_split(f));  // malformed: MODEL_FORMAT
+    const std::string ckpt_split_record =
+        recorded.scheme.empty() ? (o.scheme == "random" ? "vinyals or lake" : split_record)
+                                : format_omniglot_split(recorded.scheme, recorded.split_seed);
     require(ckpt_split_record == split_record, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on the " + ckpt_split_record +
                 " character split: resume it with that --scheme (and --split-seed)");

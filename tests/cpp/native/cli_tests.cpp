@@ -125,6 +125,20 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
   CHECK(malformed.exit_code != 0);
   CHECK(malformed.output.find("MODEL_FORMAT") != std::string::npos);
   fs::remove(bad_path);
+  // so is a checkpoint with a malformed record, and resuming it changes nothing
+  {
+    const std::string ckpt = out.string() + ".ckpt";
+    const metacog::SafetensorsFile good_ckpt = metacog::read_safetensors_file(ckpt);
+    metacog::SafetensorsFile bad_ckpt = good_ckpt;
+    bad_ckpt.metadata[metacog::kOmniglotSplitKey] = "random:7x";
+    metacog::write_safetensors_file(ckpt, bad_ckpt);
+    const CliResult resumed = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 4 --val-every 2 "
+                                      "--val-episodes 2 --scheme random --split-seed 7 --resume --out '" + out.string() + "'");
+    CHECK(resumed.exit_code != 0);
+    CHECK(resumed.output.find("MODEL_FORMAT") != std::string::npos);
+    CHECK(metacog::model_omniglot_split(metacog::read_safetensors_file(ckpt)) == "random:7x");
+    metacog::write_safetensors_file(ckpt, good_ckpt);
+  }
   // a checkpoint resumes only on its own split
   for (const std::string other : {"--scheme vinyals", "--scheme random --split-seed 8"}) {
     const CliResult resumed = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 4 --val-every 2 "
