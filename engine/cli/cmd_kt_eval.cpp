@@ -5,10 +5,12 @@
 //     {"auc": 0.83, "acc": ..., "rmse": ..., "n": 100189,
 //      "baselines": {"running_rate": {"auc", "acc", "rmse", "n"}, "irt": ..., "bkt": ..., "pfa": ...,
 //                    "best_lr": ..., "nonmeta": ...},
+//      "ablations": {"no_adaptation": {"auc", "acc", "rmse", "n"}},
 //      "monotonicity": {"checked", "violations", "violation_rate", "mean_drop", "max_drop", "tolerance"}}
 // Baselines are fitted (and tuned on a validation part) on the train file: --train FILE, or the
 // test file's name with "test" → "train". "nonmeta" is the same network without meta-learning:
-// --nonmeta FILE (written by kt-train --baseline-out), else trained here. --record writes the
+// --nonmeta FILE (written by kt-train --baseline-out), else trained here. "no_adaptation" is this
+// model with its fast weights frozen at φ₀ (always run, --no-baselines too). --record writes the
 // result into the model's __metadata__.metrics.test.
 #include <nlohmann/json.hpp>
 
@@ -38,6 +40,7 @@ void add_kt_eval_command(CLI::App& app) {
       nlohmann::ordered_json baselines = nlohmann::ordered_json::object();
       for (const KtSystemResult& b : c.baselines) baselines[b.name] = kt_metrics_json(b.result);
       out["baselines"] = baselines;
+      out["ablations"] = {{"no_adaptation", kt_metrics_json(c.no_adaptation.result)}};
       {
         // how often one more right answer lowers the model's prediction on these learners (learner_monotonicity.hpp)
         const LearnerModel model = LearnerModel::from_safetensors(read_safetensors_file(opt->model));
@@ -57,6 +60,7 @@ void add_kt_eval_command(CLI::App& app) {
                       static_cast<long long>(r.overall.n));
         };
         row("metacog", c.metacog.result);
+        row("  no_adaptation", c.no_adaptation.result);
         for (const KtSystemResult& b : c.baselines) row(b.name, b.result);
       }
       return 0;

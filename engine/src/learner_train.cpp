@@ -797,11 +797,12 @@ void LearnerTrainer::load_state(const SafetensorsFile& f, const std::string& pre
 // ---------------------------------------------------------------- protocol adapters
 
 std::string LearnerKtModel::describe() const {
-  return json({{"algo", model_.header.algo}, {"arch", json::parse(model_.arch().to_json())}}).dump();
+  return json({{"algo", model_.header.algo}, {"arch", json::parse(model_.arch().to_json())}, {"adaptation", adaptation_}})
+      .dump();
 }
 
 std::unique_ptr<OnlinePredictor> LearnerKtModel::make_predictor() const {
-  return std::make_unique<LearnerOnlinePredictor>(model_);
+  return std::make_unique<LearnerOnlinePredictor>(model_, adaptation_);
 }
 
 double LearnerOnlinePredictor::predict(const Response& next) {

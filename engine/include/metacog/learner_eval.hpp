@@ -47,6 +47,9 @@ struct KtCompareOptions {
 /** The learner model and (optionally) every engine baseline + the non-meta network on one test file. */
 struct KtComparison {
   KtSystemResult metacog;
+  /** The same model with its fast weights frozen at φ₀ ("no_adaptation"; always run): what the
+   *  inner loop adds, where "nonmeta" shows what meta-training adds. */
+  KtSystemResult no_adaptation;
   std::vector<KtSystemResult> baselines;
   std::string train_path, test_path;
 };
@@ -54,7 +57,8 @@ struct KtComparison {
 /**
  * Runs the online protocol (kt_protocol.hpp) on `test_path` for the model and, with
  * options.baselines, for running_rate, running_rate_uniform, irt, bkt, pfa, best_lr (fitted and
- * tuned on the train file by fit_kt_baseline) and "nonmeta" (the same network without meta-learning).
+ * tuned on the train file by fit_kt_baseline) and "nonmeta" (the same network without meta-learning);
+ * always for the model with its inner loop off (KtComparison::no_adaptation).
  */
 KtComparison compare_kt(const LearnerModel& model, const std::string& test_path, const KtCompareOptions& options);
 

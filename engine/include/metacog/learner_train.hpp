@@ -253,10 +253,15 @@ class LearnerTrainer {
   double last_hinge_ = 0;  ///< Σ max(0, p − p̃) of the last mono_passes
 };
 
-/** A learner model as a KtModel (for evaluate_online and the baselines table). */
+/**
+ * A learner model as a KtModel (for evaluate_online and the baselines table). adaptation = false
+ * keeps every learner's fast weights at φ₀ (the inner loop (5) off): the ablation that shows what
+ * online adaptation adds to the same meta-parameters.
+ */
 class LearnerKtModel : public KtModel {
  public:
-  LearnerKtModel(LearnerModel model, std::string name) : model_(std::move(model)), name_(std::move(name)) {}
+  LearnerKtModel(LearnerModel model, std::string name, bool adaptation = true)
+      : model_(std::move(model)), name_(std::move(name)), adaptation_(adaptation) {}
   std::string name() const override { return name_; }
   std::string describe() const override;
   std::unique_ptr<OnlinePredictor> make_predictor() const override;
@@ -265,6 +270,7 @@ class LearnerKtModel : public KtModel {
  private:
   LearnerModel model_;
   std::string name_;
+  bool adaptation_ = true;
 };
 
 /** The OnlinePredictor of a learner model: dataset indices → LearnerQuery → LearnerTracker. */

@@ -65,6 +65,8 @@ KtComparison compare_kt(const LearnerModel& model, const std::string& test_path,
   report(0.0, "learner model");
   LearnerKtModel lm(model, "metacog");
   out.metacog = {"metacog", evaluate_online(lm.factory(), test), lm.describe()};
+  LearnerKtModel frozen(model, "no_adaptation", /*adaptation=*/false);
+  out.no_adaptation = {"no_adaptation", evaluate_online(frozen.factory(), test), frozen.describe()};
   if (!opt.baselines) return out;
 
   out.train_path = opt.train_path.empty() ? find_train_file(test_path) : opt.train_path;

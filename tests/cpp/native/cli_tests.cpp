@@ -1,7 +1,8 @@
 // The `metacog train` / `metacog eval` command line itself (build/metacog, run as a child process):
 // options refused before any work, the Omniglot resize and character split carried from training to
 // evaluation, and
-// kt-train training each distinct grid configuration once.
+// kt-train training each distinct grid configuration once, and kt-eval / kt-coldstart reporting the
+// model with its inner loop off beside it.
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -208,5 +209,45 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   CHECK(typo.output.find("mamll") != std::string::npos);
   fs::remove(data);
   fs::remove(out);
+  fs::remove(out.string() + ".ckpt");
+}
+
+TEST_CASE("cli kt-eval / kt-coldstart: the model with its inner loop off is reported beside it") {
+  const fs::path data = temp_path("kt-abl-train.csv"), test = temp_path("kt-abl-test.csv"), out = temp_path("kt-abl.safetensors");
+  auto write = [](const fs::path& path, uint64_t seed, int learners) {
+    // learners differ in ability, so adapting to one learner's answers changes its predictions
+    std::ofstream f(path);
+    f << "learner,item,skill,correct,timestamp\n";
+    metacog::Pcg32 rng(seed);
+    for (int u = 0; u < learners; ++u) {
+      const float ability = rng.uniform();
+      for (int t = 0; t < 15; ++t) {
+        const int item = static_cast<int>(rng.uniform_int(10));
+        f << "u" << u << ",i" << item << ",s" << item % 3 << "," << (rng.uniform() < ability ? 1 : 0) << "," << t << "\n";
+      }
+    }
+  };
+  write(data, 5, 40);
+  write(test, 6, 25);
+  const CliResult t = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
+                              "' --algos fomaml --prior-precision 1 --max-epochs 1 --no-refit --dim 4 --hidden 8 --seed 2 --json");
+  REQUIRE_MESSAGE(t.exit_code == 0, t.output);
+  const CliResult e = run_cli("kt-eval --model '" + out.string() + "' --data '" + test.string() + "' --no-baselines --json");
+  REQUIRE_MESSAGE(e.exit_code == 0, e.output);
+  const nlohmann::json ej = nlohmann::json::parse(e.output.substr(e.output.find('{')));
+  const nlohmann::json& frozen = ej.at("ablations").at("no_adaptation");
+  CHECK(frozen.at("n") == ej.at("n"));
+  CHECK(frozen.at("auc").get<double>() != ej.at("auc").get<double>());
+  const CliResult c = run_cli("kt-coldstart --model '" + out.string() + "' --data '" + test.string() + "' --no-baselines --json");
+  REQUIRE_MESSAGE(c.exit_code == 0, c.output);
+  const nlohmann::json cj = nlohmann::json::parse(c.output.substr(c.output.find('{')));
+  CHECK_FALSE(cj.contains("baselines"));
+  const nlohmann::json& m = cj.at("ablations").at("no_adaptation").at("margin");
+  const double est = m.at("metacog_minus_this_mean_auc_k1_10").get<double>();
+  CHECK(est == doctest::Approx(cj.at("mean_auc_k1_10").get<double>() -
+                               cj.at("ablations").at("no_adaptation").at("mean_auc_k1_10").get<double>()));
+  CHECK(m.at("ci95_low").get<double>() <= est);
+  CHECK(est <= m.at("ci95_high").get<double>());
+  for (const fs::path& p : {data, test, out}) fs::remove(p);
   fs::remove(out.string() + ".ckpt");
 }
