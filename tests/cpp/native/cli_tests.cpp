@@ -1,8 +1,7 @@
-// The `metacog train` / `metacog eval` command line itself (build/metacog, run as a child process):
-// options refused before any work, the Omniglot resize and character split carried from training to
-// evaluation, and
-// kt-train training each distinct grid configuration once, and kt-eval / kt-coldstart reporting the
-// model with its inner loop off beside it.
+// The metacog command line itself (build/metacog, run as a child process): `train` options refused
+// before any work; the Omniglot resize and character split carried from `train` to `eval`; `kt-train`
+// training each distinct grid configuration once; `kt-eval` / `kt-coldstart` reporting the model with
+// its inner loop off beside it.
 #include <doctest/doctest.h>
 
 #include <cstdio>
