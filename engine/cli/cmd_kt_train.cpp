@@ -1,7 +1,7 @@
 // engine/cli/cmd_kt_train.cpp — `metacog kt-train`: meta-train the learner model on KT logs.
 //
 //     metacog kt-train --data assist2009_updated_train.csv --out model.safetensors [--valid FILE]
-//                      [--seed S] [--resume] [--baseline-out nonmeta.safetensors] [--json]
+//                      [--seed S] [--resume] [--baseline-out nonmeta.safetensors] [--warm-start] [--json]
 //     {"learners": 2921, "responses": 224218, "seconds": 812.4, "out": "model.safetensors", ...}
 // Validation learners are carved from the train file when --valid is absent; every choice
 // (algorithm, inner step, epochs) is made on them only (learner_fit.hpp). A checkpoint
@@ -36,7 +36,7 @@ void add_kt_train_command(CLI::App& app) {
     std::string data, out, valid, baseline_out, algos;
     std::vector<double> monotonicity;  ///< λ list (empty: the grid's)
     uint64_t seed = 1;
-    bool resume = false, json = false, no_refit = false;
+    bool resume = false, json = false, no_refit = false, warm_start = false;
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
     double prior_precision = 0, inner_lr = 0, mono_insert = -1, average_halflife = -1, max_violation_rate = 1, early_weight = -1;
     int early_positions = -1;
@@ -87,6 +87,9 @@ void add_kt_train_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--early-positions", opt->early_positions, "K of --early-weight (default 10)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_flag("--warm-start", opt->warm_start,
+                "start every meta-learned candidate from the non-meta network, trained first (pre-train, then "
+                "meta-train; learner_train.hpp); needs pretrain among --algos");
   cmd->add_flag("--no-refit", opt->no_refit, "keep the models trained on the train part (no final refit)");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout (default on)");
   cmd->callback([opt] {
@@ -142,7 +145,7 @@ void add_kt_train_command(CLI::App& app) {
         for (const auto& d : distinct) seen = seen || d.to_json() == c.to_json();
         if (!seen) distinct.push_back(c);
       }
-      fo.candidates = distinct;
+      fo.candidates = opt->warm_start ? warm_started_grid(distinct) : distinct;
       Progress bar("kt-train");
       fo.progress = [&bar](double f, const std::string& s) { bar.update_fraction(f, s); };
       LearnerFitResult r = fit_learner(train, opt->valid.empty() ? nullptr : &valid, fo);

@@ -89,6 +89,7 @@ std::string LearnerTrainConfig::to_json() const {
     j["early_positions"] = early_positions;
   }
   if (algo == LearnerAlgo::Maml) j["maml_horizon"] = maml_horizon;
+  if (warm_start) j["warm_start"] = true;
   return j.dump();
 }
 
@@ -116,6 +117,7 @@ LearnerTrainConfig LearnerTrainConfig::from_json(const std::string& text) {
     c.early_weight = j.value("early_weight", 0.0);
     c.early_positions = j.value("early_positions", c.early_positions);
     c.maml_horizon = j.value("maml_horizon", c.maml_horizon);
+    c.warm_start = j.value("warm_start", false);
   } catch (const json::exception& e) {
     throw Error(ErrorCode::StateFormat, std::string("learner training config: ") + e.what());
   }
@@ -228,6 +230,16 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
     average_.assign(model_.params().size(), 0.0);
     averaged_ = model_;
   }
+}
+
+void LearnerTrainer::warm_start_from(const std::vector<double>& params) {
+  require(epoch_ == 0 && adam_t_ == 0, ErrorCode::InvalidState, "learner training: warm start after training began");
+  require(params.size() == model_.params().size(), ErrorCode::InvalidArgument,
+          "learner training: warm-start parameters do not match the architecture (" + std::to_string(params.size()) +
+              " values for " + std::to_string(model_.params().size()) + ")");
+  model_.params() = params;
+  best_ = model_;
+  task_model_ = model_;
 }
 
 double LearnerTrainer::average_decay() const {

@@ -17,65 +17,14 @@
 #include "metacog/learner_session.hpp"
 #include "metacog/learner_train.hpp"
 #include "metacog/rng.hpp"
+#include "learner_test_data.hpp"
 #include "test_support.hpp"
 
 using namespace metacog;
+using test::small_config;
+using test::synthetic;
 
 namespace {
-
-/**
- * Synthetic learners: P(correct) = σ(θ_u − b_s + 0.4·(practice on s)), θ_u ~ N(0, 1), b_s fixed;
- * each learner practises runs of one skill (like a skill builder). Deterministic by seed.
- */
-KtDataset synthetic(int learners, int length, int skills, uint64_t seed) {
-  Pcg32 rng(seed);
-  KtDataset d;
-  d.num_items = skills;
-  d.num_skills = skills;
-  for (int s = 0; s < skills; ++s) {
-    d.item_labels.push_back(std::to_string(s + 1));
-    d.skill_labels.push_back(std::to_string(s + 1));
-  }
-  std::vector<double> b(static_cast<size_t>(skills));
-  for (auto& x : b) x = rng.normal();
-  for (int u = 0; u < learners; ++u) {
-    LearnerLog log;
-    log.learner = std::to_string(u);
-    const double theta = rng.normal();
-    std::vector<int> practice(static_cast<size_t>(skills), 0);
-    int s = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(skills)));
-    for (int t = 0; t < length; ++t) {
-      if (rng.uniform() < 0.2f) s = static_cast<int>(rng.uniform_int(static_cast<uint32_t>(skills)));
-      const double z = theta - b[static_cast<size_t>(s)] + 0.4 * practice[static_cast<size_t>(s)];
-      Response r;
-      r.item = s;
-      r.skill = s;
-      r.correct = rng.uniform_double() < 1.0 / (1.0 + std::exp(-z));
-      r.timestamp = t;
-      log.responses.push_back(r);
-      practice[static_cast<size_t>(s)] += 1;
-    }
-    d.learners.push_back(log);
-  }
-  return d;
-}
-
-LearnerTrainConfig small_config(const KtDataset& train, LearnerAlgo algo, uint64_t seed = 3) {
-  LearnerTrainConfig c;
-  c.algo = algo;
-  c.arch = default_learner_arch(train);
-  c.arch.dim = 4;
-  c.arch.hidden = 8;
-  c.arch.rank = 2;
-  c.arch.decays = {0.0, 0.8};
-  c.arch.inner_lr = 0.3;
-  c.max_epochs = 3;
-  c.patience = 5;
-  c.meta_batch = 8;
-  c.reptile_chunk = 8;
-  c.seed = seed;
-  return c;
-}
 
 /** A small trained model (shared by several tests). */
 const LearnerModel& trained_model() {
@@ -523,6 +472,38 @@ TEST_CASE("learner training: parameter averaging keeps the debiased exponential 
   CHECK(LearnerTrainConfig::from_json(c.to_json()).average_halflife == 0.75);
   c.average_halflife = -1;
   CHECK(test::code_of([&] { LearnerTrainer bad(train, valid, c); }) == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("learner training: a warm start begins meta-training at the given network") {
+  const KtDataset train = synthetic(40, 20, 5, 31), valid = synthetic(10, 20, 5, 32);
+  LearnerTrainer pre(train, valid, small_config(train, LearnerAlgo::Pretrain));
+  pre.run_epoch();
+  const std::vector<double> start = pre.model().params();
+  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
+  c.warm_start = true;
+  CHECK(LearnerTrainConfig::from_json(c.to_json()).warm_start);
+  CHECK_FALSE(LearnerTrainConfig::from_json(small_config(train, LearnerAlgo::Fomaml).to_json()).warm_start);
+  LearnerTrainer warm(train, valid, c), cold(train, valid, c);
+  // a network of another size is refused and changes nothing
+  const std::vector<double> before = warm.model().params();
+  CHECK(test::code_of([&] { warm.warm_start_from(std::vector<double>(start.size() + 1, 0.0)); }) ==
+        ErrorCode::InvalidArgument);
+  CHECK(warm.model().params() == before);
+  warm.warm_start_from(start);
+  CHECK(warm.model().params() == start);
+  CHECK(warm.best_model().params() == pre.best_model().params());  // both rounded to float32 the same way
+  warm.run_epoch();
+  cold.run_epoch();
+  CHECK(warm.model().params() != cold.model().params());
+  // the first outer steps move the network from where it started, not from the seed's initialisation
+  double from_start = 0, from_init = 0;
+  for (size_t k = 0; k < start.size(); ++k) {
+    from_start += std::pow(warm.model().params()[k] - start[k], 2);
+    from_init += std::pow(warm.model().params()[k] - before[k], 2);
+  }
+  CHECK(from_start < from_init);
+  // only before the first epoch
+  CHECK(test::code_of([&] { warm.warm_start_from(start); }) == ErrorCode::InvalidState);
 }
 
 TEST_CASE("learner training: the early-position weight adds γ times the loss of each learner's first K + 1 answers") {

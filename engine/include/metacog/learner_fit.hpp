@@ -19,6 +19,10 @@
 //     lowest rate (choose_learner_candidate). The default budget 1 leaves the AUC alone to decide;
 //  3. the best meta-learned candidate and Pretrain are retrained on all train learners for their
 //     best number of epochs (skipped when `valid` was given: there the selected models are kept).
+// A warm-started candidate (LearnerTrainConfig::warm_start, learner_train.hpp) starts from the Pretrain
+// network selected in step 2, which must therefore come before it in the list (warm_started_grid
+// orders a grid so); when it is the one chosen, Pretrain is refitted first and the refit starts from
+// the refitted Pretrain network.
 // The checkpoint (a safetensors file) is rewritten after every epoch; resuming from it gives the
 // same result, bit for bit, as an uninterrupted run.
 #pragma once
@@ -83,6 +87,11 @@ std::vector<LearnerTrainConfig> default_learner_grid(const KtDataset& train, uin
 /** The grid kt-train runs: default_learner_grid, or with `algos` (a comma list of learner_algo_name
  *  values; an unknown name is InvalidArgument) only those algorithms' candidates. */
 std::vector<LearnerTrainConfig> learner_grid(const KtDataset& train, uint64_t seed, const std::string& algos);
+
+/** `grid` with every meta-learned candidate warm-started from the Pretrain network (warm_start = true)
+ *  and the Pretrain candidates moved to the front (order otherwise kept). InvalidArgument if `grid` has
+ *  no Pretrain candidate. */
+std::vector<LearnerTrainConfig> warm_started_grid(std::vector<LearnerTrainConfig> grid);
 
 /**
  * Index of the meta-learned candidate the procedure chooses among `candidates` (Pretrain entries are

@@ -68,6 +68,11 @@
 // expectation: a prefix of length ≤ K + 1 drawn with probability γ/(1 + γ) beside the whole sequence.
 // Long learners dominate Σ_t ℓ_t, while the cold-start regime (design.md §4, positions 1..10) is where
 // adapting from a few answers matters; the weight puts the first answers of every learner back in view.
+// Warm start (optional, `warm_start`; the "pre-train, then meta-train" recipe of Chen et al. 2021,
+// Meta-Baseline, and of Tian et al. 2020): a meta-learned candidate starts from the parameters of the
+// Pretrain network trained before it (learner_fit.hpp), instead of the seed's initialisation, so that
+// meta-training begins from a history read-out that already predicts well and the inner loop has to
+// add to it rather than replace it. LearnerTrainer::warm_start_from sets them before the first epoch.
 // All three add (l2/2)‖W‖² and stop early when the validation AUC (the full online protocol on
 // `valid`; for Pretrain without adaptation, as it is trained) has not improved for `patience`
 // epochs; the best epoch's parameters are kept.
@@ -124,6 +129,9 @@ struct LearnerTrainConfig {
   /** MAML only: how many of its most recent inner loops each prediction's meta-gradient goes through
    *  (−1 = all of them, the exact gradient; 0 = none, which is FOMAML). See the header comment. */
   int maml_horizon = 1;
+  /** Meta-learned candidates: start from the Pretrain network trained before this candidate (learner_fit.hpp;
+   *  see the header comment) instead of the seed's initialisation. */
+  bool warm_start = false;
   /** The config as a JSON object (stored with models and checkpoints). */
   std::string to_json() const;
   static LearnerTrainConfig from_json(const std::string& json);
@@ -165,6 +173,11 @@ class LearnerTrainer {
  public:
   /** Initialises the model from the seed and the feature statistics of `train`. */
   LearnerTrainer(const KtDataset& train, const KtDataset& valid, const LearnerTrainConfig& config);
+
+  /** Replaces the initial parameters by `params` (a network of the same architecture, e.g. the Pretrain
+   *  candidate's; see "Warm start" above). Before the first epoch only (InvalidState after it);
+   *  InvalidArgument if the parameter count differs. */
+  void warm_start_from(const std::vector<double>& params);
 
   /** One training epoch plus the validation evaluation. InvalidState if done(). */
   LearnerEpochLog run_epoch(const std::function<void(double)>& progress = {});

@@ -146,6 +146,15 @@ std::vector<LearnerTrainConfig> learner_grid(const KtDataset& train, uint64_t se
   return keep;
 }
 
+std::vector<LearnerTrainConfig> warm_started_grid(std::vector<LearnerTrainConfig> grid) {
+  const auto is_pre = [](const LearnerTrainConfig& c) { return c.algo == LearnerAlgo::Pretrain; };
+  require(std::any_of(grid.begin(), grid.end(), is_pre), ErrorCode::InvalidArgument,
+          "kt-train: a warm start needs the pretrain candidate (add pretrain to --algos)");
+  std::stable_partition(grid.begin(), grid.end(), is_pre);
+  for (auto& c : grid) c.warm_start = !is_pre(c);
+  return grid;
+}
+
 LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, const LearnerFitOptions& opt) {
   const auto t_start = std::chrono::steady_clock::now();
   KtSplit split;
@@ -160,7 +169,11 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
   const bool refit = opt.refit && valid == nullptr;
   const int n_cand = static_cast<int>(cands.size());
   bool has_meta = false, has_pre = false;
-  for (const auto& c : cands) (c.algo == LearnerAlgo::Pretrain ? has_pre : has_meta) = true;
+  for (const auto& c : cands) {
+    require(!c.warm_start || c.algo == LearnerAlgo::Pretrain || has_pre, ErrorCode::InvalidArgument,
+            "kt-train: a warm-started candidate needs the pretrain candidate before it in the grid");
+    (c.algo == LearnerAlgo::Pretrain ? has_pre : has_meta) = true;
+  }
   const int n_stages = n_cand + (refit && has_meta ? 1 : 0) + (refit && has_pre ? 1 : 0);
   // the candidates' settings are part of the run: a checkpoint of other settings (e.g. another
   // --monotonicity) must not be resumed with finished stages of one and new stages of the other
@@ -228,10 +241,14 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
   for (; stage < n_stages; ++stage) {
     LearnerTrainConfig cfg;
     const KtDataset* data = &split.train;
+    // refit order: the chosen meta-learned candidate, then Pretrain — or Pretrain first when the chosen
+    // one is warm-started, so that its refit starts from the refitted Pretrain network
+    const bool chosen_warm =
+        res.chosen >= 0 && LearnerTrainConfig::from_json(res.candidates[static_cast<size_t>(res.chosen)].config_json).warm_start;
+    const bool meta_stage = stage >= n_cand && has_meta && stage == n_cand + (chosen_warm ? 1 : 0);
     if (stage < n_cand) {
       cfg = cands[static_cast<size_t>(stage)];
     } else {
-      const bool meta_stage = has_meta && stage == n_cand;
       require(meta_stage ? res.chosen >= 0 : pretrain_index >= 0, ErrorCode::InvalidState,
               "kt-train: nothing to refit (no meta-learned or no pretrain candidate)");
       const LearnerCandidateResult& r = res.candidates[static_cast<size_t>(meta_stage ? res.chosen : pretrain_index)];
@@ -242,6 +259,10 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
       data = &train;
     }
     LearnerTrainer trainer(*data, split.valid, cfg);
+    if (cfg.warm_start && cfg.algo != LearnerAlgo::Pretrain) {
+      require(!pretrain_params.empty(), ErrorCode::InvalidState, "kt-train: no pretrain network to warm-start from");
+      trainer.warm_start_from(pretrain_params);
+    }
     if (have_cur) {
       trainer.load_state(ckpt, "cur.");
       have_cur = false;
@@ -309,7 +330,7 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
       const int now = choose_learner_candidate(res.candidates, opt.max_violation_rate);
       if (now != res.chosen && now == static_cast<int>(res.candidates.size()) - 1) best_meta_params = best.params();
       res.chosen = now;
-    } else if (has_meta && stage == n_cand) {
+    } else if (meta_stage) {
       best_meta_params = best.params();
     } else {
       pretrain_params = best.params();

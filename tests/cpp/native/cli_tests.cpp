@@ -1,6 +1,6 @@
 // The metacog command line itself (build/metacog, run as a child process): `train` options refused
 // before any work; the Omniglot resize and character split carried from `train` to `eval`; `kt-train`
-// training each distinct grid configuration once; `kt-eval` / `kt-coldstart` reporting the model with
+// training each distinct grid configuration once and warm-starting from the non-meta network; `kt-eval` / `kt-coldstart` reporting the model with
 // its inner loop off beside it.
 #include <doctest/doctest.h>
 
@@ -201,6 +201,23 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   CHECK(p.output.find("\"algo\":\"learner-pretrain\"") != std::string::npos);
   fs::remove(base);
   fs::remove(out.string() + ".ckpt");
+  // --warm-start: the non-meta network is trained first and every meta-learned candidate starts from it
+  const CliResult w = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
+                              "' --algos fomaml,pretrain --prior-precision 10 --warm-start --max-epochs 1 --no-refit "
+                              "--dim 4 --hidden 8 --seed 2 --json");
+  REQUIRE_MESSAGE(w.exit_code == 0, w.output);
+  const nlohmann::json warm = nlohmann::json::parse(
+      metacog::read_safetensors_file(out.string()).metadata.at("metrics")).at("selection").at("candidates");
+  REQUIRE(warm.size() == 2);
+  CHECK(warm[0].at("algo") == "pretrain");
+  CHECK(warm[1].at("algo") == "fomaml");
+  CHECK(warm[1].at("config").at("warm_start") == true);
+  fs::remove(out.string() + ".ckpt");
+  // … and needs the non-meta network among the candidates
+  const CliResult lone = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
+                                 "' --algos fomaml --warm-start --max-epochs 1 --no-refit --dim 4 --hidden 8 --json");
+  CHECK(lone.exit_code != 0);
+  CHECK(lone.output.find("pretrain") != std::string::npos);
   // a misspelt algorithm is an error, not silently dropped
   const CliResult typo = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
                                  "' --algos fomaml,mamll --max-epochs 1 --no-refit --dim 4 --hidden 8 --json");
