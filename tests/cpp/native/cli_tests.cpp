@@ -1,7 +1,7 @@
 // The metacog command line itself (build/metacog, run as a child process): `train` options refused
 // before any work; the Omniglot resize and character split carried from `train` to `eval`; `kt-train`
-// training each distinct grid configuration once and warm-starting from the non-meta network; `kt-eval` / `kt-coldstart` reporting the model with
-// its inner loop off beside it.
+// training each distinct grid configuration once and warm-starting from the non-meta network;
+// `kt-eval` / `kt-coldstart` reporting the model with its inner loop off beside it.
 #include <doctest/doctest.h>
 
 #include <cstdio>
