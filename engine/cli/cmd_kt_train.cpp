@@ -38,7 +38,7 @@ void add_kt_train_command(CLI::App& app) {
     uint64_t seed = 1;
     bool resume = false, json = false, no_refit = false, warm_start = false;
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
-    double prior_precision = 0, inner_lr = 0, mono_insert = -1, average_halflife = -1, max_violation_rate = 1, early_weight = -1;
+    double prior_precision = 0, inner_lr = 0, lr = 0, mono_insert = -1, average_halflife = -1, max_violation_rate = 1, early_weight = -1;
     int early_positions = -1;
     int maml_horizon = -2;
   };
@@ -64,6 +64,10 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_option("--inner-lr", opt->inner_lr,
                   "override the inner loop's step α of the meta-learned candidates (default 0.3; the non-meta network's "
                   "is chosen on validation)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--lr", opt->lr,
+                  "override the Adam step size of the meta-learned candidates (outer step of FOMAML / MAML, inner step "
+                  "of Reptile; default 0.003; the non-meta network keeps its own)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--monotonicity", opt->monotonicity,
                   "weight λ of the penalty on predictions a right answer lowers (learner_train.hpp; default 1, 0 = off); "
@@ -118,6 +122,7 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->adapt_output >= 0) c.arch.adapt_output = opt->adapt_output != 0;
         if (opt->prior_precision > 0) c.arch.prior_precision = opt->prior_precision;
         if (opt->inner_lr > 0 && c.algo != LearnerAlgo::Pretrain) c.arch.inner_lr = opt->inner_lr;
+        if (opt->lr > 0 && c.algo != LearnerAlgo::Pretrain) c.lr = opt->lr;
         if (opt->mono_insert >= 0) c.mono_insert = opt->mono_insert;  // 0 is refused by the trainer when λ > 0
         if (opt->average_halflife >= 0) c.average_halflife = opt->average_halflife;
         if (opt->early_weight >= 0) c.early_weight = opt->early_weight;

@@ -203,7 +203,7 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   fs::remove(out.string() + ".ckpt");
   // --warm-start: the non-meta network is trained first and every meta-learned candidate starts from it
   const CliResult w = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
-                              "' --algos fomaml,pretrain --prior-precision 10 --warm-start --max-epochs 1 --no-refit "
+                              "' --algos fomaml,pretrain --prior-precision 10 --warm-start --lr 0.0005 --max-epochs 1 --no-refit "
                               "--dim 4 --hidden 8 --seed 2 --json");
   REQUIRE_MESSAGE(w.exit_code == 0, w.output);
   const nlohmann::json warm = nlohmann::json::parse(
@@ -212,6 +212,8 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   CHECK(warm[0].at("algo") == "pretrain");
   CHECK(warm[1].at("algo") == "fomaml");
   CHECK(warm[1].at("config").at("warm_start") == true);
+  CHECK(warm[1].at("config").at("lr") == 0.0005);  // --lr: the meta-learned candidates' step only
+  CHECK(warm[0].at("config").at("lr") == 0.003);
   fs::remove(out.string() + ".ckpt");
   // … and needs the non-meta network among the candidates
   const CliResult lone = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
