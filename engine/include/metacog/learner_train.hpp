@@ -69,7 +69,7 @@
 // Long learners dominate Σ_t ℓ_t, while the cold-start regime (design.md §4, positions 1..10) is where
 // adapting from a few answers matters; the weight puts the first answers of every learner back in view.
 // Warm start (optional, `warm_start`; the "pre-train, then meta-train" recipe of Chen et al. 2021,
-// Meta-Baseline, and of Tian et al. 2020): a meta-learned candidate starts from the parameters of the
+// Meta-Baseline): a meta-learned candidate starts from the parameters of the
 // Pretrain network trained before it (learner_fit.hpp), instead of the seed's initialisation, so that
 // meta-training begins from a history read-out that already predicts well and the inner loop has to
 // add to it rather than replace it. LearnerTrainer::warm_start_from sets them before the first epoch.
