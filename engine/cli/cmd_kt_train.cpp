@@ -1,7 +1,7 @@
 // engine/cli/cmd_kt_train.cpp — `metacog kt-train`: meta-train the learner model on KT logs.
 //
 //     metacog kt-train --data assist2009_updated_train.csv --out model.safetensors [--valid FILE]
-//                      [--seed S] [--resume] [--baseline-out nonmeta.safetensors] [--warm-start [--lr 0.0003]] [--json]
+//                      [--seed S] [--resume] [--baseline-out nonmeta.safetensors] [--warm-start] [--lr 0.003] [--json]
 //     {"learners": 2921, "responses": 224218, "seconds": 812.4, "out": "model.safetensors", ...}
 // Validation learners are carved from the train file when --valid is absent; every choice
 // (algorithm, inner step, epochs) is made on them only (learner_fit.hpp). A checkpoint

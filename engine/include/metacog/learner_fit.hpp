@@ -19,10 +19,11 @@
 //     lowest rate (choose_learner_candidate). The default budget 1 leaves the AUC alone to decide;
 //  3. the best meta-learned candidate and Pretrain are retrained on all train learners for their
 //     best number of epochs (skipped when `valid` was given: there the selected models are kept).
-// A warm-started candidate (LearnerTrainConfig::warm_start, learner_train.hpp) starts from the Pretrain
-// network selected in step 2, which must therefore come before it in the list (warm_started_grid
-// orders a grid so); when it is the one chosen, Pretrain is refitted first and the refit starts from
-// the refitted Pretrain network.
+// A warm-started candidate (LearnerTrainConfig::warm_start, learner_train.hpp) starts from the network
+// of the Pretrain candidate selected in step 2 (the list must then have exactly one Pretrain candidate,
+// before every warm-started one, with the same network; InvalidArgument before any training otherwise;
+// warm_started_grid orders a grid so); when it is the one chosen, Pretrain is refitted first and the refit starts from the refitted
+// Pretrain network. Its recorded seconds do not include the Pretrain training it starts from.
 // The checkpoint (a safetensors file) is rewritten after every epoch; resuming from it gives the
 // same result, bit for bit, as an uninterrupted run.
 #pragma once

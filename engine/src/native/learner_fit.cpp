@@ -169,11 +169,30 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
   const bool refit = opt.refit && valid == nullptr;
   const int n_cand = static_cast<int>(cands.size());
   bool has_meta = false, has_pre = false;
+  // a warm-started candidate starts from the one Pretrain candidate, which must come before it and be the
+  // same network (the inner loop's α and κ are not parameters), checked before any training
+  const auto network_of = [](const LearnerTrainConfig& c) {
+    LearnerArch a = c.arch;
+    a.inner_lr = 0;
+    a.prior_precision = 0;
+    return a.to_json();
+  };
+  std::string pre_network;
   for (const auto& c : cands) {
-    require(!c.warm_start || c.algo == LearnerAlgo::Pretrain || has_pre, ErrorCode::InvalidArgument,
+    const bool pre = c.algo == LearnerAlgo::Pretrain;
+    require(!(pre && c.warm_start), ErrorCode::InvalidArgument, "kt-train: the pretrain candidate cannot be warm-started");
+    require(!c.warm_start || has_pre, ErrorCode::InvalidArgument,
             "kt-train: a warm-started candidate needs the pretrain candidate before it in the grid");
-    (c.algo == LearnerAlgo::Pretrain ? has_pre : has_meta) = true;
+    require(!c.warm_start || network_of(c) == pre_network, ErrorCode::InvalidArgument,
+            "kt-train: a warm-started candidate must have the network of the pretrain candidate before it");
+    if (pre) pre_network = network_of(c);
+    (pre ? has_pre : has_meta) = true;
   }
+  const bool any_warm = std::any_of(cands.begin(), cands.end(), [](const LearnerTrainConfig& c) { return c.warm_start; });
+  require(!any_warm || std::count_if(cands.begin(), cands.end(), [](const LearnerTrainConfig& c) {
+                         return c.algo == LearnerAlgo::Pretrain;
+                       }) == 1,
+          ErrorCode::InvalidArgument, "kt-train: a warm start needs exactly one pretrain candidate");
   const int n_stages = n_cand + (refit && has_meta ? 1 : 0) + (refit && has_pre ? 1 : 0);
   // the candidates' settings are part of the run: a checkpoint of other settings (e.g. another
   // --monotonicity) must not be resumed with finished stages of one and new stages of the other
@@ -243,8 +262,8 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
     const KtDataset* data = &split.train;
     // refit order: the chosen meta-learned candidate, then Pretrain — or Pretrain first when the chosen
     // one is warm-started, so that its refit starts from the refitted Pretrain network
-    const bool chosen_warm =
-        res.chosen >= 0 && LearnerTrainConfig::from_json(res.candidates[static_cast<size_t>(res.chosen)].config_json).warm_start;
+    const bool chosen_warm = stage >= n_cand && res.chosen >= 0 &&
+                             LearnerTrainConfig::from_json(res.candidates[static_cast<size_t>(res.chosen)].config_json).warm_start;
     const bool meta_stage = stage >= n_cand && has_meta && stage == n_cand + (chosen_warm ? 1 : 0);
     if (stage < n_cand) {
       cfg = cands[static_cast<size_t>(stage)];

@@ -3,7 +3,10 @@
 // Native only (the procedure writes checkpoints).
 #include <doctest/doctest.h>
 
+#include <unistd.h>
+
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -29,6 +32,12 @@ LearnerFitOptions warm_options(const KtDataset& train, int warm_epochs) {
   return opt;
 }
 
+std::string temp_checkpoint(const std::string& name) {
+  return (std::filesystem::temp_directory_path() /
+          ("metacog-fit-" + std::to_string(::getpid()) + "-" + name + ".ckpt"))
+      .string();
+}
+
 }  // namespace
 
 TEST_CASE("kt-train warm start: the grid puts Pretrain first and marks every meta-learned candidate") {
@@ -49,6 +58,28 @@ TEST_CASE("kt-train warm start: the grid puts Pretrain first and marks every met
   meta.warm_start = true;
   bad.candidates = {meta, small_config(train, LearnerAlgo::Pretrain)};
   CHECK(test::code_of([&] { fit_learner(train, nullptr, bad); }) == ErrorCode::InvalidArgument);
+  // … and so are a warm-started Pretrain, two Pretrain candidates, and a Pretrain of another network
+  LearnerFitOptions warm_pre;
+  warm_pre.candidates = {small_config(train, LearnerAlgo::Pretrain)};
+  warm_pre.candidates[0].warm_start = true;
+  CHECK(test::code_of([&] { fit_learner(train, nullptr, warm_pre); }) == ErrorCode::InvalidArgument);
+  LearnerFitOptions two = bad;
+  two.candidates = {small_config(train, LearnerAlgo::Pretrain), meta, small_config(train, LearnerAlgo::Pretrain)};
+  CHECK(test::code_of([&] { fit_learner(train, nullptr, two); }) == ErrorCode::InvalidArgument);
+  LearnerFitOptions other = bad;
+  LearnerTrainConfig wide = small_config(train, LearnerAlgo::Pretrain);
+  wide.arch.hidden += 1;
+  other.candidates = {wide, meta};
+  CHECK(test::code_of([&] { fit_learner(train, nullptr, other); }) == ErrorCode::InvalidArgument);
+  // the inner loop's α and κ are not part of the network
+  LearnerFitOptions same = bad;
+  LearnerTrainConfig pre = small_config(train, LearnerAlgo::Pretrain);
+  pre.arch.inner_lr = 0;
+  pre.arch.prior_precision = 100;
+  pre.max_epochs = 1;
+  meta.max_epochs = 0;
+  same.candidates = {pre, meta};
+  CHECK(fit_learner(train, nullptr, same).complete);
 }
 
 TEST_CASE("kt-train warm start: the meta-learned network starts from the Pretrain one, refit included") {
@@ -72,30 +103,45 @@ TEST_CASE("kt-train warm start: the meta-learned network starts from the Pretrai
   CHECK(trained.candidates.at(1).config_json.find("\"warm_start\":true") != std::string::npos);
 }
 
-TEST_CASE("kt-train warm start: a run killed inside the candidates or the refits resumes exactly") {
+TEST_CASE("kt-train warm start: a run killed after any epoch, or between stages, resumes exactly") {
   const KtDataset train = synthetic(60, 20, 5, 44);
-  const std::string ck_a = "/tmp/metacog_warm_resume_a.ckpt", ck_b = "/tmp/metacog_warm_resume_b.ckpt";
-  std::remove(ck_a.c_str());
-  std::remove(ck_b.c_str());
+  const std::string ck_a = temp_checkpoint("warm-a"), ck_b = temp_checkpoint("warm-b"), ck_c = temp_checkpoint("warm-c");
+  for (const auto& p : {ck_a, ck_b, ck_c}) std::remove(p.c_str());
   LearnerFitOptions a = warm_options(train, 2);
   a.checkpoint = ck_a;
   const LearnerFitResult ra = fit_learner(train, nullptr, a);
   REQUIRE(ra.complete);
+  // killed after every epoch: inside Pretrain, the warm FOMAML, and both refits (Pretrain first)
   LearnerFitOptions b = warm_options(train, 2);
   b.checkpoint = ck_b;
-  // Pretrain 2 epochs, warm FOMAML 2, then the refits (Pretrain first, ≥ 1 epoch each): killed after 3
-  // epochs (inside FOMAML) and after 5 (in the refits)
-  for (int stop : {3, 2}) {
-    b.stop_after_epochs = stop;
-    CHECK_FALSE(fit_learner(train, nullptr, b).complete);
+  b.stop_after_epochs = 1;
+  int runs = 0;
+  LearnerFitResult rb;
+  do {
+    rb = fit_learner(train, nullptr, b);
     b.resume = true;
-  }
-  b.stop_after_epochs = -1;
-  const LearnerFitResult rb = fit_learner(train, nullptr, b);
+  } while (!rb.complete && ++runs < 20);
   REQUIRE(rb.complete);
+  CHECK(runs >= 5);  // 2 + 2 epochs of selection and at least one per refit
   CHECK(rb.meta.params() == ra.meta.params());
   CHECK(rb.pretrain.params() == ra.pretrain.params());
   CHECK(rb.chosen == ra.chosen);
-  std::remove(ck_a.c_str());
-  std::remove(ck_b.c_str());
+  // killed at a stage's start (the checkpoint has no trainer state): the warm FOMAML starts again from
+  // the Pretrain network the checkpoint carries
+  LearnerFitOptions c = warm_options(train, 2);
+  c.checkpoint = ck_c;
+  c.stop_after_epochs = 3;  // Pretrain's 2 epochs, then the first of FOMAML
+  REQUIRE_FALSE(fit_learner(train, nullptr, c).complete);
+  SafetensorsFile ck = read_safetensors_file(ck_c);
+  REQUIRE(ck.has("pretrain.params"));
+  for (auto it = ck.tensors.begin(); it != ck.tensors.end();) it = it->first.rfind("cur.", 0) == 0 ? ck.tensors.erase(it) : std::next(it);
+  ck.metadata.erase("cur.state");
+  write_safetensors_file(ck_c, ck);
+  c.resume = true;
+  c.stop_after_epochs = -1;
+  const LearnerFitResult rc = fit_learner(train, nullptr, c);
+  REQUIRE(rc.complete);
+  CHECK(rc.meta.params() == ra.meta.params());
+  CHECK(rc.pretrain.params() == ra.pretrain.params());
+  for (const auto& p : {ck_a, ck_b, ck_c}) std::remove(p.c_str());
 }
