@@ -248,15 +248,25 @@ ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const Label
     }
     return phi;
   }
+  // Only the moving parameters are differentiated. A held one is θ's own variable in every step,
+  // and θ is an ancestor of every earlier step's result: asking for its gradient would make each
+  // step's backward run through all the earlier steps' graphs (second order: their double
+  // backward), a cost growing with the step count, for a gradient the step does not use.
+  std::vector<size_t> moving;
+  for (size_t i = 0; i < theta.size(); ++i) {
+    if (adapted(how, theta.names()[i])) moving.push_back(i);
+  }
   ParamSet phi = theta;
   for (int s = 0; s < how.steps; ++s) {
     const LabelledImages b = batches.whole() ? task : take(task, batches.next());
-    const std::vector<Var> g = grad(task_loss(arch, phi, b, BnMode::Transductive, nullptr), phi.vars(),
-                                    graph == InnerGraph::SecondOrder);
+    std::vector<Var> wrt;
+    for (const size_t i : moving) wrt.push_back(phi.vars()[i]);
+    const std::vector<Var> g =
+        grad(task_loss(arch, phi, b, BnMode::Transductive, nullptr), wrt, graph == InnerGraph::SecondOrder);
     ParamSet next;
-    for (size_t i = 0; i < g.size(); ++i) {
-      const std::string& name = phi.names()[i];
-      next.add_var(name, adapted(how, name) ? sub(phi.vars()[i], mul_scalar(g[i], how.lr)) : phi.vars()[i]);
+    for (size_t i = 0, k = 0; i < phi.size(); ++i) {
+      const bool moves = k < moving.size() && moving[k] == i;
+      next.add_var(phi.names()[i], moves ? sub(phi.vars()[i], mul_scalar(g[k++], how.lr)) : phi.vars()[i]);
     }
     phi = std::move(next);
   }
