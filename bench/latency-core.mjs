@@ -3,6 +3,7 @@
 // items (the demo bank's items repeated with new ids over the same skills).
 //   engine: the wasm Engine directly (observe + recommend(5)), the compute budget
 //   api:    the public createEngine API in-process (adds validation, copying, memory storage)
+import { readSafetensorsHeader } from '../scripts/safetensors-header.mjs';
 
 /** The demo bank grown to `size` items (copies get ids `<id>~k`). */
 export function growBank(demo, size = 1000) {
@@ -26,9 +27,7 @@ export function growBank(demo, size = 1000) {
  * than of the demo's 17 skills.
  */
 export function vocabBank(modelBytes, size = 1000) {
-  const bytes = new Uint8Array(modelBytes);
-  const n = Number(new DataView(bytes.buffer, bytes.byteOffset, 8).getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  const { header } = readSafetensorsHeader(new Uint8Array(modelBytes));
   const vocab = JSON.parse(header.__metadata__?.vocab ?? 'null');
   if (!vocab || !vocab.skills?.length) throw new Error('vocabBank: the model has no __metadata__.vocab skills');
   const skills = vocab.skills.map((id) => ({ id, name: { en: `skill ${id}` } }));

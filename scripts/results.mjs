@@ -11,21 +11,20 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readSafetensorsHeader } from './safetensors-header.mjs';
 
 export const modelsDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'models');
 
-// The safetensors header of `file` (8-byte little-endian length, then JSON), without reading tensors.
-export function readHeader(file) {
-  const bytes = readFileSync(file);
-  if (bytes.length < 8) throw new Error(`${file}: not a safetensors file (shorter than 8 bytes)`);
-  const n = Number(bytes.readBigUInt64LE(0));
-  if (8 + n > bytes.length) throw new Error(`${file}: header length ${n} runs past the end of the file`);
-  return JSON.parse(bytes.subarray(8, 8 + n).toString('utf8'));
-}
-
 // The parsed `__metadata__.metrics` of a model name (file stem under models/), or null if none.
 export function recordedMetrics(name, dir = modelsDir) {
-  const metadata = readHeader(path.join(dir, `${name}.safetensors`)).__metadata__ ?? {};
+  const file = path.join(dir, `${name}.safetensors`);
+  let header;
+  try {
+    ({ header } = readSafetensorsHeader(readFileSync(file)));
+  } catch (err) {
+    throw new Error(`${file}: ${err.message}`, { cause: err });
+  }
+  const metadata = header.__metadata__ ?? {};
   return metadata.metrics === undefined ? null : JSON.parse(metadata.metrics);
 }
 

@@ -1,9 +1,9 @@
 // Test helper: a copy of a safetensors model file with its __metadata__ edited (the header is
 // re-serialised and the 8-byte little-endian header length rewritten; tensor bytes are unchanged).
+import { readSafetensorsHeader } from '../../scripts/safetensors-header.mjs';
+
 export function withMetadata(bytes, edit) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const n = Number(view.getBigUint64(0, true));
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + n)));
+  const { header, headerLength: n } = readSafetensorsHeader(bytes);
   edit(header.__metadata__);
   const text = new TextEncoder().encode(JSON.stringify(header));
   const out = new Uint8Array(8 + text.length + (bytes.length - 8 - n));
