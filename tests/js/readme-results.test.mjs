@@ -32,7 +32,7 @@ function tables() {
   return out;
 }
 
-// Footnote markers of a cell: "98.94 ± 0.20 ⁽³⁰⁰,¹⁾" → ['³⁰⁰', '¹'].
+// Footnote markers of a cell: "97.24 ± 0.09 ⁽³⁰⁰,ᶠ⁾" → ['³⁰⁰', 'ᶠ'].
 const markers = (cell) => [...cell.matchAll(/⁽([^⁾]+)⁾/g)].flatMap((m) => m[1].split(','));
 
 // The model a footnote sends a cell to: its definition ("⁽ⁱ⁾ the separate 20-way Reptile run
