@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <exception>
 #include <nlohmann/json.hpp>
 
 #include "metacog/error.hpp"
@@ -311,29 +312,65 @@ float GradientTrainer::step(const ImageDataset& train) {
   return last_loss_;
 }
 
+/**
+ * One MAML / FOMAML iteration. The B tasks are independent given θ, so they run in parallel (OpenMP,
+ * OMP_NUM_THREADS; one task per thread, every product inside a task single-threaded): the episodes
+ * are drawn first, in order, from the one stream (the inner loop draws nothing: its batch is the
+ * whole support set), and the per-task gradients, losses and batch-norm statistics are reduced
+ * afterwards in task order. The sums are therefore formed in the same order whatever the thread
+ * count, and the model is bit-identical to a one-thread run.
+ */
 float GradientTrainer::maml_step(const ImageDataset& train, bool second_order) {
   GradientAdaptation inner{"sgd", config_.inner_lr, config_.inner_steps, 0};
   inner.params = config_.test.params;
+  const int tasks = config_.meta_batch;
+  const float scale = 1.0f / static_cast<float>(tasks);
+  std::vector<Episode> episodes;
+  episodes.reserve(static_cast<size_t>(tasks));
+  for (int b = 0; b < tasks; ++b) episodes.push_back(sample_episode(train.classes, config_.spec, rng_));
+
+  struct TaskResult {
+    std::vector<Var> grad;
+    float loss = 0, accuracy = 0;
+    BnBatchStats bn;
+    std::exception_ptr error;
+  };
+  std::vector<TaskResult> results(static_cast<size_t>(tasks));
+  const InnerGraph graph = second_order ? InnerGraph::SecondOrder : InnerGraph::FirstOrder;
+#pragma omp parallel for schedule(dynamic, 1)
+  for (int b = 0; b < tasks; ++b) {
+    TaskResult& r = results[static_cast<size_t>(b)];
+    try {
+      const Episode& ep = episodes[static_cast<size_t>(b)];
+      LabelledImages support, query;
+      split_episode(gather_episode(train, ep), ep, support, query);
+      Pcg32 unused(0);  // the whole-support inner loop draws no minibatches
+      const ParamSet phi = adapt_to_task(config_.arch, params_, support, inner, graph, unused);
+      const Var logits = conv4_logits(config_.arch, phi, Var(query.images), BnMode::Train, nullptr, &r.bn);
+      const Var l = cross_entropy(logits, query.labels);
+      r.loss = l.value().item() * scale;
+      r.accuracy = argmax_accuracy(logits.value(), query.labels) * scale;
+      r.grad = grad(mul_scalar(l, scale), params_.vars());
+    } catch (...) {
+      r.error = std::current_exception();
+    }
+  }
+  for (const TaskResult& r : results) {
+    if (r.error) std::rethrow_exception(r.error);
+  }
+
   std::vector<Tensor> sum;
   float loss = 0, acc = 0;
-  const float scale = 1.0f / static_cast<float>(config_.meta_batch);
-  for (int b = 0; b < config_.meta_batch; ++b) {
-    const Episode ep = sample_episode(train.classes, config_.spec, rng_);
-    LabelledImages support, query;
-    split_episode(gather_episode(train, ep), ep, support, query);
-    const ParamSet phi = adapt_to_task(config_.arch, params_, support, inner,
-                                       second_order ? InnerGraph::SecondOrder : InnerGraph::FirstOrder, rng_);
-    const Var logits = conv4_logits(config_.arch, phi, Var(query.images), BnMode::Train, &buffers_);
-    const Var l = cross_entropy(logits, query.labels);
-    loss += l.value().item() * scale;
-    acc += argmax_accuracy(logits.value(), query.labels) * scale;
-    const std::vector<Var> g = grad(mul_scalar(l, scale), params_.vars());
-    for (size_t i = 0; i < g.size(); ++i) {
+  for (const TaskResult& r : results) {
+    fold_batch_stats(config_.arch, r.bn, buffers_);
+    loss += r.loss;
+    acc += r.accuracy;
+    for (size_t i = 0; i < r.grad.size(); ++i) {
       if (sum.size() <= i) {
-        sum.push_back(g[i].value().clone());
+        sum.push_back(r.grad[i].value().clone());
       } else {
         float* s = sum[i].data();
-        const float* gi = g[i].value().data();
+        const float* gi = r.grad[i].value().data();
         for (int64_t j = 0; j < sum[i].numel(); ++j) s[j] += gi[j];
       }
     }

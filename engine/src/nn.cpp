@@ -121,7 +121,21 @@ Buffers conv4_buffers(const Conv4Arch& arch) {
 }
 
 
-Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running) {
+void fold_batch_stats(const Conv4Arch& arch, const BnBatchStats& stats, Buffers& running) {
+  const float m = arch.bn_momentum;
+  for (const BnBatchStats::Block& s : stats.blocks) {
+    const float unbias = s.count > 1 ? static_cast<float>(s.count) / static_cast<float>(s.count - 1) : 1.0f;
+    Tensor& rm = running.at(s.prefix + "bn.running_mean");
+    Tensor& rv = running.at(s.prefix + "bn.running_var");
+    for (int64_t j = 0; j < rm.numel(); ++j) {
+      rm[j] = (1 - m) * rm[j] + m * s.mean[j];
+      rv[j] = (1 - m) * rv[j] + m * s.var[j] * unbias;
+    }
+  }
+}
+
+Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running,
+                BnBatchStats* stats) {
   require(x.value().ndim() == 4 && x.dim(1) == arch.image_size && x.dim(2) == arch.image_size &&
               x.dim(3) == arch.in_channels,
           ErrorCode::InvalidArgument,
@@ -145,16 +159,12 @@ Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode m
     } else {
       Tensor mu, var;
       h = batch_norm_train(h, gamma, beta, arch.bn_eps, &mu, &var);
-      if (mode == BnMode::Train && running != nullptr) {
-        // PyTorch: running ← (1 − m)·running + m·batch, with the unbiased batch variance.
-        const float m = arch.bn_momentum;
-        const int64_t count = h.numel() / h.dim(-1);
-        const float unbias = count > 1 ? static_cast<float>(count) / static_cast<float>(count - 1) : 1.0f;
-        Tensor& rm = running->at(b + "bn.running_mean");
-        Tensor& rv = running->at(b + "bn.running_var");
-        for (int64_t j = 0; j < rm.numel(); ++j) {
-          rm[j] = (1 - m) * rm[j] + m * mu[j];
-          rv[j] = (1 - m) * rv[j] + m * var[j] * unbias;
+      if (mode == BnMode::Train && (running != nullptr || stats != nullptr)) {
+        BnBatchStats::Block block_stats{b, std::move(mu), std::move(var), h.numel() / h.dim(-1)};
+        if (stats != nullptr) {
+          stats->blocks.push_back(std::move(block_stats));
+        } else {
+          fold_batch_stats(arch, BnBatchStats{{std::move(block_stats)}}, *running);
         }
       }
     }
@@ -169,9 +179,10 @@ Var conv4_head(const ParamSet& p, const Var& embedding) {
   return linear(embedding, p.get("head.weight"), p.get("head.bias"));
 }
 
-Var conv4_logits(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running) {
+Var conv4_logits(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running,
+                 BnBatchStats* stats) {
   require(arch.num_classes > 0, ErrorCode::InvalidArgument, "conv4: this architecture has no classification head");
-  return conv4_head(p, conv4_embed(arch, p, x, mode, running));
+  return conv4_head(p, conv4_embed(arch, p, x, mode, running, stats));
 }
 
 // ------------------------------------------------------------------ MLP

@@ -1,10 +1,13 @@
 // Optimisation-based meta-learners on images (MAML, first-order MAML, Reptile) and the fine-tuning
 // baseline: the second-order meta-gradient through a Conv-4 against finite differences, learning a
-// synthetic few-shot problem, exact resume, and the evaluation entry point's errors.
+// synthetic few-shot problem, exact resume, thread-count independence, and the evaluation entry point's errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#if defined(_OPENMP)
+#include <omp.h>
+#endif
 
 #include "metacog/few_shot_eval.hpp"
 #include "metacog/fewshot.hpp"
@@ -153,6 +156,31 @@ TEST_CASE("gradient meta: --resume continues bit for bit (MAML and Reptile)") {
     for (const auto& kv : straight.buffers()) CHECK(resumed.buffers().at(kv.first).to_vector() == kv.second.to_vector());
   }
 }
+
+#if defined(_OPENMP)
+TEST_CASE("gradient meta: a MAML iteration's tasks run in parallel and give the one-thread model bit for bit") {
+  // maml_step runs the meta-batch's tasks on OpenMP threads and reduces gradients, losses and
+  // batch-norm statistics in task order afterwards: the thread count must not change one bit.
+  const ImageDataset train = synthetic_images(1);
+  const int threads_before = omp_get_max_threads();
+  for (const char* algo : {"maml", "fomaml"}) {
+    GradientMetaConfig cfg = tiny_gradient_config(algo);
+    cfg.iterations = 3;
+    omp_set_num_threads(1);
+    GradientTrainer one(cfg);
+    for (int i = 0; i < 3; ++i) one.step(train);
+    omp_set_num_threads(3);  // more threads than cores on CI, and not a divisor of the meta-batch of 4
+    GradientTrainer several(cfg);
+    for (int i = 0; i < 3; ++i) several.step(train);
+    omp_set_num_threads(threads_before);
+    CHECK(several.last_loss() == one.last_loss());
+    for (size_t i = 0; i < one.params().size(); ++i) {
+      CHECK(several.params().vars()[i].value().to_vector() == one.params().vars()[i].value().to_vector());
+    }
+    for (const auto& kv : one.buffers()) CHECK(several.buffers().at(kv.first).to_vector() == kv.second.to_vector());
+  }
+}
+#endif
 
 TEST_CASE("gradient meta: Reptile's shared inner Adam state runs across tasks, resumes, and seeds test-time adaptation") {
   CHECK(GradientMetaConfig::defaults("reptile", 5, 1).shared_inner_state);

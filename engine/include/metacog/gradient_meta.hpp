@@ -130,7 +130,10 @@ float gradient_episode_accuracy(const Conv4Arch& arch, const ParamSet& theta, co
 class GradientTrainer {
  public:
   explicit GradientTrainer(const GradientMetaConfig& config);
-  /** One meta-iteration (meta_batch tasks); returns the mean task loss (query loss for MAML). */
+  /**
+   * One meta-iteration (meta_batch tasks); returns the mean task loss (query loss for MAML). MAML and
+   * first-order MAML run the tasks on OMP_NUM_THREADS threads, bit-identical to one thread.
+   */
   float step(const ImageDataset& train);
   int64_t iteration() const { return iteration_; }
   float last_loss() const { return last_loss_; }

@@ -57,8 +57,29 @@ struct Conv4Arch {
 ParamSet conv4_init(const Conv4Arch& arch, Pcg32& rng);
 Buffers conv4_buffers(const Conv4Arch& arch);
 
-/** Embeddings [N, D] of images x [N, H, W, C]. In Train mode running statistics are updated. */
-Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running);
+/**
+ * Batch statistics of a Train-mode forward, per block, kept aside instead of folded into the running
+ * buffers — so that forwards run in parallel can be folded afterwards in a fixed order, giving the
+ * buffers a serial run gives (fold_batch_stats).
+ */
+struct BnBatchStats {
+  struct Block {
+    std::string prefix;  ///< "encoder.{i}."
+    Tensor mean, var;    ///< batch mean and biased batch variance per channel
+    int64_t count = 0;   ///< values per channel (N·H·W)
+  };
+  std::vector<Block> blocks;
+};
+
+/**
+ * Embeddings [N, D] of images x [N, H, W, C]. In Train mode the running statistics are updated
+ * (PyTorch: running ← (1 − m)·running + m·batch, unbiased batch variance) — in `running`, or, when
+ * `stats` is given, recorded there for fold_batch_stats and `running` left alone.
+ */
+Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running,
+                BnBatchStats* stats = nullptr);
+/** Folds recorded batch statistics into the running buffers, block by block in recorded order. */
+void fold_batch_stats(const Conv4Arch& arch, const BnBatchStats& stats, Buffers& running);
 /**
  * Embeddings [N, D] with fixed (running) batch-norm statistics, no graph: each block is one fused
  * kernel relu(conv(h, W)·s + (β − μ·s)), s = γ/√(σ² + ε), then the pool; equal to conv4_embed in
@@ -66,7 +87,8 @@ Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode m
  */
 Tensor conv4_embed_running(const Conv4Arch& arch, const ParamSet& p, const Tensor& x, const Buffers& running);
 /** Logits [N, num_classes] (requires a head). */
-Var conv4_logits(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running);
+Var conv4_logits(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running,
+                 BnBatchStats* stats = nullptr);
 /** head(e) = e·Wᵀ + b on given embeddings. */
 Var conv4_head(const ParamSet& p, const Var& embedding);
 
