@@ -121,17 +121,22 @@ Buffers conv4_buffers(const Conv4Arch& arch) {
 }
 
 
-void fold_batch_stats(const Conv4Arch& arch, const BnBatchStats& stats, Buffers& running) {
+namespace {
+/** PyTorch: running ← (1 − m)·running + m·batch, with the unbiased batch variance. */
+void fold_block(const Conv4Arch& arch, const BnBatchStats::Block& s, Buffers& running) {
   const float m = arch.bn_momentum;
-  for (const BnBatchStats::Block& s : stats.blocks) {
-    const float unbias = s.count > 1 ? static_cast<float>(s.count) / static_cast<float>(s.count - 1) : 1.0f;
-    Tensor& rm = running.at(s.prefix + "bn.running_mean");
-    Tensor& rv = running.at(s.prefix + "bn.running_var");
-    for (int64_t j = 0; j < rm.numel(); ++j) {
-      rm[j] = (1 - m) * rm[j] + m * s.mean[j];
-      rv[j] = (1 - m) * rv[j] + m * s.var[j] * unbias;
-    }
+  const float unbias = s.count > 1 ? static_cast<float>(s.count) / static_cast<float>(s.count - 1) : 1.0f;
+  Tensor& rm = running.at(s.prefix + "bn.running_mean");
+  Tensor& rv = running.at(s.prefix + "bn.running_var");
+  for (int64_t j = 0; j < rm.numel(); ++j) {
+    rm[j] = (1 - m) * rm[j] + m * s.mean[j];
+    rv[j] = (1 - m) * rv[j] + m * s.var[j] * unbias;
   }
+}
+}  // namespace
+
+void fold_batch_stats(const Conv4Arch& arch, const BnBatchStats& stats, Buffers& running) {
+  for (const BnBatchStats::Block& s : stats.blocks) fold_block(arch, s, running);
 }
 
 Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode mode, Buffers* running,
@@ -164,7 +169,7 @@ Var conv4_embed(const Conv4Arch& arch, const ParamSet& p, const Var& x, BnMode m
         if (stats != nullptr) {
           stats->blocks.push_back(std::move(block_stats));
         } else {
-          fold_batch_stats(arch, BnBatchStats{{std::move(block_stats)}}, *running);
+          fold_block(arch, block_stats, *running);
         }
       }
     }
