@@ -12,8 +12,8 @@
 // resized as the model's training images were (its "omniglot_resize" metadata, omniglot.hpp).
 // --scheme random evaluates a model trained with `metacog train --scheme random` on the test
 // characters of its own split (the split seed comes from its "omniglot_split" metadata); any other
-// pairing of a random-split model and a scheme is refused, since the test characters would overlap
-// its training characters.
+// pairing of a random-split model and a scheme (or --split lake-runs) is refused, since the test
+// characters would overlap its training characters.
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -72,7 +72,16 @@ int run_eval(const EvalOptions& o) {
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "--bn must be running or transductive");
   MeanCi r;
   int way = o.way, shot = o.shot, episodes = o.episodes, query = o.query;
+  const std::string trained_split = model_omniglot_split(file);
+  const OmniglotSplitRecord split = parse_omniglot_split(trained_split);
+  const bool random_model = split.scheme == "random";
   if (o.split == "lake-runs") {
+    // Lake's runs draw on images_evaluation characters, which a random-split model may have trained
+    // on (its characters come from both zips): refused, as on the Vinyals test.
+    require(!random_model, ErrorCode::InvalidArgument,
+            "this model was trained on the " + trained_split +
+                " character split, whose training characters include Lake's runs' characters: evaluate it with "
+                "--scheme random (its own test characters)");
     require(algo == "protonet" || algo == "matchingnet", ErrorCode::InvalidArgument,
             "--split lake-runs evaluates prototype (protonet, matchingnet) models; this one is '" + algo + "'");
     require(!fce, ErrorCode::InvalidArgument,
@@ -80,9 +89,6 @@ int run_eval(const EvalOptions& o) {
     r = eval_lake_runs(m, o.data, mode, resize);
     way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
   } else {
-    const std::string trained_split = model_omniglot_split(file);
-    const OmniglotSplitRecord split = parse_omniglot_split(trained_split);
-    const bool random_model = split.scheme == "random";
     require(random_model == (o.scheme == "random"), ErrorCode::InvalidArgument,
             random_model ? "this model was trained on the " + trained_split +
                                " character split: evaluate it with --scheme random (its own test characters)"

@@ -113,6 +113,11 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
   const CliResult vinyals = run_cli("eval --model '" + out.string() + "' --way 5 --shot 1 --query 2 --episodes 3");
   CHECK(vinyals.exit_code != 0);
   CHECK(vinyals.output.find("evaluate it with --scheme random") != std::string::npos);
+  // so do Lake's runs (images_evaluation characters): refused before any run is loaded
+  const CliResult lake = run_cli("eval --model '" + out.string() + "' --split lake-runs --json");
+  CHECK(lake.exit_code != 0);
+  CHECK(lake.output.find("INVALID_ARGUMENT") != std::string::npos);
+  CHECK(lake.output.find("evaluate it with --scheme random") != std::string::npos);
   const CliResult shipped = run_cli("eval --model models/omniglot-protonet.safetensors --scheme random --episodes 3");
   CHECK(shipped.exit_code != 0);
   CHECK(shipped.output.find("--scheme random evaluates models trained with --scheme random") != std::string::npos);
