@@ -9,7 +9,7 @@
 // Uint8Array of a learner-model .safetensors), itemBank (object or URL of the JSON), learnerId
 // ('default'), storage ('indexeddb' | 'memory'), worker (boolean), simd ('auto' | true | false).
 import { MetacogError, check } from './errors.js';
-import { modelBytes } from './model-bytes.js';
+import { modelBytes, resolveUrl } from './model-bytes.js';
 import { describe } from './prototypes.js';
 import { hostObject } from './rpc.js';
 import { readUrl } from './env.js';
@@ -19,8 +19,7 @@ async function itemBankObject(itemBank) {
   if (itemBank !== null && typeof itemBank === 'object' && !(itemBank instanceof URL)) return itemBank;
   check(typeof itemBank === 'string' || itemBank instanceof URL,
     `createEngine: itemBank must be an item-bank object or its URL, got ${describe(itemBank)}`);
-  const base = typeof document !== 'undefined' && document.baseURI ? document.baseURI : import.meta.url;
-  const url = new URL(String(itemBank), base);
+  const url = resolveUrl(itemBank, 'createEngine: itemBank');
   let text;
   try {
     text = await readUrl(url, 'text');

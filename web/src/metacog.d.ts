@@ -214,7 +214,12 @@ export interface SkillMastery { skill: string; mastery: number; attempts: number
  * within its skill from the network, so it can differ from `predict()` (the network's own P(correct));
  * without a filter the two are equal. See engine/include/metacog/recommender_learner.hpp (2).
  */
-export interface Recommendation { item: string; p: number; skill: string; reason: string; [key: string]: unknown }
+export interface Recommendation {
+  item: string; p: number; skill: string;
+  /** 'learn': a skill not yet mastered; 'review': mastered, due for review; 'practice': mastered, not due; 'not-ready': prerequisites not mastered */
+  kind: 'learn' | 'review' | 'practice' | 'not-ready';
+  reason: string; [key: string]: unknown;
+}
 export interface PathStep { skill: string; mastery: number; items: string[]; reason: string; [key: string]: unknown }
 export interface ResourceRecommendation { resource: string; score: number; reason: string; [key: string]: unknown }
 
@@ -268,6 +273,8 @@ export interface SketchClassification {
   label: string;
   probabilities: Record<string, number>;
   distances: Record<string, number>;
+  /** the (up to) three most probable classes, most probable first */
+  top: Array<{ label: string; p: number }>;
   [key: string]: unknown;
 }
 

@@ -6,6 +6,22 @@ import { readUrl } from './env.js';
 
 
 /**
+ * Resolves a URL option (a string or URL) against the page (or this module), as a MetacogError
+ * INVALID_ARGUMENT for a malformed one (`new URL` throws a plain TypeError).
+ * @param {string | URL} value
+ * @param {string} what e.g. 'createEngine: model'
+ * @returns {URL}
+ */
+export function resolveUrl(value, what) {
+  const base = typeof document !== 'undefined' && document.baseURI ? document.baseURI : import.meta.url;
+  try {
+    return new URL(String(value), base);
+  } catch (err) {
+    throw new MetacogError('INVALID_ARGUMENT', `${what} is not a valid URL: ${JSON.stringify(String(value))} (${err && err.message})`, { cause: err });
+  }
+}
+
+/**
  * @param {unknown} model
  * @param {string} what e.g. 'createSketchClassifier'
  * @returns {Promise<Uint8Array>}
@@ -15,8 +31,7 @@ export async function modelBytes(model, what) {
   if (model instanceof ArrayBuffer) return new Uint8Array(model);
   check(typeof model === 'string' || model instanceof URL,
     `${what}: model must be a URL, an ArrayBuffer or a Uint8Array of a .safetensors file, got ${describe(model)}`);
-  const base = typeof document !== 'undefined' && document.baseURI ? document.baseURI : import.meta.url;
-  const url = new URL(String(model), base);
+  const url = resolveUrl(model, `${what}: model`);
   try {
     return await readUrl(url);
   } catch (err) {

@@ -1,0 +1,35 @@
+// A malformed model or item-bank URL is a MetacogError (INVALID_ARGUMENT), like every other failure,
+// not the TypeError that `new URL` throws.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createEngine, createSketchClassifier, MetacogError } from '../../dist/metacog.js';
+
+const MODEL = readFileSync(new URL('../../models/demo-learner.safetensors', import.meta.url));
+const BANK = JSON.parse(readFileSync(new URL('../../web/demo/item-bank.json', import.meta.url), 'utf8'));
+
+async function rejectsWith(promise, code, pattern) {
+  await assert.rejects(promise, (err) => {
+    assert.ok(err instanceof MetacogError, `expected MetacogError, got ${err}`);
+    assert.equal(err.code, code, err.message);
+    assert.match(err.message, pattern);
+    return true;
+  });
+}
+
+for (const bad of ['http://', 'http://[::1']) {
+  test(`createSketchClassifier: model '${bad}' rejects with a MetacogError`, async () => {
+    await rejectsWith(createSketchClassifier({ model: bad, worker: false }), 'INVALID_ARGUMENT',
+      /^createSketchClassifier: .*model/);
+  });
+
+  test(`createEngine: model '${bad}' rejects with a MetacogError`, async () => {
+    await rejectsWith(createEngine({ model: bad, itemBank: BANK, storage: 'memory', worker: false }),
+      'INVALID_ARGUMENT', /^createEngine: .*model/);
+  });
+
+  test(`createEngine: itemBank '${bad}' rejects with a MetacogError`, async () => {
+    await rejectsWith(createEngine({ model: MODEL, itemBank: bad, storage: 'memory', worker: false }),
+      'INVALID_ARGUMENT', /^createEngine: .*itemBank/);
+  });
+}
