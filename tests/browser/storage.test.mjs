@@ -1,6 +1,7 @@
 // Learner storage on Chromium's real IndexedDB: one transaction per response, persistence across
 // reloads (also mid-write), the v1 → v2 migration of a database written by Chromium, export →
-// forget → import, a real quota failure, and the memory fallback when IndexedDB is unavailable.
+// forget → import, a real quota failure, the memory fallback when IndexedDB is unavailable, and two
+// tabs writing for one learner.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openBrowser } from './harness.mjs';
@@ -142,11 +143,13 @@ test('v1 → v2 migration of a database written by Chromium', async () => {
   assert.equal(out.raw.version, 2);
   assert.deepEqual(out.raw.indexes, ['by-item']);
   assert.equal(out.doc.meta.responseCount, 3);
-  assert.deepEqual(out.nostate.load, { state: null, meta: null, responseCount: 1 });
+  assert.deepEqual(out.nostate.load, { state: null, meta: null, responseCount: 1, revision: null });
   assert.deepEqual(out.nostate.responses, [{ item: 'q5', correct: false, timestamp: 5, responseTimeMs: null }]);
   assert.equal(out.afterAppend.responseCount, 4);
   assert.equal(out.afterAppend.modelId, null);
-  assert.deepEqual(out.reimport, { learnerId: 'legacy', responseCount: 3, hasState: true });
+  assert.match(out.afterAppend.revision, /^[0-9a-f]{32}$/, 'the first write after the migration stamps a revision');
+  assert.match(out.reimport.revision, /^[0-9a-f]{32}$/);
+  assert.deepEqual(out.reimport, { learnerId: 'legacy', responseCount: 3, hasState: true, revision: out.reimport.revision });
 });
 
 test('a database from a newer metacog → STATE_VERSION, untouched, no fallback', async () => {
@@ -191,7 +194,7 @@ test('export → forget → import round trip; forget deletes the database even 
     });
     assert.ok(!afterForget.names.includes('metacog-learner:roundtrip'), 'the database is deleted');
     assert.deepEqual(afterForget.warnings, [], 'the other tab let go without blocking');
-    assert.deepEqual(await other.evaluate(async () => window.__s.load()), { state: null, meta: null, responseCount: 0 },
+    assert.deepEqual(await other.evaluate(async () => window.__s.load()), { state: null, meta: null, responseCount: 0, revision: null },
       'the other tab reopens and sees nothing');
     await b.page.reload();
     await b.page.waitForSelector('body[data-ready]');
@@ -206,14 +209,57 @@ test('export → forget → import round trip; forget deletes the database even 
       const result = await s.importDocument(text);
       return { empty, refused, newer, stillEmpty, result, after: await window.snapshot(s) };
     }, out.text);
-    assert.deepEqual(restored.empty, { state: null, meta: null, responseCount: 0 });
+    assert.deepEqual(restored.empty, { state: null, meta: null, responseCount: 0, revision: null });
     assert.equal(restored.refused, 'STATE_FORMAT');
     assert.equal(restored.newer, 'STATE_VERSION');
     assert.deepEqual(restored.stillEmpty, restored.empty, 'refused imports changed nothing');
-    assert.deepEqual(restored.result, { learnerId: 'roundtrip', responseCount: 5, hasState: true });
+    assert.deepEqual(restored.result, { learnerId: 'roundtrip', responseCount: 5, hasState: true, revision: restored.result.revision });
     assert.deepEqual(restored.after, out.before, 'everything restored exactly');
   } finally {
     await other.close();
+  }
+});
+
+test('two tabs answering for one learner keep every answer; a forget in one tab is not undone by the other', async () => {
+  const tab = await b.context.newPage();
+  try {
+    await open(tab);
+    const OPTS = { model: '/models/demo-learner.safetensors', itemBank: '/item-bank.json', learnerId: 'two-tabs' };
+    const start = (page) => page.evaluate(async (opts) => {
+      window.__e = await window.metacog.createEngine(opts);
+      window.__ids = (await (await fetch('/item-bank.json')).json()).items.map((i) => i.id);
+      return { worker: window.__e.inWorker, backend: (await window.__e.info()).storage.backend };
+    }, OPTS);
+    const answer = (page, k, correct, t) => page.evaluate(async ([k, correct, t]) => window.__e.observe({ item: window.__ids[k], correct, timestamp: t }), [k, correct, t]);
+    const held = (page) => page.evaluate(async () => (await window.__e.info()).responses);
+    assert.deepEqual(await start(b.page), { worker: true, backend: 'indexeddb' });
+    assert.deepEqual(await start(tab), { worker: true, backend: 'indexeddb' });
+    let t = 1_800_000_000_000;
+    for (let k = 0; k < 5; k++) assert.deepEqual(await answer(b.page, k, true, (t += 1000)), { responses: k + 1 });
+    // the second tab opened before those answers: it reloads the learner and answers on top
+    assert.deepEqual(await answer(tab, 5, false, (t += 1000)), { responses: 6 });
+    assert.equal(await held(tab), 6);
+    assert.deepEqual(await answer(b.page, 6, true, (t += 1000)), { responses: 7 });
+    assert.equal(await held(b.page), 7);
+    // a reload finds all seven answers in the stored state, not only the last writer's
+    await b.page.evaluate(() => window.__e.dispose());
+    await open();
+    await start(b.page);
+    assert.equal(await held(b.page), 7);
+    const items = await b.page.evaluate(async () => (await window.__e.exportLearnerData()).responses.map((r) => r.item));
+    assert.equal(items.length, 7);
+    // forget() in one tab; the other tab's next answer starts from the prior
+    await b.page.evaluate(() => window.__e.forget());
+    assert.deepEqual(await answer(tab, 8, true, (t += 1000)), { responses: 1 });
+    assert.equal(await held(tab), 1);
+    await b.page.evaluate(() => window.__e.dispose());
+    await open();
+    await start(b.page);
+    assert.equal(await held(b.page), 1, 'the forgotten answers did not come back');
+    await tab.evaluate(() => window.__e.dispose());
+    await b.page.evaluate(async () => { await window.__e.forget(); window.__e.dispose(); });
+  } finally {
+    await tab.close();
   }
 });
 

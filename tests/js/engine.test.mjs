@@ -3,8 +3,26 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createEngine, MetacogError } from '../../dist/metacog.js';
+import { createEngine, MetacogError, openStorage } from '../../dist/metacog.js';
 import { withMetadata } from './model-bytes.mjs';
+import { canonicalJson, fromBase64, toBase64 } from '../../web/src/storage-document.js';
+import { sha256Hex } from '../../web/src/sha256.js';
+
+/** A learner-data document edited and sealed again (state hash and checksum), so that only the
+ *  engine's own checks can refuse it. */
+function resealed(doc, edit) {
+  const d = structuredClone(doc);
+  edit(d);
+  if (d.state) {
+    const bytes = fromBase64(d.state.data);
+    d.state = { ...d.state, bytes: bytes.length, sha256: sha256Hex(bytes) };
+  }
+  const { checksum, ...body } = d;
+  return { ...d, checksum: `sha256:${sha256Hex(canonicalJson(body))}` };
+}
+const editState = (doc, fn) => resealed(doc, (d) => {
+  d.state.data = toBase64(new TextEncoder().encode(fn(new TextDecoder().decode(fromBase64(d.state.data)))));
+});
 
 const MODEL = new URL('../../models/demo-learner.safetensors', import.meta.url);
 const SKETCH_MODEL = new URL('../../models/omniglot-protonet.safetensors', import.meta.url);
@@ -126,6 +144,74 @@ for (const simd of [true, false]) {
     assert.deepEqual((await again.mastery()).map((x) => x.mastery), m);
     e.dispose();
     again.dispose();
+  });
+
+  test(`[${name}] two engines on one learner (two tabs): neither overwrites the other's answers; forget is not undone`, async () => {
+    const id = `two-tabs-${learner++}`;
+    const open = () => createEngine({ model: MODEL, itemBank: BANK, simd, learnerId: id });
+    const [a, b] = [await open(), await open()];
+    const ids = BANK.items.map((i) => i.id);
+    let t = Date.UTC(2026, 1, 1);
+    for (let k = 0; k < 5; k++) await a.observe({ item: ids[k], correct: true, timestamp: (t += 1000) });
+    // b was opened before a's answers: its write is refused, it reloads the learner and answers on top
+    assert.deepEqual(await b.observe({ item: ids[5], correct: false, timestamp: (t += 1000) }), { responses: 6 });
+    assert.equal((await b.info()).responses, 6, 'b now holds all six answers');
+    const reopened = await open();
+    assert.equal((await reopened.info()).responses, 6, 'the stored state holds all six answers, not only b\'s');
+    const doc = await reopened.exportLearnerData();
+    assert.deepEqual(doc.responses.map((r) => r.item), ids.slice(0, 6));
+    // the same learner rebuilt from scratch in one engine predicts the same
+    const solo = await createEngine({ model: MODEL, itemBank: BANK, simd, learnerId: `${id}-solo` });
+    for (const r of doc.responses) await solo.observe(r);
+    const [ps, pr] = [await solo.predict(ids), await reopened.predict(ids)];
+    ps.forEach((x, k) => assert.ok(Math.abs(x.p - pr[k].p) < 1e-9, `${x.item}: ${x.p} vs ${pr[k].p}`));
+    // adapt() on a stale engine also reloads first
+    await a.adapt({ steps: 1 });
+    assert.equal((await a.info()).responses, 6);
+    // forget() in one tab; a stale engine's next answer starts from the prior instead of restoring
+    await reopened.forget();
+    assert.deepEqual(await a.observe({ item: ids[6], correct: true, timestamp: (t += 1000) }), { responses: 1 });
+    assert.equal((await a.info()).responses, 1);
+    const after = await open();
+    assert.equal((await after.info()).responses, 1);
+    assert.deepEqual((await after.exportLearnerData()).responses.map((r) => r.item), [ids[6]]);
+    for (const e of [a, b, reopened, solo, after]) e.dispose();
+  });
+
+  test(`[${name}] a document with a response log and no state is replayed; a state from a newer engine is STATE_VERSION`, async () => {
+    const e = await fresh(simd);
+    let t = 9000;
+    for (const it of BANK.items.slice(0, 4)) await e.observe({ item: it.id, correct: true, timestamp: (t += 1000) });
+    const ids = BANK.items.map((i) => i.id);
+    const p = await e.predict(ids);
+    const doc = await e.exportLearnerData();
+    const logOnly = resealed(doc, (d) => { d.state = null; d.meta.updatedAt = null; });
+    const target = await fresh(simd);
+    assert.deepEqual(await target.importLearnerData(logOnly), { responses: 4 });
+    assert.equal((await target.info()).responses, 4, 'the log was replayed');
+    (await target.predict(ids)).forEach((x, k) => assert.ok(Math.abs(x.p - p[k].p) < 1e-9));
+    // a new engine on that learner finds the replayed learner too
+    const again = await createEngine({ model: MODEL, itemBank: BANK, simd, learnerId: (await target.exportLearnerData()).learnerId });
+    assert.equal((await again.info()).responses, 4);
+    // a log the engine cannot replay (timestamps going backwards) is refused whole
+    const backwards = resealed(logOnly, (d) => { d.responses[3].timestamp = 1; });
+    const before = await target.predict(ids);
+    await rejectsWith(target.importLearnerData(backwards), 'STATE_FORMAT');
+    assert.deepEqual(await target.predict(ids), before);
+    // a state written by a newer engine: STATE_VERSION (not STATE_FORMAT), nothing changed
+    const newer = editState(doc, (text) => text.replace(/"version":(\d+)\}$/, (_, v) => `"version":${Number(v) + 1}}`));
+    await rejectsWith(target.importLearnerData(newer), 'STATE_VERSION');
+    assert.deepEqual(await target.predict(ids), before);
+    assert.equal((await target.exportLearnerData()).responses.length, 4);
+    // the same state found in storage at start-up: createEngine refuses it rather than replaying the
+    // log over it (which would lose what the newer state holds); the stored data is untouched
+    const newerBytes = fromBase64(newer.state.data);
+    const stored = await openStorage({ learnerId: `newer-state-${learner++}` });
+    for (const r of doc.responses) await stored.appendResponse(r, newerBytes);
+    await rejectsWith(createEngine({ model: MODEL, itemBank: BANK, simd, learnerId: stored.learnerId }), 'STATE_VERSION');
+    assert.deepEqual((await stored.load()).state, newerBytes);
+    assert.equal((await stored.responses()).length, 4);
+    for (const x of [e, target, again]) x.dispose();
   });
 
   test(`[${name}] wrong or broken models and item banks are refused with their codes`, async () => {

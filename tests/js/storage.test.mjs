@@ -22,10 +22,13 @@ async function rejectsWith(promise, code, pattern) {
   });
 }
 
-/** Everything stored, comparable (the export minus its timestamp and checksum). */
+/** Everything stored, comparable (the export minus its timestamp and checksum; the load minus the
+ * revision, a write token that every write — a re-import of the same data too — renews). */
 async function snapshot(store) {
   const { exportedAt, checksum, ...rest } = await store.exportDocument();
-  return { rest, load: await store.load(), responses: await store.responses() };
+  const { revision, ...load } = await store.load();
+  if (load.meta) delete load.meta.revision;
+  return { rest, load, responses: await store.responses() };
 }
 
 /** A store with three responses and a state whose bytes encode the count. */
@@ -65,7 +68,7 @@ test('under Node the default backend is memory, not persistent, with no warning'
   assert.equal(store.backend, 'memory');
   assert.equal(store.persistent, false);
   assert.deepEqual(store.warnings, []);
-  assert.deepEqual(await store.load(), { state: null, meta: null, responseCount: 0 });
+  assert.deepEqual(await store.load(), { state: null, meta: null, responseCount: 0, revision: null });
   assert.deepEqual(await store.responses(), []);
   assert.equal(databaseName('ana'), 'metacog-learner:ana');
 });
@@ -121,6 +124,42 @@ test('two stores of one learner share data; other learners are separate', async 
   await a.appendResponse(r('q1', true, 1), new Uint8Array([1]));
   assert.equal((await b.load()).responseCount, 1);
   assert.equal((await other.load()).responseCount, 0);
+});
+
+test('expectRevision: a write built on a revision another store replaced is refused (conflict) and changes nothing', async () => {
+  const id = uniqueId('revision');
+  const a = await openStorage({ learnerId: id });
+  const b = await openStorage({ learnerId: id });
+  assert.equal((await a.load()).revision, null);
+  const first = await a.appendResponse(r('q1', true, 1), new Uint8Array([1]), { expectRevision: null });
+  assert.match(first.revision, /^[0-9a-f]{32}$/);
+  assert.equal((await b.load()).revision, first.revision);
+  // b writes on top of what it read; a still believes `first` is stored
+  const second = await b.appendResponse(r('q2', false, 2), new Uint8Array([2]), { expectRevision: first.revision });
+  assert.notEqual(second.revision, first.revision);
+  const before = await snapshot(a);
+  for (const write of [
+    () => a.appendResponse(r('q3', true, 3), new Uint8Array([3]), { expectRevision: first.revision }),
+    () => a.writeState(new Uint8Array([9]), undefined, { expectRevision: first.revision }),
+    () => a.appendResponse(r('q3', true, 3), new Uint8Array([3]), { expectRevision: null }),
+  ]) {
+    await assert.rejects(write(), (err) => err instanceof MetacogError && err.code === 'STORAGE' && err.conflict === true && /another tab/.test(err.message));
+  }
+  assert.deepEqual(await snapshot(a), before);
+  // forget() elsewhere: a write expecting the old revision is refused, one expecting none goes in
+  await b.forget();
+  await assert.rejects(a.appendResponse(r('q3', true, 3), new Uint8Array([3]), { expectRevision: second.revision }), (err) => err.conflict === true);
+  assert.equal((await a.load()).responseCount, 0);
+  const fresh = await a.appendResponse(r('q3', true, 3), new Uint8Array([3]), { expectRevision: null });
+  assert.equal(fresh.responseCount, 1);
+  // without expectRevision a write is unconditional; import sets a new revision
+  const forced = await b.writeState(new Uint8Array([4]));
+  assert.notEqual(forced.revision, fresh.revision);
+  const imported = await a.importDocument(await b.exportDocument());
+  assert.match(imported.revision, /^[0-9a-f]{32}$/);
+  assert.equal((await b.load()).revision, imported.revision);
+  await rejectsWith(a.appendResponse(r('q4', true, 4), new Uint8Array([4]), { expectRevision: 7 }), 'INVALID_ARGUMENT', /expectRevision/);
+  await rejectsWith(a.writeState(new Uint8Array([4]), undefined, null), 'INVALID_ARGUMENT', /options/);
 });
 
 test('appendResponse argument matrix: each bad call is INVALID_ARGUMENT and changes nothing', async () => {
@@ -191,9 +230,11 @@ test('export → forget → import restores everything exactly (object and JSON 
   const before = await snapshot(store);
   const doc = await store.exportDocument();
   await store.forget();
-  assert.deepEqual(await store.load(), { state: null, meta: null, responseCount: 0 });
+  assert.deepEqual(await store.load(), { state: null, meta: null, responseCount: 0, revision: null });
   assert.deepEqual(await store.responses(), []);
-  assert.deepEqual(await store.importDocument(doc), { learnerId: store.learnerId, responseCount: 3, hasState: true });
+  const imported = await store.importDocument(doc);
+  assert.match(imported.revision, /^[0-9a-f]{32}$/);
+  assert.deepEqual(imported, { learnerId: store.learnerId, responseCount: 3, hasState: true, revision: imported.revision });
   assert.deepEqual(await snapshot(store), before);
   await store.forget();
   await store.importDocument(JSON.stringify(doc));
@@ -210,7 +251,7 @@ test('importDocument replaces what was stored; an empty document clears it', asy
   assert.deepEqual((await target.load()).state, (await source.load()).state);
   assert.equal((await target.load()).meta.modelId, 'm-src');
   await target.importDocument(await (await openStorage({ learnerId: uniqueId('blank') })).exportDocument());
-  assert.deepEqual(await target.load(), { state: null, meta: null, responseCount: 0 });
+  assert.deepEqual(await target.load(), { state: null, meta: null, responseCount: 0, revision: null });
 });
 
 test('importDocument accepts a log without a state (to be replayed by the engine)', async () => {
@@ -218,7 +259,7 @@ test('importDocument accepts a log without a state (to be replayed by the engine
   const doc = await (await filledStore()).exportDocument();
   const stateless = reseal({ ...doc, state: null, meta: { ...doc.meta, updatedAt: null } });
   await store.importDocument(stateless);
-  assert.deepEqual(await store.load(), { state: null, meta: null, responseCount: 3 });
+  assert.deepEqual(await store.load(), { state: null, meta: null, responseCount: 3, revision: null });
 });
 
 test('importDocument validation matrix: every bad document is refused whole', async () => {
@@ -303,7 +344,7 @@ test('forget deletes the learner for every store of that learner; the store stay
   const b = await openStorage({ learnerId: id });
   await a.appendResponse(r('q1', true, 1), new Uint8Array([1]));
   await a.forget();
-  assert.deepEqual(await b.load(), { state: null, meta: null, responseCount: 0 });
+  assert.deepEqual(await b.load(), { state: null, meta: null, responseCount: 0, revision: null });
   await a.appendResponse(r('q2', true, 2), new Uint8Array([2]));
   assert.equal((await b.load()).responseCount, 1);
 });

@@ -3,6 +3,13 @@
 // changes the learner writes the response and the new engine state in one storage transaction
 // before it resolves; if the write fails the engine is rolled back, so nothing acknowledged is
 // lost and nothing unacknowledged is kept. Learning maths all runs in the engine.
+//
+// Several engines on one learner (two tabs, or two createEngine calls): each write names the
+// stored revision this engine's state was built on; if another engine wrote since, the write is
+// refused (nothing stored), this engine reloads the learner from storage and applies the call
+// again on top. So no engine ever overwrites another's answers, and a forget() in one tab is not
+// undone by a stale engine in another. Reads (predict, mastery, …) use this engine's state, which
+// catches up with the other engines' answers at its next write.
 import { MetacogError, check, unwrap } from './errors.js';
 import { openStorage } from './storage.js';
 import { normalizeResponse, describeValue, isPlainObject } from './storage-records.js';
@@ -43,6 +50,8 @@ export class EngineCore {
     this.simd = Module.flavor === 'simd';
     /** The engine state as last stored (the rollback point; saves one export per observe). */
     this._saved = null;
+    /** The stored revision this engine's state corresponds to (null: no state stored). */
+    this._revision = null;
   }
 
   _snapshot() {
@@ -60,22 +69,55 @@ export class EngineCore {
     return this._h;
   }
 
+  /**
+   * Applies `change` to the engine and stores the result with `write(stateBytes, expectRevision)`;
+   * on any failure the engine is rolled back. When the write is refused because another engine
+   * wrote first, reloads the learner from storage and tries again (a few times).
+   */
+  async _mutate(change, write) {
+    for (let attempt = 1; ; attempt++) {
+      const h = this._live();
+      const before = this._snapshot();
+      const result = change(h);  // throws before changing anything on bad input
+      let after;
+      let saved;
+      try {
+        after = unwrap(h.exportState());
+        saved = await write(after, this._revision);
+      } catch (err) {
+        this._rollback(before);  // not stored: forget it here too
+        if (err && err.conflict && attempt < MAX_ATTEMPTS) {
+          try {
+            this._revision = await restoreLearner(h, this._store);
+          } catch (restoreErr) {
+            this._rollback(before);  // keep the engine as it was rather than half-reloaded
+            throw restoreErr;
+          }
+          this._saved = null;
+          continue;
+        }
+        throw err;
+      }
+      this._saved = after;
+      this._revision = saved.revision;
+      return { result, saved };
+    }
+  }
+
   /** One learner response; adapts the model and persists the response with the new state. */
   async observe(response) {
-    const h = this._live();
+    this._live();
     check(isPlainObject(response), `observe: pass { item, correct, timestamp?, responseTimeMs? }, got ${describeValue(response)}`);
-    const r = normalizeResponse({ ...response, timestamp: response.timestamp ?? Date.now() }, 'observe');
-    const before = this._snapshot();
-    unwrap(h.observe(r.item, r.correct, r.timestamp / 1000));
-    const after = unwrap(h.exportState());
-    try {
-      const saved = await this._store.appendResponse(r, after);
-      this._saved = after;
-      return { responses: saved.responseCount };
-    } catch (err) {
-      this._rollback(before);  // the response was not stored: forget it here too
-      throw err;
-    }
+    const given = response.timestamp;
+    let r = normalizeResponse({ ...response, timestamp: given ?? Date.now() }, 'observe');
+    const { saved } = await this._mutate(
+      (h) => {
+        // a retry after another engine's write is a new moment: restamp a defaulted timestamp
+        if (given === undefined) r = { ...r, timestamp: Math.max(r.timestamp, Date.now()) };
+        return unwrap(h.observe(r.item, r.correct, r.timestamp / 1000));
+      },
+      (after, expectRevision) => this._store.appendResponse(r, after, { expectRevision }));
+    return { responses: saved.responseCount };
   }
 
   /** → [{ item, p }] */
@@ -122,19 +164,11 @@ export class EngineCore {
 
   /** Extra Reptile inner-loop steps on the learner's responses; persisted. */
   async adapt(options = {}) {
-    const h = this._live();
+    this._live();
     check(isPlainObject(options), 'adapt: pass { steps }');
     const steps = count(options.steps, 'adapt: steps', 1);
-    const before = this._snapshot();
-    unwrap(h.adapt(steps));
-    const after = unwrap(h.exportState());
-    try {
-      await this._store.writeState(after);
-      this._saved = after;
-    } catch (err) {
-      this._rollback(before);
-      throw err;
-    }
+    await this._mutate((h) => unwrap(h.adapt(steps)),
+      (after, expectRevision) => this._store.writeState(after, undefined, { expectRevision }));
   }
 
   /** Everything stored about the learner (versioned JSON document with a checksum). */
@@ -143,20 +177,32 @@ export class EngineCore {
     return this._store.exportDocument();
   }
 
-  /** Validates a document fully (format, checksum, and that the engine accepts its state), then replaces. */
+  /**
+   * Validates a document fully (format, checksum, and that the engine accepts its state — or, for
+   * a document with a response log and no state, every response of the log), then replaces.
+   */
   async importLearnerData(doc) {
     const h = this._live();
     const parsed = parseDocument(doc);
     const before = this._snapshot();
     if (parsed.record) {
       const r = h.importState(parsed.record.bytes);
-      if (r && r.__error) throw new MetacogError('STATE_FORMAT', `importLearnerData: the engine rejects the document's learner state (${r.message})`);
+      if (r && r.__error) {
+        throw new MetacogError(r.__error === 'STATE_VERSION' ? 'STATE_VERSION' : 'STATE_FORMAT',
+          `importLearnerData: the engine rejects the document's learner state (${r.message})`);
+      }
     } else {
       h.reset();
+      const bad = replay(h, parsed.responses, { skipUnknownItems: true });
+      if (bad) {
+        this._rollback(before);
+        throw new MetacogError('STATE_FORMAT', `importLearnerData: the engine rejects response ${bad.index} of the document's log (${bad.message})`);
+      }
     }
     try {
-      await this._store.importDocument(doc);
+      const stored = await this._store.importDocument(doc);
       this._saved = null;
+      this._revision = stored.revision;
     } catch (err) {
       this._rollback(before);
       throw err;
@@ -170,6 +216,7 @@ export class EngineCore {
     await this._store.forget();
     h.reset();
     this._saved = null;
+    this._revision = null;
   }
 
   info() {
@@ -201,10 +248,65 @@ export class EngineCore {
   }
 }
 
+const MAX_ATTEMPTS = 4;
+
+/**
+ * Replays responses into the engine in order. Returns null, or the first response the engine
+ * refused ({ index, message }); unknown items (an item bank that dropped them) are skipped when asked.
+ */
+function replay(h, responses, { skipUnknownItems }) {
+  for (let k = 0; k < responses.length; k++) {
+    const resp = responses[k];
+    const o = h.observe(resp.item, resp.correct, resp.timestamp / 1000);
+    if (o && o.__error && !(skipUnknownItems && o.__error === 'UNKNOWN_ITEM')) return { index: k, message: o.message };
+  }
+  return null;
+}
+
+/**
+ * Loads the stored learner into the engine handle and returns the revision it corresponds to.
+ * The stored state is used when the engine accepts it; a state from a newer metacog is refused
+ * (STATE_VERSION: replaying over it would lose what it holds); otherwise — no state (a log-only
+ * import) or a state the model no longer reads (a model upgrade) — the response log is replayed
+ * and the rebuilt state stored. Responses the engine refuses during a rebuild are skipped with a
+ * warning (the log itself is kept as it is).
+ */
+async function restoreLearner(h, store) {
+  for (let attempt = 1; ; attempt++) {
+    const loaded = await store.load();
+    h.reset();
+    if (loaded.state) {
+      const r = h.importState(loaded.state);
+      if (!(r && r.__error)) return loaded.revision;
+      if (r.__error === 'STATE_VERSION') {
+        throw new MetacogError('STATE_VERSION', `the stored learner state was written by a newer metacog (${r.message}); ` +
+          'nothing was changed. Use the newer version of the page, or export the learner data there.');
+      }
+      h.reset();
+    }
+    const responses = await store.responses();
+    if (!loaded.state && responses.length === 0) return loaded.revision;
+    let skipped = 0;
+    for (let k = 0; k < responses.length; k++) {
+      const bad = replay(h, responses.slice(k), { skipUnknownItems: true });
+      if (!bad) break;
+      skipped++;
+      k += bad.index;  // resume after the refused response
+    }
+    if (skipped > 0) store._warn(`rebuilding the learner from its response log skipped ${skipped} response(s) the engine refuses; the log is kept unchanged`);
+    try {
+      const saved = await store.writeState(unwrap(h.exportState()), undefined, { expectRevision: loaded.revision });
+      return saved.revision;
+    } catch (err) {
+      if (!(err && err.conflict && attempt < MAX_ATTEMPTS)) throw err;
+    }
+  }
+}
+
 /**
  * Factory for the host: options { model: Uint8Array, itemBank: object, learnerId?, storage?, simd? }.
- * Restores the stored learner: from the stored state, or — when the model changed and the state no
- * longer loads — by replaying the stored response log (nothing is lost on a model upgrade).
+ * Restores the stored learner (restoreLearner: its state, or a replay of its response log when
+ * there is no state or the model no longer reads it — nothing is lost on a model upgrade).
  */
 export async function createEngineCore(options) {
   const Module = await loadModule({ simd: options.simd ?? 'auto' });
@@ -220,19 +322,10 @@ export async function createEngineCore(options) {
       backend: options.storage,
       meta: { modelId: `${info.model.algo}:${info.model.trained_on}`.slice(0, 256), modelHash, itemBankHash },
     });
-    const loaded = await store.load();
-    if (loaded.state) {
-      const r = handle.importState(loaded.state);
-      if (r && r.__error) {
-        // e.g. a model upgrade: rebuild the learner from the response log, then store the new state
-        for (const resp of await store.responses()) {
-          const o = handle.observe(resp.item, resp.correct, resp.timestamp / 1000);
-          if (o && o.__error && o.__error !== 'UNKNOWN_ITEM') unwrap(o);
-        }
-        await store.writeState(unwrap(handle.exportState()));
-      }
-    }
-    return new EngineCore(Module, handle, store, { modelHash }, { itemBankHash });
+    const revision = await restoreLearner(handle, store);
+    const core = new EngineCore(Module, handle, store, { modelHash }, { itemBankHash });
+    core._revision = revision;
+    return core;
   } catch (err) {
     handle.delete();
     store?.close?.();

@@ -4,14 +4,63 @@
 // A backend implements (all async unless noted; every write is all-or-nothing):
 //   readRecord() → state record | null        readResponses() → responses in order
 //   readSnapshot() → { record, responses } read consistently (one transaction)
-//   append(response, record) → stored record  (one transaction: log + state)
-//   putRecord(record) → stored record         replace(record | null, responses)
+//   append(response, record, expect?) → stored record  (one transaction: log + state)
+//   putRecord(record, expect?) → stored record         replace(record | null, responses)
+// Every record written carries a fresh random `revision`. A write given `expect` (a revision, or
+// null for "no state stored") first compares it with the stored record's, in the same transaction,
+// and throws conflictError() without writing when they differ: another tab or window changed the
+// learner since the caller last read it (optimistic concurrency; see docs/storage.md).
 //   destroy()  deletes the database           close()  (sync) releases connections
 // and has `kind` ('indexeddb' | 'memory') and `persistent` (survives a reload).
 import { MetacogError } from './errors.js';
 
 /** Schema version of stored data (the IndexedDB database version). */
 export const SCHEMA_VERSION = 2;
+
+/**
+ * A new revision id for a stored record: 128 random bits as hex. Not a modelling choice (nothing
+ * learned depends on it), so it comes from the platform's CSPRNG, not a seeded stream: two tabs
+ * must never draw the same id.
+ * @returns {string}
+ */
+export function newRevision() {
+  const b = new Uint8Array(16);
+  globalThis.crypto.getRandomValues(b);
+  return Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * The revision of a stored record (null when there is none, or for records written before
+ * revisions existed).
+ * @param {object|null|undefined} record
+ * @returns {string|null}
+ */
+export function revisionOf(record) {
+  return (record && record.revision) || null;
+}
+
+/**
+ * Throws conflictError() unless `expect` is undefined (unconditional write) or equals the stored
+ * record's revision.
+ * @param {string|null|undefined} expect
+ * @param {object|null|undefined} stored
+ */
+export function checkRevision(expect, stored) {
+  if (expect !== undefined && expect !== revisionOf(stored)) throw conflictError();
+}
+
+/**
+ * The learner's stored data changed since the caller last read it (another tab, window or engine on
+ * the same learner). A MetacogError STORAGE with `conflict: true`; nothing was written.
+ * @returns {MetacogError}
+ */
+export function conflictError() {
+  const err = new MetacogError('STORAGE',
+    'the learner\'s stored data was changed by another tab, window or engine since this one last read it; ' +
+    'nothing was written. Reload the learner (the engine does this itself) and try again.');
+  err.conflict = true;
+  return err;
+}
 
 /**
  * A QuotaExceededError like the one browsers raise.

@@ -20,7 +20,8 @@
 // and a Storage Access API handle (`(await document.requestStorageAccess({ indexedDB: true })).indexedDB`)
 // can be passed as the `indexedDB` option to reach unpartitioned storage.
 import { wrap } from 'idb';
-import { SCHEMA_VERSION } from './storage-backend.js';
+import { MetacogError } from './errors.js';
+import { SCHEMA_VERSION, checkRevision, newRevision } from './storage-backend.js';
 
 const RESPONSES = 'responses';
 const LEARNER = 'learner';
@@ -82,7 +83,11 @@ function openDatabase(factory, name, onBlocked) {
     };
     request.onblocked = onBlocked;
     request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(failure || request.error);
+    // A failed migration is not "IndexedDB unavailable": report it (the v1 data is intact) rather
+    // than let the caller fall back to an empty in-memory learner that hides the stored one.
+    request.onerror = () => reject(failure ? new MetacogError('STORAGE',
+      `migrating the learner database "${name}" to schema ${SCHEMA_VERSION} failed (${failure.name || 'Error'}: ${failure.message}); ` +
+      'the stored data is unchanged. Export it with the previous version of the page, or report this.', { cause: failure }) : request.error);
   });
 }
 
@@ -162,23 +167,25 @@ export class IdbBackend {
     });
   }
 
-  /** Appends a response and replaces the state record in one transaction. */
-  async append(response, record) {
+  /** Appends a response and replaces the state record in one transaction (if `expect` matches). */
+  async append(response, record, expect) {
     return this._run('readwrite', async (learner, log) => {
       const prev = await learner.get(STATE_KEY);
+      checkRevision(expect, prev);
       const before = prev ? prev.responseCount : await log.count();
-      const stored = { ...record, responseCount: before + 1, schemaVersion: SCHEMA_VERSION };
+      const stored = { ...record, responseCount: before + 1, schemaVersion: SCHEMA_VERSION, revision: newRevision() };
       await Promise.all([log.add(response), learner.put(stored, STATE_KEY)]);
       return copyRecord(stored);
     });
   }
 
-  /** Replaces the state record only, in one transaction. */
-  async putRecord(record) {
+  /** Replaces the state record only, in one transaction (if `expect` matches). */
+  async putRecord(record, expect) {
     return this._run('readwrite', async (learner, log) => {
       const prev = await learner.get(STATE_KEY);
+      checkRevision(expect, prev);
       const count = prev ? prev.responseCount : await log.count();
-      const stored = { ...record, responseCount: count, schemaVersion: SCHEMA_VERSION };
+      const stored = { ...record, responseCount: count, schemaVersion: SCHEMA_VERSION, revision: newRevision() };
       await learner.put(stored, STATE_KEY);
       return copyRecord(stored);
     });
@@ -189,8 +196,10 @@ export class IdbBackend {
     return this._run('readwrite', async (learner, log) => {
       await Promise.all([learner.clear(), log.clear()]);
       const writes = responses.map((r) => log.add(r));
-      if (record) writes.push(learner.put({ ...record, responseCount: responses.length, schemaVersion: SCHEMA_VERSION }, STATE_KEY));
+      const stored = record ? { ...record, responseCount: responses.length, schemaVersion: SCHEMA_VERSION, revision: newRevision() } : null;
+      if (stored) writes.push(learner.put(stored, STATE_KEY));
       await Promise.all(writes);
+      return copyRecord(stored);
     });
   }
 

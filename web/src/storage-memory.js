@@ -5,7 +5,7 @@
 //
 // Every write validates and sizes the change first and then applies it with no await and nothing
 // that can throw in between, so a rejected write leaves the data exactly as it was.
-import { SCHEMA_VERSION, quotaError } from './storage-backend.js';
+import { SCHEMA_VERSION, checkRevision, newRevision, quotaError } from './storage-backend.js';
 
 /** @type {Map<string, {record: object|null, responses: object[], bytes: number}>} */
 const databases = new Map();
@@ -65,23 +65,25 @@ export class MemoryBackend {
     };
   }
 
-  /** Appends a response and replaces the state record, all or nothing. */
-  async append(response, record) {
+  /** Appends a response and replaces the state record, all or nothing (if `expect` matches). */
+  async append(response, record, expect) {
+    checkRevision(expect, this._db(false)?.record);
     const db = this._db(true);
     const size = db.bytes - (db.record ? db.record.bytes.length : 0) + record.bytes.length + responseSize(response);
     this._checkQuota(size);
     db.responses.push({ ...response });
-    db.record = { ...record, responseCount: db.responses.length, schemaVersion: SCHEMA_VERSION };
+    db.record = { ...record, responseCount: db.responses.length, schemaVersion: SCHEMA_VERSION, revision: newRevision() };
     db.bytes = size;
     return { ...db.record, bytes: db.record.bytes.slice() };
   }
 
-  /** Replaces the state record only (the response log is unchanged). */
-  async putRecord(record) {
+  /** Replaces the state record only (the response log is unchanged), if `expect` matches. */
+  async putRecord(record, expect) {
+    checkRevision(expect, this._db(false)?.record);
     const db = this._db(true);
     const size = db.bytes - (db.record ? db.record.bytes.length : 0) + record.bytes.length;
     this._checkQuota(size);
-    db.record = { ...record, responseCount: db.responses.length, schemaVersion: SCHEMA_VERSION };
+    db.record = { ...record, responseCount: db.responses.length, schemaVersion: SCHEMA_VERSION, revision: newRevision() };
     db.bytes = size;
     return { ...db.record, bytes: db.record.bytes.slice() };
   }
@@ -92,8 +94,9 @@ export class MemoryBackend {
     this._checkQuota(size);
     const db = this._db(true);
     db.responses = responses.map((r) => ({ ...r }));
-    db.record = record ? { ...record, responseCount: responses.length, schemaVersion: SCHEMA_VERSION } : null;
+    db.record = record ? { ...record, responseCount: responses.length, schemaVersion: SCHEMA_VERSION, revision: newRevision() } : null;
     db.bytes = size;
+    return db.record ? { ...db.record, bytes: db.record.bytes.slice() } : null;
   }
 
   /** Deletes the database. */

@@ -7,7 +7,8 @@
 //   model meta { modelId: string | null, modelHash: string | null, itemBankHash: string | null }
 //   state record (one per learner) = model meta + { bytes: Uint8Array (the engine's opaque,
 //               versioned learner state), updatedAt: number, responseCount: number,
-//               schemaVersion: number }
+//               schemaVersion: number, revision: string (random id of this write; absent on
+//               records written before revisions existed) }
 //
 // Invariant kept by every write: state.responseCount === number of stored responses (the state
 // blob reflects exactly the logged responses), and a stored response implies a stored state.

@@ -13,12 +13,19 @@
 // so a rejected call (MetacogError INVALID_ARGUMENT, STATE_FORMAT, STATE_VERSION, STORAGE, …)
 // leaves the stored data exactly as it was. Calls on one store run one after another.
 //
+// Several writers (two tabs, two engines on one learner): every stored state carries a random
+// `revision`. A write passed `{ expectRevision }` (the revision last read or written, null for
+// none) is made only if the stored revision is still that one, checked inside the write's own
+// transaction; otherwise it rejects with a MetacogError STORAGE whose `conflict` is true, and
+// nothing is written — the caller reloads and retries (the engine does). Without
+// `expectRevision` a write is unconditional (last writer wins).
+//
 // Partitioned storage: inside a cross-site iframe, browsers key IndexedDB by the top-level site
 // too (Chromium storage partitioning): the same widget embedded on two sites has two separate
 // learner databases. See docs/storage.md — offer export/import, or pass a Storage Access API
 // handle's `indexedDB` as the `indexedDB` option.
 import { MetacogError, check } from './errors.js';
-import { toStorageError } from './storage-backend.js';
+import { revisionOf, toStorageError } from './storage-backend.js';
 import { buildDocument, parseDocument } from './storage-document.js';
 import { IdbBackend } from './storage-idb.js';
 import { MemoryBackend } from './storage-memory.js';
@@ -78,15 +85,16 @@ export class LearnerStore extends EventTarget {
 
   /**
    * The stored learner state and its metadata.
-   * @returns {Promise<{state: Uint8Array|null, meta: object|null, responseCount: number}>}
-   *   meta: { modelId, modelHash, itemBankHash, updatedAt, responseCount, schemaVersion } or null
+   * @returns {Promise<{state: Uint8Array|null, meta: object|null, responseCount: number, revision: string|null}>}
+   *   meta: { modelId, modelHash, itemBankHash, updatedAt, responseCount, schemaVersion, revision } or null;
+   *   revision: the stored state's revision (null without a state), for `expectRevision`
    */
   load() {
     return this._serial('load', async () => {
       const record = await this._backend.readRecord();
-      if (!record) return { state: null, meta: null, responseCount: (await this._backend.readResponses()).length };
+      if (!record) return { state: null, meta: null, responseCount: (await this._backend.readResponses()).length, revision: null };
       const { bytes, ...meta } = record;
-      return { state: bytes, meta, responseCount: record.responseCount };
+      return { state: bytes, meta, responseCount: record.responseCount, revision: revisionOf(record) };
     });
   }
 
@@ -103,14 +111,17 @@ export class LearnerStore extends EventTarget {
    * Resolves once both are durable; on failure neither is written.
    * @param {{item: string, correct: boolean, timestamp: number, responseTimeMs?: number|null}} response
    * @param {Uint8Array} stateBytes the engine's learner state after observing `response`
-   * @returns {Promise<{responseCount: number, updatedAt: number}>}
+   * @param {{expectRevision?: string|null}} [options] write only if the stored state's revision is
+   *   still this one (null: no state stored); otherwise reject with `conflict: true`
+   * @returns {Promise<{responseCount: number, updatedAt: number, revision: string}>}
    */
-  async appendResponse(response, stateBytes) {
+  async appendResponse(response, stateBytes, options = {}) {
     const r = normalizeResponse(response, 'appendResponse');
     const bytes = copyStateBytes(stateBytes, 'appendResponse');
+    const expect = expectedRevision(options, 'appendResponse');
     return this._serial('appendResponse', async () => {
-      const stored = await this._backend.append(r, { bytes, ...this._meta, updatedAt: Date.now() });
-      return { responseCount: stored.responseCount, updatedAt: stored.updatedAt };
+      const stored = await this._backend.append(r, { bytes, ...this._meta, updatedAt: Date.now() }, expect);
+      return { responseCount: stored.responseCount, updatedAt: stored.updatedAt, revision: stored.revision };
     });
   }
 
@@ -119,15 +130,17 @@ export class LearnerStore extends EventTarget {
    * model metadata, which then applies to later writes too.
    * @param {Uint8Array} stateBytes
    * @param {{modelId?: string|null, modelHash?: string|null, itemBankHash?: string|null}} [meta]
-   * @returns {Promise<{responseCount: number, updatedAt: number}>}
+   * @param {{expectRevision?: string|null}} [options] as for appendResponse
+   * @returns {Promise<{responseCount: number, updatedAt: number, revision: string}>}
    */
-  async writeState(stateBytes, meta) {
+  async writeState(stateBytes, meta, options = {}) {
     const bytes = copyStateBytes(stateBytes, 'writeState');
     const m = meta === undefined ? this._meta : normalizeModelMeta(meta, 'writeState');
+    const expect = expectedRevision(options, 'writeState');
     return this._serial('writeState', async () => {
-      const stored = await this._backend.putRecord({ bytes, ...m, updatedAt: Date.now() });
+      const stored = await this._backend.putRecord({ bytes, ...m, updatedAt: Date.now() }, expect);
       this._meta = m;
-      return { responseCount: stored.responseCount, updatedAt: stored.updatedAt };
+      return { responseCount: stored.responseCount, updatedAt: stored.updatedAt, revision: stored.revision };
     });
   }
 
@@ -148,14 +161,14 @@ export class LearnerStore extends EventTarget {
    * text), after validating all of it: a newer version → STATE_VERSION, anything malformed,
    * inconsistent or tampered with → STATE_FORMAT, and nothing is changed.
    * @param {object|string} doc
-   * @returns {Promise<{learnerId: string, responseCount: number, hasState: boolean}>}
-   *   learnerId: the id the document was exported under
+   * @returns {Promise<{learnerId: string, responseCount: number, hasState: boolean, revision: string|null}>}
+   *   learnerId: the id the document was exported under; revision: the new state's (null without one)
    */
   async importDocument(doc) {
     const parsed = parseDocument(doc);
     return this._serial('importDocument', async () => {
-      await this._backend.replace(parsed.record, parsed.responses);
-      return { learnerId: parsed.learnerId, responseCount: parsed.responses.length, hasState: !!parsed.record };
+      const stored = await this._backend.replace(parsed.record, parsed.responses);
+      return { learnerId: parsed.learnerId, responseCount: parsed.responses.length, hasState: !!parsed.record, revision: revisionOf(stored) };
     });
   }
 
@@ -174,6 +187,14 @@ export class LearnerStore extends EventTarget {
     this._closed = true;
     this._tail.then(() => this._backend.close());
   }
+}
+
+function expectedRevision(options, what) {
+  check(options !== null && typeof options === 'object', `${what}: options must be an object, got ${describeValue(options)}`);
+  const { expectRevision } = options;
+  check(expectRevision === undefined || expectRevision === null || (typeof expectRevision === 'string' && expectRevision.length > 0),
+    `${what}: expectRevision must be a revision string, null or absent, got ${describeValue(expectRevision)}`);
+  return expectRevision;
 }
 
 function indexedDbFactory(explicit) {
@@ -199,7 +220,8 @@ async function chooseBackend(store, options) {
       return idb;
     } catch (err) {
       // A newer schema or a full disk is not "unavailable": falling back would hide the data.
-      if (err && (err.name === 'VersionError' || err.name === 'QuotaExceededError')) throw toStorageError(err, 'openStorage');
+      // Nor is a failed migration (a MetacogError from the backend).
+      if (err instanceof MetacogError || (err && (err.name === 'VersionError' || err.name === 'QuotaExceededError'))) throw toStorageError(err, 'openStorage');
       why = `IndexedDB could not be opened (${err && err.name}: ${err && err.message})`;
     }
   }
