@@ -9,6 +9,8 @@ export type ErrorCode =
 export class MetacogError extends Error {
   readonly name: 'MetacogError';
   readonly code: ErrorCode;
+  /** true on a STORAGE error from a conditional write (`expectRevision`) that another writer pre-empted */
+  readonly conflict?: boolean;
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown });
 }
 export const ERROR_CODES: readonly ErrorCode[];
@@ -75,6 +77,14 @@ export interface StoredStateMeta extends ModelMeta {
   /** number of logged responses the state reflects (always the length of the log) */
   responseCount: number;
   schemaVersion: number;
+  /** random id of the write that stored this state (absent on states stored before revisions) */
+  revision?: string;
+}
+
+/** Write only if the stored state's revision is still this one (null: no state stored); otherwise
+ *  the write rejects with a MetacogError STORAGE whose `conflict` is true, and nothing is written. */
+export interface WriteCondition {
+  expectRevision?: string | null;
 }
 
 /** The versioned JSON document of everything stored about a learner. */
@@ -118,16 +128,17 @@ export class LearnerStore extends EventTarget {
   readonly persistent: boolean;
   readonly meta: ModelMeta;
   readonly warnings: StorageWarning[];
-  load(): Promise<{ state: Uint8Array | null; meta: StoredStateMeta | null; responseCount: number }>;
+  load(): Promise<{ state: Uint8Array | null; meta: StoredStateMeta | null; responseCount: number; revision: string | null }>;
   responses(): Promise<StoredResponse[]>;
   appendResponse(
     response: { item: string; correct: boolean; timestamp: number; responseTimeMs?: number | null },
     stateBytes: Uint8Array,
-  ): Promise<{ responseCount: number; updatedAt: number }>;
-  writeState(stateBytes: Uint8Array, meta?: Partial<ModelMeta>): Promise<{ responseCount: number; updatedAt: number }>;
+    options?: WriteCondition,
+  ): Promise<{ responseCount: number; updatedAt: number; revision: string }>;
+  writeState(stateBytes: Uint8Array, meta?: Partial<ModelMeta>, options?: WriteCondition): Promise<{ responseCount: number; updatedAt: number; revision: string }>;
   exportDocument(): Promise<LearnerDataDocument>;
   /** Throws STATE_VERSION for a newer document, STATE_FORMAT for a malformed or tampered one. */
-  importDocument(doc: LearnerDataDocument | string): Promise<{ learnerId: string; responseCount: number; hasState: boolean }>;
+  importDocument(doc: LearnerDataDocument | string): Promise<{ learnerId: string; responseCount: number; hasState: boolean; revision: string | null }>;
   forget(): Promise<void>;
   close(): void;
   addEventListener(type: 'warning', listener: (event: CustomEvent<StorageWarning>) => void, options?: boolean | AddEventListenerOptions): void;
