@@ -263,6 +263,45 @@ test('two tabs answering for one learner keep every answer; a forget in one tab 
   }
 });
 
+test('reads in one tab follow answers and a forget given in another (BroadcastChannel), without answering there', async () => {
+  const tab = await b.context.newPage();
+  try {
+    await open(tab);
+    const OPTS = { model: '/models/demo-learner.safetensors', itemBank: '/item-bank.json', learnerId: 'follow' };
+    for (const page of [b.page, tab]) {
+      await page.evaluate(async (opts) => {
+        window.__e = await window.metacog.createEngine(opts);
+        window.__ids = (await (await fetch('/item-bank.json')).json()).items.map((i) => i.id);
+      }, OPTS);
+    }
+    /** polls the engine's response count until it is `n` (≤ 5 s) → the count seen last */
+    const settle = (page, n) => page.evaluate(async (n) => {
+      let seen = -1;
+      for (let k = 0; k < 100 && seen !== n; k++) {
+        seen = (await window.__e.info()).responses;
+        if (seen !== n) await new Promise((r) => setTimeout(r, 50));
+      }
+      return seen;
+    }, n);
+    const predictions = (page) => page.evaluate(async () => (await window.__e.predict(window.__ids.slice(0, 20))).map((x) => x.p));
+    const before = await predictions(tab);
+    await b.page.evaluate(async () => {
+      let t = 1_900_000_000_000;
+      for (let k = 0; k < 3; k++) await window.__e.observe({ item: window.__ids[k], correct: k !== 1, timestamp: (t += 1000) });
+    });
+    assert.equal(await settle(tab, 3), 3, 'the other tab\'s engine reloaded the learner');
+    const [pa, pb] = [await predictions(b.page), await predictions(tab)];
+    pb.forEach((p, k) => assert.ok(Math.abs(p - pa[k]) < 1e-9, `item ${k}: ${p} vs ${pa[k]}`));
+    assert.notDeepEqual(pb, before);
+    await b.page.evaluate(() => window.__e.forget());
+    assert.equal(await settle(tab, 0), 0, 'and followed the forget');
+    (await predictions(tab)).forEach((p, k) => assert.ok(Math.abs(p - before[k]) < 1e-9));
+    for (const page of [b.page, tab]) await page.evaluate(() => window.__e.dispose());
+  } finally {
+    await tab.close();
+  }
+});
+
 test('quota exceeded (Chromium quota override) → STORAGE; append, writeState and import change nothing', async () => {
   const qb = await openBrowser();
   try {

@@ -8,10 +8,11 @@
 // stored revision this engine's state was built on; if another engine wrote since, the write is
 // refused (nothing stored), this engine reloads the learner from storage and applies the call
 // again on top. So no engine ever overwrites another's answers, and a forget() in one tab is not
-// undone by a stale engine in another. Reads (predict, mastery, …) use this engine's state, which
-// catches up with the other engines' answers at its next write.
+// undone by a stale engine in another. In browsers the engines of one learner also announce their
+// writes on a BroadcastChannel, and an engine that hears of another's write reloads the learner
+// before its next call, so reads (predict, mastery, …) follow answers given in another tab.
 import { MetacogError, check, unwrap } from './errors.js';
-import { openStorage } from './storage.js';
+import { databaseName, openStorage } from './storage.js';
 import { normalizeResponse, describeValue, isPlainObject } from './storage-records.js';
 import { parseDocument } from './storage-document.js';
 import { sha256Hex } from './sha256.js';
@@ -52,6 +53,46 @@ export class EngineCore {
     this._saved = null;
     /** The stored revision this engine's state corresponds to (null: no state stored). */
     this._revision = null;
+    /** Another engine on this learner announced a write this engine has not loaded yet. */
+    this._stale = false;
+    this._channel = null;
+  }
+
+  /**
+   * Listens for other engines' writes on this learner (other tabs, other Workers): a
+   * BroadcastChannel per learner database, browsers only (IndexedDB backend). Each engine announces
+   * the revision it stored; an engine that hears another revision than its own reloads the learner
+   * before its next call, so reads in one tab follow answers given in another.
+   */
+  _watch() {
+    if (this._store.backend !== 'indexeddb' || typeof BroadcastChannel !== 'function') return;
+    this._channel = new BroadcastChannel(databaseName(this._store.learnerId));
+    this._channel.onmessage = (e) => {
+      if (e.data && e.data.revision !== this._revision) this._stale = true;
+    };
+  }
+
+  _announce() {
+    this._channel?.postMessage({ revision: this._revision });
+  }
+
+  /**
+   * Reloads the learner if another engine wrote since; on a failure to reload, keeps the state it
+   * has (reads stay served; the next write reloads or reports the problem).
+   */
+  async _fresh() {
+    const h = this._live();
+    if (!this._stale) return h;
+    this._stale = false;
+    const before = this._snapshot();
+    try {
+      this._revision = await restoreLearner(h, this._store);
+      this._saved = null;
+    } catch {
+      this._rollback(before);
+      this._stale = true;
+    }
+    return h;
   }
 
   _snapshot() {
@@ -75,6 +116,7 @@ export class EngineCore {
    * wrote first, reloads the learner from storage and tries again (a few times).
    */
   async _mutate(change, write) {
+    await this._fresh();
     for (let attempt = 1; ; attempt++) {
       const h = this._live();
       const before = this._snapshot();
@@ -100,6 +142,7 @@ export class EngineCore {
       }
       this._saved = after;
       this._revision = saved.revision;
+      this._announce();
       return { result, saved };
     }
   }
@@ -121,7 +164,8 @@ export class EngineCore {
   }
 
   /** → [{ item, p }] */
-  predict(items) {
+  async predict(items) {
+    await this._fresh();
     const h = this._live();
     const list = typeof items === 'string' ? [items] : items;
     check(Array.isArray(list) && list.every((i) => typeof i === 'string'), `predict: pass an item id or an array of item ids, got ${describeValue(items)}`);
@@ -130,12 +174,14 @@ export class EngineCore {
   }
 
   /** → [{ skill, mastery, attempts, correct, lastSeen (ms or null) }] */
-  mastery() {
+  async mastery() {
+    await this._fresh();
     return unwrap(this._live().mastery(NaN)).map((m) => ({ ...m, lastSeen: ms(m.lastSeen) }));
   }
 
   /** → [{ item, p, skill, mastery, kind, prerequisites, sincePractice (ms or null), reason }] */
-  recommend(options = {}) {
+  async recommend(options = {}) {
+    await this._fresh();
     check(isPlainObject(options), 'recommend: pass { count?, target?, masteryThreshold? }');
     const n = count(options.count, 'recommend: count', 5);
     const target = optionalNumber(options.target, 'recommend: target', 0, 1);
@@ -144,19 +190,22 @@ export class EngineCore {
   }
 
   /** → [{ skill, mastery, items, reason, estimatedItems, gainPerItem, unlocks, isGoal }] */
-  learningPath(options = {}) {
+  async learningPath(options = {}) {
+    await this._fresh();
     check(isPlainObject(options), 'learningPath: pass { goals }');
     return unwrap(this._live().learningPath(goals(options.goals, 'learningPath'), NaN));
   }
 
   /** → [{ resource, score, skill, mastery, need, reason }] */
-  recommendResources(options = {}) {
+  async recommendResources(options = {}) {
+    await this._fresh();
     check(isPlainObject(options), 'recommendResources: pass { count?, goals? }');
     return unwrap(this._live().recommendResources(count(options.count, 'recommendResources: count', 3), goals(options.goals, 'recommendResources'), NaN));
   }
 
   /** Why the model predicts what it does for an item: logit contributions and recent answers. */
-  explain(item) {
+  async explain(item) {
+    await this._fresh();
     check(typeof item === 'string', `explain: pass an item id, got ${describeValue(item)}`);
     const e = unwrap(this._live().explain(item, NaN));
     return { ...e, recent: e.recent.map((r) => ({ ...r, timestamp: r.timestamp * 1000 })) };
@@ -203,6 +252,8 @@ export class EngineCore {
       const stored = await this._store.importDocument(doc);
       this._saved = null;
       this._revision = stored.revision;
+      this._stale = false;
+      this._announce();
     } catch (err) {
       this._rollback(before);
       throw err;
@@ -217,9 +268,12 @@ export class EngineCore {
     h.reset();
     this._saved = null;
     this._revision = null;
+    this._stale = false;
+    this._announce();
   }
 
-  info() {
+  async info() {
+    await this._fresh();
     const h = this._live();
     const i = h.info();
     return {
@@ -241,6 +295,8 @@ export class EngineCore {
 
   dispose() {
     if (this._h) {
+      this._channel?.close();
+      this._channel = null;
       this._h.delete();
       this._h = null;
       this._store.close?.();
@@ -325,6 +381,8 @@ export async function createEngineCore(options) {
     const revision = await restoreLearner(handle, store);
     const core = new EngineCore(Module, handle, store, { modelHash }, { itemBankHash });
     core._revision = revision;
+    core._watch();
+    core._announce();  // a start-up that rebuilt and stored the learner is news to other engines
     return core;
   } catch (err) {
     handle.delete();
