@@ -91,10 +91,12 @@ inline val to_uint8_array(const std::vector<uint8_t>& bytes) {
 /** A number, or null for NaN (JSON-friendly "never"). */
 inline val number_or_null(double x) { return x == x ? val(x) : val::null(); }
 
-/** A model's provenance: { format_version, algo, arch, trained_on, metrics, created_by } (arch and
- *  metrics as JSON text; the JS layer parses them). */
+/** A model's provenance, the design's __metadata__ keys: { format, format_version, algo, arch,
+ *  trained_on, metrics, created_by } (arch and metrics as JSON text; the JS layer parses them;
+ *  format is always "metacog": the loader refuses anything else). */
 inline val model_header_value(const ModelHeader& h) {
   val o = val::object();
+  o.set("format", std::string("metacog"));
   o.set("format_version", h.format_version);
   o.set("algo", h.algo);
   o.set("arch", h.arch_json);

@@ -52,6 +52,10 @@ for (const simd of [true, false]) {
     assert.equal(info.skills, BANK.skills.length);
     assert.equal(info.worker, false);
     assert.equal(info.storage.backend, 'memory');
+    // the design's __metadata__ keys (§3.3), arch and metrics parsed
+    assert.deepEqual(Object.keys(info.model).sort(), ['algo', 'arch', 'created_by', 'format', 'format_version', 'metrics', 'trained_on']);
+    assert.equal(info.model.format, 'metacog');
+    assert.equal(typeof info.model.arch, 'object');
     const item = BANK.items[0].id;
     const [before] = await e.predict([item]);
     assert.ok(before.p > 0 && before.p < 1);

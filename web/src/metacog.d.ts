@@ -237,8 +237,10 @@ export interface ResourceRecommendation { resource: string; score: number; reaso
 export interface EngineInfo {
   version: string;
   simd: boolean;
-  /** the model file's __metadata__ */
-  model: Record<string, unknown>;
+  /** the model file's __metadata__ keys of design.md §3.3 (format, format_version, algo, arch and
+   *  metrics parsed from their JSON, trained_on, created_by); other keys (e.g. a learner model's
+   *  vocabulary) are not repeated here */
+  model: { format: 'metacog'; format_version: number; algo: string; arch: Record<string, unknown>; trained_on: string; metrics: Record<string, unknown>; created_by: string; [key: string]: unknown };
   items: number;
   skills: number;
   /** true when the engine runs in a Worker */
