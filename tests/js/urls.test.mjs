@@ -1,9 +1,9 @@
-// A malformed model or item-bank URL is a MetacogError (INVALID_ARGUMENT), like every other failure,
-// not the TypeError that `new URL` throws.
+// A malformed model, item-bank, factory-module or wasm base URL is a MetacogError (INVALID_ARGUMENT),
+// like every other failure, not the TypeError that `new URL` throws.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createEngine, createSketchClassifier, MetacogError } from '../../dist/metacog.js';
+import { createEngine, createSketchClassifier, hostObject, MetacogError, _loadModule } from '../../dist/metacog.js';
 
 const MODEL = readFileSync(new URL('../../models/demo-learner.safetensors', import.meta.url));
 const BANK = JSON.parse(readFileSync(new URL('../../web/demo/item-bank.json', import.meta.url), 'utf8'));
@@ -31,5 +31,13 @@ for (const bad of ['http://', 'http://[::1']) {
   test(`createEngine: itemBank '${bad}' rejects with a MetacogError`, async () => {
     await rejectsWith(createEngine({ model: MODEL, itemBank: bad, storage: 'memory', worker: false }),
       'INVALID_ARGUMENT', /^createEngine: .*itemBank/);
+  });
+
+  test(`hostObject: module '${bad}' rejects with a MetacogError`, async () => {
+    await rejectsWith(hostObject({ module: bad, factory: 'x', worker: false }), 'INVALID_ARGUMENT', /module is not a valid URL/);
+  });
+
+  test(`loadModule: baseUrl '${bad}' rejects with a MetacogError`, async () => {
+    await rejectsWith(_loadModule({ baseUrl: bad }), 'INVALID_ARGUMENT', /baseUrl is not a valid URL/);
   });
 }

@@ -31,7 +31,12 @@ function baseHref() {
 function resolveModule(module) {
   if (module === undefined) return undefined;
   check(typeof module === 'string' || module instanceof URL, 'module must be a URL string or URL');
-  const url = new URL(String(module), baseHref());
+  let url;
+  try {
+    url = new URL(String(module), baseHref());
+  } catch (err) {
+    throw new MetacogError('INVALID_ARGUMENT', `module is not a valid URL: ${JSON.stringify(String(module))} (${err && err.message})`, { cause: err });
+  }
   const here = typeof location !== 'undefined' ? location.origin : null;
   check(here === null || here === 'null' || url.origin === here,
     `module must be on this page's origin (${here}), got ${url.origin}: metacog loads no code from elsewhere`);

@@ -43,7 +43,14 @@ const cache = new Map();
  */
 export async function loadModule(options = {}) {
   const useSimd = await resolveSimd(options.simd ?? 'auto');
-  const base = options.baseUrl ? new URL(options.baseUrl, defaultBase) : defaultBase;
+  let base = defaultBase;
+  if (options.baseUrl) {
+    try {
+      base = new URL(options.baseUrl, defaultBase);
+    } catch (err) {
+      throw new MetacogError('INVALID_ARGUMENT', `baseUrl is not a valid URL: ${JSON.stringify(String(options.baseUrl))} (${err && err.message})`, { cause: err });
+    }
+  }
   const flavor = useSimd ? 'simd' : 'scalar';
   const key = `${base.href}|${flavor}`;
   if (!cache.has(key)) {
