@@ -220,16 +220,18 @@ test('export → forget → import round trip; forget deletes the database even 
   }
 });
 
+/** Starts an engine for `learnerId` on the demo model and bank in `page` (as window.__e) → where it runs. */
+const startEngine = (page, learnerId) => page.evaluate(async (learnerId) => {
+  window.__e = await window.metacog.createEngine({ model: '/models/demo-learner.safetensors', itemBank: '/item-bank.json', learnerId });
+  window.__ids = (await (await fetch('/item-bank.json')).json()).items.map((i) => i.id);
+  return { worker: window.__e.inWorker, backend: (await window.__e.info()).storage.backend };
+}, learnerId);
+
 test('two tabs answering for one learner keep every answer; a forget in one tab is not undone by the other', async () => {
   const tab = await b.context.newPage();
   try {
     await open(tab);
-    const OPTS = { model: '/models/demo-learner.safetensors', itemBank: '/item-bank.json', learnerId: 'two-tabs' };
-    const start = (page) => page.evaluate(async (opts) => {
-      window.__e = await window.metacog.createEngine(opts);
-      window.__ids = (await (await fetch('/item-bank.json')).json()).items.map((i) => i.id);
-      return { worker: window.__e.inWorker, backend: (await window.__e.info()).storage.backend };
-    }, OPTS);
+    const start = (page) => startEngine(page, 'two-tabs');
     const answer = (page, k, correct, t) => page.evaluate(async ([k, correct, t]) => window.__e.observe({ item: window.__ids[k], correct, timestamp: t }), [k, correct, t]);
     const held = (page) => page.evaluate(async () => (await window.__e.info()).responses);
     assert.deepEqual(await start(b.page), { worker: true, backend: 'indexeddb' });
@@ -267,13 +269,7 @@ test('reads in one tab follow answers and a forget given in another (BroadcastCh
   const tab = await b.context.newPage();
   try {
     await open(tab);
-    const OPTS = { model: '/models/demo-learner.safetensors', itemBank: '/item-bank.json', learnerId: 'follow' };
-    for (const page of [b.page, tab]) {
-      await page.evaluate(async (opts) => {
-        window.__e = await window.metacog.createEngine(opts);
-        window.__ids = (await (await fetch('/item-bank.json')).json()).items.map((i) => i.id);
-      }, OPTS);
-    }
+    for (const page of [b.page, tab]) await startEngine(page, 'follow');
     /** polls the engine's response count until it is `n` (≤ 5 s) → the count seen last */
     const settle = (page, n) => page.evaluate(async (n) => {
       let seen = -1;

@@ -76,21 +76,27 @@ export class EngineCore {
     this._channel?.postMessage({ revision: this._revision });
   }
 
+  /** Reloads the learner from storage (restoreLearner); on a failure the engine keeps its state. */
+  async _reload() {
+    const before = this._snapshot();
+    try {
+      this._revision = await restoreLearner(this._h, this._store);
+      this._saved = null;
+    } catch (err) {
+      this._rollback(before);
+      throw err;
+    }
+  }
+
   /**
-   * Reloads the learner if another engine wrote since; on a failure to reload, keeps the state it
-   * has (reads stay served; the next write reloads or reports the problem).
+   * Reloads the learner if another engine wrote since; if that fails, keeps the state it has
+   * (reads stay served; the next write reloads or reports the problem).
    */
   async _fresh() {
     const h = this._live();
-    if (!this._stale) return h;
-    this._stale = false;
-    const before = this._snapshot();
-    try {
-      this._revision = await restoreLearner(h, this._store);
-      this._saved = null;
-    } catch {
-      this._rollback(before);
-      this._stale = true;
+    if (this._stale) {
+      this._stale = false;
+      await this._reload().catch(() => { this._stale = true; });
     }
     return h;
   }
@@ -128,17 +134,9 @@ export class EngineCore {
         saved = await write(after, this._revision);
       } catch (err) {
         this._rollback(before);  // not stored: forget it here too
-        if (err && err.conflict && attempt < MAX_ATTEMPTS) {
-          try {
-            this._revision = await restoreLearner(h, this._store);
-          } catch (restoreErr) {
-            this._rollback(before);  // keep the engine as it was rather than half-reloaded
-            throw restoreErr;
-          }
-          this._saved = null;
-          continue;
-        }
-        throw err;
+        if (!(err && err.conflict && attempt < MAX_ATTEMPTS)) throw err;
+        await this._reload();  // another engine wrote first: load its learner, apply again on top
+        continue;
       }
       this._saved = after;
       this._revision = saved.revision;
@@ -151,12 +149,12 @@ export class EngineCore {
   async observe(response) {
     this._live();
     check(isPlainObject(response), `observe: pass { item, correct, timestamp?, responseTimeMs? }, got ${describeValue(response)}`);
-    const given = response.timestamp;
-    let r = normalizeResponse({ ...response, timestamp: given ?? Date.now() }, 'observe');
+    const defaulted = response.timestamp == null;
+    let r = normalizeResponse({ ...response, timestamp: response.timestamp ?? Date.now() }, 'observe');
     const { saved } = await this._mutate(
       (h) => {
         // a retry after another engine's write is a new moment: restamp a defaulted timestamp
-        if (given === undefined) r = { ...r, timestamp: Math.max(r.timestamp, Date.now()) };
+        if (defaulted) r = { ...r, timestamp: Math.max(r.timestamp, Date.now()) };
         return unwrap(h.observe(r.item, r.correct, r.timestamp / 1000));
       },
       (after, expectRevision) => this._store.appendResponse(r, after, { expectRevision }));
@@ -165,8 +163,7 @@ export class EngineCore {
 
   /** → [{ item, p }] */
   async predict(items) {
-    await this._fresh();
-    const h = this._live();
+    const h = await this._fresh();
     const list = typeof items === 'string' ? [items] : items;
     check(Array.isArray(list) && list.every((i) => typeof i === 'string'), `predict: pass an item id or an array of item ids, got ${describeValue(items)}`);
     const p = unwrap(h.predict(list, NaN));
@@ -242,10 +239,10 @@ export class EngineCore {
       }
     } else {
       h.reset();
-      const bad = replay(h, parsed.responses, { skipUnknownItems: true });
-      if (bad) {
+      const { first } = replay(h, parsed.responses);
+      if (first) {
         this._rollback(before);
-        throw new MetacogError('STATE_FORMAT', `importLearnerData: the engine rejects response ${bad.index} of the document's log (${bad.message})`);
+        throw new MetacogError('STATE_FORMAT', `importLearnerData: the engine rejects response ${first.index} of the document's log (${first.message})`);
       }
     }
     try {
@@ -273,8 +270,7 @@ export class EngineCore {
   }
 
   async info() {
-    await this._fresh();
-    const h = this._live();
+    const h = await this._fresh();
     const i = h.info();
     return {
       version: '0.1.0',
@@ -307,16 +303,21 @@ export class EngineCore {
 const MAX_ATTEMPTS = 4;
 
 /**
- * Replays responses into the engine in order. Returns null, or the first response the engine
- * refused ({ index, message }); unknown items (an item bank that dropped them) are skipped when asked.
+ * Replays responses into the engine in order, skipping items the item bank no longer has and any
+ * response the engine refuses. → { refused: how many were refused, first: { index, message } of
+ * the first refused, or null }.
  */
-function replay(h, responses, { skipUnknownItems }) {
-  for (let k = 0; k < responses.length; k++) {
-    const resp = responses[k];
+function replay(h, responses) {
+  let refused = 0;
+  let first = null;
+  responses.forEach((resp, index) => {
     const o = h.observe(resp.item, resp.correct, resp.timestamp / 1000);
-    if (o && o.__error && !(skipUnknownItems && o.__error === 'UNKNOWN_ITEM')) return { index: k, message: o.message };
-  }
-  return null;
+    if (o && o.__error && o.__error !== 'UNKNOWN_ITEM') {
+      refused++;
+      first ??= { index, message: o.message };
+    }
+  });
+  return { refused, first };
 }
 
 /**
@@ -342,14 +343,8 @@ async function restoreLearner(h, store) {
     }
     const responses = await store.responses();
     if (!loaded.state && responses.length === 0) return loaded.revision;
-    let skipped = 0;
-    for (let k = 0; k < responses.length; k++) {
-      const bad = replay(h, responses.slice(k), { skipUnknownItems: true });
-      if (!bad) break;
-      skipped++;
-      k += bad.index;  // resume after the refused response
-    }
-    if (skipped > 0) store._warn(`rebuilding the learner from its response log skipped ${skipped} response(s) the engine refuses; the log is kept unchanged`);
+    const { refused } = replay(h, responses);
+    if (refused > 0) store._warn(`rebuilding the learner from its response log skipped ${refused} response(s) the engine refuses; the log is kept unchanged`);
     try {
       const saved = await store.writeState(unwrap(h.exportState()), undefined, { expectRevision: loaded.revision });
       return saved.revision;

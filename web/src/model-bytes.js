@@ -2,23 +2,19 @@
 // before the bytes go to the engine (in a Worker or in-process).
 import { MetacogError, check } from './errors.js';
 import { describe } from './prototypes.js';
-import { readUrl } from './env.js';
+import { parseUrl, readUrl } from './env.js';
 
 
 /**
- * Resolves a URL option (a string or URL) against the page (or this module), as a MetacogError
- * INVALID_ARGUMENT for a malformed one (`new URL` throws a plain TypeError).
+ * Resolves a URL option (a string or URL) against the page (or this module); parseUrl's
+ * INVALID_ARGUMENT for a malformed one.
  * @param {string | URL} value
  * @param {string} what e.g. 'createEngine: model'
  * @returns {URL}
  */
 export function resolveUrl(value, what) {
   const base = typeof document !== 'undefined' && document.baseURI ? document.baseURI : import.meta.url;
-  try {
-    return new URL(String(value), base);
-  } catch (err) {
-    throw new MetacogError('INVALID_ARGUMENT', `${what} is not a valid URL: ${JSON.stringify(String(value))} (${err && err.message})`, { cause: err });
-  }
+  return parseUrl(value, base, what);
 }
 
 /**

@@ -16,7 +16,7 @@ import { wrap } from 'comlink';
 import { MetacogError, check } from './errors.js';
 import { Host, RESERVED } from './host.js';
 import { installErrorTransfer, toMetacogError, unclonableResult } from './rpc-errors.js';
-import { isNode } from './env.js';
+import { isNode, parseUrl } from './env.js';
 
 installErrorTransfer();
 
@@ -31,12 +31,7 @@ function baseHref() {
 function resolveModule(module) {
   if (module === undefined) return undefined;
   check(typeof module === 'string' || module instanceof URL, 'module must be a URL string or URL');
-  let url;
-  try {
-    url = new URL(String(module), baseHref());
-  } catch (err) {
-    throw new MetacogError('INVALID_ARGUMENT', `module is not a valid URL: ${JSON.stringify(String(module))} (${err && err.message})`, { cause: err });
-  }
+  const url = parseUrl(module, baseHref(), 'module');
   const here = typeof location !== 'undefined' ? location.origin : null;
   check(here === null || here === 'null' || url.origin === here,
     `module must be on this page's origin (${here}), got ${url.origin}: metacog loads no code from elsewhere`);

@@ -30,6 +30,17 @@ export function newRevision() {
 }
 
 /**
+ * The record as a backend stores it: the caller's fields, the log length it reflects, the schema
+ * version and a fresh revision (every write renews it).
+ * @param {object} record
+ * @param {number} responseCount
+ * @returns {object}
+ */
+export function storedRecord(record, responseCount) {
+  return { ...record, responseCount, schemaVersion: SCHEMA_VERSION, revision: newRevision() };
+}
+
+/**
  * The revision of a stored record (null when there is none, or for records written before
  * revisions existed).
  * @param {object|null|undefined} record

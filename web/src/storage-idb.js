@@ -21,7 +21,7 @@
 // can be passed as the `indexedDB` option to reach unpartitioned storage.
 import { wrap } from 'idb';
 import { MetacogError } from './errors.js';
-import { SCHEMA_VERSION, checkRevision, newRevision } from './storage-backend.js';
+import { SCHEMA_VERSION, checkRevision, storedRecord } from './storage-backend.js';
 
 const RESPONSES = 'responses';
 const LEARNER = 'learner';
@@ -173,7 +173,7 @@ export class IdbBackend {
       const prev = await learner.get(STATE_KEY);
       checkRevision(expect, prev);
       const before = prev ? prev.responseCount : await log.count();
-      const stored = { ...record, responseCount: before + 1, schemaVersion: SCHEMA_VERSION, revision: newRevision() };
+      const stored = storedRecord(record, before + 1);
       await Promise.all([log.add(response), learner.put(stored, STATE_KEY)]);
       return copyRecord(stored);
     });
@@ -185,7 +185,7 @@ export class IdbBackend {
       const prev = await learner.get(STATE_KEY);
       checkRevision(expect, prev);
       const count = prev ? prev.responseCount : await log.count();
-      const stored = { ...record, responseCount: count, schemaVersion: SCHEMA_VERSION, revision: newRevision() };
+      const stored = storedRecord(record, count);
       await learner.put(stored, STATE_KEY);
       return copyRecord(stored);
     });
@@ -196,7 +196,7 @@ export class IdbBackend {
     return this._run('readwrite', async (learner, log) => {
       await Promise.all([learner.clear(), log.clear()]);
       const writes = responses.map((r) => log.add(r));
-      const stored = record ? { ...record, responseCount: responses.length, schemaVersion: SCHEMA_VERSION, revision: newRevision() } : null;
+      const stored = record ? storedRecord(record, responses.length) : null;
       if (stored) writes.push(learner.put(stored, STATE_KEY));
       await Promise.all(writes);
       return copyRecord(stored);

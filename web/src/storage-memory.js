@@ -5,7 +5,7 @@
 //
 // Every write validates and sizes the change first and then applies it with no await and nothing
 // that can throw in between, so a rejected write leaves the data exactly as it was.
-import { SCHEMA_VERSION, checkRevision, newRevision, quotaError } from './storage-backend.js';
+import { checkRevision, quotaError, storedRecord } from './storage-backend.js';
 
 /** @type {Map<string, {record: object|null, responses: object[], bytes: number}>} */
 const databases = new Map();
@@ -72,7 +72,7 @@ export class MemoryBackend {
     const size = db.bytes - (db.record ? db.record.bytes.length : 0) + record.bytes.length + responseSize(response);
     this._checkQuota(size);
     db.responses.push({ ...response });
-    db.record = { ...record, responseCount: db.responses.length, schemaVersion: SCHEMA_VERSION, revision: newRevision() };
+    db.record = storedRecord(record, db.responses.length);
     db.bytes = size;
     return { ...db.record, bytes: db.record.bytes.slice() };
   }
@@ -83,7 +83,7 @@ export class MemoryBackend {
     const db = this._db(true);
     const size = db.bytes - (db.record ? db.record.bytes.length : 0) + record.bytes.length;
     this._checkQuota(size);
-    db.record = { ...record, responseCount: db.responses.length, schemaVersion: SCHEMA_VERSION, revision: newRevision() };
+    db.record = storedRecord(record, db.responses.length);
     db.bytes = size;
     return { ...db.record, bytes: db.record.bytes.slice() };
   }
@@ -94,7 +94,7 @@ export class MemoryBackend {
     this._checkQuota(size);
     const db = this._db(true);
     db.responses = responses.map((r) => ({ ...r }));
-    db.record = record ? { ...record, responseCount: responses.length, schemaVersion: SCHEMA_VERSION, revision: newRevision() } : null;
+    db.record = record ? storedRecord(record, responses.length) : null;
     db.bytes = size;
     return db.record ? { ...db.record, bytes: db.record.bytes.slice() } : null;
   }

@@ -4,7 +4,7 @@
 // Node, design.md §6).
 import { simd as detectSimd } from 'wasm-feature-detect';
 import { MetacogError } from './errors.js';
-import { isNode, readUrl } from './env.js';
+import { isNode, parseUrl, readUrl } from './env.js';
 
 
 /** Base URL of dist/ (where this module and the wasm builds live). */
@@ -43,14 +43,7 @@ const cache = new Map();
  */
 export async function loadModule(options = {}) {
   const useSimd = await resolveSimd(options.simd ?? 'auto');
-  let base = defaultBase;
-  if (options.baseUrl) {
-    try {
-      base = new URL(options.baseUrl, defaultBase);
-    } catch (err) {
-      throw new MetacogError('INVALID_ARGUMENT', `baseUrl is not a valid URL: ${JSON.stringify(String(options.baseUrl))} (${err && err.message})`, { cause: err });
-    }
-  }
+  const base = options.baseUrl ? parseUrl(options.baseUrl, defaultBase, 'baseUrl') : defaultBase;
   const flavor = useSimd ? 'simd' : 'scalar';
   const key = `${base.href}|${flavor}`;
   if (!cache.has(key)) {
