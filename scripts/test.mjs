@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Runs the test layers: `node scripts/test.mjs [native] [wasm] [js] [browser]` (all by default).
+// Runs the test layers: `node scripts/test.mjs [native] [wasm] [js] [guards] [browser]` (all by default).
 //   native  — the doctest suite built natively (build/metacog_tests)
 //   wasm    — the same doctest sources compiled to wasm SIMD and wasm scalar, run under Node
 //   js      — node --test tests/js (library API on both builds, structural guards)
+//   guards  — only the structural guards (tests/js/guards.test.mjs; part of js)
 //   browser — node --test tests/browser (Debian's Chromium through playwright-core)
 // Exits non-zero if any layer fails; prints a summary line per layer.
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,12 @@ import path from 'node:path';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
 const all = args.length === 0;
+const LAYERS = ['native', 'wasm', 'js', 'guards', 'browser'];
+const unknown = args.filter((a) => !LAYERS.includes(a));
+if (unknown.length) {
+  process.stderr.write(`unknown test layer ${unknown.join(', ')}; layers: ${LAYERS.join(' ')}\n`);
+  process.exit(2);
+}
 const results = [];
 
 function layer(name, cmd, argv, env = {}) {
@@ -40,6 +47,7 @@ if (all || args.includes('wasm')) {
   }
 }
 if (all || args.includes('js')) layer('JS (node --test)', process.execPath, ['--test', ...testFiles('tests/js')]);
+else if (args.includes('guards')) layer('guards (node --test)', process.execPath, ['--test', 'tests/js/guards.test.mjs']);
 if (all || args.includes('browser')) {
   layer('browser (Chromium)', process.execPath, ['--test', '--test-concurrency=1', ...testFiles('tests/browser')]);
 }

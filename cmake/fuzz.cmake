@@ -1,0 +1,21 @@
+# libFuzzer targets (tests/fuzz/), one per check of tests/fuzz/fuzz_checks.hpp: configure with clang
+# and -DMETACOG_FUZZ=ON (scripts/fuzz.mjs does, in build-fuzz/). The engine is then compiled with
+# the fuzzer's coverage instrumentation plus AddressSanitizer and UndefinedBehaviorSanitizer.
+if(NOT CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  message(FATAL_ERROR "METACOG_FUZZ needs clang (libFuzzer): configure with -DCMAKE_CXX_COMPILER=clang++")
+endif()
+set(METACOG_FUZZ_SANITIZERS -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+target_compile_options(metacog_engine PUBLIC -fsanitize=fuzzer-no-link ${METACOG_FUZZ_SANITIZERS})
+target_link_options(metacog_engine PUBLIC -fsanitize=address,undefined)
+set(METACOG_FUZZ_CHECKS safetensors learner_model conv4_model item_bank learner_state kt_log engine_calls sketch_input)
+add_library(metacog_fuzz_checks STATIC ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_checks.cpp)
+target_link_libraries(metacog_fuzz_checks PUBLIC metacog_engine)
+target_compile_options(metacog_fuzz_checks PRIVATE ${METACOG_WARNINGS})
+target_compile_definitions(metacog_fuzz_checks PRIVATE METACOG_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
+foreach(check ${METACOG_FUZZ_CHECKS})
+  add_executable(fuzz_${check} ${CMAKE_SOURCE_DIR}/tests/fuzz/fuzz_target.cpp)
+  target_compile_definitions(fuzz_${check} PRIVATE METACOG_FUZZ_CHECK=check_${check})
+  target_compile_options(fuzz_${check} PRIVATE ${METACOG_WARNINGS})
+  target_link_libraries(fuzz_${check} PRIVATE metacog_fuzz_checks)
+  target_link_options(fuzz_${check} PRIVATE -fsanitize=fuzzer)
+endforeach()
