@@ -13,7 +13,7 @@
 // metacog::Error, an allocation over 256 MB, a 10 s timeout) is saved in build-fuzz/findings/ and
 // makes the command exit 1: add the input to tests/fuzz/corpus/<check>/ and fix the loader.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
@@ -76,14 +76,24 @@ for (const check of checks) {
   }
   const before = new Set(readdirSync(found));
   const t0 = Date.now();
+  // libFuzzer logs every new input: to a file (a pipe would overflow spawnSync's buffer in long runs).
+  const logPath = path.join(build, 'logs', `${check}.log`);
+  mkdirSync(path.dirname(logPath), { recursive: true });
+  const logFd = openSync(logPath, 'w');
   const r = spawnSync(path.join(build, `fuzz_${check}`), [
     `-max_total_time=${seconds}`, '-timeout=10', '-malloc_limit_mb=256', '-rss_limit_mb=2048', '-print_final_stats=1',
     `-artifact_prefix=${found}/${check}-`, work,
-  ], { cwd: root, encoding: 'utf8', env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' } });
-  const log = r.stderr ?? '';
+  ], { cwd: root, stdio: ['ignore', logFd, logFd], env: { ...process.env, ASAN_OPTIONS: 'detect_leaks=1', UBSAN_OPTIONS: 'print_stacktrace=1' } });
+  closeSync(logFd);
+  const log = readFileSync(logPath, 'utf8');
   const stat = (name) => Number((log.match(new RegExp(`^stat::${name}:\\s*(\\d+)`, 'm')) ?? [])[1] ?? NaN);
   const last = [...log.matchAll(/^#\d+\s+\w+\s+cov: (\d+) ft: (\d+) corp: (\d+)/gm)].pop();
   const newFindings = readdirSync(found).filter((f) => !before.has(f));
+  // A finding is what libFuzzer reports (an artifact, or its exit status); failing to run it is not.
+  if (r.error || (r.signal && newFindings.length === 0)) {
+    console.error(`fuzz ${check}: the fuzzer did not run to its end (${r.error?.message ?? r.signal}); log: ${path.relative(root, logPath)}`);
+    process.exit(2);
+  }
   const crashed = r.status !== 0 || newFindings.length > 0;
   if (crashed) {
     findings++;
@@ -98,20 +108,30 @@ for (const check of checks) {
     corpus: last ? Number(last[3]) : null,
     peak_rss_mb: stat('peak_rss_mb'),
     findings: newFindings.map((f) => path.relative(root, path.join(found, f))),
+    log: path.relative(root, logPath),
   };
   if (merge && !crashed) {
-    // Keep the inputs of the working corpus that reach coverage the committed corpus does not, if small:
-    // `-merge=1 A B` adds to A the inputs of B that add coverage to A.
+    // Keep the small inputs of the working corpus that reach coverage the committed corpus does not:
+    // `-merge=1 A B` adds to A the inputs of B that add coverage to A. B holds only the small inputs
+    // (libFuzzer would cut larger ones to -max_len and commit the prefixes).
     const fresh = path.join(build, 'merge', check);
-    execFileSync('rm', ['-rf', fresh]);
-    mkdirSync(fresh, { recursive: true });
+    const small = path.join(build, 'merge-small', check);
+    for (const dir of [fresh, small]) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+    }
+    mkdirSync(committed, { recursive: true });
     for (const f of files(committed)) copyFileSync(f, path.join(fresh, path.basename(f)));
+    for (const f of files(work)) if (statSync(f).size <= MERGE_MAX_BYTES) copyFileSync(f, path.join(small, path.basename(f)));
     const known = new Set(readdirSync(fresh));
-    spawnSync(path.join(build, `fuzz_${check}`), ['-merge=1', `-max_len=${MERGE_MAX_BYTES}`, fresh, work],
-      { cwd: root, stdio: 'ignore' });
+    const m = spawnSync(path.join(build, `fuzz_${check}`), ['-merge=1', fresh, small], { cwd: root, stdio: 'ignore' });
+    if (m.status !== 0) {
+      console.error(`fuzz ${check}: the corpus merge failed (exit ${m.status ?? m.signal})`);
+      process.exit(2);
+    }
     let added = 0;
     for (const f of files(fresh)) {
-      if (known.has(path.basename(f)) || statSync(f).size > MERGE_MAX_BYTES) continue;
+      if (known.has(path.basename(f))) continue;
       copyFileSync(f, path.join(committed, path.basename(f)));
       added++;
     }

@@ -38,6 +38,8 @@ Tensor uniform_tensor(const Shape& shape, float bound, Pcg32& rng) {
 void Conv4Arch::validate() const {
   require(in_channels >= 1 && image_size >= 2 && hidden >= 1 && blocks >= 1 && blocks <= 8, ErrorCode::ModelFormat,
           "conv4 arch: invalid sizes");
+  require(image_size <= kMaxConv4ImageSize, ErrorCode::ModelFormat,
+          "conv4 arch: image_size " + std::to_string(image_size) + " is above the supported " + std::to_string(kMaxConv4ImageSize));
   require(pool == "max" || pool == "stride2", ErrorCode::ModelFormat, "conv4 arch: pool must be max or stride2");
   require(readout == "flatten" || readout == "mean", ErrorCode::ModelFormat, "conv4 arch: readout must be flatten or mean");
   require(num_classes >= 0, ErrorCode::ModelFormat, "conv4 arch: num_classes must be ≥ 0");

@@ -12,6 +12,9 @@ namespace metacog {
 std::vector<float> sketch_to_input(const std::vector<float>& ink, int h, int w, int side) {
   require(h >= 1 && w >= 1 && side >= 4 && ink.size() == static_cast<size_t>(h) * w, ErrorCode::InvalidArgument,
           "sketch: expected h·w ink values");
+  require(h <= kMaxSketchSide && w <= kMaxSketchSide, ErrorCode::InvalidArgument,
+          "sketch: the drawing is " + std::to_string(w) + "×" + std::to_string(h) + " pixels; scale it to at most " +
+              std::to_string(kMaxSketchSide) + " per side");
   int y0 = h, y1 = -1, x0 = w, x1 = -1;
   for (int y = 0; y < h; ++y) {
     for (int x = 0; x < w; ++x) {

@@ -11,6 +11,7 @@
 
 using namespace metacog;
 using metacog::test::code_of;
+using metacog::test::message_of;
 
 TEST_CASE("nn: Conv-4 shapes for both variants; embedding dims as in the papers") {
   Pcg32 rng(3);
@@ -156,6 +157,21 @@ TEST_CASE("model files: Conv-4 round trip through safetensors (OIHW on disk) and
   SafetensorsFile extra = g;
   extra.set_f32("encoder.9.conv.weight", Tensor::zeros({1}));
   CHECK(code_of([&] { conv4_from_safetensors(extra); }) == ErrorCode::ModelFormat);
+  {  // a mean readout without a head: no tensor pins the input side, so the arch's bound must
+    Conv4Model mean;
+    mean.arch.hidden = 8;
+    mean.arch.readout = "mean";
+    mean.params = conv4_init(mean.arch, rng);
+    mean.buffers = conv4_buffers(mean.arch);
+    mean.header.algo = "protonet";
+    SafetensorsFile huge = conv4_to_safetensors(mean);
+    CHECK(conv4_from_safetensors(huge).arch.image_size == 28);
+    std::string& arch = huge.metadata.at("arch");
+    const std::string key = "\"image_size\":28";
+    REQUIRE(arch.find(key) != std::string::npos);
+    arch.replace(arch.find(key), key.size(), "\"image_size\":100000");
+    CHECK(message_of([&] { conv4_from_safetensors(huge); }).find("above the supported 512") != std::string::npos);
+  }
   SafetensorsFile tracked = g;  // PyTorch's BN counter is accepted
   tracked.set_f32("encoder.0.bn.num_batches_tracked", Tensor::zeros({}));
   CHECK_NOTHROW(conv4_from_safetensors(tracked));

@@ -8,6 +8,7 @@
 
 using namespace metacog;
 using metacog::test::code_of;
+using metacog::test::message_of;
 
 namespace {
 std::vector<float> canvas_with_box(int h, int w, int y0, int x0, int y1, int x1) {
@@ -51,6 +52,10 @@ TEST_CASE("sketch: preprocessing centres and scales the ink like Omniglot, whate
   std::vector<float> nan = canvas_with_box(10, 10, 2, 2, 5, 5);
   nan[0] = std::nanf("");
   CHECK(code_of([&] { sketch_to_input(nan, 10, 10); }) == ErrorCode::InvalidArgument);
+  // a 1 × 100 000 strip would be squared to a 142 858² canvas (80 GB): refused by size, not by memory
+  std::vector<float> strip(100000, 1.0f);
+  CHECK(message_of([&] { sketch_to_input(strip, 1, 100000); }).find("at most 2048") != std::string::npos);
+  CHECK(sketch_to_input(std::vector<float>(2048, 1.0f), 1, 2048).size() == 28 * 28);  // the largest accepted side
 }
 
 TEST_CASE("sketch: classifier embeds, learns classes from examples and rejects other models") {

@@ -5,7 +5,9 @@
 #include <algorithm>
 #include <cstring>
 #include <limits>
+#include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -64,18 +66,17 @@ std::vector<uint8_t> as_bytes(const std::string& s) { return std::vector<uint8_t
  * A demo engine kept across inputs at a known state. Building an engine takes tens of milliseconds
  * (the exact prerequisite filter's 2^skills prior), so each input starts from `at()`, which brings
  * the engine back to the state only when the previous input moved it: reset() when the known state
- * is the prior, else an import of its document. Every input is thus checked from the same state.
+ * is the prior, else an import of its document. An import can also register items and skills the
+ * bank does not have (a history on items since removed), which neither reset() nor an import undoes:
+ * then the engine is built again, so that every input is checked from the same engine.
  */
 class KnownEngine {
  public:
-  explicit KnownEngine(int answers) : engine_(demo_engine()) {
-    for (int i = 0; i < answers; ++i) engine_->observe(demo_bank().item(i).id, i % 2 == 0, 1.0 + i);
-    doc_ = exported(*engine_);
-    prior_ = answers == 0;
-  }
+  explicit KnownEngine(int answers) : answers_(answers) { build(); }
   Engine& at() {
+    if (catalogue(*engine_) != catalogue_) build();
     if (exported(*engine_) != doc_) {
-      if (prior_) engine_->reset();
+      if (answers_ == 0) engine_->reset();
       if (exported(*engine_) != doc_) engine_->import_state(as_bytes(doc_));
       expect(exported(*engine_) == doc_, "an engine could not be brought back to a state it exported");
     }
@@ -84,9 +85,17 @@ class KnownEngine {
   const std::string& doc() const { return doc_; }
 
  private:
+  static std::pair<size_t, size_t> catalogue(const Engine& e) { return {e.session().num_items(), e.session().skills().size()}; }
+  void build() {
+    engine_ = demo_engine();
+    for (int i = 0; i < answers_; ++i) engine_->observe(demo_bank().item(i).id, i % 2 == 0, 1.0 + i);
+    doc_ = exported(*engine_);
+    catalogue_ = catalogue(*engine_);
+  }
+  int answers_;
   std::unique_ptr<Engine> engine_;
   std::string doc_;
-  bool prior_ = false;
+  std::pair<size_t, size_t> catalogue_;
 };
 
 /** An engine other than the one under test imports `doc` and must export exactly `doc`. */
@@ -95,6 +104,21 @@ void expect_reimport_stable(const std::string& doc) {
   Engine& fresh = other.at();
   fresh.import_state(as_bytes(doc));
   expect(exported(fresh) == doc, "an exported learner state, imported into another engine, exports differently");
+}
+
+/** A few reads and a recommendation on an engine (what a page does right after loading one). */
+void exercise(Engine& e) {
+  const ItemBank& bank = e.bank();
+  RecommendOptions options;
+  options.count = 3;
+  e.recommend(options);
+  e.mastery();
+  if (bank.num_items() > 0) {
+    e.predict({bank.item(0).id});
+    e.explain(bank.item(0).id);
+  }
+  if (bank.num_skills() > 0) e.learning_path({bank.skill(static_cast<int>(bank.num_skills()) - 1).id});
+  e.recommend_resources(2, {});
 }
 
 /** Reads the call script of check_engine_calls. */
@@ -120,15 +144,17 @@ class Script {
       }
     }
   }
-  /** An item id: a bank item, or an arbitrary short string. */
+  /** A signed 16-bit count (JS passes any integer; the engine's bounds are in the hundreds). */
+  int count() { return static_cast<int16_t>(static_cast<uint16_t>(byte() | byte() << 8)); }
+  /** An item id: any bank item (7 in 8), or an arbitrary short string. */
   std::string item(const ItemBank& bank) {
-    const uint8_t k = byte();
-    if (k < 200 && bank.num_items() > 0) return bank.item(k % static_cast<int>(bank.num_items())).id;
+    const int k = byte() | byte() << 8;
+    if (k % 8 != 0 && bank.num_items() > 0) return bank.item(k / 8 % static_cast<int>(bank.num_items())).id;
     return text();
   }
   std::string skill(const ItemBank& bank) {
-    const uint8_t k = byte();
-    if (k < 200 && bank.num_skills() > 0) return bank.skill(k % static_cast<int>(bank.num_skills())).id;
+    const int k = byte();
+    if (k % 8 != 0 && bank.num_skills() > 0) return bank.skill(k / 8 % static_cast<int>(bank.num_skills())).id;
     return text();
   }
   std::string text() {
@@ -162,7 +188,21 @@ bool check_safetensors(const uint8_t* data, size_t size) {
 }
 
 bool check_learner_model(const uint8_t* data, size_t size) {
-  return accepted([&] { LearnerSession::load_model(data, size); });
+  std::shared_ptr<const LearnerModel> model;
+  if (!accepted([&] { model = LearnerSession::load_model(data, size); })) return false;
+  // a model that loads must serve: an engine on a small bank answers, adapts and exports
+  static const ItemBank small = ItemBank::parse(read_text_file(std::string(METACOG_SOURCE_DIR) + "/tests/fuzz/corpus/item_bank/valid-small.json"));
+  accepted([&] {
+    Engine e(model, small);
+    e.observe(small.item(0).id, true, 1.0);
+    e.observe(small.item(1).id, false, 2.0);
+    exercise(e);
+    const std::vector<uint8_t> doc = e.export_state();
+    Engine again(model, small);
+    again.import_state(doc);
+    expect(again.export_state() == doc, "a learner state does not re-import under a fuzzed model");
+  });
+  return true;
 }
 
 bool check_conv4_model(const uint8_t* data, size_t size) {
@@ -177,7 +217,16 @@ bool check_conv4_model(const uint8_t* data, size_t size) {
 }
 
 bool check_item_bank(const uint8_t* data, size_t size) {
-  return accepted([&] { ItemBank::parse(as_text(data, size)); });
+  std::optional<ItemBank> parsed;
+  if (!accepted([&] { parsed = ItemBank::parse(as_text(data, size)); })) return false;
+  const ItemBank& bank = *parsed;
+  // a bank that parses must serve (or be refused by the engine, e.g. too many skills for the exact filter)
+  accepted([&] {
+    Engine e(demo_model(), bank);
+    if (bank.num_items() > 0) e.observe(bank.item(static_cast<int>(bank.num_items()) - 1).id, true, 1.0);
+    exercise(e);
+  });
+  return true;
 }
 
 bool check_learner_state(const uint8_t* data, size_t size) {
@@ -187,7 +236,9 @@ bool check_learner_state(const uint8_t* data, size_t size) {
     expect(exported(engine) == known.doc(), "a refused learner-state import changed the engine");
     return false;
   }
-  expect_reimport_stable(exported(engine));
+  const std::string doc = exported(engine);
+  accepted([&] { exercise(engine); });  // reads on an imported state (extreme but finite times, say)
+  expect_reimport_stable(doc);
   return true;
 }
 
@@ -228,7 +279,7 @@ bool check_engine_calls(const uint8_t* data, size_t size) {
         case 3: engine->mastery(script.number()); break;
         case 4: {
           RecommendOptions o;
-          o.count = static_cast<int8_t>(script.byte());
+          o.count = script.count();
           o.target = script.number();
           o.mastery_threshold = script.number();
           o.now = script.number();
@@ -236,9 +287,9 @@ bool check_engine_calls(const uint8_t* data, size_t size) {
           break;
         }
         case 5: engine->learning_path({script.skill(bank)}, script.number()); break;
-        case 6: engine->recommend_resources(static_cast<int8_t>(script.byte()), {script.skill(bank)}, script.number()); break;
+        case 6: engine->recommend_resources(script.count(), {script.skill(bank)}, script.number()); break;
         case 7: engine->explain(script.item(bank), script.number()); break;
-        default: engine->adapt(static_cast<int8_t>(script.byte())); break;
+        default: engine->adapt(script.count() % 64); break;
       }
     });
     if (!ok) {
@@ -263,18 +314,36 @@ bool check_sketch_input(const uint8_t* data, size_t size) {
     c.add_example("bar", x);
     return c;
   }();
+  auto counts = [&] {
+    std::map<std::string, int> m;
+    for (const std::string& label : classifier.classes()) m[label] = classifier.count(label);
+    return m;
+  };
+  const std::map<std::string, int> before = counts();
   Script script(data, size);
-  const int h = script.byte() % 64, w = script.byte() % 64;
-  std::vector<float> ink;
-  while (!script.done()) {
-    const uint8_t b = script.byte();
-    ink.push_back(b == 255 ? std::numeric_limits<float>::quiet_NaN() : b == 254 ? std::numeric_limits<float>::infinity()
-                                                                               : static_cast<float>(b) / 200.0f - 0.1f);
-  }
+  const uint8_t mode = script.byte();
+  // h, w up to 2^13 from two bytes each; the ink cycles through the remaining bytes (255 = NaN,
+  // 254 = ∞); mode bit 0 makes the ink one value short, as a wrong-length array from JS would be.
+  const int h = (script.byte() | script.byte() << 8) % 8192, w = (script.byte() | script.byte() << 8) % 8192;
+  std::vector<uint8_t> pattern;
+  while (!script.done()) pattern.push_back(script.byte());
+  if (pattern.empty()) pattern.push_back(0);
+  const auto value = [](uint8_t b) {
+    return b == 255 ? std::numeric_limits<float>::quiet_NaN()
+                    : b == 254 ? std::numeric_limits<float>::infinity() : static_cast<float>(b) / 200.0f - 0.1f;
+  };
   std::vector<float> x;
-  if (!accepted([&] { x = sketch_to_input(ink, h, w, classifier.image_size()); })) return false;
-  const auto examples = classifier.examples().size();
-  const std::vector<std::string> classes = classifier.classes();
+  if (mode & 2) {  // raw model input (embed / add_example / classify take it as it comes from JS)
+    const size_t n = static_cast<size_t>(classifier.image_size()) * static_cast<size_t>(classifier.image_size());
+    x.resize((mode & 1) ? n - 1 : n);
+    for (size_t i = 0; i < x.size(); ++i) x[i] = value(pattern[i % pattern.size()]);
+  } else {
+    const size_t n = static_cast<size_t>(h) * static_cast<size_t>(w);
+    if (n > (size_t{1} << 22)) return false;  // the ink array itself: JS cannot pass more than it has
+    std::vector<float> ink((mode & 1) && n > 0 ? n - 1 : n);
+    for (size_t i = 0; i < ink.size(); ++i) ink[i] = value(pattern[i % pattern.size()]);
+    if (!accepted([&] { x = sketch_to_input(ink, h, w, classifier.image_size()); })) return false;
+  }
   Classification c;
   if (accepted([&] { c = classifier.classify(x); })) {
     float sum = 0;
@@ -284,25 +353,36 @@ bool check_sketch_input(const uint8_t* data, size_t size) {
     }
     expect(std::fabs(sum - 1.0f) < 1e-3f, "classification probabilities do not sum to 1");
   }
-  const std::string label = "fuzz";
-  if (accepted([&] { classifier.add_example(label, x, static_cast<float>(h) / 8.0f); })) {
-    expect(classifier.count(label) == 1, "an accepted example is not counted");
-    classifier.remove_class(label);
+  const std::string labels[] = {"fuzz", "", "seven", std::string(300, 'x')};
+  const std::string& label = labels[mode >> 2 & 3];
+  const float weights[] = {1.0f, 0.0f, -1.0f, std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+                           1e-30f, static_cast<float>(h) / 8.0f, 1e30f};
+  const float weight = weights[mode >> 4 & 7];
+  if (accepted([&] { classifier.add_example(label, x, weight); })) {
+    expect(classifier.count(label) == (before.count(label) ? before.at(label) : 0) + 1, "an accepted example is not counted");
+    if (before.count(label)) {  // back to the known classes: remove the class and re-add its examples
+      const std::vector<SupportExample> kept(classifier.examples().at(label).begin(), classifier.examples().at(label).end() - 1);
+      classifier.remove_class(label);
+      for (const SupportExample& e : kept) classifier.add_example(label, e.x, e.weight);
+    } else {
+      classifier.remove_class(label);
+    }
   }
-  expect(classifier.classes() == classes && classifier.examples().size() == examples,
-         "a sketch call left the classifier with other classes");
+  expect(counts() == before, "a sketch call left the classifier with other classes or examples");
   return true;
 }
 
+const std::vector<std::pair<std::string, Check>>& checks() {
+  static const std::vector<std::pair<std::string, Check>> all = {
+      {"safetensors", check_safetensors},   {"learner_model", check_learner_model}, {"conv4_model", check_conv4_model},
+      {"item_bank", check_item_bank},       {"learner_state", check_learner_state}, {"kt_log", check_kt_log},
+      {"engine_calls", check_engine_calls}, {"sketch_input", check_sketch_input}};
+  return all;
+}
+
 Check check_named(const std::string& name) {
-  if (name == "safetensors") return check_safetensors;
-  if (name == "learner_model") return check_learner_model;
-  if (name == "conv4_model") return check_conv4_model;
-  if (name == "item_bank") return check_item_bank;
-  if (name == "learner_state") return check_learner_state;
-  if (name == "kt_log") return check_kt_log;
-  if (name == "engine_calls") return check_engine_calls;
-  if (name == "sketch_input") return check_sketch_input;
+  for (const auto& [n, check] : checks())
+    if (n == name) return check;
   return nullptr;
 }
 

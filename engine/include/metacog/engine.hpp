@@ -32,6 +32,8 @@ class Engine {
   const ItemBank& bank() const { return bank_; }
   const LearnerModel& model() const { return view_.session().model(); }
   int64_t num_responses() const { return view_.session().num_responses(); }
+  /** The learner session behind the engine (catalogue, history, fast weights), read-only. */
+  const LearnerSession& session() const { return view_.session(); }
 
   /** One answer (UnknownItem for an id not in the bank; InvalidArgument for a non-finite or
    *  decreasing timestamp). Adapts, then the view is refreshed. */

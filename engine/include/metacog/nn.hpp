@@ -33,6 +33,11 @@ enum class BnMode {
 BnMode parse_bn_mode(const std::string& s);   // "train" | "running" | "transductive"
 const char* bn_mode_name(BnMode m);
 
+/** Largest Conv-4 input side a model file may declare (Omniglot 28, mini-ImageNet 84): no tensor's
+ *  shape depends on it when the readout is a mean, so without a bound a file could make every
+ *  forward pass allocate image_size² values. */
+constexpr int kMaxConv4ImageSize = 512;
+
 struct Conv4Arch {
   int in_channels = 1;
   int image_size = 28;

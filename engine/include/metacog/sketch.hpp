@@ -27,9 +27,14 @@ namespace metacog {
 /** Fraction of the square side the drawing's larger extent occupies after preprocessing. */
 constexpr float kSketchGlyphFraction = 0.7f;
 
+/** Largest drawing side accepted (a 280-px canvas at 4× device pixels is 1 120): the preprocessing
+ *  squares the drawing's extent / kSketchGlyphFraction, so its memory grows with the square of this. */
+constexpr int kMaxSketchSide = 2048;
+
 /**
  * A drawing (h×w row-major ink values in [0, 1], ink = 1) → side×side model input. An empty drawing
- * (no ink above 0.05) is InvalidArgument ("draw something first"); non-finite values too.
+ * (no ink above 0.05) is InvalidArgument ("draw something first"); non-finite values too, and a
+ * side above kMaxSketchSide.
  */
 std::vector<float> sketch_to_input(const std::vector<float>& ink, int h, int w, int side = 28);
 
