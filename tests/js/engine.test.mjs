@@ -5,21 +5,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createEngine, MetacogError, openStorage } from '../../dist/metacog.js';
 import { withMetadata } from './model-bytes.mjs';
-import { canonicalJson, fromBase64, toBase64 } from '../../web/src/storage-document.js';
-import { sha256Hex } from '../../web/src/sha256.js';
+import { resealed } from './learner-document.mjs';
+import { fromBase64, toBase64 } from '../../web/src/storage-document.js';
 
-/** A learner-data document edited and sealed again (state hash and checksum), so that only the
- *  engine's own checks can refuse it. */
-function resealed(doc, edit) {
-  const d = structuredClone(doc);
-  edit(d);
-  if (d.state) {
-    const bytes = fromBase64(d.state.data);
-    d.state = { ...d.state, bytes: bytes.length, sha256: sha256Hex(bytes) };
-  }
-  const { checksum, ...body } = d;
-  return { ...d, checksum: `sha256:${sha256Hex(canonicalJson(body))}` };
-}
 const editState = (doc, fn) => resealed(doc, (d) => {
   d.state.data = toBase64(new TextEncoder().encode(fn(new TextDecoder().decode(fromBase64(d.state.data)))));
 });

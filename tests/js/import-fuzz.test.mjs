@@ -14,24 +14,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createEngine, MetacogError } from '../../dist/metacog.js';
-import { canonicalJson, fromBase64, toBase64 } from '../../web/src/storage-document.js';
-import { sha256Hex } from '../../web/src/sha256.js';
+import { fromBase64, toBase64 } from '../../web/src/storage-document.js';
+import { resealed } from './learner-document.mjs';
+import { mulberry32 } from './seeded-random.mjs';
 
 const MODEL = new URL('../../models/demo-learner.safetensors', import.meta.url);
 const BANK = JSON.parse(readFileSync(new URL('../../web/demo/item-bank.json', import.meta.url), 'utf8'));
 const MUTANTS_PER_FAMILY = 200;
-
-/** Mulberry32: a small seeded generator, so every run tries the same mutants. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const STRANGE = [null, true, false, 0, -1, 1.5, 1e308, -1e-308, NaN, Infinity, '', 'x', 'é'.repeat(300), [], {}, [1, 2], { a: 1 }];
 
@@ -84,17 +73,6 @@ function mutate(root, rand) {
   }
 }
 
-/** The document sealed again after an edit (state length and hash, checksum). */
-function resealed(doc) {
-  const d = structuredClone(doc);
-  if (d.state) {
-    const bytes = fromBase64(d.state.data);
-    d.state = { ...d.state, bytes: bytes.length, sha256: sha256Hex(bytes) };
-  }
-  const { checksum, ...body } = d;
-  return { ...d, checksum: `sha256:${sha256Hex(canonicalJson(body))}` };
-}
-
 /** What must not change when an import is refused. */
 async function observable(engine) {
   const ids = BANK.items.slice(0, 12).map((i) => i.id);
@@ -107,10 +85,10 @@ test('importLearnerData: 600 seeded mutants of real documents are imported or re
   let t = 10_000;
   for (const [k, it] of BANK.items.slice(0, 10).entries()) await engine.observe({ item: it.id, correct: k % 3 !== 0, timestamp: (t += 1000) });
   const original = await engine.exportLearnerData();
-  const logOnly = resealed({ ...structuredClone(original), state: null, meta: { ...original.meta, updatedAt: null } });
+  const logOnly = resealed(original, (d) => { d.state = null; d.meta.updatedAt = null; });
   const baseline = await observable(engine);
 
-  const rand = generator(20261205);
+  const rand = mulberry32(20261205);
   const families = {
     document: () => {
       const d = structuredClone(original);

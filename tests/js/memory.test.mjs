@@ -7,21 +7,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createEngine } from '../../dist/metacog.js';
+import { mulberry32 } from './seeded-random.mjs';
 
 const MODEL = new URL('../../models/demo-learner.safetensors', import.meta.url);
 const BANK = JSON.parse(readFileSync(new URL('../../web/demo/item-bank.json', import.meta.url), 'utf8'));
 
-/** mulberry32: a seeded generator for the answers. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator for the answers. */
+const rng = mulberry32;
 
 const CASES = [
   { simd: true, total: 100000, checkpoint: 5000 },
