@@ -133,7 +133,7 @@ std::string bank_fingerprint(const ItemBank& bank) {
 JointKnowledge::JointKnowledge(const ItemBank& bank, PrerequisiteKnowledgeParams params)
     : bank_(&bank), fingerprint_(bank_fingerprint(bank)), filter_(bank, std::move(params)) {
   answers_.reserve(kMaxAnswers);
-  reset();
+  snapshot_json_ = "null";  // what reset() leaves; the new filter already holds its prior
 }
 
 void JointKnowledge::reset() {

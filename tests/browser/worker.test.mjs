@@ -177,6 +177,39 @@ test('the built-in prototypes factory runs the wasm classifier inside the Worker
   assert.ok(b.requests.some((u) => u.endsWith('/dist/metacog-scalar.wasm')));
 });
 
+test('engines in Workers: the page compiles the wasm build once, while the Workers start; promised options; a failed load ends its Worker', async () => {
+  await freshPage();
+  const wasmRequests = () => b.requests.filter((u) => u.endsWith('/dist/metacog-simd.wasm')).length;
+  const before = wasmRequests();
+  const out = await b.page.evaluate(async () => {
+    const { createEngine, createSketchClassifier } = window.metacog;
+    const bank = fetch('/item-bank.json').then((r) => r.json());
+    const model = fetch('/models/demo-learner.safetensors').then((r) => r.arrayBuffer());
+    const [e1, e2, sketch] = await Promise.all([
+      createEngine({ model, itemBank: bank, learnerId: 'w1', storage: 'memory' }),
+      createEngine({ model: '/models/demo-learner.safetensors', itemBank: '/item-bank.json', learnerId: 'w2', storage: 'memory' }),
+      createSketchClassifier({ model: fetch('/models/omniglot-protonet.safetensors').then((r) => r.arrayBuffer()) }),
+    ]);
+    const r1 = await e1.recommend({ count: 2 });
+    const r2 = await e2.recommend({ count: 2 });
+    const res = { inWorker: [e1.inWorker, e2.inWorker, sketch.inWorker], same: JSON.stringify(r1) === JSON.stringify(r2),
+      items: r1.length, imageSize: sketch.imageSize, workers: 0 };
+    e1.dispose(); e2.dispose(); sketch.dispose();
+    const failed = await createEngine({ model: '/models/demo-learner.safetensors', itemBank: Promise.reject(new Error('HTTP 404')), storage: 'memory' })
+      .then(() => 'resolved', (e) => e.code);
+    res.failed = failed;
+    return res;
+  });
+  assert.deepEqual(out.inWorker, [true, true, true]);
+  assert.equal(out.same, true, 'an engine from promised bytes and bank equals one from URLs');
+  assert.equal(out.items, 2);
+  assert.equal(out.imageSize, 28);
+  assert.equal(out.failed, 'IO');
+  assert.equal(wasmRequests() - before, 1, 'the SIMD build was fetched once, by the page, for three Workers');
+  for (let i = 0; i < 40 && b.page.workers().length > 0; i++) await b.page.waitForTimeout(50);
+  assert.equal(b.page.workers().length, 0, 'disposed and failed engines leave no Worker running');
+});
+
 test('strict CSP: page and Worker run with no unsafe-eval, no violation, nothing from other origins', async () => {
   await freshPage();
   const csp = pageResponse.headers()['content-security-policy'];

@@ -122,6 +122,39 @@ TEST_CASE("prerequisite filter: exact posterior, equal to enumerating every hidd
   }
 }
 
+TEST_CASE("prerequisite filter: a bank written out of dependency order — prior and posterior exact") {
+  // Diamond a → {b, c} → d, written d, c, a, b: the prior is built along the topological order
+  // (a, c, b, d here), not the file order, and must still be Π_s Bernoulli(K_s; L₀_s·r_s(K)).
+  nlohmann::json doc = {{"version", 1}, {"skills", nlohmann::json::array()}, {"items", nlohmann::json::array()}};
+  doc["skills"].push_back({{"id", "d"}, {"name", "D"}, {"prerequisites", {"b", "c"}}});
+  doc["skills"].push_back({{"id", "c"}, {"name", "C"}, {"prerequisites", {"a"}}});
+  doc["skills"].push_back({{"id", "a"}, {"name", "A"}});
+  doc["skills"].push_back({{"id", "b"}, {"name", "B"}, {"prerequisites", {"a"}}});
+  for (const char* s : {"d", "c", "a", "b"}) {
+    doc["items"].push_back({{"id", std::string("i-") + s}, {"skills", {s}}, {"content", {{"prompt", "?"}, {"answer", "1"}}}});
+  }
+  doc["items"].push_back({{"id", "i-cd"}, {"skills", {"c", "d"}}, {"content", {{"prompt", "?"}, {"answer", "1"}}}});
+  const ItemBank bank = ItemBank::parse(doc.dump());
+  REQUIRE(bank.topological_order() == std::vector<int>{2, 1, 3, 0});  // a, c, b, d: the earliest ready skill first
+  PrerequisiteKnowledgeParams q;
+  q.skills = {{0.2, 0.2, 0.25, 0.1}, {0.45, 0.3, 0.2, 0.15}, {0.7, 0.25, 0.3, 0.2}, {0.5, 0.1, 0.2, 0.1}};
+  for (double rho : {0.25, 1.0}) {
+    q.rho = rho;
+    PrerequisiteKnowledgeFilter f(bank, q);
+    const std::vector<double> prior = enumerate_paths(bank, q, {});
+    REQUIRE(f.posterior().size() == prior.size());
+    for (size_t k = 0; k < prior.size(); ++k) CHECK(f.posterior()[k] == doctest::Approx(prior[k]).epsilon(1e-14));
+    const std::vector<std::pair<int, bool>> answers = {{0, true}, {2, false}, {4, true}, {3, true}, {1, false}};
+    std::vector<std::pair<int, bool>> seen;
+    for (const auto& [item, y] : answers) {
+      f.observe(item, y);
+      seen.emplace_back(item, y);
+      const std::vector<double> truth = enumerate_paths(bank, q, seen);
+      for (size_t k = 0; k < truth.size(); ++k) CHECK(f.posterior()[k] == doctest::Approx(truth[k]).epsilon(1e-12));
+    }
+  }
+}
+
 TEST_CASE("prerequisite filter: with rho = 1 and single-skill items it is per-skill BKT") {
   const ItemBank bank = flat_bank(5, 3, /*chain=*/true);
   PrerequisiteKnowledgeParams q;

@@ -221,4 +221,29 @@ for (const simd of [true, false]) {
     await rejectsWith(createEngine({ model: MODEL, itemBank: 7, simd }), 'INVALID_ARGUMENT');
     await rejectsWith(createEngine({ model: MODEL, itemBank: BANK, simd, storage: 'cloud' }), 'INVALID_ARGUMENT');
   });
+
+  test(`[${name}] model and itemBank may be promises (a fetch the page started): same engine; a rejection is IO`, async () => {
+    const bytes = new Uint8Array(readFileSync(MODEL));
+    const later = (v, ms = 5) => new Promise((ok) => setTimeout(() => ok(v), ms));
+    const a = await createEngine({ model: later(bytes), itemBank: later(BANK), simd, learnerId: `p${learner++}` });
+    const b = await fresh(simd);
+    try {
+      assert.deepEqual(await a.recommend({ count: 3 }), await b.recommend({ count: 3 }));
+      // a promise may resolve to any accepted form (here a URL), and is type-checked once resolved
+      const c = await createEngine({ model: Promise.resolve(MODEL), itemBank: Promise.resolve(BANK_URL.href), simd, learnerId: `p${learner++}` });
+      assert.deepEqual(await c.mastery(), await b.mastery());
+      c.dispose();
+    } finally { a.dispose(); b.dispose(); }
+    await rejectsWith(createEngine({ model: MODEL, itemBank: Promise.reject(new Error('HTTP 404')), simd }), 'IO');
+    await rejectsWith(createEngine({ model: Promise.reject(new TypeError('network')), itemBank: BANK, simd }), 'IO');
+    await rejectsWith(createEngine({ model: Promise.resolve(7), itemBank: BANK, simd }), 'INVALID_ARGUMENT');
+    await rejectsWith(createEngine({ model: MODEL, itemBank: later(7), simd }), 'INVALID_ARGUMENT');
+    // a MetacogError from the promise keeps its own code
+    await rejectsWith(createEngine({ model: MODEL, itemBank: Promise.reject(new MetacogError('ITEM_BANK', 'made up by the caller')), simd }), 'ITEM_BANK');
+    // a refused spec is the error reported; the failing load it started is not left unhandled
+    // (an unhandled rejection would end this test process)
+    await rejectsWith(createEngine({ model: new URL('file:///nonexistent/x.safetensors'), itemBank: BANK, simd, worker: true }), 'INVALID_ARGUMENT');
+    await rejectsWith(createEngine({ model: 7, itemBank: Promise.reject(new Error('not awaited')), simd }), 'INVALID_ARGUMENT');
+    await new Promise((done) => setTimeout(done, 20));
+  });
 }

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { MetacogError } from '../../web/src/errors.js';
 import { openStorage, databaseName, DOCUMENT_VERSION, SCHEMA_VERSION } from '../../web/src/storage.js';
 import { canonicalJson, fromBase64, toBase64 } from '../../web/src/storage-document.js';
-import { sha256Hex } from '../../web/src/sha256.js';
+import { sha256Hex, sha256HexAsync } from '../../web/src/sha256.js';
 
 let counter = 0;
 const uniqueId = (name) => `${name}-${process.pid}-${++counter}`;
@@ -52,6 +52,28 @@ test('sha256Hex matches node:crypto on many lengths', () => {
     assert.equal(sha256Hex(bytes), createHash('sha256').update(bytes).digest('hex'));
   }
   assert.equal(sha256Hex('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+});
+
+test('sha256HexAsync (WebCrypto, or the plain implementation without it) gives the same digests', async () => {
+  const inputs = [0, 55, 56, 63, 64, 65, 1000, 120000].map((n) => Uint8Array.from({ length: n }, (_, i) => (i * 29 + n) & 255));
+  const subtle = globalThis.crypto.subtle;
+  let digests = 0;
+  const digest = subtle.digest;
+  subtle.digest = function counted(...args) { digests += 1; return digest.apply(this, args); };
+  try {
+    for (const bytes of inputs) assert.equal(await sha256HexAsync(bytes), createHash('sha256').update(bytes).digest('hex'));
+  } finally {
+    delete subtle.digest;
+  }
+  assert.equal(digests, inputs.length, 'WebCrypto did the hashing');
+  const own = Object.getOwnPropertyDescriptor(globalThis, 'crypto');
+  Object.defineProperty(globalThis, 'crypto', { value: undefined, configurable: true, writable: true });
+  try {
+    for (const bytes of inputs) assert.equal(await sha256HexAsync(bytes), createHash('sha256').update(bytes).digest('hex'));
+  } finally {
+    if (own) Object.defineProperty(globalThis, 'crypto', own); else delete globalThis.crypto;
+  }
+  assert.ok(globalThis.crypto && globalThis.crypto.subtle, 'restored');
 });
 
 test('base64 round trip; non-canonical base64 is refused', () => {

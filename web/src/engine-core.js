@@ -15,7 +15,7 @@ import { MetacogError, check, unwrap } from './errors.js';
 import { databaseName, openStorage } from './storage.js';
 import { normalizeResponse, describeValue, isPlainObject } from './storage-records.js';
 import { parseDocument } from './storage-document.js';
-import { sha256Hex } from './sha256.js';
+import { sha256HexAsync } from './sha256.js';
 import { loadModule } from './wasm.js';
 import { modelInfo } from './model-bytes.js';
 
@@ -365,8 +365,9 @@ export async function createEngineCore(options) {
   const handle = unwrap(Module.makeEngine(options.model, bankText));
   let store;
   try {
-    const modelHash = `sha256:${await sha256Hex(options.model)}`;
-    const itemBankHash = `sha256:${await sha256Hex(new TextEncoder().encode(bankText))}`;
+    const [modelDigest, bankDigest] = await Promise.all([sha256HexAsync(options.model), sha256HexAsync(new TextEncoder().encode(bankText))]);
+    const modelHash = `sha256:${modelDigest}`;
+    const itemBankHash = `sha256:${bankDigest}`;
     const info = handle.info();
     store = await openStorage({
       learnerId: options.learnerId ?? 'default',

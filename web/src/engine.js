@@ -6,19 +6,29 @@
 //
 // In browsers the engine runs in a dedicated module Worker and stores the learner in IndexedDB;
 // under Node it runs in-process with in-memory storage. Options: model (URL, ArrayBuffer or
-// Uint8Array of a learner-model .safetensors), itemBank (object or URL of the JSON), learnerId
-// ('default'), storage ('indexeddb' | 'memory'), worker (boolean), simd ('auto' | true | false).
-import { MetacogError, check } from './errors.js';
-import { modelBytes, resolveUrl } from './model-bytes.js';
+// Uint8Array of a learner-model .safetensors), itemBank (object or URL of the JSON) — either may
+// also be a promise of one, e.g. a fetch the page has already started —, learnerId ('default'),
+// storage ('indexeddb' | 'memory'), worker (boolean), simd ('auto' | true | false).
+// The Worker starts, and begins compiling the wasm build, while the model and item bank load.
+import { MetacogError, check, isThenable, settled } from './errors.js';
+import { checkModelSource, modelBytes, resolveUrl } from './model-bytes.js';
 import { describe } from './prototypes.js';
 import { hostObject } from './rpc.js';
 import { readUrl } from './env.js';
 
 
-async function itemBankObject(itemBank) {
-  if (itemBank !== null && typeof itemBank === 'object' && !(itemBank instanceof URL)) return itemBank;
+/** INVALID_ARGUMENT unless `itemBank` is an object, a URL or a promise (checked once settled). */
+function checkItemBankSource(itemBank) {
+  if (isThenable(itemBank) || (itemBank !== null && typeof itemBank === 'object' && !(itemBank instanceof URL))) return;
   check(typeof itemBank === 'string' || itemBank instanceof URL,
     `createEngine: itemBank must be an item-bank object or its URL, got ${describe(itemBank)}`);
+  resolveUrl(itemBank, 'createEngine: itemBank');
+}
+
+async function itemBankObject(pending) {
+  const itemBank = await settled(pending, 'createEngine: itemBank');
+  checkItemBankSource(itemBank);
+  if (itemBank !== null && typeof itemBank === 'object' && !(itemBank instanceof URL)) return itemBank;
   const url = resolveUrl(itemBank, 'createEngine: itemBank');
   let text;
   try {
@@ -60,12 +70,20 @@ export class Engine {
  */
 export async function createEngine(options) {
   check(options !== null && typeof options === 'object', 'createEngine: pass { model, itemBank, learnerId?, storage?, worker?, simd? }');
+  // The promises given are ours to handle from here, also when the call is refused below.
+  for (const v of [options.model, options.itemBank]) if (isThenable(v)) v.then(undefined, () => {});
   const { learnerId = 'default', storage, simd, worker } = options;
   check(typeof learnerId === 'string' && learnerId.length > 0 && learnerId.length <= 256,
     `createEngine: learnerId must be a non-empty string (≤ 256 characters), got ${describe(learnerId)}`);
   check(storage === undefined || storage === 'indexeddb' || storage === 'memory',
     `createEngine: storage must be 'indexeddb' or 'memory', got ${String(storage)}`);
-  const [model, itemBank] = await Promise.all([modelBytes(options.model, 'createEngine'), itemBankObject(options.itemBank)]);
-  const remote = await hostObject({ factory: 'engine', options: { model, itemBank, learnerId, storage, simd }, worker });
+  // Wrong types are refused here, before a Worker is started; promises are checked once settled.
+  checkModelSource(options.model, 'createEngine');
+  checkItemBankSource(options.itemBank);
+  const loading = Promise.all([
+    settled(options.model, 'createEngine: model').then((m) => modelBytes(m, 'createEngine')),
+    itemBankObject(options.itemBank),
+  ]).then(([model, itemBank]) => ({ model, itemBank, learnerId, storage, simd }));
+  const remote = await hostObject({ factory: 'engine', options: loading, worker, preload: { simd } });
   return new Engine(remote);
 }

@@ -41,3 +41,25 @@ export function unwrap(result) {
   }
   return result;
 }
+
+/** True for a promise (any thenable). */
+export function isThenable(value) {
+  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof value.then === 'function';
+}
+
+/**
+ * Awaits an option given as a promise (e.g. a fetch the page already started); a rejection becomes
+ * an IO error naming the option, unless it is a MetacogError already (its code is kept). Other
+ * values are returned as they are.
+ * @param {unknown} value
+ * @param {string} what e.g. 'createEngine: model'
+ */
+export async function settled(value, what) {
+  if (!isThenable(value)) return value;
+  try {
+    return await value;
+  } catch (err) {
+    if (err instanceof MetacogError) throw err;
+    throw new MetacogError('IO', `${what}: the promise passed for it was rejected (${err && err.message})`, { cause: err });
+  }
+}

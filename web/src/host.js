@@ -3,6 +3,7 @@
 // export of a same-origin ES module. Calls run one after another, in the order they arrive.
 import { MetacogError, check } from './errors.js';
 import { FACTORIES } from './factories.js';
+import { loadModule } from './wasm.js';
 
 /** Method names a RemoteObject reserves for itself (never forwarded to the hosted object). */
 export const RESERVED = Object.freeze(['call', 'dispose', 'disposed', 'methods', 'properties', 'inWorker', 'then', 'constructor']);
@@ -50,6 +51,22 @@ export class Host {
     this._obj = null;
     this._methods = [];
     this._tail = Promise.resolve();
+    this._preloaded = undefined;
+  }
+
+  /**
+   * Starts loading the engine's WebAssembly build that the factories use, so that create() finds
+   * it ready: hostObject sends this before create(), with the build the page has already compiled
+   * (`module`, a WebAssembly.Module) when it could. Never fails — a load error is reported by
+   * create(), which waits for this load to settle.
+   * @param {{simd?: 'auto'|boolean, module?: WebAssembly.Module, key?: string}} [options] module and
+   *   key as compileBuild returns them (loadModule uses the module only for the same build)
+   */
+  preload(options = {}) {
+    const o = options !== null && typeof options === 'object' ? options : {};
+    const module = o.module instanceof WebAssembly.Module ? o.module : undefined;
+    const key = typeof o.key === 'string' ? o.key : undefined;
+    this._preloaded = loadModule({ simd: o.simd === true || o.simd === false ? o.simd : 'auto', module, key }).catch(() => {});
   }
 
   /**
@@ -63,6 +80,7 @@ export class Host {
     check(this._obj === null, 'this host already holds an object; start another Worker for another object', 'INVALID_STATE');
     check(typeof factory === 'string' && factory.length > 0, `factory must be a non-empty string, got ${typeof factory}`);
     const make = await resolveFactory(factory, module);
+    await this._preloaded;
     const obj = await make(options);
     check(obj !== null && typeof obj === 'object', `factory "${factory}" did not return an object`, 'INTERNAL');
     this._obj = obj;

@@ -159,8 +159,12 @@ export const DOCUMENT_VERSION: number;
 export interface HostObjectSpec {
   /** a built-in factory ('prototypes', …) or the export name in `module` */
   factory: string;
-  /** passed to the factory (structured-cloned) */
-  options?: object;
+  /** passed to the factory (structured-cloned), or a promise of them: awaited once the Worker has
+   *  started; its rejection rejects hostObject and terminates the Worker */
+  options?: object | Promise<object>;
+  /** start loading this wasm build for the Worker at once (compiled in the page when the Worker
+   *  is the default one, then handed over), while `options` load */
+  preload?: { simd?: SimdOption };
   /** a same-origin ES module exporting the factory */
   module?: string | URL;
   /** default true in browsers, false under Node */
@@ -188,10 +192,11 @@ export function hostObject(spec: HostObjectSpec): Promise<RemoteObject>;
 export type ModelSource = string | URL | ArrayBuffer | Uint8Array;
 
 export interface EngineOptions {
-  /** a .safetensors learner model (URL, or its bytes) */
-  model: ModelSource;
-  /** the item bank (design.md §3.4) or its URL */
-  itemBank: object | string | URL;
+  /** a .safetensors learner model (URL, or its bytes), or a promise of one (e.g. a fetch already
+   *  started): the engine's Worker starts and compiles the wasm build while it loads */
+  model: ModelSource | Promise<ModelSource>;
+  /** the item bank (design.md §3.4) or its URL, or a promise of either */
+  itemBank: object | string | URL | Promise<object | string | URL>;
   /** key of the persisted learner state; default 'default' (≤ 256 characters) */
   learnerId?: string;
   /** 'indexeddb' (browser default) or 'memory' (Node default) */
@@ -307,7 +312,7 @@ export class SketchClassifier {
   dispose(): void;
 }
 
-export function createSketchClassifier(options: { model: ModelSource; state?: unknown; simd?: SimdOption; worker?: boolean }):
+export function createSketchClassifier(options: { model: ModelSource | Promise<ModelSource>; state?: unknown; simd?: SimdOption; worker?: boolean }):
   Promise<SketchClassifier>;
 
 // ── Widgets (dist/metacog-widgets.js): <metacog-practice>, <metacog-sketch> ──

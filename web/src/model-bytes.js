@@ -1,6 +1,6 @@
 // Resolving a `model` option (URL string, URL, ArrayBuffer or Uint8Array) to bytes, in the page,
 // before the bytes go to the engine (in a Worker or in-process).
-import { MetacogError, check } from './errors.js';
+import { MetacogError, check, isThenable } from './errors.js';
 import { describe } from './prototypes.js';
 import { parseUrl, readUrl } from './env.js';
 
@@ -18,6 +18,19 @@ export function resolveUrl(value, what) {
 }
 
 /**
+ * INVALID_ARGUMENT unless `model` is one of the accepted forms (or a promise, checked once settled).
+ * Synchronous, so that a wrong type is refused before a Worker is started for it.
+ * @param {unknown} model
+ * @param {string} what e.g. 'createSketchClassifier'
+ */
+export function checkModelSource(model, what) {
+  if (model instanceof Uint8Array || model instanceof ArrayBuffer || isThenable(model)) return;
+  check(typeof model === 'string' || model instanceof URL,
+    `${what}: model must be a URL, an ArrayBuffer or a Uint8Array of a .safetensors file, got ${describe(model)}`);
+  resolveUrl(model, `${what}: model`);
+}
+
+/**
  * @param {unknown} model
  * @param {string} what e.g. 'createSketchClassifier'
  * @returns {Promise<Uint8Array>}
@@ -25,8 +38,7 @@ export function resolveUrl(value, what) {
 export async function modelBytes(model, what) {
   if (model instanceof Uint8Array) return model;
   if (model instanceof ArrayBuffer) return new Uint8Array(model);
-  check(typeof model === 'string' || model instanceof URL,
-    `${what}: model must be a URL, an ArrayBuffer or a Uint8Array of a .safetensors file, got ${describe(model)}`);
+  checkModelSource(model, what);
   const url = resolveUrl(model, `${what}: model`);
   try {
     return await readUrl(url);

@@ -13,10 +13,11 @@
 // no blob: or eval, so a strict CSP (script-src 'self' 'wasm-unsafe-eval'; worker-src 'self')
 // allows it, and bundlers that understand this pattern (webpack 5, Vite) emit the worker file.
 import { wrap } from 'comlink';
-import { MetacogError, check } from './errors.js';
+import { MetacogError, check, isThenable, settled } from './errors.js';
 import { Host, RESERVED } from './host.js';
 import { installErrorTransfer, toMetacogError, unclonableResult } from './rpc-errors.js';
 import { isNode, parseUrl } from './env.js';
+import { compileBuild } from './wasm.js';
 
 installErrorTransfer();
 
@@ -120,8 +121,16 @@ function disposedError(method) {
   return new MetacogError('DISPOSED', `${method}: this object was disposed; create a new one`);
 }
 
-async function inProcess(factory, options, module) {
+/** The options once settled (a rejection → IO, or its own MetacogError), checked like given ones. */
+async function settledOptions(pending) {
+  const options = await settled(pending, 'hostObject: options');
+  check(options === undefined || (options !== null && typeof options === 'object'), 'hostObject: options must be an object (or a promise of one)');
+  return options;
+}
+
+async function inProcess(factory, pendingOptions, module) {
   const host = new Host();
+  const options = await settledOptions(pendingOptions);
   const info = await host.create(factory, options === undefined ? undefined : structuredClone(options), module);
   const channel = {
     call: async (method, args) => {
@@ -133,7 +142,24 @@ async function inProcess(factory, options, module) {
   return new RemoteObject(channel, info, false);
 }
 
-async function inWorker(factory, options, module, workerUrl) {
+/**
+ * Sends Host.preload to a starting Worker: with the wasm build compiled by the page when the
+ * Worker is ours (its default URL sits next to the builds), so compiling overlaps the Worker's
+ * start-up; otherwise — or if the page cannot compile it — the Worker loads the build itself.
+ * Resolves once the message is sent; never rejects.
+ */
+async function sendPreload(remote, preload, pageCompiles) {
+  let message = { simd: preload.simd };
+  if (pageCompiles) {
+    try {
+      const { flavor, key, module } = await compileBuild({ simd: preload.simd ?? 'auto' });
+      message = { simd: flavor === 'simd', module, key };
+    } catch { /* the Worker loads it, and create() reports a failure */ }
+  }
+  remote.preload(message).catch(() => {});
+}
+
+async function inWorker(factory, pendingOptions, module, workerUrl, preload) {
   let worker;
   try {
     worker = startWorker(workerUrl, factory);
@@ -143,9 +169,12 @@ async function inWorker(factory, options, module, workerUrl) {
   }
   const failed = whenWorkerFails(worker);
   const remote = wrap(worker);
+  // The wasm build compiles while the Worker starts and the options (model bytes, item bank) load.
+  const preloaded = preload ? sendPreload(remote, preload, workerUrl === undefined) : undefined;
   let info;
   try {
-    info = await Promise.race([remote.create(factory, options, module), failed]);
+    const ready = Promise.all([settledOptions(pendingOptions), preloaded]);
+    info = await Promise.race([ready.then(([options]) => remote.create(factory, options, module)), failed]);
   } catch (err) {
     worker.terminate();
     throw toMetacogError(err);
@@ -159,7 +188,11 @@ async function inWorker(factory, options, module, workerUrl) {
  * Creates an object from a factory and hosts it in a dedicated module Worker or in-process.
  * @param {object} spec
  * @param {string} spec.factory a built-in factory name (factories.js) or the export name in `module`
- * @param {object} [spec.options] passed to the factory (structured-cloned)
+ * @param {object|Promise<object>} [spec.options] passed to the factory (structured-cloned); or a
+ *   promise of them, awaited after the Worker has started (its rejection rejects hostObject and
+ *   terminates the Worker)
+ * @param {{simd?: 'auto'|boolean}} [spec.preload] start loading that wasm build in the Worker at once
+ *   (Host.preload), in parallel with the options' promise
  * @param {string|URL} [spec.module] a same-origin ES module exporting the factory
  * @param {boolean} [spec.worker] default: true in browsers, false under Node
  * @param {string|URL} [spec.workerUrl] the Worker script (default: metacog-worker.js next to metacog.js)
@@ -167,16 +200,20 @@ async function inWorker(factory, options, module, workerUrl) {
  */
 export async function hostObject(spec) {
   check(spec !== null && typeof spec === 'object', 'hostObject: pass { factory, options?, module?, worker? }');
-  const { factory, options, worker, workerUrl } = spec;
+  const { factory, options, worker, workerUrl, preload } = spec;
+  // An options promise that rejects while a check below refuses the spec must not go unhandled
+  // (the refusal is the error reported); when the spec is accepted it is awaited as usual.
+  if (isThenable(options)) options.then(undefined, () => {});
   check(typeof factory === 'string' && factory.length > 0, `hostObject: factory must be a non-empty string, got ${typeof factory}`);
   check(options === undefined || (options !== null && typeof options === 'object'), 'hostObject: options must be an object');
+  check(preload === undefined || (preload !== null && typeof preload === 'object'), 'hostObject: preload must be an object ({ simd })');
   check(worker === undefined || typeof worker === 'boolean', 'hostObject: worker must be true or false');
   check(workerUrl === undefined || typeof workerUrl === 'string' || workerUrl instanceof URL, 'hostObject: workerUrl must be a URL');
   const module = resolveModule(spec.module);
   const useWorker = worker ?? (!isNode && typeof Worker === 'function');
   if (useWorker) {
     check(typeof Worker === 'function', 'hostObject: Workers are not available here; pass worker: false');
-    return inWorker(factory, options, module, workerUrl);
+    return inWorker(factory, options, module, workerUrl, preload);
   }
   try {
     return await inProcess(factory, options, module);

@@ -35,30 +35,68 @@ async function compile(url) {
   return WebAssembly.compile(await readUrl(url));
 }
 
+const compiled = new Map();
 const cache = new Map();
 
-/**
- * Loads (once per build) and returns the Embind module.
- * @param {{simd?: 'auto'|boolean, baseUrl?: string|URL}} [options]
- */
-export async function loadModule(options = {}) {
+async function build(options) {
   const useSimd = await resolveSimd(options.simd ?? 'auto');
   const base = options.baseUrl ? parseUrl(options.baseUrl, defaultBase, 'baseUrl') : defaultBase;
   const flavor = useSimd ? 'simd' : 'scalar';
-  const key = `${base.href}|${flavor}`;
+  return { base, flavor, key: `${base.href}|${flavor}` };
+}
+
+/**
+ * Fetches and compiles (once per build) the chosen build's WebAssembly.Module, without
+ * instantiating it. The page does this while a Worker starts, then hands the module to the
+ * Worker (a WebAssembly.Module is structured-cloneable) with its `key`, and the Worker's
+ * loadModule({ module, key }) uses it.
+ * @param {{simd?: 'auto'|boolean, baseUrl?: string|URL}} [options]
+ * @returns {Promise<{flavor: 'simd'|'scalar', key: string, module: WebAssembly.Module}>}
+ *   key: the build's URL folder and flavor
+ */
+export async function compileBuild(options = {}) {
+  const { base, flavor, key } = await build(options);
+  if (!compiled.has(key)) {
+    compiled.set(key, compile(new URL(`metacog-${flavor}.wasm`, base)).catch((err) => { compiled.delete(key); throw err; }));
+  }
+  return { flavor, key, module: await compiled.get(key) };
+}
+
+/**
+ * Instantiates `wasmModule` through the Emscripten glue; rejects (instead of waiting forever, as
+ * the glue would) when the module does not link against the glue's imports.
+ */
+async function instantiate(glue, wasmModule) {
+  let fail;
+  const failed = new Promise((_, reject) => { fail = reject; });
+  return Promise.race([glue.default({
+    instantiateWasm(imports, done) {
+      WebAssembly.instantiate(wasmModule, imports).then((instance) => done(instance), fail);
+      return {};
+    },
+    print: () => {},
+    printErr: (s) => console.warn('[metacog]', s),
+  }), failed]);
+}
+
+/**
+ * Loads (once per build) and returns the Embind module.
+ * @param {{simd?: 'auto'|boolean, baseUrl?: string|URL, module?: WebAssembly.Module, key?: string}} [options]
+ *   module, key: that build already compiled elsewhere (compileBuild, e.g. by the page). It is used
+ *   only when `key` is this build's (the same folder and flavor) and only if it links with this
+ *   folder's glue (a page that kept a module across a redeploy of dist/ offers an older build);
+ *   otherwise the build is fetched and compiled here.
+ */
+export async function loadModule(options = {}) {
+  const { base, flavor, key } = await build(options);
+  const offered = options.module instanceof WebAssembly.Module && options.key === key ? options.module : undefined;
   if (!cache.has(key)) {
     cache.set(key, (async () => {
       try {
         const glue = await import(/* webpackIgnore: true */ new URL(`metacog-${flavor}.mjs`, base).href);
-        const wasmModule = await compile(new URL(`metacog-${flavor}.wasm`, base));
-        const Module = await glue.default({
-          instantiateWasm(imports, done) {
-            WebAssembly.instantiate(wasmModule, imports).then((instance) => done(instance));
-            return {};
-          },
-          print: () => {},
-          printErr: (s) => console.warn('[metacog]', s),
-        });
+        let Module = null;
+        if (offered) Module = await instantiate(glue, offered).catch(() => null);
+        if (!Module) Module = await instantiate(glue, (await compileBuild({ simd: flavor === 'simd', baseUrl: base })).module);
         Module.flavor = flavor;
         return Module;
       } catch (err) {

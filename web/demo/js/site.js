@@ -45,14 +45,36 @@ for (const b of document.querySelectorAll('button.copy')) {
 }
 
 // Offline: a service worker caches this site's own files. data-offline on <html> says when the
-// cache is complete (tests wait for it).
-if ('serviceWorker' in navigator) {
+// cache is complete (tests wait for it). It is registered only once the page's widgets are ready
+// (or have failed, or after 10 s): its install fetches the whole site — both wasm builds, both
+// models — and on a first visit that competed with the widgets' own loading, ≈ 0.4 s later to the
+// first recommendation (bench/coldstart.mjs). Widgets are looked for at DOMContentLoaded, after
+// every module script (frame.js adds its widget then), or at once if that has passed.
+function widgetsSettled() {
+  const widgets = [...document.querySelectorAll('metacog-practice, metacog-sketch')];
+  return Promise.all(widgets.map(async (el) => {
+    await customElements.whenDefined(el.localName);
+    await el.ready.catch(() => {});
+  }));
+}
+
+function registerOffline() {
   navigator.serviceWorker.register('sw.js').then(() => navigator.serviceWorker.ready).then(() => {
     document.documentElement.dataset.offline = 'ready';
   }).catch((err) => {
     document.documentElement.dataset.offline = 'unavailable';
     console.warn('[metacog demo] offline cache unavailable:', err.message);
   });
+}
+
+if ('serviceWorker' in navigator) {
+  // Module scripts run while readyState is already 'interactive' but before DOMContentLoaded, so
+  // readyState alone cannot say whether it has fired; the navigation timing entry can.
+  const nav = performance.getEntriesByType?.('navigation')[0];
+  const fired = document.readyState === 'complete' || (nav && nav.domContentLoadedEventStart > 0);
+  const parsed = fired ? Promise.resolve()
+    : new Promise((done) => document.addEventListener('DOMContentLoaded', done, { once: true }));
+  Promise.race([parsed.then(widgetsSettled), new Promise((done) => setTimeout(done, 10000))]).then(registerOffline);
 } else {
   document.documentElement.dataset.offline = 'unavailable';
 }

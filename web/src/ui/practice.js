@@ -96,14 +96,26 @@ export class MetacogPractice extends LitElement {
     try {
       if (!this.model || !this.itemBank) throw new Error('set the model and item-bank attributes');
       const bankUrl = new URL(this.itemBank, document.baseURI);
-      const response = await fetch(bankUrl);
-      if (!response.ok) throw new Error(`item bank: HTTP ${response.status}`);
-      this._bank = await response.json();
+      const bank = fetch(bankUrl).then((response) => {
+        if (!response.ok) throw new Error(`item bank: HTTP ${response.status}`);
+        return response.json();
+      });
+      // The engine's Worker starts (and the wasm build compiles) while the model and bank load. If
+      // the bank failed, its own error is the one shown, as when it was fetched first.
+      const [bankResult, engineResult] = await Promise.allSettled([
+        bank, createEngine({ model: this.model, itemBank: bank, learnerId: this.learnerId || 'default' })]);
+      if (bankResult.status === 'rejected') {
+        if (engineResult.status === 'fulfilled') engineResult.value.dispose();
+        throw bankResult.reason;
+      }
+      if (engineResult.status === 'rejected') throw engineResult.reason;
+      const engine = engineResult.value;
+      this._bank = bankResult.value;
       this._bankUrl = bankUrl;
       this._items = new Map(this._bank.items.map((i) => [i.id, i]));
       this._skills = new Map(this._bank.skills.map((s) => [s.id, s]));
       this._resourcesById = new Map((this._bank.resources || []).map((r) => [r.id, r]));
-      this._engine = await createEngine({ model: this.model, itemBank: this._bank, learnerId: this.learnerId || 'default' });
+      this._engine = engine;
       const info = await this._engine.info();
       this._storage = info.storage;
       this._responses = info.responses;

@@ -103,10 +103,17 @@ export class MetacogSketch extends LitElement {
   async _start() {
     try {
       if (!this.model) throw new Error('set the model attribute');
-      const response = await fetch(new URL(this.model, document.baseURI));
-      if (!response.ok) throw new Error(`model: HTTP ${response.status}`);
-      this._modelBytes = new Uint8Array(await response.arrayBuffer());
-      this._teacher = await createSketchClassifier({ model: this._modelBytes.slice() });
+      const bytes = fetch(new URL(this.model, document.baseURI)).then(async (response) => {
+        if (!response.ok) throw new Error(`model: HTTP ${response.status}`);
+        return new Uint8Array(await response.arrayBuffer());
+      });
+      // The classifier's Worker starts (and the wasm build compiles) while the model loads; a failed
+      // fetch shows its own error, as when it was fetched first.
+      const [bytesResult, teacherResult] = await Promise.allSettled([bytes, createSketchClassifier({ model: bytes.then((b) => b.slice()) })]);
+      if (bytesResult.status === 'rejected') throw bytesResult.reason;
+      if (teacherResult.status === 'rejected') throw teacherResult.reason;
+      this._modelBytes = bytesResult.value;
+      this._teacher = teacherResult.value;
       this._status = 'ready';
       if (this.mode === 'learner') await this._enterLearner();
       this._readyOk();
