@@ -16,11 +16,10 @@
 // Then the same page is reloaded in that context ("warm": HTTP cache revalidated with 304s, the
 // service worker installed by the first visit, the learner's state read back from IndexedDB).
 import os from 'node:os';
-import { chromium } from 'playwright-core';
 import { startServer } from '../scripts/server.mjs';
 import { quantile } from './latency-core.mjs';
+import { launchChromium } from './compare/browser.mjs';
 
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1] : dflt; };
 const runs = Number(opt('runs', '10'));
@@ -60,11 +59,7 @@ async function timeLoad(page, load) {
 const summarise = (xs) => ({ p50: quantile(xs, 0.5), p95: quantile(xs, 0.95), min: Math.min(...xs), max: Math.max(...xs) });
 
 const site = await startServer();
-const browser = await chromium.launch({
-  executablePath: CHROMIUM, headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-    '--no-first-run', '--disable-dev-shm-usage'],
-});
+const browser = await launchChromium();
 const cold = [];
 const warm = [];
 const load1 = os.loadavg()[0];

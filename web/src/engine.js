@@ -10,26 +10,28 @@
 // also be a promise of one, e.g. a fetch the page has already started —, learnerId ('default'),
 // storage ('indexeddb' | 'memory'), worker (boolean), simd ('auto' | true | false).
 // The Worker starts, and begins compiling the wasm build, while the model and item bank load.
-import { MetacogError, check, isThenable, settled } from './errors.js';
+import { MetacogError, adoptPromises, check, isThenable, settled } from './errors.js';
 import { checkModelSource, modelBytes, resolveUrl } from './model-bytes.js';
 import { describe } from './prototypes.js';
 import { hostObject } from './rpc.js';
 import { readUrl } from './env.js';
 
 
-/** INVALID_ARGUMENT unless `itemBank` is an object, a URL or a promise (checked once settled). */
+/**
+ * INVALID_ARGUMENT unless `itemBank` is an object, a URL or a promise (checked once settled).
+ * @returns {URL|undefined} the resolved URL when `itemBank` is one
+ */
 function checkItemBankSource(itemBank) {
-  if (isThenable(itemBank) || (itemBank !== null && typeof itemBank === 'object' && !(itemBank instanceof URL))) return;
+  if (isThenable(itemBank) || (itemBank !== null && typeof itemBank === 'object' && !(itemBank instanceof URL))) return undefined;
   check(typeof itemBank === 'string' || itemBank instanceof URL,
     `createEngine: itemBank must be an item-bank object or its URL, got ${describe(itemBank)}`);
-  resolveUrl(itemBank, 'createEngine: itemBank');
+  return resolveUrl(itemBank, 'createEngine: itemBank');
 }
 
 async function itemBankObject(pending) {
   const itemBank = await settled(pending, 'createEngine: itemBank');
-  checkItemBankSource(itemBank);
-  if (itemBank !== null && typeof itemBank === 'object' && !(itemBank instanceof URL)) return itemBank;
-  const url = resolveUrl(itemBank, 'createEngine: itemBank');
+  const url = checkItemBankSource(itemBank);
+  if (url === undefined) return itemBank;
   let text;
   try {
     text = await readUrl(url, 'text');
@@ -70,8 +72,7 @@ export class Engine {
  */
 export async function createEngine(options) {
   check(options !== null && typeof options === 'object', 'createEngine: pass { model, itemBank, learnerId?, storage?, worker?, simd? }');
-  // The promises given are ours to handle from here, also when the call is refused below.
-  for (const v of [options.model, options.itemBank]) if (isThenable(v)) v.then(undefined, () => {});
+  adoptPromises(options.model, options.itemBank);
   const { learnerId = 'default', storage, simd, worker } = options;
   check(typeof learnerId === 'string' && learnerId.length > 0 && learnerId.length <= 256,
     `createEngine: learnerId must be a non-empty string (≤ 256 characters), got ${describe(learnerId)}`);

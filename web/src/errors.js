@@ -48,6 +48,14 @@ export function isThenable(value) {
 }
 
 /**
+ * Marks the promises among `values` as handled: options we take over must not surface as unhandled
+ * rejections when the call is refused before they are awaited (the refusal is the error reported).
+ */
+export function adoptPromises(...values) {
+  for (const v of values) if (isThenable(v)) v.then(undefined, () => {});
+}
+
+/**
  * Awaits an option given as a promise (e.g. a fetch the page already started); a rejection becomes
  * an IO error naming the option, unless it is a MetacogError already (its code is kept). Other
  * values are returned as they are.

@@ -63,10 +63,8 @@ export class Host {
    *   key as compileBuild returns them (loadModule uses the module only for the same build)
    */
   preload(options = {}) {
-    const o = options !== null && typeof options === 'object' ? options : {};
-    const module = o.module instanceof WebAssembly.Module ? o.module : undefined;
-    const key = typeof o.key === 'string' ? o.key : undefined;
-    this._preloaded = loadModule({ simd: o.simd === true || o.simd === false ? o.simd : 'auto', module, key }).catch(() => {});
+    const { simd, module, key } = options !== null && typeof options === 'object' ? options : {};
+    this._preloaded = loadModule({ simd, module, key }).catch(() => {});
   }
 
   /**

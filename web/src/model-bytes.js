@@ -22,12 +22,13 @@ export function resolveUrl(value, what) {
  * Synchronous, so that a wrong type is refused before a Worker is started for it.
  * @param {unknown} model
  * @param {string} what e.g. 'createSketchClassifier'
+ * @returns {URL|undefined} the resolved URL when `model` is one
  */
 export function checkModelSource(model, what) {
-  if (model instanceof Uint8Array || model instanceof ArrayBuffer || isThenable(model)) return;
+  if (model instanceof Uint8Array || model instanceof ArrayBuffer || isThenable(model)) return undefined;
   check(typeof model === 'string' || model instanceof URL,
     `${what}: model must be a URL, an ArrayBuffer or a Uint8Array of a .safetensors file, got ${describe(model)}`);
-  resolveUrl(model, `${what}: model`);
+  return resolveUrl(model, `${what}: model`);
 }
 
 /**
@@ -38,8 +39,7 @@ export function checkModelSource(model, what) {
 export async function modelBytes(model, what) {
   if (model instanceof Uint8Array) return model;
   if (model instanceof ArrayBuffer) return new Uint8Array(model);
-  checkModelSource(model, what);
-  const url = resolveUrl(model, `${what}: model`);
+  const url = checkModelSource(model, what);
   try {
     return await readUrl(url);
   } catch (err) {

@@ -13,7 +13,7 @@
 // no blob: or eval, so a strict CSP (script-src 'self' 'wasm-unsafe-eval'; worker-src 'self')
 // allows it, and bundlers that understand this pattern (webpack 5, Vite) emit the worker file.
 import { wrap } from 'comlink';
-import { MetacogError, check, isThenable, settled } from './errors.js';
+import { MetacogError, adoptPromises, check, settled } from './errors.js';
 import { Host, RESERVED } from './host.js';
 import { installErrorTransfer, toMetacogError, unclonableResult } from './rpc-errors.js';
 import { isNode, parseUrl } from './env.js';
@@ -201,9 +201,7 @@ async function inWorker(factory, pendingOptions, module, workerUrl, preload) {
 export async function hostObject(spec) {
   check(spec !== null && typeof spec === 'object', 'hostObject: pass { factory, options?, module?, worker? }');
   const { factory, options, worker, workerUrl, preload } = spec;
-  // An options promise that rejects while a check below refuses the spec must not go unhandled
-  // (the refusal is the error reported); when the spec is accepted it is awaited as usual.
-  if (isThenable(options)) options.then(undefined, () => {});
+  adoptPromises(options);
   check(typeof factory === 'string' && factory.length > 0, `hostObject: factory must be a non-empty string, got ${typeof factory}`);
   check(options === undefined || (options !== null && typeof options === 'object'), 'hostObject: options must be an object');
   check(preload === undefined || (preload !== null && typeof preload === 'object'), 'hostObject: preload must be an object ({ simd })');

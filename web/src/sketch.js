@@ -8,7 +8,7 @@
 // The classifier runs in a Worker in browsers (worker: false to keep it in the page) and in-process
 // under Node. Embedding, preprocessing (centre, scale, resize to 28×28 as Omniglot was) and the
 // prototype maths all run in the engine; this file converts pixels and validates arguments.
-import { MetacogError, check, isThenable, settled, unwrap } from './errors.js';
+import { MetacogError, adoptPromises, check, settled, unwrap } from './errors.js';
 import { checkModelSource, modelBytes, modelInfo } from './model-bytes.js';
 import { describe } from './prototypes.js';
 import { hostObject } from './rpc.js';
@@ -179,7 +179,7 @@ export class SketchClassifier {
 export async function createSketchClassifier(options) {
   check(options !== null && typeof options === 'object', 'createSketchClassifier: pass { model, state?, simd?, worker? }');
   const { state, simd } = options;
-  if (isThenable(options.model)) options.model.then(undefined, () => {});  // ours to handle, also when refused
+  adoptPromises(options.model);
   checkModelSource(options.model, 'createSketchClassifier');  // before a Worker is started
   const loading = settled(options.model, 'createSketchClassifier: model')
     .then((m) => modelBytes(m, 'createSketchClassifier'))

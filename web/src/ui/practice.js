@@ -104,10 +104,7 @@ export class MetacogPractice extends LitElement {
       // the bank failed, its own error is the one shown, as when it was fetched first.
       const [bankResult, engineResult] = await Promise.allSettled([
         bank, createEngine({ model: this.model, itemBank: bank, learnerId: this.learnerId || 'default' })]);
-      if (bankResult.status === 'rejected') {
-        if (engineResult.status === 'fulfilled') engineResult.value.dispose();
-        throw bankResult.reason;
-      }
+      if (bankResult.status === 'rejected') throw bankResult.reason;  // the engine, waiting on it, failed too
       if (engineResult.status === 'rejected') throw engineResult.reason;
       const engine = engineResult.value;
       this._bank = bankResult.value;
