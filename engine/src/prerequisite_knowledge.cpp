@@ -53,35 +53,37 @@ PrerequisiteKnowledgeFilter::PrerequisiteKnowledgeFilter(const ItemBank& bank, P
   for (int s = 0; s < skills_; ++s) {
     for (int p : bank.skill(s).prerequisites) prereq_mask_[static_cast<size_t>(s)] |= 1u << p;
   }
+  reset();
+}
+
+void PrerequisiteKnowledgeFilter::build_prior() {
   // The prior P(K) = Π_s Bernoulli(K_s; L₀_s·r_s(K)), built by doubling along the topological order
-  // t_0, t_1, …: after placing t_0..t_{k−1}, prior_[m] holds the product over them for every m made
-  // of their bits (a submask of `placed`); placing t_k, whose prerequisites are all placed, splits
-  // each such entry into m (K_t = 0) and m | bit (K_t = 1). 2^S products instead of S·2^S — the
-  // construction was most of an engine's start-up. The factors are multiplied in topological order
-  // (file order for a bank written in dependency order, as before).
-  const size_t n = size_t{1} << skills_;
-  prior_.assign(n, 0.0);
-  prior_[0] = 1.0;
+  // t_0, t_1, …: after placing t_0..t_{k−1}, w_[m] holds the product over them for every m made of
+  // their bits (a submask of `placed`); placing t_k, whose prerequisites are all placed, splits each
+  // such entry into m (K_t = 0) and m | bit (K_t = 1). 2^S products instead of S·2^S; every entry is
+  // written once all skills are placed, so nothing needs clearing first. The factors are multiplied
+  // in topological order (file order for a bank written in dependency order).
+  w_.resize(size_t{1} << skills_);
+  w_[0] = 1.0;
   uint32_t placed = 0;
-  for (int s : bank.topological_order()) {
+  for (int s : bank_->topological_order()) {
     const uint32_t pre = prereq_mask_[static_cast<size_t>(s)];
     const uint32_t bit = 1u << s;
     const double q_met = params_.skills[static_cast<size_t>(s)].prior;
     const double q_unmet = q_met * params_.rho;
     for (uint32_t sub = placed;; sub = (sub - 1) & placed) {
       const double q = (sub & pre) == pre ? q_met : q_unmet;
-      const double w = prior_[sub];
-      prior_[sub | bit] = w * q;
-      prior_[sub] = w * (1 - q);
+      const double w = w_[sub];
+      w_[sub | bit] = w * q;
+      w_[sub] = w * (1 - q);
       if (sub == 0) break;
     }
     placed |= bit;
   }
-  reset();
 }
 
 void PrerequisiteKnowledgeFilter::reset() {
-  w_ = prior_;
+  build_prior();
   update_marginals();
 }
 
@@ -159,16 +161,17 @@ void PrerequisiteKnowledgeFilter::update_marginals() {
   all_known_.clear();
   if (skills_ == 0) return;
   size_t half = w_.size() / 2;
-  fold_.resize(half);
+  if (next_.size() < half) next_.resize(half);  // scratch (never shrunk: a full-size next_ stays)
+  double* fold = next_.data();
   const double* cur = w_.data();
   for (int j = skills_ - 1; j >= 0; --j, half /= 2) {
     double a = 0;
     for (size_t k = 0; k < half; ++k) {
       a += cur[half + k];
-      fold_[k] = cur[k] + cur[half + k];  // in place once cur is fold_: k < half reads before it writes
+      fold[k] = cur[k] + cur[half + k];  // in place once cur is fold: k < half reads before it writes
     }
     marginal_[static_cast<size_t>(j)] = std::clamp(a, 0.0, 1.0);
-    cur = fold_.data();
+    cur = fold;
   }
 }
 

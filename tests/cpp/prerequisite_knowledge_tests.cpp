@@ -152,6 +152,13 @@ TEST_CASE("prerequisite filter: a bank written out of dependency order — prior
       const std::vector<double> truth = enumerate_paths(bank, q, seen);
       for (size_t k = 0; k < truth.size(); ++k) CHECK(f.posterior()[k] == doctest::Approx(truth[k]).epsilon(1e-12));
     }
+    // reset() rebuilds the prior in place over a posterior (no stored copy): the same bits as a new
+    // filter's, and the marginals with it
+    const PrerequisiteKnowledgeFilter fresh(bank, q);
+    f.reset();
+    CHECK(f.posterior() == fresh.posterior());
+    for (int s = 0; s < 4; ++s) CHECK(f.p_known(s) == fresh.p_known(s));
+    CHECK(f.p_all_known(4) == fresh.p_all_known(4));
   }
 }
 

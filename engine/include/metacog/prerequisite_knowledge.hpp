@@ -21,10 +21,11 @@
 //             r_s on the state before the answer's learning)
 // No forgetting (measured not to matter in the demo world, README "Recommendations").
 // The filter holds w(K) = P(K | answers) for all 2^S states and applies Bayes' rule then the learning
-// transition exactly: O(2^S · |S_i|) per answer, 2^S doubles of state plus the prior kept for reset,
-// a buffer of the same size once a multi-skill item is answered or the posterior is compacted or
-// restored, and 2^(S−1) for the marginals: ≈ 3.5 · 2^S doubles (kMaxSkills = 20: 28 MB; the demo
-// bank, S = 17: 3.5 MB).
+// transition exactly: O(2^S · |S_i|) per answer, 2^S doubles of state and one scratch buffer of
+// 2^(S−1) doubles (the marginals' halving) growing to 2^S once a multi-skill item is answered or the
+// posterior is compacted or restored: 1.5–2 · 2^S doubles (kMaxSkills = 20: 16 MB; the demo bank,
+// S = 17: 1.5–2 MB). The prior is not kept: reset() rebuilds it in place, which costs what copying
+// it would (2^S products) — an engine's start-up touches 1.5 · 2^S doubles instead of 2.5 · 2^S.
 // With ρ = 1 and single-skill items it is per-skill BKT exactly (a tested identity).
 // The marginals P(K_s = 1) are read in O(2^S) by halving: the top bit's marginal is the sum of the
 // upper half of w, the lower half plus the upper half is w with that bit summed out, and so on down.
@@ -73,7 +74,7 @@ class PrerequisiteKnowledgeFilter {
   static constexpr int kMaxSkills = 20;
   /** InvalidArgument: more than kMaxSkills skills, parameter count or range (guess, slip > 0), ρ ∉ (0, 1]. */
   PrerequisiteKnowledgeFilter(const ItemBank& bank, PrerequisiteKnowledgeParams params);
-  /** Back to the prior. */
+  /** Back to the prior (rebuilt in place, O(2^S)). */
   void reset();
   /** Bayes' rule on the answer to bank item `item`, then learning (UnknownItem for a bad index). */
   void observe(int item, bool correct);
@@ -119,9 +120,10 @@ class PrerequisiteKnowledgeFilter {
   int skills_ = 0;
   std::vector<uint32_t> prereq_mask_;
   std::vector<double> item_guess_, item_slip_;  ///< G_i, S_i: means over the item's skills
-  std::vector<double> prior_, w_, marginal_;
-  std::vector<double> next_;  ///< the multi-skill learning transition's target buffer
-  std::vector<double> fold_;  ///< update_marginals' halving buffer (2^(S−1))
+  std::vector<double> w_, marginal_;
+  /** Scratch, free between calls: the multi-skill learning transition's target, product_into_next's
+   *  product, and update_marginals' halving buffer (its first 2^(S−1) entries). */
+  std::vector<double> next_;
   /** p_all_known of multi-skill masks since the posterior last changed (cleared by update_marginals;
    *  keeps its capacity, so no allocation once warm). Not for concurrent const calls: one filter
    *  serves one learner on one thread. */
@@ -129,6 +131,8 @@ class PrerequisiteKnowledgeFilter {
   std::vector<uint32_t> order_;  ///< compact()'s state order buffer
   /** w ← (1 − η)·w + η·Π_s Bernoulli(clamp(m_s, η, 1 − η)), m = the marginals of w. */
   void mix_independent(double eta);
+  /** w_ ← the prior P(K), by doubling along the bank's topological order. */
+  void build_prior();
   /** next_ ← Π_s Bernoulli(K_s; k_s) over the 2^S states. */
   void product_into_next(const std::vector<double>& k);
 };
