@@ -18,7 +18,8 @@
 // at 10⁻⁴ (the filter needs them positive).
 //
 // Where. Only banks of ≤ kMaxJointSkills = 17 skills: the filter costs O(2^S) per answer and memory
-// 2^S doubles ×3.5 (S = 17, the demo bank: ≈ 0.3 ms per answer natively, 3.5 MB). 17 is the latency
+// 2^S doubles ×1.5–2 (S = 17, the demo bank: ≈ 0.3 ms per answer natively, 1.5–2 MiB; 3.5 before
+// session 33, prerequisite_knowledge.hpp). 17 is the latency
 // budget's limit as measured (wasm SIMD under Node, 1000 items, 200 past answers, observe +
 // recommend(5), p50 / p95): 0.94 / 2.11 ms with the demo's 17 skills, 1.53 / 3.60 ms with an 18th —
 // and the browser's default path (Worker + IndexedDB) adds ≈ 1.5 ms to the p95, which would leave
