@@ -33,6 +33,13 @@
 // 1623 characters shuffled, 1100 train / 100 val / 423 test, test characters from alphabets seen in
 // training); the model and checkpoint record it ("omniglot_split" = "random:S"), a checkpoint resumes
 // only with the same split, and `metacog eval --scheme random` evaluates on that split's test characters.
+//
+// --outer-anneal cosine (maml, fomaml) anneals the outer Adam step from --outer-lr to 0 over --episodes
+// (MAML++'s cosine annealing); --init MODEL (maml, fomaml, reptile) starts θ and the batch-norm
+// buffers from a model of the same architecture instead of the seeded initialisation, with a fresh
+// outer optimiser — e.g. a cosine-annealed phase after a constant-step run. The model's trained_on
+// names its starting model; on --resume the checkpoint already holds the weights and --init is not
+// read again.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -74,6 +81,8 @@ struct TrainOptions {
   float inner_lr = 0, outer_lr = 0;
   std::string inner_params;  // maml/fomaml: all | weights (empty: the default, all)
   std::string inner_state;  // reptile: "shared" (default) | "fresh"
+  std::string outer_anneal;  // maml, fomaml: "constant" (default) | "cosine"
+  std::string init;          // maml, fomaml, reptile: a model to start θ from
   bool way_given = false, shot_given = false, query_given = false;
 };
 
@@ -130,7 +139,9 @@ class GradientAdapter : public Trainer {
     const GradientMetaConfig& c = t_.config();
     return std::to_string(c.spec.n_way) + "-way " + std::to_string(c.spec.k_shot) + "-shot tasks" +
            (c.spec.n_query > 0 ? " with " + std::to_string(c.spec.n_query) + " queries per class" : "") +
-           ", meta-batch " + std::to_string(c.meta_batch);
+           ", meta-batch " + std::to_string(c.meta_batch) +
+           (c.outer_anneal == "cosine" ? ", outer step cosine-annealed to 0" : "") +
+           (c.init_from.empty() ? "" : ", initialised from " + c.init_from);
   }
   EpisodeSpec val_spec(int shot) const override { return {t_.config().spec.n_way, shot, 15}; }
   BnMode val_bn() const override { return BnMode::Transductive; }
@@ -198,7 +209,10 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
               "--inner-state must be shared or fresh, got '" + o.inner_state + "'");
       c.shared_inner_state = o.inner_state == "shared";
     }
-    return std::make_unique<GradientAdapter>(GradientTrainer(c));
+    if (!o.outer_anneal.empty()) c.outer_anneal = o.outer_anneal;  // validated by GradientTrainer
+    GradientTrainer t(c);
+    if (!o.init.empty()) t.warm_start(conv4_from_safetensors(read_safetensors_file(o.init)), o.init);
+    return std::make_unique<GradientAdapter>(std::move(t));
   }
   if (o.algo == "finetune") {
     FinetuneConfig c;
@@ -230,6 +244,14 @@ int run_train(const TrainOptions& o) {
           ErrorCode::InvalidArgument,
           "--algo must be protonet, matchingnet, maml, fomaml, reptile or finetune; got '" + o.algo + "'");
   require(!o.out.empty(), ErrorCode::InvalidArgument, "--out is required");
+  require((o.init.empty() && o.outer_anneal.empty()) || is_gradient_algo(o.algo), ErrorCode::InvalidArgument,
+          "--init and --outer-anneal are options of maml, fomaml and reptile (--outer-anneal: maml, fomaml)");
+  require(o.outer_anneal.empty() || o.outer_anneal == "constant" || o.outer_anneal == "cosine",
+          ErrorCode::InvalidArgument, "--outer-anneal must be constant or cosine, got '" + o.outer_anneal + "'");
+  require(o.outer_anneal != "cosine" || o.algo != "reptile", ErrorCode::InvalidArgument,
+          "--outer-anneal cosine is a maml / fomaml option (Reptile's ε is always annealed linearly to 0)");
+  require(o.init.empty() || std::filesystem::is_regular_file(o.init), ErrorCode::InvalidArgument,
+          "--init: no model file at " + o.init);
   require(!o.fce || o.algo == "matchingnet", ErrorCode::InvalidArgument,
           "--fce (full-context embeddings) is a Matching Networks option: use it with --algo matchingnet");
   require(o.train_split == "train" || o.train_split == "trainval", ErrorCode::InvalidArgument,
@@ -444,6 +466,11 @@ void add_train_command(CLI::App& app) {
                   "reptile: shared (the inner Adam's second moment runs on across tasks and seeds test-time "
                   "adaptation, as in the authors' code; default) | fresh (a new Adam per task)");
   cmd->add_option("--outer-lr", o->outer_lr, "outer Adam step (maml 1e-3) or initial ε (reptile 1)");
+  cmd->add_option("--outer-anneal", o->outer_anneal,
+                  "maml/fomaml: constant (the papers', default) | cosine (outer step annealed to 0 over --episodes)");
+  cmd->add_option("--init", o->init,
+                  "maml/fomaml/reptile: start from this model's weights (same architecture) instead of the seeded "
+                  "initialisation; fresh outer optimiser");
   cmd->add_option("--test-steps", o->test_steps, "adaptation steps at test (maml 10, reptile 50)");
   cmd->add_option("--batch", o->batch, "finetune: pre-training minibatch (64)");
   cmd->add_option("--val-every", o->val_every, "validate every N steps")->capture_default_str();

@@ -106,6 +106,8 @@ std::string GradientMetaConfig::to_json() const {
                          {"inner_lr", inner_lr},
                          {"inner_batch", inner_batch},
                          {"outer_lr", outer_lr},
+                         {"outer_anneal", outer_anneal},
+                         {"init_from", init_from},
                          {"shared_inner_state", shared_inner_state},
                          {"test", nlohmann::json::parse(test.to_json())},
                          {"seed", std::to_string(seed)},
@@ -125,6 +127,9 @@ GradientMetaConfig GradientMetaConfig::from_json(const std::string& text) {
     c.inner_lr = j.at("inner_lr").get<float>();
     c.inner_batch = j.at("inner_batch").get<int>();
     c.outer_lr = j.at("outer_lr").get<float>();
+    // absent in checkpoints written before these options existed: constant step, seeded start
+    c.outer_anneal = j.value("outer_anneal", std::string("constant"));
+    c.init_from = j.value("init_from", std::string());
     // absent in checkpoints written before the option existed: those runs used a fresh state
     c.shared_inner_state = j.value("shared_inner_state", false);
     c.test = GradientAdaptation::from_json(j.at("test").dump());
@@ -149,6 +154,10 @@ void GradientMetaConfig::validate() const {
           ErrorCode::InvalidArgument, "invalid meta-training settings");
   require(arch.num_classes == spec.n_way, ErrorCode::InvalidArgument,
           "the head must have one output per way (num_classes = way)");
+  require(outer_anneal == "constant" || outer_anneal == "cosine", ErrorCode::InvalidArgument,
+          "outer step annealing must be constant or cosine, got '" + outer_anneal + "'");
+  require(outer_anneal == "constant" || !reptile, ErrorCode::InvalidArgument,
+          "Reptile's outer step ε is always linearly annealed; cosine annealing is for maml and fomaml");
   require(!shared_inner_state || reptile, ErrorCode::InvalidArgument,
           "a shared inner optimiser state is Reptile's (its inner loop is Adam)");
   arch.validate();
@@ -302,6 +311,22 @@ GradientTrainer::GradientTrainer(const GradientMetaConfig& config)
   buffers_ = conv4_buffers(config_.arch);
 }
 
+void GradientTrainer::warm_start(const Conv4Model& model, const std::string& source) {
+  require(iteration_ == 0, ErrorCode::InvalidArgument, "a warm start comes before the first meta-iteration");
+  require(model.arch.to_json() == config_.arch.to_json(), ErrorCode::InvalidArgument,
+          "the initial model's architecture " + model.arch.to_json() + " differs from this run's " +
+              config_.arch.to_json() + " (same --way, --hidden and algorithm family)");
+  require(!source.empty(), ErrorCode::InvalidArgument, "a warm start names the model it came from");
+  params_ = model.params.clone();
+  buffers_ = clone_buffers(model.buffers);
+  config_.init_from = source;
+}
+
+float GradientTrainer::outer_step_size() const {
+  return config_.outer_anneal == "cosine" ? config_.outer_lr * cosine_anneal(iteration_, config_.iterations)
+                                          : config_.outer_lr;
+}
+
 float GradientTrainer::step(const ImageDataset& train) {
   if (config_.algo == "reptile") {
     last_loss_ = reptile_step(train);
@@ -376,6 +401,7 @@ float GradientTrainer::maml_step(const ImageDataset& train, bool second_order) {
     }
   }
   std::vector<Var> meta_grad(sum.begin(), sum.end());
+  adam_.lr = outer_step_size();
   adam_.step(params_, meta_grad);
   last_accuracy_ = acc;
   return loss;

@@ -72,6 +72,12 @@ float step_halving(float lr0, int64_t t, int64_t every) {
   return lr0 * static_cast<float>(std::pow(0.5, static_cast<double>(t / every)));
 }
 
+float cosine_anneal(int64_t t, int64_t total) {
+  if (total <= 0) return 0.0f;
+  const double f = static_cast<double>(t < total ? t : total) / static_cast<double>(total);
+  return static_cast<float>(0.5 * (1.0 + std::cos(3.14159265358979323846 * f)));
+}
+
 float linear_anneal(int64_t t, int64_t total) {
   if (total <= 0) return 0.0f;
   const double f = 1.0 - static_cast<double>(t) / static_cast<double>(total);

@@ -157,6 +157,75 @@ TEST_CASE("gradient meta: --resume continues bit for bit (MAML and Reptile)") {
   }
 }
 
+TEST_CASE("gradient meta: a cosine-annealed outer step changes the trajectory and resumes bit for bit") {
+  const ImageDataset train = synthetic_images(1);
+  GradientMetaConfig constant = tiny_gradient_config("maml");
+  constant.iterations = 10;
+  GradientMetaConfig cosine = constant;
+  cosine.outer_anneal = "cosine";
+  GradientTrainer a(constant), b(cosine);
+  CHECK(b.outer_step_size() == cosine.outer_lr);  // β₀ = outer_lr: the first step is the papers'
+  a.step(train);
+  b.step(train);
+  for (size_t i = 0; i < a.params().size(); ++i) {
+    CHECK(a.params().vars()[i].value().to_vector() == b.params().vars()[i].value().to_vector());
+  }
+  for (int i = 1; i < 5; ++i) a.step(train), b.step(train);
+  CHECK(a.outer_step_size() == constant.outer_lr);
+  CHECK(b.outer_step_size() == doctest::Approx(0.5 * cosine.outer_lr));  // t = T/2
+  bool differs = false;
+  for (size_t i = 0; i < a.params().size(); ++i) {
+    differs = differs || a.params().vars()[i].value().to_vector() != b.params().vars()[i].value().to_vector();
+  }
+  CHECK(differs);
+  GradientTrainer resumed = GradientTrainer::from_checkpoint(parse_safetensors(serialize_safetensors(b.checkpoint())));
+  CHECK(resumed.config().outer_anneal == "cosine");
+  for (int i = 0; i < 3; ++i) resumed.step(train), b.step(train);
+  for (size_t i = 0; i < b.params().size(); ++i) {
+    CHECK(resumed.params().vars()[i].value().to_vector() == b.params().vars()[i].value().to_vector());
+  }
+  GradientMetaConfig reptile = tiny_gradient_config("reptile");
+  reptile.outer_anneal = "cosine";
+  CHECK(code_of([&] { reptile.validate(); }) == ErrorCode::InvalidArgument);
+  cosine.outer_anneal = "linear";
+  CHECK(code_of([&] { cosine.validate(); }) == ErrorCode::InvalidArgument);
+  // a checkpoint written before the options existed: constant step, seeded start
+  nlohmann::json old = nlohmann::json::parse(constant.to_json());
+  old.erase("outer_anneal");
+  old.erase("init_from");
+  const GradientMetaConfig read = GradientMetaConfig::from_json(old.dump());
+  CHECK(read.outer_anneal == "constant");
+  CHECK(read.init_from.empty());
+}
+
+TEST_CASE("gradient meta: a warm start takes a model's weights and buffers, records its source, and is refused late or misshapen") {
+  const ImageDataset train = synthetic_images(1);
+  GradientMetaConfig cfg = tiny_gradient_config("maml");
+  GradientTrainer first(cfg);
+  for (int i = 0; i < 3; ++i) first.step(train);
+  const Conv4Model model = conv4_from_safetensors(parse_safetensors(serialize_safetensors(first.model_file({}))));
+  cfg.seed = 9;  // another seeded initialisation, replaced by the model's weights
+  GradientTrainer second(cfg);
+  second.warm_start(model, "first.safetensors");
+  CHECK(second.config().init_from == "first.safetensors");
+  for (size_t i = 0; i < first.params().size(); ++i) {
+    CHECK(second.params().vars()[i].value().to_vector() == first.params().vars()[i].value().to_vector());
+  }
+  for (const auto& kv : first.buffers()) CHECK(second.buffers().at(kv.first).to_vector() == kv.second.to_vector());
+  // the weights are a copy: training the second leaves the model untouched
+  second.step(train);
+  CHECK(model.params.vars()[0].value().to_vector() == first.params().vars()[0].value().to_vector());
+  CHECK(GradientTrainer::from_checkpoint(parse_safetensors(serialize_safetensors(second.checkpoint()))).config().init_from ==
+        "first.safetensors");
+  CHECK(code_of([&] { second.warm_start(model, "first.safetensors"); }) == ErrorCode::InvalidArgument);
+  GradientMetaConfig wider = cfg;
+  wider.arch.hidden = 8;
+  GradientTrainer other(wider);
+  CHECK(code_of([&] { other.warm_start(model, "first.safetensors"); }) == ErrorCode::InvalidArgument);
+  GradientTrainer unnamed(cfg);
+  CHECK(code_of([&] { unnamed.warm_start(model, ""); }) == ErrorCode::InvalidArgument);
+}
+
 #if defined(_OPENMP)
 TEST_CASE("gradient meta: a MAML iteration's tasks run in parallel and give the one-thread model bit for bit") {
   // maml_step runs the meta-batch's tasks on OpenMP threads and reduces gradients, losses and

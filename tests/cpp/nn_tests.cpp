@@ -116,6 +116,12 @@ TEST_CASE("optim: SGD with momentum and Adam follow their update rules; β1 = 0 
   CHECK(linear_anneal(0, 100) == 1.0f);
   CHECK(linear_anneal(25, 100) == doctest::Approx(0.75f));
   CHECK(linear_anneal(200, 100) == 0.0f);
+  CHECK(cosine_anneal(0, 100) == 1.0f);
+  CHECK(cosine_anneal(25, 100) == doctest::Approx(0.5 * (1 + std::cos(3.14159265358979 / 4))));
+  CHECK(cosine_anneal(50, 100) == doctest::Approx(0.5f));
+  CHECK(cosine_anneal(100, 100) == doctest::Approx(0.0f));
+  CHECK(cosine_anneal(200, 100) == doctest::Approx(0.0f));
+  CHECK(cosine_anneal(0, 0) == 0.0f);
 }
 
 TEST_CASE("model files: Conv-4 round trip through safetensors (OIHW on disk) and validation errors") {

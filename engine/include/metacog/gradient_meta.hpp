@@ -6,6 +6,9 @@
 //
 //   MAML / FOMAML (Finn et al. 2017):  φ ← φ − α ∇φ CE(f_φ(x_s), y_s), `inner_steps` times, φ₀ = θ
 //   Outer:  θ ← Adam(θ, ∇θ (1/B) Σ_tasks CE(f_{U(θ)}(x_q), y_q)),   B = meta_batch
+//     with Adam's step β_t = outer_lr (constant, the papers') or, `outer_anneal = "cosine"`,
+//     β_t = outer_lr · ½ (1 + cos(π t / T)) over the T iterations (the cosine annealing of
+//     Antoniou et al. 2019, "How to train your MAML", §4; here annealed to 0).
 //     MAML differentiates through U (the inner gradients are recorded with create_graph, so the
 //     Hessian terms −α ∇²L are exact); FOMAML treats the inner gradients as constants (∂U/∂θ ≈ I).
 //     CE is the mean over the N·K support examples. Finn et al.'s code (cbfinn/maml: `xent` is
@@ -88,6 +91,10 @@ struct GradientMetaConfig {
   int inner_batch = 0;      ///< Reptile minibatch (0 = whole support set)
   bool shared_inner_state = false;  ///< Reptile: one inner Adam state across all tasks (see above)
   float outer_lr = 1e-3f;   ///< Adam step (MAML, FOMAML) or ε₀ (Reptile)
+  std::string outer_anneal = "constant";  ///< MAML, FOMAML: "constant" | "cosine" (to 0 at `iterations`)
+  /// Where θ and the batch-norm buffers started: "" = the seeded initialisation, else the model file
+  /// they were read from (GradientTrainer::warm_start; provenance only, nothing is re-read on resume).
+  std::string init_from;
   GradientAdaptation test;  ///< test-time adaptation
   uint64_t seed = 1;
   Conv4Arch arch;
@@ -135,6 +142,14 @@ class GradientTrainer {
    * first-order MAML run the tasks on OMP_NUM_THREADS threads, bit-identical to one thread.
    */
   float step(const ImageDataset& train);
+  /**
+   * Starts θ and the batch-norm buffers from `model` (same arch; before the first step) instead of the
+   * seeded initialisation — e.g. a cosine-annealed phase after a constant-step run. The outer Adam
+   * starts fresh; `source` is recorded as config().init_from. InvalidArgument otherwise.
+   */
+  void warm_start(const Conv4Model& model, const std::string& source);
+  /** The outer Adam's step at the current iteration (outer_lr, or its cosine annealing). */
+  float outer_step_size() const;
   int64_t iteration() const { return iteration_; }
   float last_loss() const { return last_loss_; }
   float last_accuracy() const { return last_accuracy_; }

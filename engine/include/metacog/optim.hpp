@@ -40,5 +40,7 @@ class Adam {
 float step_halving(float lr0, int64_t t, int64_t every);
 /** max(0, 1 − t/total) */
 float linear_anneal(int64_t t, int64_t total);
+/** ½ (1 + cos(π · min(t, total)/total)): 1 at t = 0, 0 at t = total (SGDR / MAML++ cosine annealing) */
+float cosine_anneal(int64_t t, int64_t total);
 
 }  // namespace metacog

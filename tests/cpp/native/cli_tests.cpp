@@ -57,6 +57,19 @@ TEST_CASE("cli train: bad options are refused before any work") {
   r = run_cli("train --algo maml --inner-params bn --episodes 1 --out '" + out.string() + "'");
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("--inner-params") != std::string::npos);
+  r = run_cli("train --algo protonet --init '" + out.string() + "' --episodes 1 --out '" + out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("--init and --outer-anneal are options of maml") != std::string::npos);
+  r = run_cli("train --algo maml --outer-anneal linear --episodes 1 --out '" + out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("--outer-anneal must be constant or cosine") != std::string::npos);
+  r = run_cli("train --algo reptile --outer-anneal cosine --episodes 1 --out '" + out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("Reptile's ε is always annealed linearly") != std::string::npos);
+  r = run_cli("train --algo maml --init '" + temp_path("absent.safetensors").string() + "' --episodes 1 --out '" +
+              out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("--init: no model file at") != std::string::npos);
   CHECK_FALSE(fs::exists(out));
 
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
