@@ -35,7 +35,7 @@
 // only with the same split, and `metacog eval --scheme random` evaluates on that split's test characters.
 //
 // --outer-anneal cosine (maml, fomaml) anneals the outer Adam step from --outer-lr to 0 over --episodes
-// (MAML++'s cosine annealing); --init MODEL (maml, fomaml, reptile) starts θ and the batch-norm
+// (MAML++'s cosine annealing); --init MODEL (maml, fomaml) starts θ and the batch-norm
 // buffers from a model of the same architecture instead of the seeded initialisation, with a fresh
 // outer optimiser — e.g. a cosine-annealed phase after a constant-step run. The model's trained_on
 // names its starting model; on --resume the checkpoint already holds the weights and --init is not
@@ -82,7 +82,7 @@ struct TrainOptions {
   std::string inner_params;  // maml/fomaml: all | weights (empty: the default, all)
   std::string inner_state;  // reptile: "shared" (default) | "fresh"
   std::string outer_anneal;  // maml, fomaml: "constant" (default) | "cosine"
-  std::string init;          // maml, fomaml, reptile: a model to start θ from
+  std::string init;          // maml, fomaml: a model to start θ from
   bool way_given = false, shot_given = false, query_given = false;
 };
 
@@ -244,12 +244,12 @@ int run_train(const TrainOptions& o) {
           ErrorCode::InvalidArgument,
           "--algo must be protonet, matchingnet, maml, fomaml, reptile or finetune; got '" + o.algo + "'");
   require(!o.out.empty(), ErrorCode::InvalidArgument, "--out is required");
-  require((o.init.empty() && o.outer_anneal.empty()) || is_gradient_algo(o.algo), ErrorCode::InvalidArgument,
-          "--init and --outer-anneal are options of maml, fomaml and reptile (--outer-anneal: maml, fomaml)");
+  require((o.init.empty() && o.outer_anneal.empty()) || o.algo == "maml" || o.algo == "fomaml",
+          ErrorCode::InvalidArgument,
+          "--init and --outer-anneal are options of maml and fomaml (Reptile's ε is always annealed linearly to 0, "
+          "and its model's shared inner Adam state would not carry over)");
   require(o.outer_anneal.empty() || o.outer_anneal == "constant" || o.outer_anneal == "cosine",
           ErrorCode::InvalidArgument, "--outer-anneal must be constant or cosine, got '" + o.outer_anneal + "'");
-  require(o.outer_anneal != "cosine" || o.algo != "reptile", ErrorCode::InvalidArgument,
-          "--outer-anneal cosine is a maml / fomaml option (Reptile's ε is always annealed linearly to 0)");
   require(o.init.empty() || std::filesystem::is_regular_file(o.init), ErrorCode::InvalidArgument,
           "--init: no model file at " + o.init);
   require(!o.fce || o.algo == "matchingnet", ErrorCode::InvalidArgument,
@@ -469,7 +469,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--outer-anneal", o->outer_anneal,
                   "maml/fomaml: constant (the papers', default) | cosine (outer step annealed to 0 over --episodes)");
   cmd->add_option("--init", o->init,
-                  "maml/fomaml/reptile: start from this model's weights (same architecture) instead of the seeded "
+                  "maml/fomaml: start from this model's weights (same architecture) instead of the seeded "
                   "initialisation; fresh outer optimiser");
   cmd->add_option("--test-steps", o->test_steps, "adaptation steps at test (maml 10, reptile 50)");
   cmd->add_option("--batch", o->batch, "finetune: pre-training minibatch (64)");

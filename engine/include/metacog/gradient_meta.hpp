@@ -145,7 +145,7 @@ class GradientTrainer {
   /**
    * Starts θ and the batch-norm buffers from `model` (same arch; before the first step) instead of the
    * seeded initialisation — e.g. a cosine-annealed phase after a constant-step run. The outer Adam
-   * starts fresh; `source` is recorded as config().init_from. InvalidArgument otherwise.
+   * (and Reptile's shared inner Adam, which the CLI therefore does not offer this for) starts fresh; `source` is recorded as config().init_from. InvalidArgument otherwise.
    */
   void warm_start(const Conv4Model& model, const std::string& source);
   /** The outer Adam's step at the current iteration (outer_lr, or its cosine annealing). */

@@ -66,6 +66,9 @@ TEST_CASE("cli train: bad options are refused before any work") {
   r = run_cli("train --algo reptile --outer-anneal cosine --episodes 1 --out '" + out.string() + "'");
   CHECK(r.exit_code != 0);
   CHECK(r.output.find("Reptile's ε is always annealed linearly") != std::string::npos);
+  r = run_cli("train --algo reptile --init '" + out.string() + "' --episodes 1 --out '" + out.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("--init and --outer-anneal are options of maml and fomaml") != std::string::npos);
   r = run_cli("train --algo maml --init '" + temp_path("absent.safetensors").string() + "' --episodes 1 --out '" +
               out.string() + "'");
   CHECK(r.exit_code != 0);
