@@ -39,7 +39,7 @@
 // buffers from a model of the same architecture instead of the seeded initialisation, with a fresh
 // outer optimiser — e.g. a cosine-annealed phase after a constant-step run. The model's trained_on
 // names its starting model; on --resume the checkpoint already holds the weights and --init is not
-// read again.
+// read again. A cosine-annealed checkpoint resumes only with its own --episodes (the step is 0 at the end).
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -310,6 +310,12 @@ int run_train(const TrainOptions& o) {
     require(ckpt_fce == o.fce, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + (ckpt_fce ? " uses" : " does not use") +
                 " full-context embeddings: resume it " + (ckpt_fce ? "with" : "without") + " --fce");
+    // a cosine schedule reaches 0 at the checkpoint's own length: a longer --episodes would train on with step 0
+    const bool ckpt_cosine = cfg.is_object() && cfg.value("outer_anneal", std::string("constant")) == "cosine";
+    require(!ckpt_cosine || cfg.value("iterations", int64_t{-1}) == o.episodes, ErrorCode::InvalidArgument,
+            "the checkpoint " + ckpt_path + " is a cosine-annealed run of --episodes " +
+                std::to_string(ckpt_cosine ? cfg.value("iterations", int64_t{-1}) : 0) +
+                ": resume it with that --episodes (its outer step is 0 at the end)");
     std::fprintf(stderr, "resuming %s at step %lld\n", ckpt_path.c_str(), static_cast<long long>(trainer->done()));
   } else {
     trainer = new_trainer(o, train);

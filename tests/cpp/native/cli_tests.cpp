@@ -112,6 +112,23 @@ TEST_CASE("cli train → eval: the nearest resize is stored in the model and use
   fs::remove(out.string() + ".ckpt");
 }
 
+TEST_CASE("cli train: --init names the starting model; a cosine-annealed run resumes only with its own --episodes") {
+  if (!metacog::test::require_data("omniglot/images_background.zip")) return;
+  const fs::path first = temp_path("init-first.safetensors"), second = temp_path("init-second.safetensors");
+  const std::string tiny = "train --algo fomaml --way 5 --shot 1 --meta-batch 2 --val-every 2 --val-episodes 2 ";
+  CliResult r = run_cli(tiny + "--episodes 2 --out '" + first.string() + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  r = run_cli(tiny + "--episodes 2 --outer-anneal cosine --init '" + first.string() + "' --out '" + second.string() + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  const std::string trained_on = metacog::read_safetensors_file(second.string()).metadata.at("trained_on");
+  CHECK(trained_on.find("outer step cosine-annealed to 0") != std::string::npos);
+  CHECK(trained_on.find("initialised from " + first.string()) != std::string::npos);
+  r = run_cli(tiny + "--episodes 4 --resume --out '" + second.string() + "'");
+  CHECK(r.exit_code != 0);
+  CHECK(r.output.find("is a cosine-annealed run of --episodes 2") != std::string::npos);
+  for (const fs::path& p : {first, second}) fs::remove(p), fs::remove(p.string() + ".ckpt");
+}
+
 TEST_CASE("cli train → eval: a random-split model is evaluated only on its own split's test characters") {
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
   const fs::path out = temp_path("random-split.safetensors");
