@@ -209,7 +209,7 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
               "--inner-state must be shared or fresh, got '" + o.inner_state + "'");
       c.shared_inner_state = o.inner_state == "shared";
     }
-    if (!o.outer_anneal.empty()) c.outer_anneal = o.outer_anneal;  // validated by GradientTrainer
+    if (!o.outer_anneal.empty()) c.outer_anneal = o.outer_anneal;
     GradientTrainer t(c);
     if (!o.init.empty()) t.warm_start(conv4_from_safetensors(read_safetensors_file(o.init)), o.init);
     return std::make_unique<GradientAdapter>(std::move(t));
@@ -248,8 +248,7 @@ int run_train(const TrainOptions& o) {
           ErrorCode::InvalidArgument,
           "--init and --outer-anneal are options of maml and fomaml (Reptile's ε is always annealed linearly to 0, "
           "and its model's shared inner Adam state would not carry over)");
-  require(o.outer_anneal.empty() || o.outer_anneal == "constant" || o.outer_anneal == "cosine",
-          ErrorCode::InvalidArgument, "--outer-anneal must be constant or cosine, got '" + o.outer_anneal + "'");
+  if (!o.outer_anneal.empty()) check_outer_anneal(o.algo, o.outer_anneal);
   require(o.init.empty() || std::filesystem::is_regular_file(o.init), ErrorCode::InvalidArgument,
           "--init: no model file at " + o.init);
   require(!o.fce || o.algo == "matchingnet", ErrorCode::InvalidArgument,
@@ -311,11 +310,12 @@ int run_train(const TrainOptions& o) {
             "the checkpoint " + ckpt_path + (ckpt_fce ? " uses" : " does not use") +
                 " full-context embeddings: resume it " + (ckpt_fce ? "with" : "without") + " --fce");
     // a cosine schedule reaches 0 at the checkpoint's own length: a longer --episodes would train on with step 0
-    const bool ckpt_cosine = cfg.is_object() && cfg.value("outer_anneal", std::string("constant")) == "cosine";
-    require(!ckpt_cosine || cfg.value("iterations", int64_t{-1}) == o.episodes, ErrorCode::InvalidArgument,
-            "the checkpoint " + ckpt_path + " is a cosine-annealed run of --episodes " +
-                std::to_string(ckpt_cosine ? cfg.value("iterations", int64_t{-1}) : 0) +
-                ": resume it with that --episodes (its outer step is 0 at the end)");
+    if (cfg.is_object() && cfg.value("outer_anneal", std::string("constant")) == "cosine") {
+      const int64_t length = cfg.value("iterations", int64_t{-1});
+      require(length == o.episodes, ErrorCode::InvalidArgument,
+              "the checkpoint " + ckpt_path + " is a cosine-annealed run of --episodes " + std::to_string(length) +
+                  ": resume it with that --episodes (its outer step is 0 at the end)");
+    }
     std::fprintf(stderr, "resuming %s at step %lld\n", ckpt_path.c_str(), static_cast<long long>(trainer->done()));
   } else {
     trainer = new_trainer(o, train);

@@ -144,6 +144,13 @@ GradientMetaConfig GradientMetaConfig::from_json(const std::string& text) {
   return c;
 }
 
+void check_outer_anneal(const std::string& algo, const std::string& outer_anneal) {
+  require(outer_anneal == "constant" || outer_anneal == "cosine", ErrorCode::InvalidArgument,
+          "--outer-anneal must be constant or cosine, got '" + outer_anneal + "'");
+  require(outer_anneal == "constant" || algo != "reptile", ErrorCode::InvalidArgument,
+          "Reptile's outer step ε is always annealed linearly to 0; cosine annealing is for maml and fomaml");
+}
+
 void GradientMetaConfig::validate() const {
   require(algo == "maml" || algo == "fomaml" || algo == "reptile", ErrorCode::InvalidArgument,
           "gradient-based meta-training supports maml, fomaml and reptile, got '" + algo + "'");
@@ -154,10 +161,7 @@ void GradientMetaConfig::validate() const {
           ErrorCode::InvalidArgument, "invalid meta-training settings");
   require(arch.num_classes == spec.n_way, ErrorCode::InvalidArgument,
           "the head must have one output per way (num_classes = way)");
-  require(outer_anneal == "constant" || outer_anneal == "cosine", ErrorCode::InvalidArgument,
-          "outer step annealing must be constant or cosine, got '" + outer_anneal + "'");
-  require(outer_anneal == "constant" || !reptile, ErrorCode::InvalidArgument,
-          "Reptile's outer step ε is always linearly annealed; cosine annealing is for maml and fomaml");
+  check_outer_anneal(algo, outer_anneal);
   require(!shared_inner_state || reptile, ErrorCode::InvalidArgument,
           "a shared inner optimiser state is Reptile's (its inner loop is Adam)");
   arch.validate();

@@ -106,6 +106,10 @@ struct GradientMetaConfig {
   void validate() const;
 };
 
+/** InvalidArgument unless `outer_anneal` is "constant", or "cosine" for maml / fomaml (Reptile's ε is
+ *  always annealed linearly). GradientMetaConfig::validate and the CLI's up-front checks use it. */
+void check_outer_anneal(const std::string& algo, const std::string& outer_anneal);
+
 /** Task data: images [n, H, W, C] and labels 0..N−1 (class-major). */
 struct LabelledImages {
   Tensor images;
@@ -145,7 +149,8 @@ class GradientTrainer {
   /**
    * Starts θ and the batch-norm buffers from `model` (same arch; before the first step) instead of the
    * seeded initialisation — e.g. a cosine-annealed phase after a constant-step run. The outer Adam
-   * (and Reptile's shared inner Adam, which the CLI therefore does not offer this for) starts fresh; `source` is recorded as config().init_from. InvalidArgument otherwise.
+   * (and Reptile's shared inner Adam, which the CLI therefore does not offer this for) starts fresh;
+   * `source` is recorded as config().init_from. InvalidArgument otherwise.
    */
   void warm_start(const Conv4Model& model, const std::string& source);
   /** The outer Adam's step at the current iteration (outer_lr, or its cosine annealing). */

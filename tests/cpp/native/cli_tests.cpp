@@ -43,6 +43,13 @@ CliResult run_cli(const std::string& args) {
   return r;
 }
 
+// The command fails and its output says `why`.
+void check_refused(const std::string& args, const std::string& why) {
+  const CliResult r = run_cli(args);
+  CHECK(r.exit_code != 0);
+  CHECK_MESSAGE(r.output.find(why) != std::string::npos, r.output);
+}
+
 fs::path temp_path(const std::string& name) {
   return fs::temp_directory_path() / ("metacog-cli-" + std::to_string(::getpid()) + "-" + name);
 }
@@ -51,41 +58,31 @@ fs::path temp_path(const std::string& name) {
 
 TEST_CASE("cli train: bad options are refused before any work") {
   const fs::path out = temp_path("refused.safetensors");
-  CliResult r = run_cli("train --algo protonet --resize bilinear --episodes 1 --out '" + out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("--resize") != std::string::npos);
-  r = run_cli("train --algo maml --inner-params bn --episodes 1 --out '" + out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("--inner-params") != std::string::npos);
-  r = run_cli("train --algo protonet --init '" + out.string() + "' --episodes 1 --out '" + out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("--init and --outer-anneal are options of maml") != std::string::npos);
-  r = run_cli("train --algo maml --outer-anneal linear --episodes 1 --out '" + out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("--outer-anneal must be constant or cosine") != std::string::npos);
-  r = run_cli("train --algo reptile --outer-anneal cosine --episodes 1 --out '" + out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("Reptile's ε is always annealed linearly") != std::string::npos);
-  r = run_cli("train --algo reptile --init '" + out.string() + "' --episodes 1 --out '" + out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("--init and --outer-anneal are options of maml and fomaml") != std::string::npos);
-  r = run_cli("train --algo maml --init '" + temp_path("absent.safetensors").string() + "' --episodes 1 --out '" +
-              out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("--init: no model file at") != std::string::npos);
+  check_refused("train --algo protonet --resize bilinear --episodes 1 --out '" + out.string() + "'",
+                "--resize");
+  check_refused("train --algo maml --inner-params bn --episodes 1 --out '" + out.string() + "'",
+                "--inner-params");
+  check_refused("train --algo protonet --init '" + out.string() + "' --episodes 1 --out '" + out.string() + "'",
+                "--init and --outer-anneal are options of maml");
+  check_refused("train --algo maml --outer-anneal linear --episodes 1 --out '" + out.string() + "'",
+                "--outer-anneal must be constant or cosine");
+  check_refused("train --algo reptile --outer-anneal cosine --episodes 1 --out '" + out.string() + "'",
+                "Reptile's ε is always annealed linearly");
+  check_refused("train --algo reptile --init '" + out.string() + "' --episodes 1 --out '" + out.string() + "'",
+                "--init and --outer-anneal are options of maml and fomaml");
+  check_refused("train --algo maml --init '" + temp_path("absent.safetensors").string() + "' --episodes 1 --out '" +
+                    out.string() + "'",
+                "--init: no model file at");
   CHECK_FALSE(fs::exists(out));
 
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
-  r = run_cli("train --algo maml --train-shots 3 --episodes 1 --out '" + out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("--train-shots is a Reptile option") != std::string::npos);
-  r = run_cli("train --algo reptile --inner-params weights --episodes 1 --out '" + out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("--inner-params is a MAML / first-order MAML option") != std::string::npos);
+  check_refused("train --algo maml --train-shots 3 --episodes 1 --out '" + out.string() + "'",
+                "--train-shots is a Reptile option");
+  check_refused("train --algo reptile --inner-params weights --episodes 1 --out '" + out.string() + "'",
+                "--inner-params is a MAML / first-order MAML option");
   // 15-shot validation episodes need 30 of Omniglot's 20 drawings per class: refused up front
-  r = run_cli("train --algo reptile --shot 15 --episodes 1 --out '" + out.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("validation episodes are 15-shot") != std::string::npos);
+  check_refused("train --algo reptile --shot 15 --episodes 1 --out '" + out.string() + "'",
+                "validation episodes are 15-shot");
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(out.string() + ".ckpt"));
 }
@@ -123,9 +120,7 @@ TEST_CASE("cli train: --init names the starting model; a cosine-annealed run res
   const std::string trained_on = metacog::read_safetensors_file(second.string()).metadata.at("trained_on");
   CHECK(trained_on.find("outer step cosine-annealed to 0") != std::string::npos);
   CHECK(trained_on.find("initialised from " + first.string()) != std::string::npos);
-  r = run_cli(tiny + "--episodes 4 --resume --out '" + second.string() + "'");
-  CHECK(r.exit_code != 0);
-  CHECK(r.output.find("is a cosine-annealed run of --episodes 2") != std::string::npos);
+  check_refused(tiny + "--episodes 4 --resume --out '" + second.string() + "'", "is a cosine-annealed run of --episodes 2");
   for (const fs::path& p : {first, second}) fs::remove(p), fs::remove(p.string() + ".ckpt");
 }
 
