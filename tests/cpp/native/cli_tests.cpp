@@ -58,31 +58,24 @@ fs::path temp_path(const std::string& name) {
 
 TEST_CASE("cli train: bad options are refused before any work") {
   const fs::path out = temp_path("refused.safetensors");
-  check_refused("train --algo protonet --resize bilinear --episodes 1 --out '" + out.string() + "'",
-                "--resize");
-  check_refused("train --algo maml --inner-params bn --episodes 1 --out '" + out.string() + "'",
-                "--inner-params");
-  check_refused("train --algo protonet --init '" + out.string() + "' --episodes 1 --out '" + out.string() + "'",
-                "--init and --outer-anneal are options of maml");
-  check_refused("train --algo maml --outer-anneal linear --episodes 1 --out '" + out.string() + "'",
-                "--outer-anneal must be constant or cosine");
-  check_refused("train --algo reptile --outer-anneal cosine --episodes 1 --out '" + out.string() + "'",
-                "Reptile's ε is always annealed linearly");
-  check_refused("train --algo reptile --init '" + out.string() + "' --episodes 1 --out '" + out.string() + "'",
-                "--init and --outer-anneal are options of maml and fomaml");
-  check_refused("train --algo maml --init '" + temp_path("absent.safetensors").string() + "' --episodes 1 --out '" +
-                    out.string() + "'",
-                "--init: no model file at");
+  // train with `options` for one episode into `out`: refused, saying `why`
+  auto refused = [&](const std::string& options, const std::string& why) {
+    check_refused("train " + options + " --episodes 1 --out '" + out.string() + "'", why);
+  };
+  refused("--algo protonet --resize bilinear", "--resize");
+  refused("--algo maml --inner-params bn", "--inner-params");
+  refused("--algo protonet --init '" + out.string() + "'", "--init and --outer-anneal are options of maml");
+  refused("--algo maml --outer-anneal linear", "--outer-anneal must be constant or cosine");
+  refused("--algo reptile --outer-anneal cosine", "Reptile's ε is always annealed linearly");
+  refused("--algo reptile --init '" + out.string() + "'", "--init and --outer-anneal are options of maml and fomaml");
+  refused("--algo maml --init '" + temp_path("absent.safetensors").string() + "'", "--init: no model file at");
   CHECK_FALSE(fs::exists(out));
 
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
-  check_refused("train --algo maml --train-shots 3 --episodes 1 --out '" + out.string() + "'",
-                "--train-shots is a Reptile option");
-  check_refused("train --algo reptile --inner-params weights --episodes 1 --out '" + out.string() + "'",
-                "--inner-params is a MAML / first-order MAML option");
+  refused("--algo maml --train-shots 3", "--train-shots is a Reptile option");
+  refused("--algo reptile --inner-params weights", "--inner-params is a MAML / first-order MAML option");
   // 15-shot validation episodes need 30 of Omniglot's 20 drawings per class: refused up front
-  check_refused("train --algo reptile --shot 15 --episodes 1 --out '" + out.string() + "'",
-                "validation episodes are 15-shot");
+  refused("--algo reptile --shot 15", "validation episodes are 15-shot");
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(out.string() + ".ckpt"));
 }
