@@ -40,6 +40,11 @@
 // outer optimiser — e.g. a cosine-annealed phase after a constant-step run. The model's trained_on
 // names its starting model; on --resume the checkpoint already holds the weights and --init is not
 // read again. A cosine-annealed checkpoint resumes only with its own --episodes (the step is 0 at the end).
+//
+// --learn-inner-lr and --multi-step-loss N (maml, fomaml) are two of MAML++'s changes (gradient_meta.hpp):
+// learned per-layer per-step inner step sizes, used at test with the same --inner-steps, and the
+// multi-step loss annealed over the first N iterations. A checkpoint carries both; --resume reads them
+// from it.
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -83,6 +88,8 @@ struct TrainOptions {
   std::string inner_state;  // reptile: "shared" (default) | "fresh"
   std::string outer_anneal;  // maml, fomaml: "constant" (default) | "cosine"
   std::string init;          // maml, fomaml: a model to start θ from
+  bool learn_inner_lr = false;   // maml, fomaml: MAML++'s learned per-layer per-step inner steps
+  int64_t multi_step_loss = -1;  // maml, fomaml: MAML++'s multi-step loss over this many iterations (< 0: off)
   bool way_given = false, shot_given = false, query_given = false;
 };
 
@@ -141,6 +148,8 @@ class GradientAdapter : public Trainer {
            (c.spec.n_query > 0 ? " with " + std::to_string(c.spec.n_query) + " queries per class" : "") +
            ", meta-batch " + std::to_string(c.meta_batch) +
            (c.outer_anneal == "cosine" ? ", outer step cosine-annealed to 0" : "") +
+           (c.learn_inner_lr ? ", learned per-step inner steps" : "") +
+           (c.multi_step_loss > 0 ? ", multi-step loss over " + std::to_string(c.multi_step_loss) + " iterations" : "") +
            (c.init_from.empty() ? "" : ", initialised from " + c.init_from);
   }
   EpisodeSpec val_spec(int shot) const override { return {t_.config().spec.n_way, shot, 15}; }
@@ -210,6 +219,12 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
       c.shared_inner_state = o.inner_state == "shared";
     }
     if (!o.outer_anneal.empty()) c.outer_anneal = o.outer_anneal;
+    if (o.learn_inner_lr) {  // run_train has refused a --test-steps other than the inner steps
+      c.learn_inner_lr = true;
+      c.test.learned_lr = true;
+      c.test.steps = c.inner_steps;
+    }
+    if (o.multi_step_loss >= 0) c.multi_step_loss = o.multi_step_loss;
     GradientTrainer t(c);
     if (!o.init.empty()) t.warm_start(conv4_from_safetensors(read_safetensors_file(o.init)), o.init);
     return std::make_unique<GradientAdapter>(std::move(t));
@@ -249,6 +264,15 @@ int run_train(const TrainOptions& o) {
           "--init and --outer-anneal are options of maml and fomaml (Reptile's ε is always annealed linearly to 0, "
           "and its model's shared inner Adam state would not carry over)");
   if (!o.outer_anneal.empty()) check_outer_anneal(o.algo, o.outer_anneal);
+  require((!o.learn_inner_lr && o.multi_step_loss < 0) || o.algo == "maml" || o.algo == "fomaml",
+          ErrorCode::InvalidArgument, "--learn-inner-lr and --multi-step-loss are options of maml and fomaml (MAML++)");
+  if (o.learn_inner_lr) {
+    const int inner_steps = o.inner_steps > 0 ? o.inner_steps
+                                              : GradientMetaConfig::defaults(o.algo, o.way_given ? o.way : 5, 1).inner_steps;
+    require(o.test_steps <= 0 || o.test_steps == inner_steps, ErrorCode::InvalidArgument,
+            "--learn-inner-lr adapts at test with the " + std::to_string(inner_steps) +
+                " learned inner steps: leave out --test-steps or give --test-steps " + std::to_string(inner_steps));
+  }
   require(o.init.empty() || std::filesystem::is_regular_file(o.init), ErrorCode::InvalidArgument,
           "--init: no model file at " + o.init);
   require(!o.fce || o.algo == "matchingnet", ErrorCode::InvalidArgument,
@@ -477,6 +501,13 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--init", o->init,
                   "maml/fomaml: start from this model's weights (same architecture) instead of the seeded "
                   "initialisation; fresh outer optimiser");
+  cmd->add_flag("--learn-inner-lr", o->learn_inner_lr,
+                "maml/fomaml: MAML++'s learned per-layer per-step inner step sizes (LSLR), started at --inner-lr; "
+                "the test adapts with the same --inner-steps");
+  cmd->add_option("--multi-step-loss", o->multi_step_loss,
+                  "maml/fomaml: MAML++'s multi-step loss (every inner step's query loss, weights annealed to the "
+                  "last step's) over the first N iterations")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--test-steps", o->test_steps, "adaptation steps at test (maml 10, reptile 50)");
   cmd->add_option("--batch", o->batch, "finetune: pre-training minibatch (64)");
   cmd->add_option("--val-every", o->val_every, "validate every N steps")->capture_default_str();

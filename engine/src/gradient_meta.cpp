@@ -1,5 +1,6 @@
 #include "metacog/gradient_meta.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <exception>
@@ -21,6 +22,7 @@ std::string GradientAdaptation::to_json() const {
     j["state"] = "shared";
     j["adam_t"] = adam_t;
   }
+  if (learned_lr) j["lr_per_step"] = "learned";  // absent = lr at every step
   return j.dump();
 }
 
@@ -40,6 +42,10 @@ GradientAdaptation GradientAdaptation::from_json(const std::string& text) {
       a.adam_t = j.at("adam_t").get<int64_t>();
       require(a.adam_t >= 1, ErrorCode::ModelFormat, "a shared adaptation state needs adam_t ≥ 1");
     }
+    const std::string per_step = j.value("lr_per_step", std::string("constant"));
+    require(per_step == "constant" || per_step == "learned", ErrorCode::ModelFormat,
+            "adaptation lr_per_step must be constant or learned, got '" + per_step + "'");
+    a.learned_lr = per_step == "learned";
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {
@@ -58,6 +64,13 @@ void GradientAdaptation::validate() const {
           "a starting optimiser state is for adam adaptation only");
   require(params == "all" || (params == "weights" && optimizer == "sgd"), ErrorCode::InvalidArgument,
           "adaptation params must be all, or weights with sgd, got '" + params + "'");
+  require(!learned_lr || optimizer == "sgd", ErrorCode::InvalidArgument, "learned per-step step sizes are for sgd adaptation");
+  require(step_sizes.empty() || learned_lr, ErrorCode::InvalidArgument,
+          "per-step step sizes are given but the adaptation does not declare them (learned_lr)");
+  for (const Tensor& a : step_sizes) {
+    require(a.ndim() == 1 && a.dim(0) == steps, ErrorCode::InvalidArgument,
+            "learned step sizes need one value per adaptation step (" + std::to_string(steps) + ")");
+  }
 }
 
 GradientMetaConfig GradientMetaConfig::defaults(const std::string& algo, int way, int shot) {
@@ -107,6 +120,8 @@ std::string GradientMetaConfig::to_json() const {
                          {"inner_batch", inner_batch},
                          {"outer_lr", outer_lr},
                          {"outer_anneal", outer_anneal},
+                         {"learn_inner_lr", learn_inner_lr},
+                         {"multi_step_loss", multi_step_loss},
                          {"init_from", init_from},
                          {"shared_inner_state", shared_inner_state},
                          {"test", nlohmann::json::parse(test.to_json())},
@@ -130,6 +145,9 @@ GradientMetaConfig GradientMetaConfig::from_json(const std::string& text) {
     // absent in checkpoints written before these options existed: constant step, seeded start
     c.outer_anneal = j.value("outer_anneal", std::string("constant"));
     c.init_from = j.value("init_from", std::string());
+    // absent before MAML++'s options existed: off
+    c.learn_inner_lr = j.value("learn_inner_lr", false);
+    c.multi_step_loss = j.value("multi_step_loss", int64_t{0});
     // absent in checkpoints written before the option existed: those runs used a fresh state
     c.shared_inner_state = j.value("shared_inner_state", false);
     c.test = GradientAdaptation::from_json(j.at("test").dump());
@@ -164,6 +182,14 @@ void GradientMetaConfig::validate() const {
   check_outer_anneal(algo, outer_anneal);
   require(!shared_inner_state || reptile, ErrorCode::InvalidArgument,
           "a shared inner optimiser state is Reptile's (its inner loop is Adam)");
+  require((!learn_inner_lr && multi_step_loss == 0) || !reptile, ErrorCode::InvalidArgument,
+          "learned per-step inner step sizes and the multi-step loss are MAML / first-order MAML options");
+  require(multi_step_loss >= 0, ErrorCode::InvalidArgument, "the multi-step loss's annealing length must be ≥ 0");
+  require(learn_inner_lr == test.learned_lr, ErrorCode::InvalidArgument,
+          "learned inner step sizes are used at test time too (test.learned_lr = learn_inner_lr)");
+  require(!learn_inner_lr || test.steps == inner_steps, ErrorCode::InvalidArgument,
+          "with learned per-step step sizes the test adapts with the " + std::to_string(inner_steps) +
+              " learned steps (test steps = inner steps)");
   arch.validate();
   test.validate();
 }
@@ -225,8 +251,23 @@ bool adapted(const GradientAdaptation& how, const std::string& name) {
 
 }  // namespace
 
+std::vector<float> multi_step_loss_weights(int steps, int64_t t, int64_t anneal) {
+  require(steps >= 1 && t >= 0 && anneal >= 0, ErrorCode::InvalidArgument,
+          "multi-step loss weights need steps ≥ 1, t ≥ 0 and an annealing length ≥ 0");
+  std::vector<float> v(static_cast<size_t>(steps), 0.0f);
+  if (t >= anneal) {
+    v.back() = 1.0f;
+    return v;
+  }
+  const double S = steps, f = static_cast<double>(t) / static_cast<double>(anneal), floor = 0.03 / S;
+  for (int s = 0; s + 1 < steps; ++s) v[static_cast<size_t>(s)] = static_cast<float>(std::max((1.0 - f) / S, floor));
+  v.back() = static_cast<float>(std::min(1.0 / S + f * (S - 1.0) / S, 1.0 - floor * (S - 1.0)));
+  return v;
+}
+
 ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const LabelledImages& task,
-                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng, Adam* shared) {
+                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng, Adam* shared,
+                       const InnerLoopHooks& hooks) {
   how.validate();
   require(task.images.ndim() == 4 && task.images.dim(0) == static_cast<int64_t>(task.labels.size()) &&
               !task.labels.empty(),
@@ -239,6 +280,23 @@ ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const Label
           ErrorCode::InvalidArgument,
           "adapt_to_task: a starting Adam state needs its step count and one tensor per parameter "
           "(read it with read_adaptation)");
+  if (hooks.step_sizes != nullptr) {
+    require(how.learned_lr && hooks.step_sizes->size() == theta.size(), ErrorCode::InvalidArgument,
+            "adapt_to_task: step-size variables need learned_lr and one per parameter");
+    for (const Var& a : *hooks.step_sizes) {
+      require(a.value().ndim() == 1 && a.value().dim(0) == how.steps, ErrorCode::InvalidArgument,
+              "adapt_to_task: a step-size variable needs one value per step");
+    }
+  } else {
+    require(!how.learned_lr || how.step_sizes.size() == theta.size(), ErrorCode::InvalidArgument,
+            "adapt_to_task: learned step sizes need one tensor per parameter (read them with read_adaptation)");
+  }
+  // LSLR's step of parameter i at step s, as a value (the graph path uses the variables when given)
+  auto step_size = [&](size_t i, int s) {
+    if (!how.learned_lr) return how.lr;
+    const Tensor& a = hooks.step_sizes ? (*hooks.step_sizes)[i].value() : how.step_sizes[i];
+    return a[s];
+  };
   MinibatchStream batches(static_cast<int>(task.labels.size()), how.batch, rng);
   if (graph == InnerGraph::None) {
     ParamSet phi = theta.clone();
@@ -258,7 +316,19 @@ ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const Label
       for (size_t i = 0; i < g.size(); ++i) {
         if (!adapted(how, phi.names()[i])) g[i] = Var(Tensor::zeros(g[i].shape()));
       }
-      if (how.optimizer == "adam") adam.step(phi, g); else sgd.step(phi, g);
+      if (how.optimizer == "adam") {
+        adam.step(phi, g);
+      } else if (!how.learned_lr) {
+        sgd.step(phi, g);
+      } else {
+        for (size_t i = 0; i < g.size(); ++i) {  // φ_p ← φ_p − α_{p,s} g_p
+          Tensor w = phi.vars()[i].value();
+          const Tensor& gi = g[i].value();
+          const float a = step_size(i, s);
+          for (int64_t j = 0; j < w.numel(); ++j) w[j] -= a * gi[j];
+        }
+      }
+      if (hooks.trajectory) hooks.trajectory->push_back(phi.clone());
     }
     return phi;
   }
@@ -280,11 +350,46 @@ ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const Label
     ParamSet next;
     for (size_t i = 0, k = 0; i < phi.size(); ++i) {
       const bool moves = k < moving.size() && moving[k] == i;
-      next.add_var(phi.names()[i], moves ? sub(phi.vars()[i], mul_scalar(g[k++], how.lr)) : phi.vars()[i]);
+      if (!moves) {
+        next.add_var(phi.names()[i], phi.vars()[i]);
+      } else if (hooks.step_sizes) {  // α_{p,s} a variable: the outer gradient reaches it
+        next.add_var(phi.names()[i], sub(phi.vars()[i], mul(g[k++], slice_rows((*hooks.step_sizes)[i], s, s + 1))));
+      } else {
+        next.add_var(phi.names()[i], sub(phi.vars()[i], mul_scalar(g[k++], step_size(i, s))));
+      }
     }
     phi = std::move(next);
+    if (hooks.trajectory) hooks.trajectory->push_back(phi);
   }
   return phi;
+}
+
+TaskOuterLoss maml_task_loss(const Conv4Arch& arch, const ParamSet& theta, const LabelledImages& support,
+                             const LabelledImages& query, const GradientAdaptation& inner, InnerGraph graph,
+                             const std::vector<float>& step_weights, const std::vector<Var>* step_sizes,
+                             BnBatchStats* stats) {
+  require(static_cast<int>(step_weights.size()) == inner.steps && inner.steps >= 1, ErrorCode::InvalidArgument,
+          "maml_task_loss: one loss weight per inner step");
+  std::vector<ParamSet> iterates;
+  InnerLoopHooks hooks;
+  hooks.step_sizes = step_sizes;
+  const bool every_step = step_weights.size() > 1 && std::any_of(step_weights.begin(), step_weights.end() - 1,
+                                                                  [](float v) { return v != 0.0f; });
+  if (every_step) hooks.trajectory = &iterates;
+  Pcg32 unused(0);  // the whole-support inner loop draws no minibatches
+  const ParamSet phi = adapt_to_task(arch, theta, support, inner, graph, unused, nullptr, hooks);
+  TaskOuterLoss out;
+  out.final_logits = conv4_logits(arch, phi, Var(query.images), BnMode::Train, nullptr, stats);
+  const Var final_loss = cross_entropy(out.final_logits, query.labels);
+  out.final_loss = final_loss.value().item();
+  out.loss = step_weights.back() == 1.0f ? final_loss : mul_scalar(final_loss, step_weights.back());
+  for (size_t s = 0; every_step && s + 1 < iterates.size(); ++s) {
+    if (step_weights[s] == 0.0f) continue;
+    const Var l = cross_entropy(conv4_logits(arch, iterates[s], Var(query.images), BnMode::Transductive, nullptr),
+                                query.labels);
+    out.loss = add(out.loss, mul_scalar(l, step_weights[s]));
+  }
+  return out;
 }
 
 float gradient_episode_accuracy(const Conv4Arch& arch, const ParamSet& theta, const Buffers& buffers,
@@ -308,11 +413,20 @@ void split_episode(const Tensor& images, const Episode& ep, LabelledImages& supp
 // ------------------------------------------------------------------ trainer
 
 GradientTrainer::GradientTrainer(const GradientMetaConfig& config)
-    : config_(config), adam_(config.outer_lr), inner_adam_(config.inner_lr, 0.0f, 0.999f), rng_(config.seed) {
+    : config_(config),
+      adam_(config.outer_lr),
+      inner_adam_(config.inner_lr, 0.0f, 0.999f),
+      step_size_adam_(config.outer_lr),
+      rng_(config.seed) {
   config_.validate();
   Pcg32 init(config.seed, 0x1234567ULL);  // initial weights: their own stream
   params_ = conv4_init(config_.arch, init);
   buffers_ = conv4_buffers(config_.arch);
+  if (config_.learn_inner_lr) {  // LSLR: every α_{p,s} starts at the inner step
+    for (const std::string& name : params_.names()) {
+      step_sizes_.add(name, Tensor::full({config_.inner_steps}, config_.inner_lr));
+    }
+  }
 }
 
 void GradientTrainer::warm_start(const Conv4Model& model, const std::string& source) {
@@ -352,6 +466,11 @@ float GradientTrainer::step(const ImageDataset& train) {
 float GradientTrainer::maml_step(const ImageDataset& train, bool second_order) {
   GradientAdaptation inner{"sgd", config_.inner_lr, config_.inner_steps, 0};
   inner.params = config_.test.params;
+  inner.learned_lr = config_.learn_inner_lr;
+  const std::vector<float> weights = multi_step_loss_weights(config_.inner_steps, iteration_, config_.multi_step_loss);
+  // the outer gradient's variables: θ, then (LSLR) the step sizes
+  std::vector<Var> wrt = params_.vars();
+  wrt.insert(wrt.end(), step_sizes_.vars().begin(), step_sizes_.vars().end());
   const int tasks = config_.meta_batch;
   const float scale = 1.0f / static_cast<float>(tasks);
   std::vector<Episode> episodes;
@@ -373,13 +492,11 @@ float GradientTrainer::maml_step(const ImageDataset& train, bool second_order) {
       const Episode& ep = episodes[static_cast<size_t>(b)];
       LabelledImages support, query;
       split_episode(gather_episode(train, ep), ep, support, query);
-      Pcg32 unused(0);  // the whole-support inner loop draws no minibatches
-      const ParamSet phi = adapt_to_task(config_.arch, params_, support, inner, graph, unused);
-      const Var logits = conv4_logits(config_.arch, phi, Var(query.images), BnMode::Train, nullptr, &r.bn);
-      const Var l = cross_entropy(logits, query.labels);
-      r.loss = l.value().item() * scale;
-      r.accuracy = argmax_accuracy(logits.value(), query.labels) * scale;
-      r.grad = grad(mul_scalar(l, scale), params_.vars());
+      const TaskOuterLoss l = maml_task_loss(config_.arch, params_, support, query, inner, graph, weights,
+                                             config_.learn_inner_lr ? &step_sizes_.vars() : nullptr, &r.bn);
+      r.loss = l.final_loss * scale;
+      r.accuracy = argmax_accuracy(l.final_logits.value(), query.labels) * scale;
+      r.grad = grad(mul_scalar(l.loss, scale), wrt);
     } catch (...) {
       r.error = std::current_exception();
     }
@@ -404,9 +521,14 @@ float GradientTrainer::maml_step(const ImageDataset& train, bool second_order) {
       }
     }
   }
-  std::vector<Var> meta_grad(sum.begin(), sum.end());
+  std::vector<Var> meta_grad(sum.begin(), sum.begin() + static_cast<std::ptrdiff_t>(params_.size()));
   adam_.lr = outer_step_size();
   adam_.step(params_, meta_grad);
+  if (config_.learn_inner_lr) {
+    std::vector<Var> step_size_grad(sum.begin() + static_cast<std::ptrdiff_t>(params_.size()), sum.end());
+    step_size_adam_.lr = adam_.lr;
+    step_size_adam_.step(step_sizes_, step_size_grad);
+  }
   last_accuracy_ = acc;
   return loss;
 }
@@ -450,6 +572,10 @@ float GradientTrainer::reptile_step(const ImageDataset& train) {
 SafetensorsFile GradientTrainer::checkpoint() const {
   SafetensorsFile f = make_checkpoint(config_.to_json(), iteration_, last_loss_, params_, buffers_, adam_, rng_);
   if (config_.shared_inner_state) put_adam_state(f, params_, inner_adam_, "inner_optim.", "inner_adam_t");
+  if (config_.learn_inner_lr) {
+    put_tensors(f, "step_size.", step_sizes_, {});
+    put_adam_state(f, step_sizes_, step_size_adam_, "step_size_optim.", "step_size_adam_t");
+  }
   return f;
 }
 
@@ -457,6 +583,11 @@ GradientTrainer GradientTrainer::from_checkpoint(const SafetensorsFile& f) {
   GradientTrainer t(GradientMetaConfig::from_json(checkpoint_config(f)));
   t.iteration_ = restore_checkpoint(f, t.params_, t.buffers_, t.adam_, t.rng_);
   if (t.config_.shared_inner_state) take_adam_state(f, t.params_, t.inner_adam_, "inner_optim.", "inner_adam_t");
+  if (t.config_.learn_inner_lr) {
+    Buffers none;
+    take_tensors(f, "step_size.", t.step_sizes_, none);
+    take_adam_state(f, t.step_sizes_, t.step_size_adam_, "step_size_optim.", "step_size_adam_t");
+  }
   return t;
 }
 
@@ -477,6 +608,9 @@ SafetensorsFile GradientTrainer::model_file(const ModelHeader& header) const {
       f.set_f32(kAdaptationStatePrefix + params_.names()[i], v.ndim() == 4 ? ohwi_to_oihw(v) : v);
     }
   }
+  for (size_t i = 0; i < step_sizes_.size(); ++i) {
+    f.set_f32(kAdaptationStepSizePrefix + step_sizes_.names()[i], step_sizes_.vars()[i].value());
+  }
   f.metadata["adaptation"] = test.to_json();
   return f;
 }
@@ -488,6 +622,20 @@ GradientAdaptation read_adaptation(const SafetensorsFile& file, const ParamSet& 
   require(it != file.metadata.end(), ErrorCode::ModelFormat,
           "this gradient-based model lacks its \"adaptation\" metadata (optimizer, lr, steps, batch)");
   GradientAdaptation a = GradientAdaptation::from_json(it->second);
+  if (a.learned_lr) {
+    for (size_t i = 0; i < params.size(); ++i) {
+      const std::string name = kAdaptationStepSizePrefix + params.names()[i];
+      require(file.has(name), ErrorCode::ModelFormat, "the learned step sizes lack tensor '" + name + "'");
+      const Tensor alpha = file.get_f32(name);
+      require(alpha.ndim() == 1 && alpha.dim(0) == a.steps, ErrorCode::ModelFormat,
+              "learned step-size tensor '" + name + "' must hold one value per adaptation step (" +
+                  std::to_string(a.steps) + ")");
+      for (int64_t j = 0; j < alpha.numel(); ++j) {
+        require(std::isfinite(alpha[j]), ErrorCode::ModelFormat, "learned step-size tensor '" + name + "' must be finite");
+      }
+      a.step_sizes.push_back(alpha);
+    }
+  }
   if (a.adam_t == 0) return a;  // from_json has already refused a state on an SGD adaptation
   for (size_t i = 0; i < params.size(); ++i) {
     const std::string name = kAdaptationStatePrefix + params.names()[i];

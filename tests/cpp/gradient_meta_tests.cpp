@@ -15,10 +15,16 @@
 #include "metacog/gradient_meta.hpp"
 #include "metacog/ops.hpp"
 #include "metacog/training_state.hpp"
+#include "meta_gradient_check.hpp"
 #include "synthetic_images.hpp"
 #include "test_support.hpp"
 
 using namespace metacog;
+using metacog::test::central_difference;
+using metacog::test::CentralDifference;
+using metacog::test::matches_difference;
+using metacog::test::tiny_task;
+using metacog::test::TinyTask;
 using metacog::test::code_of;
 using metacog::test::synthetic_images;
 
@@ -52,20 +58,13 @@ float post_update_loss(const Conv4Arch& arch, const ParamSet& theta, const Label
   return cross_entropy(conv4_logits(arch, phi, Var(q.images), BnMode::Transductive, nullptr), q.labels).value().item();
 }
 
-/** The second-order meta-gradient ∇θ L(θ) through `how` against central differences of L. */
+/** The second-order meta-gradient ∇θ L(θ) through `how` against central differences of L
+ *  (meta_gradient_check.hpp; a coordinate at a ReLU kink is skipped and counted). */
 void check_meta_gradient(const GradientAdaptation& how) {
-  // Tolerance: float32 central differences with h = 1e-3 (small enough not to cross ReLU kinks of
-  // this seed; larger h does) on a loss of order 1: |g − fd| ≤ 2e-3 + 5 % of |fd|.
-  const ImageDataset data = synthetic_images(3);
-  Conv4Arch arch;
-  arch.image_size = 8, arch.hidden = 4, arch.blocks = 2, arch.pool = "stride2", arch.readout = "flatten";
-  arch.num_classes = 3;
-  Pcg32 init(9);
-  const ParamSet theta = conv4_init(arch, init);
-  Pcg32 rng(4);
-  const Episode ep = sample_episode(data.classes, {3, 2, 2}, rng);
-  LabelledImages s, q;
-  split_episode(gather_episode(data, ep), ep, s, q);
+  const TinyTask task = tiny_task("flatten");
+  const Conv4Arch& arch = task.arch;
+  const ParamSet& theta = task.theta;
+  const LabelledImages &s = task.support, &q = task.query;
   Pcg32 unused(1);
   auto meta_grad = [&](InnerGraph g) {
     const ParamSet phi = adapt_to_task(arch, theta, s, how, g, unused);
@@ -79,24 +78,13 @@ void check_meta_gradient(const GradientAdaptation& how) {
   for (size_t p = 0; p < theta.size(); ++p) {
     Tensor w = theta.vars()[p].value();
     for (int64_t j = 0; j < w.numel(); j += 1 + w.numel() / 6) {
-      auto central = [&](float h) {
-        const float keep = w[j];
-        w[j] = keep + h;
-        const float up = post_update_loss(arch, theta, s, q, how);
-        w[j] = keep - h;
-        const float down = post_update_loss(arch, theta, s, q, how);
-        w[j] = keep;
-        return (static_cast<double>(up) - down) / (2.0 * static_cast<double>(h));
-      };
-      const double fd = central(1e-3f), fd_half = central(5e-4f);
-      // A ReLU kink inside [θ − h, θ + h] makes the two estimates disagree: that coordinate has no
-      // usable finite difference, so it is skipped (and counted).
-      if (std::abs(fd - fd_half) > 1e-3 + 0.05 * std::abs(fd)) {
+      const CentralDifference d = central_difference(w, j, [&] { return post_update_loss(arch, theta, s, q, how); });
+      if (!d.usable) {
         ++kinks;
         continue;
       }
-      const double g2 = second[p].value()[j], g1 = first[p].value()[j];
-      CHECK_MESSAGE(std::abs(g2 - fd) <= 2e-3 + 0.05 * std::abs(fd), theta.names()[p] << "[" << j << "]: " << g2 << " vs " << fd);
+      const double fd = d.value, g2 = second[p].value()[j], g1 = first[p].value()[j];
+      CHECK_MESSAGE(matches_difference(g2, fd), theta.names()[p] << "[" << j << "]: " << g2 << " vs " << fd);
       max_err = std::max(max_err, std::abs(g2 - fd));
       max_first_gap = std::max(max_first_gap, std::abs(g1 - fd));
       ++checked;
@@ -321,16 +309,10 @@ TEST_CASE("gradient meta: Reptile's shared inner Adam state runs across tasks, r
 }
 
 TEST_CASE("gradient meta: an inner loop on the weights only holds batch norm's scale and offset at θ") {
-  const ImageDataset data = synthetic_images(3);
-  Conv4Arch arch;
-  arch.image_size = 8, arch.hidden = 4, arch.blocks = 2, arch.pool = "stride2", arch.readout = "mean";
-  arch.num_classes = 3;
-  Pcg32 init(9);
-  const ParamSet theta = conv4_init(arch, init);
-  Pcg32 rng(4);
-  const Episode ep = sample_episode(data.classes, {3, 2, 2}, rng);
-  LabelledImages s, q;
-  split_episode(gather_episode(data, ep), ep, s, q);
+  const TinyTask task = tiny_task("mean");
+  const Conv4Arch& arch = task.arch;
+  const ParamSet& theta = task.theta;
+  const LabelledImages& s = task.support;
   GradientAdaptation weights{"sgd", 0.4f, 2, 0}, all{"sgd", 0.4f, 2, 0};
   weights.params = "weights";
   for (const InnerGraph g : {InnerGraph::None, InnerGraph::FirstOrder, InnerGraph::SecondOrder}) {

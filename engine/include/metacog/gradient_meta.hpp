@@ -33,6 +33,23 @@
 //     every task's first inner step is lr·sign(g), whatever the gradient's scale. The model file
 //     carries that state (tensors "adaptation.adam_v.<param>", metadata adaptation.adam_t).
 //
+// MAML++ options (Antoniou et al. 2019, "How to train your MAML", §4), for MAML and first-order MAML:
+//   LSLR, learned per-layer per-step inner step sizes (`learn_inner_lr`): the inner step is
+//     φ_{s+1,p} = φ_{s,p} − α_{p,s} ∇_{φ_p} CE(f_{φ_s}(x_s), y_s),   s = 0 … S−1,
+//     with one α_{p,s} per parameter tensor p and step s, started at `inner_lr` and meta-learned by the
+//     outer Adam with θ (same step β_t; a separate Adam over the α's is the same update, Adam being
+//     per coordinate). ∂φ/∂α is linear in the inner gradient, so the α's get their outer gradient in
+//     first-order MAML too. Test-time adaptation runs the same S steps with the learned α's (the
+//     model file carries them as tensors "adaptation.lr.<param>", shape [S]).
+//   MSL, the multi-step loss (`multi_step_loss` = M iterations): for t < M the task's outer loss is
+//     Σ_{s=1..S} v_s(t) CE(f_{φ_s}(x_q), y_q) over every inner iterate, with MAML++'s weights
+//     (their code, per epoch there, per iteration here; f = t/M):
+//       v_s = max((1 − f)/S, 0.03/S) for s < S,   v_S = min(1/S + f (S−1)/S, 1 − 0.03 (S−1)/S),
+//     Σ v = 1, uniform at t = 0; from t = M on, the plain MAML loss CE(f_{φ_S}(x_q), y_q).
+//   Not implemented: per-step batch-norm weights and statistics (BNWB, BNRS; our batch norm is
+//   transductive at test, so BNRS would not change a test number) and derivative-order annealing
+//   (off in MAML++'s own Omniglot configurations).
+//
 // Test time (all three): a fresh copy of θ adapted on the support set with the algorithm's own
 // inner optimiser for `test_steps` steps (MAML: SGD α, 10 steps; Reptile: Adam β1 = 0, 50 steps,
 // minibatches of `test_batch`), then the query set is classified. Batch norm: the inner loop and
@@ -74,8 +91,13 @@ struct GradientAdaptation {
   /// the engine's layout, and step count; empty = a fresh optimiser for every task.
   std::vector<Tensor> adam_v;
   int64_t adam_t = 0;
-  /** Settings only ("state": "shared" with "adam_t" when adam_v is set; the tensors travel in
-   *  the model file, see read_adaptation). */
+  /// LSLR (MAML++): step s of parameter p uses step size step_sizes[p][s] instead of `lr`. SGD only;
+  /// `steps` is then the number of learned steps. The flag travels in the settings; the tensors
+  /// (one [steps] tensor per parameter, engine order) in the model file, see read_adaptation.
+  bool learned_lr = false;
+  std::vector<Tensor> step_sizes;
+  /** Settings only ("state": "shared" with "adam_t" when adam_v is set, "lr_per_step": "learned"
+   *  with learned step sizes; the tensors travel in the model file, see read_adaptation). */
   std::string to_json() const;
   static GradientAdaptation from_json(const std::string& json);
   void validate() const;
@@ -92,6 +114,8 @@ struct GradientMetaConfig {
   bool shared_inner_state = false;  ///< Reptile: one inner Adam state across all tasks (see above)
   float outer_lr = 1e-3f;   ///< Adam step (MAML, FOMAML) or ε₀ (Reptile)
   std::string outer_anneal = "constant";  ///< MAML, FOMAML: "constant" | "cosine" (to 0 at `iterations`)
+  bool learn_inner_lr = false;  ///< MAML, FOMAML: LSLR (above); then test.steps = inner_steps, test.learned_lr
+  int64_t multi_step_loss = 0;  ///< MAML, FOMAML: MSL over the first M iterations (above); 0 = off
   /// Where θ and the batch-norm buffers started: "" = the seeded initialisation, else the model file
   /// they were read from (GradientTrainer::warm_start; provenance only, nothing is re-read on resume).
   std::string init_from;
@@ -123,6 +147,19 @@ enum class InnerGraph {
   SecondOrder,  ///< inner gradients recorded with create_graph: exact ∂φ/∂θ (MAML)
 };
 
+/** MSL's weights v_1 … v_S at iteration t of an M-iteration annealing (above); for t ≥ M or M = 0
+ *  the plain MAML loss's (0, …, 0, 1). */
+std::vector<float> multi_step_loss_weights(int steps, int64_t t, int64_t anneal);
+
+/** What a differentiated inner loop also gives or takes (MAML++). */
+struct InnerLoopHooks {
+  /// LSLR: the step sizes as variables (one [steps] tensor per parameter, engine order), used
+  /// instead of the values in how.step_sizes so that the outer gradient reaches them.
+  const std::vector<Var>* step_sizes = nullptr;
+  /// MSL: receives the iterates φ_1 … φ_S.
+  std::vector<ParamSet>* trajectory = nullptr;
+};
+
 /**
  * The inner loop U(θ) on a task: `how.steps` steps of `how.optimizer` on minibatches of
  * `how.batch` examples (0 = all; drawn without replacement, cycling, with `rng`). SGD supports
@@ -131,7 +168,26 @@ enum class InnerGraph {
  * then that optimiser is used and left in its new state (Reptile's training loop).
  */
 ParamSet adapt_to_task(const Conv4Arch& arch, const ParamSet& theta, const LabelledImages& task,
-                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng, Adam* shared = nullptr);
+                       const GradientAdaptation& how, InnerGraph graph, Pcg32& rng, Adam* shared = nullptr,
+                       const InnerLoopHooks& hooks = {});
+
+/** One task's outer loss and what it shows. */
+struct TaskOuterLoss {
+  Var loss;           ///< Σ_s v_s CE(f_{φ_s}(x_q), y_q) (MSL), or CE(f_{φ_S}(x_q), y_q)
+  Var final_logits;   ///< f_{φ_S}(x_q)
+  float final_loss = 0;  ///< CE(f_{φ_S}(x_q), y_q), the loss shown in training
+};
+
+/**
+ * The MAML / first-order MAML outer loss of one task: the whole-support SGD inner loop `inner`
+ * (recorded as `graph`), then the query loss of every iterate with a non-zero weight in
+ * `step_weights` (size inner.steps; multi_step_loss_weights). Batch norm uses batch statistics;
+ * the last iterate's query forward records them into `stats` if given (for the running averages).
+ */
+TaskOuterLoss maml_task_loss(const Conv4Arch& arch, const ParamSet& theta, const LabelledImages& support,
+                             const LabelledImages& query, const GradientAdaptation& inner, InnerGraph graph,
+                             const std::vector<float>& step_weights, const std::vector<Var>* step_sizes,
+                             BnBatchStats* stats);
 
 /** Query accuracy of θ adapted on one episode's support set (no gradients kept). */
 float gradient_episode_accuracy(const Conv4Arch& arch, const ParamSet& theta, const Buffers& buffers,
@@ -160,6 +216,8 @@ class GradientTrainer {
   float last_accuracy() const { return last_accuracy_; }
   const GradientMetaConfig& config() const { return config_; }
   const ParamSet& params() const { return params_; }
+  /** LSLR's step sizes α_{p,s} (one [inner_steps] tensor per parameter; empty without LSLR). */
+  const ParamSet& inner_step_sizes() const { return step_sizes_; }
   const Buffers& buffers() const { return buffers_; }
 
   SafetensorsFile checkpoint() const;
@@ -176,6 +234,8 @@ class GradientTrainer {
   Buffers buffers_;
   Adam adam_;
   Adam inner_adam_;  ///< Reptile's shared inner optimiser (used when shared_inner_state)
+  ParamSet step_sizes_;  ///< LSLR's α_{p,s}, named like the parameters (learn_inner_lr)
+  Adam step_size_adam_;  ///< their outer Adam (same settings and step as adam_)
   Pcg32 rng_;
   int64_t iteration_ = 0;
   float last_loss_ = 0, last_accuracy_ = 0;
@@ -189,7 +249,8 @@ MeanCi evaluate_gradient_model(const Conv4Model& model, const GradientAdaptation
                                const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode);
 
 /** The "adaptation" metadata of a gradient-based model file, with the shared inner state's
- *  tensors "adaptation.adam_v.<param>" for every parameter of `params` when it declares one
+ *  tensors "adaptation.adam_v.<param>" for every parameter of `params` when it declares one, and
+ *  the learned step sizes "adaptation.lr.<param>" ([steps] each) when it declares those
  *  (ModelFormat if absent, invalid, misshapen or not finite). */
 GradientAdaptation read_adaptation(const SafetensorsFile& file, const ParamSet& params);
 

@@ -62,6 +62,9 @@ OmniglotSplitRecord parse_omniglot_split(const std::string& record);
  *  Adam second moment, file layout like the parameter's), read by read_adaptation
  *  (gradient_meta.hpp); conv4_from_safetensors skips every tensor under "adaptation.". */
 inline const std::string kAdaptationStatePrefix = "adaptation.adam_v.";
+/** Tensors under this prefix are a gradient-based model's learned per-step inner step sizes
+ *  (MAML++'s LSLR: one [steps] tensor per parameter), read by read_adaptation. */
+inline const std::string kAdaptationStepSizePrefix = "adaptation.lr.";
 
 /** A Conv-4 network with its provenance. */
 struct Conv4Model {

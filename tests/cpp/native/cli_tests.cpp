@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "metacog/gradient_meta.hpp"
 #include "metacog/model_io.hpp"
 #include "metacog/omniglot.hpp"
 #include "metacog/rng.hpp"
@@ -69,6 +70,10 @@ TEST_CASE("cli train: bad options are refused before any work") {
   refused("--algo reptile --outer-anneal cosine", "Reptile's ε is always annealed linearly");
   refused("--algo reptile --init '" + out.string() + "'", "--init and --outer-anneal are options of maml and fomaml");
   refused("--algo maml --init '" + temp_path("absent.safetensors").string() + "'", "--init: no model file at");
+  refused("--algo reptile --learn-inner-lr", "--learn-inner-lr and --multi-step-loss are options of maml and fomaml");
+  refused("--algo protonet --multi-step-loss 100", "--learn-inner-lr and --multi-step-loss are options of maml and fomaml");
+  refused("--algo maml --way 20 --learn-inner-lr --test-steps 10", "adapts at test with the 5 learned inner steps");
+  refused("--algo maml --multi-step-loss -3", "--multi-step-loss");
   CHECK_FALSE(fs::exists(out));
 
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
@@ -115,6 +120,29 @@ TEST_CASE("cli train: --init names the starting model; a cosine-annealed run res
   CHECK(trained_on.find("initialised from " + first.string()) != std::string::npos);
   check_refused(tiny + "--episodes 4 --resume --out '" + second.string() + "'", "is a cosine-annealed run of --episodes 2");
   for (const fs::path& p : {first, second}) fs::remove(p), fs::remove(p.string() + ".ckpt");
+}
+
+TEST_CASE("cli train → eval: MAML++'s learned step sizes and multi-step loss — recorded, resumed, used at test") {
+  if (!metacog::test::require_data("omniglot/images_background.zip")) return;
+  const fs::path out = temp_path("maml-plus.safetensors");
+  const std::string tiny = "train --algo maml --way 5 --shot 1 --meta-batch 2 --inner-steps 2 --val-every 2 --val-episodes 2 "
+                           "--learn-inner-lr --multi-step-loss 3 --out '" + out.string() + "' ";
+  CliResult r = run_cli(tiny + "--episodes 2");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  r = run_cli(tiny + "--episodes 4 --resume --json");  // the checkpoint carries both options and the step sizes
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  CHECK(r.output.find("\"episodes\":4") != std::string::npos);
+  const metacog::SafetensorsFile f = metacog::read_safetensors_file(out.string());
+  CHECK(f.metadata.at("trained_on").find("learned per-step inner steps, multi-step loss over 3 iterations") != std::string::npos);
+  const metacog::Conv4Model m = metacog::conv4_from_safetensors(f);
+  const metacog::GradientAdaptation how = metacog::read_adaptation(f, m.params);
+  CHECK(how.learned_lr);
+  CHECK(how.steps == 2);  // the test adapts with the learned steps, not MAML's 10
+  CHECK(how.step_sizes.size() == m.params.size());
+  const CliResult e = run_cli("eval --model '" + out.string() + "' --way 5 --shot 1 --query 2 --episodes 3 --bn transductive --json");
+  REQUIRE_MESSAGE(e.exit_code == 0, e.output);
+  fs::remove(out);
+  fs::remove(out.string() + ".ckpt");
 }
 
 TEST_CASE("cli train → eval: a random-split model is evaluated only on its own split's test characters") {
