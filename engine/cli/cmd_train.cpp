@@ -43,10 +43,11 @@
 //
 // --learn-inner-lr and --multi-step-loss N (maml, fomaml) are two of MAML++'s changes (gradient_meta.hpp):
 // learned per-layer per-step inner step sizes, used at test with the same --inner-steps, and the
-// multi-step loss annealed over the first N iterations. A checkpoint carries both; --resume reads them
-// from it.
+// multi-step loss annealed over the first N iterations. A checkpoint carries both and resumes only with
+// the same two options; --init from a model with learned step sizes starts from them.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -226,7 +227,13 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
     }
     if (o.multi_step_loss >= 0) c.multi_step_loss = o.multi_step_loss;
     GradientTrainer t(c);
-    if (!o.init.empty()) t.warm_start(conv4_from_safetensors(read_safetensors_file(o.init)), o.init);
+    if (!o.init.empty()) {
+      const SafetensorsFile init = read_safetensors_file(o.init);
+      const Conv4Model m = conv4_from_safetensors(init);
+      GradientAdaptation how;
+      if (c.learn_inner_lr) how = read_adaptation(init, m.params);  // its learned step sizes carry over
+      t.warm_start(m, o.init, c.learn_inner_lr ? &how : nullptr);
+    }
     return std::make_unique<GradientAdapter>(std::move(t));
   }
   if (o.algo == "finetune") {
@@ -329,6 +336,18 @@ int run_train(const TrainOptions& o) {
     require(ckpt_resize == resize, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on --resize " + omniglot_resize_name(ckpt_resize) +
                 " images: resume it with that resize");
+    // MAML++'s options change the objective: a checkpoint resumes only with the ones it was started with
+    if (is_gradient_algo(o.algo) && cfg.is_object()) {
+      const bool ckpt_lslr = cfg.value("learn_inner_lr", false);
+      const int64_t ckpt_msl = cfg.value("multi_step_loss", int64_t{0});
+      require(ckpt_lslr == o.learn_inner_lr, ErrorCode::InvalidArgument,
+              "the checkpoint " + ckpt_path + (ckpt_lslr ? " learns" : " does not learn") +
+                  " per-step inner step sizes: resume it " + (ckpt_lslr ? "with" : "without") + " --learn-inner-lr");
+      require(ckpt_msl == std::max<int64_t>(o.multi_step_loss, 0), ErrorCode::InvalidArgument,
+              "the checkpoint " + ckpt_path + " was started with " +
+                  (ckpt_msl > 0 ? "--multi-step-loss " + std::to_string(ckpt_msl) : "no --multi-step-loss") +
+                  ": resume it with the same");
+    }
     const bool ckpt_fce = cfg.is_object() && cfg.value("fce", false);
     require(ckpt_fce == o.fce, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + (ckpt_fce ? " uses" : " does not use") +

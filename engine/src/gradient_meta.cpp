@@ -429,14 +429,27 @@ GradientTrainer::GradientTrainer(const GradientMetaConfig& config)
   }
 }
 
-void GradientTrainer::warm_start(const Conv4Model& model, const std::string& source) {
+void GradientTrainer::warm_start(const Conv4Model& model, const std::string& source,
+                                 const GradientAdaptation* adaptation) {
   require(iteration_ == 0, ErrorCode::InvalidArgument, "a warm start comes before the first meta-iteration");
   require(model.arch.to_json() == config_.arch.to_json(), ErrorCode::InvalidArgument,
           "the initial model's architecture " + model.arch.to_json() + " differs from this run's " +
               config_.arch.to_json() + " (same --way, --hidden and algorithm family)");
   require(!source.empty(), ErrorCode::InvalidArgument, "a warm start names the model it came from");
+  const bool take_steps = config_.learn_inner_lr && adaptation != nullptr && adaptation->learned_lr;
+  if (take_steps) {
+    require(adaptation->steps == config_.inner_steps && adaptation->step_sizes.size() == step_sizes_.size(),
+            ErrorCode::InvalidArgument,
+            "the initial model learned step sizes for " + std::to_string(adaptation->steps) +
+                " inner steps; this run has " + std::to_string(config_.inner_steps));
+  }
   params_ = model.params.clone();
   buffers_ = clone_buffers(model.buffers);
+  if (take_steps) {
+    ParamSet taken;
+    for (size_t i = 0; i < step_sizes_.size(); ++i) taken.add(step_sizes_.names()[i], adaptation->step_sizes[i].clone());
+    step_sizes_ = std::move(taken);
+  }
   config_.init_from = source;
 }
 

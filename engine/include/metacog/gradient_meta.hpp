@@ -206,9 +206,11 @@ class GradientTrainer {
    * Starts θ and the batch-norm buffers from `model` (same arch; before the first step) instead of the
    * seeded initialisation — e.g. a cosine-annealed phase after a constant-step run. The outer Adam
    * (and Reptile's shared inner Adam, which the CLI therefore does not offer this for) starts fresh;
-   * `source` is recorded as config().init_from. InvalidArgument otherwise.
+   * `source` is recorded as config().init_from. With LSLR, the step sizes start from the model's
+   * learned ones when `adaptation` (its read_adaptation) has them — for as many steps as this run's,
+   * else InvalidArgument — and at inner_lr otherwise. InvalidArgument otherwise.
    */
-  void warm_start(const Conv4Model& model, const std::string& source);
+  void warm_start(const Conv4Model& model, const std::string& source, const GradientAdaptation* adaptation = nullptr);
   /** The outer Adam's step at the current iteration (outer_lr, or its cosine annealing). */
   float outer_step_size() const;
   int64_t iteration() const { return iteration_; }

@@ -132,6 +132,11 @@ TEST_CASE("cli train â†’ eval: MAML++'s learned step sizes and multi-step loss â
   r = run_cli(tiny + "--episodes 4 --resume --json");  // the checkpoint carries both options and the step sizes
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(r.output.find("\"episodes\":4") != std::string::npos);
+  // the options change the objective: the checkpoint resumes only with the ones it started with
+  const std::string plain = "train --algo maml --way 5 --shot 1 --meta-batch 2 --inner-steps 2 --val-every 2 --val-episodes 2 "
+                            "--episodes 6 --resume --out '" + out.string() + "' ";
+  check_refused(plain + "--multi-step-loss 3", "resume it with --learn-inner-lr");
+  check_refused(plain + "--learn-inner-lr", "was started with --multi-step-loss 3");
   const metacog::SafetensorsFile f = metacog::read_safetensors_file(out.string());
   CHECK(f.metadata.at("trained_on").find("learned per-step inner steps, multi-step loss over 3 iterations") != std::string::npos);
   const metacog::Conv4Model m = metacog::conv4_from_safetensors(f);
