@@ -14,6 +14,9 @@
 // characters of its own split (the split seed comes from its "omniglot_split" metadata); any other
 // pairing of a random-split model and a scheme (or --split lake-runs) is refused, since the test
 // characters would overlap its training characters.
+// --test-steps N (maml, fomaml, reptile) adapts with N steps instead of the model's own count — a probe
+// of what the step count does, so it is not recorded (--record is refused with it), and a model with
+// learned per-step step sizes (MAML++'s LSLR) has no step sizes for another count (refused).
 #include <nlohmann/json.hpp>
 
 #include <chrono>
@@ -25,6 +28,7 @@
 #include "kt_compare_cli.hpp"  // record_metrics
 #include "metacog/error.hpp"
 #include "metacog/few_shot_eval.hpp"
+#include "metacog/gradient_meta.hpp"
 #include "metacog/matchingnet_fce.hpp"
 #include "metacog/meta_train.hpp"
 #include "metacog/model_io.hpp"
@@ -37,6 +41,7 @@ namespace {
 struct EvalOptions {
   std::string model, data, split = "test", scheme = "vinyals", bn = "running", cache = "build/cache";
   int way = 5, shot = 1, query = 15, episodes = 1000;
+  int test_steps = 0;  ///< > 0: adapt with this many steps instead of the model's (not recordable)
   uint64_t seed = 2024;
   bool json = false, record = false;
 };
@@ -61,9 +66,26 @@ MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode,
   return mean_ci95(acc);
 }
 
+/** The model file with its adaptation's step count replaced by `steps` (gradient-based models only). */
+SafetensorsFile with_test_steps(SafetensorsFile file, int steps) {
+  const auto it = file.metadata.find("adaptation");
+  require(it != file.metadata.end(), ErrorCode::InvalidArgument,
+          "--test-steps is for gradient-based models (maml, fomaml, reptile), which adapt at test");
+  GradientAdaptation how = GradientAdaptation::from_json(it->second);
+  require(!how.learned_lr || how.steps == steps, ErrorCode::InvalidArgument,
+          "this model learned its step sizes for " + std::to_string(how.steps) + " adaptation steps; it cannot adapt with " +
+              std::to_string(steps));
+  how.steps = steps;
+  it->second = how.to_json();
+  return file;
+}
+
 int run_eval(const EvalOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  const SafetensorsFile file = read_safetensors_file(o.model);
+  require(o.test_steps == 0 || !o.record, ErrorCode::InvalidArgument,
+          "--test-steps is a probe of the model with another step count; its result is not recorded (drop --record)");
+  const SafetensorsFile file =
+      o.test_steps > 0 ? with_test_steps(read_safetensors_file(o.model), o.test_steps) : read_safetensors_file(o.model);
   const bool fce = read_fce_metadata(file).has_value();
   const Conv4Model m = fce ? matchingnet_fce_from_safetensors(file).model : conv4_from_safetensors(file);
   const std::string algo = m.header.algo;
@@ -103,6 +125,7 @@ int run_eval(const EvalOptions& o) {
                                 {"split", o.split}, {"scheme", o.scheme}, {"seed", o.seed},     {"resize", omniglot_resize_name(resize)},
                                 {"seconds", seconds}};
   if (fce) out["fce_steps"] = read_fce_metadata(file)->steps;
+  if (o.test_steps > 0) out["test_steps"] = o.test_steps;
   if (o.record) {
     const std::string key = o.split + "/" + std::to_string(way) + "w" + std::to_string(shot) + "s/" + o.bn;
     record_metrics(o.model, key, {{"accuracy", r.mean}, {"ci95", r.ci95}, {"episodes", episodes}, {"query", query}, {"seed", o.seed}});
@@ -133,6 +156,9 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
   cmd->add_option("--seed", o->seed, "episode sampling seed")->capture_default_str();
   cmd->add_flag("--record", o->record, "store the result in the model's metadata metrics");
+  cmd->add_option("--test-steps", o->test_steps,
+                  "maml/fomaml/reptile: adapt with this many steps instead of the model's own (a probe; not recordable)")
+      ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
   cmd->callback([o] { run_command([o] { return run_eval(*o); }); });
 }

@@ -146,6 +146,16 @@ TEST_CASE("cli train â†’ eval: MAML++'s learned step sizes and multi-step loss â
   CHECK(how.step_sizes.size() == m.params.size());
   const CliResult e = run_cli("eval --model '" + out.string() + "' --way 5 --shot 1 --query 2 --episodes 3 --bn transductive --json");
   REQUIRE_MESSAGE(e.exit_code == 0, e.output);
+  // --test-steps probes another step count: not for learned step sizes, not recorded, not for metric models
+  const std::string probe = " --way 5 --shot 1 --query 2 --episodes 3 --bn transductive";
+  check_refused("eval --model '" + out.string() + "'" + probe + " --test-steps 3", "learned its step sizes for 2 adaptation steps");
+  const CliResult two = run_cli("eval --model '" + out.string() + "'" + probe + " --test-steps 2 --json");
+  CHECK_MESSAGE(two.exit_code == 0, two.output);
+  const CliResult fomaml = run_cli("eval --model models/omniglot-fomaml.safetensors" + probe + " --test-steps 3 --json");
+  REQUIRE_MESSAGE(fomaml.exit_code == 0, fomaml.output);
+  CHECK(fomaml.output.find("\"test_steps\":3") != std::string::npos);
+  check_refused("eval --model models/omniglot-fomaml.safetensors" + probe + " --test-steps 3 --record", "is not recorded");
+  check_refused("eval --model models/omniglot-protonet.safetensors" + probe + " --test-steps 3", "--test-steps is for gradient-based models");
   fs::remove(out);
   fs::remove(out.string() + ".ckpt");
 }
