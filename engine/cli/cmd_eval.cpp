@@ -14,6 +14,9 @@
 // characters of its own split (the split seed comes from its "omniglot_split" metadata); any other
 // pairing of a random-split model and a scheme (or --split lake-runs) is refused, since the test
 // characters would overlap its training characters.
+// --dataset mini-imagenet --data ROOT evaluates a model trained with `metacog train --dataset mini-imagenet` on
+// episodes of ROOT/<split>.csv (Ravi & Larochelle's layout, omniglot.hpp); a model is only tested on the
+// dataset it was trained on (its "dataset" metadata, model_io.hpp).
 // --test-steps N (maml, fomaml, reptile) adapts with N steps instead of the model's own count — a probe
 // of what the step count does, so it is not recorded (--record is refused with it), and a model with
 // learned per-step step sizes (MAML++'s LSLR) has no step sizes for another count (refused).
@@ -40,6 +43,8 @@ namespace {
 
 struct EvalOptions {
   std::string model, data, split = "test", scheme = "vinyals", bn = "running", cache = "build/cache";
+  std::string dataset = "omniglot";  ///< "omniglot" | "mini-imagenet"
+  bool data_given = false, scheme_given = false;
   int way = 5, shot = 1, query = 15, episodes = 1000;
   int test_steps = 0;  ///< > 0: adapt with this many steps instead of the model's (not recordable)
   uint64_t seed = 2024;
@@ -94,10 +99,21 @@ int run_eval(const EvalOptions& o) {
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "--bn must be running or transductive");
   MeanCi r;
   int way = o.way, shot = o.shot, episodes = o.episodes, query = o.query;
+  const std::string trained_on = model_image_dataset(file);
+  require(trained_on == o.dataset, ErrorCode::InvalidArgument,
+          "this model was trained on " + trained_on + ": evaluate it with --dataset " + trained_on);
+  const bool mini = o.dataset == "mini-imagenet";
   const std::string trained_split = model_omniglot_split(file);
   const OmniglotSplitRecord split = parse_omniglot_split(trained_split);
   const bool random_model = split.scheme == "random";
-  if (o.split == "lake-runs") {
+  if (mini) {
+    require(o.data_given, ErrorCode::InvalidArgument,
+            "--dataset mini-imagenet needs --data: the root holding test.csv (val.csv, train.csv) and images/");
+    require(!o.scheme_given && o.split != "lake-runs", ErrorCode::InvalidArgument,
+            "--scheme and --split lake-runs are Omniglot options; mini-ImageNet's splits are test, val and train");
+    const ImageDataset test = load_mini_imagenet(o.data, o.split, m.arch.image_size);
+    r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
+  } else if (o.split == "lake-runs") {
     // Lake's runs draw on images_evaluation characters, which a random-split model may have trained
     // on (its characters come from both zips): refused, as on the Vinyals test.
     require(!random_model, ErrorCode::InvalidArgument,
@@ -122,8 +138,8 @@ int run_eval(const EvalOptions& o) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},
                                 {"episodes", episodes}, {"accuracy", r.mean}, {"ci95", r.ci95}, {"bn", o.bn},
-                                {"split", o.split}, {"scheme", o.scheme}, {"seed", o.seed},     {"resize", omniglot_resize_name(resize)},
-                                {"seconds", seconds}};
+                                {"split", o.split}, {"dataset", o.dataset}, {"seed", o.seed}, {"seconds", seconds}};
+  if (!mini) out["scheme"] = o.scheme, out["resize"] = omniglot_resize_name(resize);
   if (fce) out["fce_steps"] = read_fce_metadata(file)->steps;
   if (o.test_steps > 0) out["test_steps"] = o.test_steps;
   if (o.record) {
@@ -142,16 +158,21 @@ int run_eval(const EvalOptions& o) {
 void add_eval_command(CLI::App& app) {
   auto o = std::make_shared<EvalOptions>();
   o->data = default_omniglot_dir();
-  CLI::App* cmd = app.add_subcommand("eval", "Few-shot accuracy of a model on Omniglot test episodes");
+  CLI::App* cmd = app.add_subcommand("eval", "Few-shot accuracy of a model on Omniglot (or mini-ImageNet) test episodes");
   cmd->add_option("--model", o->model, "a .safetensors model")->required();
-  cmd->add_option("--data", o->data, "the omniglot directory")->capture_default_str();
+  CLI::Option* data = cmd->add_option("--data", o->data, "the omniglot directory (mini-imagenet: the layout's root)")
+                          ->capture_default_str();
+  cmd->add_option("--dataset", o->dataset, "omniglot | mini-imagenet (the model's training dataset)")
+      ->check(CLI::IsMember({"omniglot", "mini-imagenet"}))
+      ->capture_default_str();
   cmd->add_option("--way", o->way, "classes per episode")->capture_default_str();
   cmd->add_option("--shot", o->shot, "support examples per class")->capture_default_str();
   cmd->add_option("--query", o->query, "query examples per class")->capture_default_str();
   cmd->add_option("--episodes", o->episodes, "test episodes")->capture_default_str();
   cmd->add_option("--split", o->split, "test | val | train | lake-runs")->capture_default_str();
-  cmd->add_option("--scheme", o->scheme, "vinyals | lake | random (a model trained on a random split: its own split)")
-      ->capture_default_str();
+  CLI::Option* scheme =
+      cmd->add_option("--scheme", o->scheme, "vinyals | lake | random (a model trained on a random split: its own split)")
+          ->capture_default_str();
   cmd->add_option("--bn", o->bn, "running | transductive")->capture_default_str();
   cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
   cmd->add_option("--seed", o->seed, "episode sampling seed")->capture_default_str();
@@ -160,7 +181,11 @@ void add_eval_command(CLI::App& app) {
                   "maml/fomaml/reptile: adapt with this many steps instead of the model's own (a probe; not recordable)")
       ->check(CLI::PositiveNumber);
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
-  cmd->callback([o] { run_command([o] { return run_eval(*o); }); });
+  cmd->callback([=] {
+    o->data_given = data->count() > 0;
+    o->scheme_given = scheme->count() > 0;
+    run_command([o] { return run_eval(*o); });
+  });
 }
 
 }  // namespace

@@ -41,6 +41,14 @@
 // names its starting model; on --resume the checkpoint already holds the weights and --init is not
 // read again. A cosine-annealed checkpoint resumes only with its own --episodes (the step is 0 at the end).
 //
+// --dataset mini-imagenet --data ROOT trains on mini-ImageNet in Ravi & Larochelle's layout (omniglot.hpp,
+// load_mini_imagenet: ROOT/{train,val}.csv + ROOT/images/, 84×84 RGB) instead of Omniglot: the Conv-4 takes
+// 3 input channels at 84×84; maml, fomaml and reptile take their papers' mini-ImageNet settings
+// (GradientMetaConfig::mini_imagenet_defaults: 32 filters, max-pooling, …), protonet, matchingnet and
+// finetune the options given (64 filters by default). The Omniglot-only options (--scheme, --split-seed,
+// --train-split trainval, --resize, --cache) are refused with it. The model and checkpoint record
+// "dataset": "mini-imagenet", which `metacog eval --dataset mini-imagenet` and --resume check.
+//
 // --learn-inner-lr and --multi-step-loss N (maml, fomaml) are two of MAML++'s changes (gradient_meta.hpp):
 // learned per-layer per-step inner step sizes, used at test with the same --inner-steps, and the
 // multi-step loss annealed over the first N iterations. A checkpoint carries both and resumes only with
@@ -70,6 +78,7 @@ namespace {
 
 struct TrainOptions {
   std::string algo = "protonet", data, out, scheme = "vinyals", cache = "build/cache", attention = "cosine";
+  std::string dataset = "omniglot";  ///< "omniglot" | "mini-imagenet" (--data is then the layout's root)
   std::string train_split = "train";  ///< "train" (validate on val, keep the best) | "trainval" (no validation)
   std::string pool = "max";
   std::string resize = "box";  ///< Omniglot 105 → 28 resize (omniglot.hpp): box | nearest
@@ -91,8 +100,11 @@ struct TrainOptions {
   std::string init;          // maml, fomaml: a model to start θ from
   bool learn_inner_lr = false;   // maml, fomaml: MAML++'s learned per-layer per-step inner steps
   int64_t multi_step_loss = -1;  // maml, fomaml: MAML++'s multi-step loss over this many iterations (< 0: off)
-  bool way_given = false, shot_given = false, query_given = false;
+  bool way_given = false, shot_given = false, query_given = false, hidden_given = false;
+  bool scheme_given = false, split_seed_given = false, resize_given = false, cache_given = false, data_given = false;
 };
+
+bool is_mini_imagenet(const TrainOptions& o) { return o.dataset == "mini-imagenet"; }
 
 bool is_gradient_algo(const std::string& a) { return a == "maml" || a == "fomaml" || a == "reptile"; }
 
@@ -193,7 +205,8 @@ std::unique_ptr<Trainer> trainer_from_checkpoint(const SafetensorsFile& f) {
 std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& train) {
   if (is_gradient_algo(o.algo)) {
     const int way = o.way_given ? o.way : 5, shot = o.shot_given ? o.shot : 1;
-    GradientMetaConfig c = GradientMetaConfig::defaults(o.algo, way, shot);
+    GradientMetaConfig c = is_mini_imagenet(o) ? GradientMetaConfig::mini_imagenet_defaults(o.algo, way, shot)
+                                               : GradientMetaConfig::defaults(o.algo, way, shot);
     if (o.query_given) c.spec.n_query = o.query;
     if (o.train_shots > 0) {
       require(o.algo == "reptile", ErrorCode::InvalidArgument,
@@ -202,7 +215,7 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
     }
     c.iterations = o.episodes;
     c.seed = o.seed;
-    c.arch.hidden = o.hidden;
+    if (o.hidden_given) c.arch.hidden = o.hidden;  // else the paper's (Omniglot 64, mini-ImageNet 32)
     if (o.meta_batch > 0) c.meta_batch = o.meta_batch;
     if (o.inner_steps > 0) c.inner_steps = o.inner_steps;
     if (o.inner_lr > 0) c.inner_lr = o.inner_lr, c.test.lr = o.inner_lr;
@@ -243,6 +256,8 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
     c.lr = o.lr;
     c.halve_every = o.halve_every;
     c.arch.hidden = o.hidden;
+    c.arch.in_channels = train.channels;
+    c.arch.image_size = train.height;
     if (o.batch > 0) c.batch = o.batch;
     return std::make_unique<FinetuneAdapter>(FinetuneTrainer(c, static_cast<int>(train.classes.size())));
   }
@@ -258,6 +273,8 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
   cfg.fce_steps = o.fce_steps;
   cfg.arch.hidden = o.hidden;
   cfg.arch.pool = o.pool;
+  cfg.arch.in_channels = train.channels;
+  cfg.arch.image_size = train.height;
   return std::make_unique<MetricAdapter>(MetricTrainer(cfg));
 }
 
@@ -274,8 +291,10 @@ int run_train(const TrainOptions& o) {
   require((!o.learn_inner_lr && o.multi_step_loss < 0) || o.algo == "maml" || o.algo == "fomaml",
           ErrorCode::InvalidArgument, "--learn-inner-lr and --multi-step-loss are options of maml and fomaml (MAML++)");
   if (o.learn_inner_lr) {
+    const int way = o.way_given ? o.way : 5;
     const int inner_steps = o.inner_steps > 0 ? o.inner_steps
-                                              : GradientMetaConfig::defaults(o.algo, o.way_given ? o.way : 5, 1).inner_steps;
+                            : is_mini_imagenet(o) ? GradientMetaConfig::mini_imagenet_defaults(o.algo, way, 1).inner_steps
+                                                  : GradientMetaConfig::defaults(o.algo, way, 1).inner_steps;
     require(o.test_steps <= 0 || o.test_steps == inner_steps, ErrorCode::InvalidArgument,
             "--learn-inner-lr adapts at test with the " + std::to_string(inner_steps) +
                 " learned inner steps: leave out --test-steps or give --test-steps " + std::to_string(inner_steps));
@@ -290,19 +309,39 @@ int run_train(const TrainOptions& o) {
           "--scheme must be vinyals, lake or random; got '" + o.scheme + "'");
   require(o.train_split == "train" || o.scheme != "lake", ErrorCode::InvalidArgument,
           "--train-split trainval needs --scheme vinyals or random (the lake scheme has no validation split)");
+  require(o.dataset == "omniglot" || o.dataset == "mini-imagenet", ErrorCode::InvalidArgument,
+          "--dataset must be omniglot or mini-imagenet; got '" + o.dataset + "'");
+  const bool mini = is_mini_imagenet(o);
+  if (mini) {
+    require(o.data_given, ErrorCode::InvalidArgument,
+            "--dataset mini-imagenet needs --data: the root holding train.csv, val.csv, test.csv and images/");
+    require(!o.scheme_given && !o.split_seed_given && !o.resize_given && !o.cache_given && o.train_split == "train",
+            ErrorCode::InvalidArgument,
+            "--scheme, --split-seed, --train-split trainval, --resize and --cache are Omniglot options; mini-ImageNet "
+            "trains on its train.csv and validates on its val.csv");
+  }
   const std::string split_record = format_omniglot_split(o.scheme, o.split_seed);
   const bool trainval = o.train_split == "trainval";
   const OmniglotResize resize = parse_omniglot_resize(o.resize);
   const std::string ckpt_path = o.out + ".ckpt";
   install_stop_handler();
 
-  std::fprintf(stderr, "loading omniglot from %s …\n", o.data.c_str());
-  const ImageDataset characters = load_omniglot_characters(o.data, o.cache, nullptr, resize);
-  const ImageDataset train = make_omniglot_split(characters, o.data, o.scheme, o.train_split, o.split_seed);
-  // trainval has no held-out split to validate on (validate() is never called then)
-  const ImageDataset val =
-      trainval ? ImageDataset{}
-               : make_omniglot_split(characters, o.data, o.scheme, o.scheme == "lake" ? "test" : "val", o.split_seed);
+  if (o.resume && std::filesystem::exists(ckpt_path)) {  // before loading a dataset the checkpoint did not train on
+    const std::string ckpt_dataset = model_image_dataset(read_safetensors_file(ckpt_path));
+    require(ckpt_dataset == o.dataset, ErrorCode::InvalidArgument,
+            "the checkpoint " + ckpt_path + " trained on " + ckpt_dataset + ": resume it with --dataset " + ckpt_dataset);
+  }
+  std::fprintf(stderr, "loading %s from %s …\n", o.dataset.c_str(), o.data.c_str());
+  ImageDataset train, val;
+  if (mini) {
+    train = load_mini_imagenet(o.data, "train");
+    val = load_mini_imagenet(o.data, "val");
+  } else {
+    const ImageDataset characters = load_omniglot_characters(o.data, o.cache, nullptr, resize);
+    train = make_omniglot_split(characters, o.data, o.scheme, o.train_split, o.split_seed);
+    // trainval has no held-out split to validate on (validate() is never called then)
+    if (!trainval) val = make_omniglot_split(characters, o.data, o.scheme, o.scheme == "lake" ? "test" : "val", o.split_seed);
+  }
 
   std::unique_ptr<Trainer> trainer;
   double seconds_before = 0, best_val = -1;
@@ -366,20 +405,27 @@ int run_train(const TrainOptions& o) {
   const int64_t total = o.episodes;
 
   ModelHeader header;
-  header.trained_on = "omniglot " + split_record + "/" + o.train_split + " (" + o.resize + " 105->28, ink = 1, 4 rotations), " +
-                      trainer->tasks();
+  header.trained_on = mini ? "mini-imagenet train.csv of " + o.data + " (RGB area-resized to 84x84), " + trainer->tasks()
+                            : "omniglot " + split_record + "/" + o.train_split + " (" + o.resize +
+                                  " 105->28, ink = 1, 4 rotations), " + trainer->tasks();
   header.created_by = "metacog 0.1.0";
   // the model file says how its images were made, so that `metacog eval` makes the test images alike
+  auto record_images = [&](SafetensorsFile& f) {
+    if (mini) {
+      f.metadata[kImageDatasetKey] = o.dataset;
+    } else {
+      f.metadata[kOmniglotResizeKey] = o.resize;
+      f.metadata[kOmniglotSplitKey] = split_record;
+    }
+  };
   auto model_file = [&](const ModelHeader& h) {
     SafetensorsFile f = trainer->model_file(h);
-    f.metadata[kOmniglotResizeKey] = o.resize;
-    f.metadata[kOmniglotSplitKey] = split_record;
+    record_images(f);
     return f;
   };
   auto save_checkpoint = [&](double elapsed) {
     SafetensorsFile f = trainer->checkpoint();
-    f.metadata[kOmniglotResizeKey] = o.resize;
-    f.metadata[kOmniglotSplitKey] = split_record;
+    record_images(f);
     f.metadata["seconds"] = std::to_string(seconds_before + elapsed);
     f.metadata["best_val"] = std::to_string(best_val);
     f.metadata["best_episode"] = std::to_string(best_episode);
@@ -471,19 +517,24 @@ int run_train(const TrainOptions& o) {
 void add_train_command(CLI::App& app) {
   auto o = std::make_shared<TrainOptions>();
   o->data = default_omniglot_dir();
-  CLI::App* cmd = app.add_subcommand("train", "Meta-train a few-shot learner on Omniglot");
+  CLI::App* cmd = app.add_subcommand("train", "Meta-train a few-shot learner on Omniglot (or mini-ImageNet)");
   cmd->add_option("--algo", o->algo, "protonet | matchingnet | maml | fomaml | reptile | finetune")->capture_default_str();
-  cmd->add_option("--data", o->data, "the omniglot directory")->capture_default_str();
-  cmd->add_option("--scheme", o->scheme,
+  CLI::Option* data = cmd->add_option("--data", o->data, "the omniglot directory (mini-imagenet: the layout's root)")
+                          ->capture_default_str();
+  cmd->add_option("--dataset", o->dataset,
+                  "omniglot | mini-imagenet (Ravi & Larochelle's layout under --data: {train,val,test}.csv, images/)")
+      ->check(CLI::IsMember({"omniglot", "mini-imagenet"}))
+      ->capture_default_str();
+  CLI::Option* scheme = cmd->add_option("--scheme", o->scheme,
                   "vinyals | lake | random (the MAML/Reptile code's split of all characters, see --split-seed)")
       ->capture_default_str();
-  cmd->add_option("--split-seed", o->split_seed, "--scheme random: seed of the character shuffle")->capture_default_str();
+  CLI::Option* split_seed = cmd->add_option("--split-seed", o->split_seed, "--scheme random: seed of the character shuffle")->capture_default_str();
   cmd->add_option("--train-split", o->train_split,
                   "train (validate on val, keep the best) | trainval (vinyals, random: train on train+val, no validation, "
                   "--out written at the end of --episodes)")
       ->capture_default_str();
-  cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
-  cmd->add_option("--resize", o->resize,
+  CLI::Option* cache = cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
+  CLI::Option* resize = cmd->add_option("--resize", o->resize,
                   "Omniglot 105->28 resize: box (area average) | nearest (binary, as the papers' code); stored in the model")
       ->check(CLI::IsMember({"box", "nearest"}))
       ->capture_default_str();
@@ -499,7 +550,8 @@ void add_train_command(CLI::App& app) {
   cmd->add_flag("--fce", o->fce, "matchingnet: full-context embeddings (bidirectional LSTM g, attention LSTM f)");
   cmd->add_option("--fce-steps", o->fce_steps, "matchingnet --fce: processing steps K of the attention LSTM")
       ->capture_default_str();
-  cmd->add_option("--hidden", o->hidden, "Conv-4 filters")->capture_default_str();
+  CLI::Option* hidden =
+      cmd->add_option("--hidden", o->hidden, "Conv-4 filters (maml/fomaml/reptile on mini-imagenet: 32)")->capture_default_str();
   cmd->add_option("--pool", o->pool, "max | stride2 (protonet, matchingnet)")->capture_default_str();
   cmd->add_option("--meta-batch", o->meta_batch, "tasks per meta-iteration (maml 32, reptile 5; 1 = serial Reptile)");
   cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, reptile 5)");
@@ -534,10 +586,16 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "seconds between checkpoints")->capture_default_str();
   cmd->add_flag("--resume", o->resume, "continue from <out>.ckpt");
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
-  cmd->callback([o, way, shot, query] {
+  cmd->callback([=] {
     o->way_given = way->count() > 0;
     o->shot_given = shot->count() > 0;
     o->query_given = query->count() > 0;
+    o->hidden_given = hidden->count() > 0;
+    o->data_given = data->count() > 0;
+    o->scheme_given = scheme->count() > 0;
+    o->split_seed_given = split_seed->count() > 0;
+    o->resize_given = resize->count() > 0;
+    o->cache_given = cache->count() > 0;
     run_command([o] { return run_train(*o); });
   });
 }

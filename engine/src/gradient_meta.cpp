@@ -108,6 +108,28 @@ GradientMetaConfig GradientMetaConfig::defaults(const std::string& algo, int way
   return c;
 }
 
+GradientMetaConfig GradientMetaConfig::mini_imagenet_defaults(const std::string& algo, int way, int shot) {
+  GradientMetaConfig c = defaults(algo, way, shot);
+  c.arch.in_channels = 3;
+  c.arch.image_size = 84;
+  c.arch.hidden = 32;
+  c.arch.pool = "max";
+  c.arch.readout = "flatten";
+  if (algo == "reptile") {
+    c.spec = {way, shot > 15 ? shot : 15, 0};
+    c.inner_steps = 8;
+    c.inner_batch = 10;
+    c.test = {"adam", 1e-3f, 50, 15};
+  } else {
+    c.spec = {way, shot, 15};
+    c.meta_batch = shot > 1 ? 2 : 4;
+    c.inner_steps = 5;
+    c.inner_lr = 0.01f;
+    c.test = {"sgd", c.inner_lr, 10, 0};
+  }
+  return c;
+}
+
 std::string GradientMetaConfig::to_json() const {
   return nlohmann::json({{"algo", algo},
                          {"way", spec.n_way},

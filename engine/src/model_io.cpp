@@ -147,6 +147,14 @@ OmniglotResize model_omniglot_resize(const SafetensorsFile& f) {
   return parse_omniglot_resize(it->second);
 }
 
+std::string model_image_dataset(const SafetensorsFile& f) {
+  const auto it = f.metadata.find(kImageDatasetKey);
+  if (it == f.metadata.end()) return "omniglot";
+  require(it->second == "omniglot" || it->second == "mini-imagenet", ErrorCode::ModelFormat,
+          std::string(kImageDatasetKey) + " must be omniglot or mini-imagenet; got '" + it->second + "'");
+  return it->second;
+}
+
 std::string model_omniglot_split(const SafetensorsFile& f) {
   const auto it = f.metadata.find(kOmniglotSplitKey);
   return it == f.metadata.end() ? std::string() : it->second;

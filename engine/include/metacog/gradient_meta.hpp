@@ -125,6 +125,15 @@ struct GradientMetaConfig {
 
   /** The paper's settings for `algo` on Omniglot N-way K-shot. */
   static GradientMetaConfig defaults(const std::string& algo, int way, int shot);
+  /**
+   * The papers' settings for `algo` on mini-ImageNet N-way K-shot (84×84 RGB): a Conv-4 of 32
+   * filters with max-pooling and a flattened 32·5·5 read-out. MAML / FOMAML (Finn et al. 2017,
+   * §5.2 and their code): 15 queries per class, meta-batch 4 (K > 1: 2), 5 inner SGD steps α = 0.01,
+   * Adam 1e-3, 60k iterations, 10 steps at test. Reptile (Nichol et al. 2018, appendix): 15 training
+   * shots, minibatches of 10, 8 inner Adam steps (β1 = 0, lr 1e-3), meta-batch 5, ε 1 → 0 over 100k
+   * iterations; at test 50 steps on minibatches of 15.
+   */
+  static GradientMetaConfig mini_imagenet_defaults(const std::string& algo, int way, int shot);
   std::string to_json() const;
   static GradientMetaConfig from_json(const std::string& json);
   void validate() const;

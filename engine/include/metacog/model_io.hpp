@@ -38,6 +38,15 @@ inline constexpr const char kOmniglotResizeKey[] = "omniglot_resize";
 /** The resize recorded in a model or checkpoint file (Box when absent); ModelFormat for another value. */
 OmniglotResize model_omniglot_resize(const SafetensorsFile& f);
 
+/** __metadata__ key of an image model naming its training images' dataset: "mini-imagenet" for a model
+ *  trained with `metacog train --dataset mini-imagenet`; absent for Omniglot (every file from before the
+ *  key, and the Omniglot models `metacog train` writes). `metacog eval` refuses to test a model on the
+ *  other dataset, and `--resume` to continue a checkpoint on it. */
+inline constexpr const char kImageDatasetKey[] = "dataset";
+/** The dataset recorded in a model or checkpoint file: "omniglot" when absent, "mini-imagenet";
+ *  ModelFormat for any other value. */
+std::string model_image_dataset(const SafetensorsFile& f);
+
 /** __metadata__ key of an Omniglot model naming the character split it was trained on: "vinyals",
  *  "lake" or "random:<split seed>" (omniglot.hpp). `metacog train` writes it (model and checkpoint);
  *  files from before it have none (they were trained on "vinyals" or "lake", see trained_on).

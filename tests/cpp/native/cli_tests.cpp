@@ -20,42 +20,13 @@
 #include "metacog/rng.hpp"
 #include "metacog/safetensors.hpp"
 #include "../test_support.hpp"
+#include "cli_support.hpp"
 
 namespace fs = std::filesystem;
-
-namespace {
-
-struct CliResult {
-  int exit_code = -1;
-  std::string output;  // stdout and stderr
-};
-
-// Runs build/metacog with `args` from the repository root (where ../shared/data is found).
-CliResult run_cli(const std::string& args) {
-  const std::string cmd = "cd '" + metacog::test::source_dir() + "' && OMP_NUM_THREADS=1 '" + METACOG_CLI + "' " + args + " 2>&1";
-  CliResult r;
-  FILE* p = ::popen(cmd.c_str(), "r");
-  REQUIRE(p != nullptr);
-  char buf[4096];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return r;
-}
-
-// The command fails and its output says `why`.
-void check_refused(const std::string& args, const std::string& why) {
-  const CliResult r = run_cli(args);
-  CHECK(r.exit_code != 0);
-  CHECK_MESSAGE(r.output.find(why) != std::string::npos, r.output);
-}
-
-fs::path temp_path(const std::string& name) {
-  return fs::temp_directory_path() / ("metacog-cli-" + std::to_string(::getpid()) + "-" + name);
-}
-
-}  // namespace
+using metacog::test::check_refused;
+using metacog::test::CliResult;
+using metacog::test::run_cli;
+using metacog::test::temp_path;
 
 TEST_CASE("cli train: bad options are refused before any work") {
   const fs::path out = temp_path("refused.safetensors");

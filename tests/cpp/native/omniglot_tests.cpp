@@ -20,14 +20,7 @@
 #include "metacog/rng.hpp"
 #include "../test_support.hpp"
 
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wsign-compare"
-#define STB_IMAGE_WRITE_STATIC  // private copy: never clashes with another file's stb_image_write
-#define STB_IMAGE_WRITE_IMPLEMENTATION
-#include <stb/stb_image_write.h>
-#pragma GCC diagnostic pop
+#include "stb_image_write_private.hpp"
 
 namespace fs = std::filesystem;
 using metacog::ErrorCode;
