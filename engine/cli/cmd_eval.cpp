@@ -2,7 +2,8 @@
 //
 //     metacog eval --model models/omniglot-protonet.safetensors --data ../shared/data/omniglot
 //       --way 5 --shot 1 --query 15 --episodes 1000 [--split test] [--bn running|transductive] --json
-//     → {"algo", "way", "shot", "query", "episodes", "accuracy", "ci95", "bn", "split", "seed", "resize", "seconds"}
+//     → {"algo", "way", "shot", "query", "episodes", "accuracy", "ci95", "bn", "split", "dataset", "scheme", "seed",
+//        "resize", "seconds"} ("scheme" and "resize" for Omniglot only)
 //
 // Protocol (design.md §4): `episodes` episodes drawn with Pcg32(--seed) from the split's classes
 // (Vinyals split by default; --split lake-runs evaluates Lake's 20 one-shot runs instead), accuracy
@@ -44,7 +45,7 @@ namespace {
 struct EvalOptions {
   std::string model, data, split = "test", scheme = "vinyals", bn = "running", cache = "build/cache";
   std::string dataset = "omniglot";  ///< "omniglot" | "mini-imagenet"
-  bool data_given = false, scheme_given = false;
+  bool data_given = false, scheme_given = false, cache_given = false;
   int way = 5, shot = 1, query = 15, episodes = 1000;
   int test_steps = 0;  ///< > 0: adapt with this many steps instead of the model's (not recordable)
   uint64_t seed = 2024;
@@ -109,8 +110,8 @@ int run_eval(const EvalOptions& o) {
   if (mini) {
     require(o.data_given, ErrorCode::InvalidArgument,
             "--dataset mini-imagenet needs --data: the root holding test.csv (val.csv, train.csv) and images/");
-    require(!o.scheme_given && o.split != "lake-runs", ErrorCode::InvalidArgument,
-            "--scheme and --split lake-runs are Omniglot options; mini-ImageNet's splits are test, val and train");
+    require(!o.scheme_given && !o.cache_given && o.split != "lake-runs", ErrorCode::InvalidArgument,
+            "--scheme, --cache and --split lake-runs are Omniglot options; mini-ImageNet's splits are test, val and train");
     const ImageDataset test = load_mini_imagenet(o.data, o.split, m.arch.image_size);
     r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
   } else if (o.split == "lake-runs") {
@@ -138,8 +139,11 @@ int run_eval(const EvalOptions& o) {
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},
                                 {"episodes", episodes}, {"accuracy", r.mean}, {"ci95", r.ci95}, {"bn", o.bn},
-                                {"split", o.split}, {"dataset", o.dataset}, {"seed", o.seed}, {"seconds", seconds}};
-  if (!mini) out["scheme"] = o.scheme, out["resize"] = omniglot_resize_name(resize);
+                                {"split", o.split}, {"dataset", o.dataset}};
+  if (!mini) out["scheme"] = o.scheme;
+  out["seed"] = o.seed;
+  if (!mini) out["resize"] = omniglot_resize_name(resize);
+  out["seconds"] = seconds;
   if (fce) out["fce_steps"] = read_fce_metadata(file)->steps;
   if (o.test_steps > 0) out["test_steps"] = o.test_steps;
   if (o.record) {
@@ -174,7 +178,7 @@ void add_eval_command(CLI::App& app) {
       cmd->add_option("--scheme", o->scheme, "vinyals | lake | random (a model trained on a random split: its own split)")
           ->capture_default_str();
   cmd->add_option("--bn", o->bn, "running | transductive")->capture_default_str();
-  cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
+  CLI::Option* cache = cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
   cmd->add_option("--seed", o->seed, "episode sampling seed")->capture_default_str();
   cmd->add_flag("--record", o->record, "store the result in the model's metadata metrics");
   cmd->add_option("--test-steps", o->test_steps,
@@ -184,6 +188,7 @@ void add_eval_command(CLI::App& app) {
   cmd->callback([=] {
     o->data_given = data->count() > 0;
     o->scheme_given = scheme->count() > 0;
+    o->cache_given = cache->count() > 0;
     run_command([o] { return run_eval(*o); });
   });
 }

@@ -8,7 +8,8 @@
 //     → {"algo", "episodes", "seconds", "final_loss", "out", "best_val_accuracy", "best_episode"}
 //
 // --episodes counts training episodes (protonet, matchingnet), meta-iterations (maml, fomaml,
-// reptile: each of --meta-batch tasks) or minibatches (finetune). Unset algorithm settings take
+// reptile: each of --meta-batch tasks) or minibatches (finetune); unset, it is the paper's schedule for
+// maml, fomaml (60 000) and reptile (100 000), and 10 000 for the others. Unset algorithm settings take
 // the paper's values (gradient_meta.hpp, finetune.hpp). Every --val-every steps the model is
 // evaluated on --val-episodes episodes of the validation split (5-way — the trained way for
 // maml/fomaml/reptile — the training shot, 15 queries; BN running, transductive for
@@ -100,7 +101,7 @@ struct TrainOptions {
   std::string init;          // maml, fomaml: a model to start θ from
   bool learn_inner_lr = false;   // maml, fomaml: MAML++'s learned per-layer per-step inner steps
   int64_t multi_step_loss = -1;  // maml, fomaml: MAML++'s multi-step loss over this many iterations (< 0: off)
-  bool way_given = false, shot_given = false, query_given = false, hidden_given = false;
+  bool way_given = false, shot_given = false, query_given = false, hidden_given = false, episodes_given = false;
   bool scheme_given = false, split_seed_given = false, resize_given = false, cache_given = false, data_given = false;
 };
 
@@ -541,7 +542,9 @@ void add_train_command(CLI::App& app) {
   CLI::Option* way = cmd->add_option("--way", o->way, "classes per training episode (maml/fomaml/reptile: 5)")->capture_default_str();
   CLI::Option* shot = cmd->add_option("--shot", o->shot, "support examples per class (maml/fomaml/reptile: 1)")->capture_default_str();
   CLI::Option* query = cmd->add_option("--query", o->query, "query examples per class (maml: = shot)")->capture_default_str();
-  cmd->add_option("--episodes", o->episodes, "training episodes / meta-iterations / minibatches")->capture_default_str();
+  CLI::Option* episodes = cmd->add_option(
+      "--episodes", o->episodes,
+      "training episodes / meta-iterations / minibatches (default: maml, fomaml 60000; reptile 100000; others 10000)");
   cmd->add_option("--out", o->out, "model file to write (the best on validation)")->required();
   cmd->add_option("--seed", o->seed, "seed of every random choice")->capture_default_str();
   cmd->add_option("--lr", o->lr, "Adam learning rate (protonet, matchingnet, finetune)")->capture_default_str();
@@ -591,6 +594,9 @@ void add_train_command(CLI::App& app) {
     o->shot_given = shot->count() > 0;
     o->query_given = query->count() > 0;
     o->hidden_given = hidden->count() > 0;
+    o->episodes_given = episodes->count() > 0;
+    // the gradient-based algorithms' paper schedules (the same on Omniglot and mini-ImageNet)
+    if (!o->episodes_given && is_gradient_algo(o->algo)) o->episodes = GradientMetaConfig::defaults(o->algo, 5, 1).iterations;
     o->data_given = data->count() > 0;
     o->scheme_given = scheme->count() > 0;
     o->split_seed_given = split_seed->count() > 0;

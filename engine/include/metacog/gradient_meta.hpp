@@ -131,7 +131,8 @@ struct GradientMetaConfig {
    * §5.2 and their code): 15 queries per class, meta-batch 4 (K > 1: 2), 5 inner SGD steps α = 0.01,
    * Adam 1e-3, 60k iterations, 10 steps at test. Reptile (Nichol et al. 2018, appendix): 15 training
    * shots, minibatches of 10, 8 inner Adam steps (β1 = 0, lr 1e-3), meta-batch 5, ε 1 → 0 over 100k
-   * iterations; at test 50 steps on minibatches of 15.
+   * iterations; at test 50 steps on minibatches of 15. Reptile keeps MAML's network here: its own code pools
+   * with `same` padding (84 → 6, a 32·6·6 read-out) and before batch norm, which this Conv-4 does not offer.
    */
   static GradientMetaConfig mini_imagenet_defaults(const std::string& algo, int way, int shot);
   std::string to_json() const;

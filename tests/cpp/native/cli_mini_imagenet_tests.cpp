@@ -140,26 +140,57 @@ TEST_CASE("cli train → eval --dataset mini-imagenet: RGB 84×84 models, record
                 "evaluate it with --dataset omniglot");
   check_refused("eval --dataset mini-imagenet --model '" + proto.string() + "' --episodes 2", "needs --data");
   check_refused("eval " + replica.data() + "--model '" + proto.string() + "' --split lake-runs", "Omniglot options");
+  check_refused("eval " + replica.data() + "--model '" + proto.string() + "' --scheme vinyals", "Omniglot options");
+  check_refused("eval " + replica.data() + "--model '" + proto.string() + "' --cache build/cache", "Omniglot options");
   const fs::path other = temp_path("mini-refused.safetensors");
   check_refused("train --dataset mini-imagenet --algo protonet --episodes 1 --out '" + other.string() + "'", "needs --data");
   check_refused("train " + replica.data() + "--scheme random --episodes 1 --out '" + other.string() + "'", "Omniglot options");
   check_refused("train " + replica.data() + "--resize nearest --episodes 1 --out '" + other.string() + "'", "Omniglot options");
+  check_refused("train " + replica.data() + "--split-seed 2 --episodes 1 --out '" + other.string() + "'", "Omniglot options");
+  check_refused("train " + replica.data() + "--cache build/cache --episodes 1 --out '" + other.string() + "'", "Omniglot options");
   check_refused("train " + replica.data() + "--train-split trainval --episodes 1 --out '" + other.string() + "'",
                 "Omniglot options");
   CHECK_FALSE(fs::exists(other));
-  // the checkpoint remembers its dataset: resuming it on Omniglot is refused before any data is read
-  check_refused("train --algo protonet --way 4 --shot 1 --query 3 --episodes 8 --resume --out '" + proto.string() + "'",
+  // --resume continues a mini-ImageNet checkpoint on its own dataset
+  r = run_cli("train " + replica.data() + "--algo protonet --way 4 --shot 1 --query 3 --hidden 16 --episodes 8 --val-every 3 "
+              "--val-episodes 4 --seed 2 --resume --json --out '" + proto.string() + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  CHECK(r.output.find("resuming") != std::string::npos);
+  CHECK(nlohmann::json::parse(r.output.substr(r.output.rfind("{\"algo\""))).at("episodes") == 8);
+  // the checkpoint remembers its dataset: resuming it on Omniglot is refused before any data is read,
+  // and an Omniglot checkpoint is not continued on mini-ImageNet
+  check_refused("train --algo protonet --way 4 --shot 1 --query 3 --episodes 10 --resume --out '" + proto.string() + "'",
                 "resume it with --dataset mini-imagenet");
+  fs::copy_file(metacog::test::source_dir() + "/models/omniglot-protonet.safetensors.ckpt", other.string() + ".ckpt");
+  check_refused("train " + replica.data() + "--algo protonet --episodes 10 --resume --out '" + other.string() + "'",
+                "resume it with --dataset omniglot");
+  remove_model(other);
   remove_model(proto);
 }
 
 TEST_CASE("cli train --dataset mini-imagenet: MAML and Reptile take the papers' mini-ImageNet network and settings") {
   const MiniImagenetReplica replica;
   const fs::path maml = temp_path("mini-maml.safetensors"), reptile = temp_path("mini-reptile.safetensors");
+  // one iteration with every setting left to the defaults: the paper's task and inner loop reach the trainer
+  CliResult r = run_cli("train " + replica.data() + "--algo maml --episodes 1 --val-every 1 --val-episodes 1 --json --out '" +
+                        maml.string() + "'");
+  REQUIRE_MESSAGE(r.exit_code == 0, r.output);
+  {
+    const metacog::SafetensorsFile ckpt = metacog::read_safetensors_file(maml.string() + ".ckpt");
+    const metacog::GradientMetaConfig c = metacog::GradientMetaConfig::from_json(ckpt.metadata.at("config"));
+    CHECK(c.spec.n_way == 5);
+    CHECK(c.spec.n_query == 15);
+    CHECK(c.meta_batch == 4);
+    CHECK(c.inner_steps == 5);
+    CHECK(c.inner_lr == doctest::Approx(0.01));
+    CHECK(c.test.steps == 10);
+    CHECK(c.arch.hidden == 32);
+  }
+  remove_model(maml);
   // tiny runs: one inner and one test step, 2 iterations
-  CliResult r = run_cli("train " + replica.data() +
-                        "--algo maml --way 3 --shot 1 --query 2 --meta-batch 2 --inner-steps 1 --test-steps 1 "
-                        "--episodes 2 --val-every 2 --val-episodes 2 --json --out '" + maml.string() + "'");
+  r = run_cli("train " + replica.data() +
+              "--algo maml --way 3 --shot 1 --query 2 --meta-batch 2 --inner-steps 1 --test-steps 1 "
+              "--episodes 2 --val-every 2 --val-episodes 2 --json --out '" + maml.string() + "'");
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   {
     const metacog::SafetensorsFile f = metacog::read_safetensors_file(maml.string());
@@ -187,6 +218,7 @@ TEST_CASE("cli train --dataset mini-imagenet: MAML and Reptile take the papers' 
     const metacog::SafetensorsFile f = metacog::read_safetensors_file(reptile.string());
     CHECK(arch_of(f).hidden == 32);
     CHECK(arch_of(f).pool == "max");
+    CHECK(arch_of(f).embedding_dim() == 32 * 5 * 5);  // MAML's network (README: Reptile's code pools to 6 × 6)
     CHECK(f.metadata.at("trained_on").find("3-way 15-shot tasks") != std::string::npos);
     CHECK(metacog::GradientAdaptation::from_json(f.metadata.at("adaptation")).batch == 15);
   }
