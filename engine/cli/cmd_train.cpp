@@ -82,6 +82,7 @@ struct TrainOptions {
   std::string dataset = "omniglot";  ///< "omniglot" | "mini-imagenet" (--data is then the layout's root)
   std::string train_split = "train";  ///< "train" (validate on val, keep the best) | "trainval" (no validation)
   std::string pool = "max";
+  std::string bn_init = "ones";  ///< protonet, matchingnet: batch-norm scale at initialisation (meta_train.hpp)
   std::string resize = "box";  ///< Omniglot 105 → 28 resize (omniglot.hpp): box | nearest
   int way = 60, shot = 5, query = 5, hidden = 64;
   int64_t episodes = 10000, halve_every = 2000;
@@ -139,7 +140,7 @@ class MetricAdapter : public Trainer {
   std::string tasks() const override {
     const EpisodeSpec& s = t_.config().spec;
     return std::to_string(s.n_way) + "-way " + std::to_string(s.k_shot) + "-shot " + std::to_string(s.n_query) +
-           "-query episodes";
+           "-query episodes" + (t_.config().bn_init == "uniform" ? ", batch-norm scale initialised U(0, 1)" : "");
   }
 
  private:
@@ -276,6 +277,7 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
   cfg.arch.pool = o.pool;
   cfg.arch.in_channels = train.channels;
   cfg.arch.image_size = train.height;
+  cfg.bn_init = o.bn_init;
   return std::make_unique<MetricAdapter>(MetricTrainer(cfg));
 }
 
@@ -302,6 +304,8 @@ int run_train(const TrainOptions& o) {
   }
   require(o.init.empty() || std::filesystem::is_regular_file(o.init), ErrorCode::InvalidArgument,
           "--init: no model file at " + o.init);
+  require(o.bn_init == "ones" || o.algo == "protonet" || o.algo == "matchingnet", ErrorCode::InvalidArgument,
+          "--bn-init is an option of protonet and matchingnet");
   require(!o.fce || o.algo == "matchingnet", ErrorCode::InvalidArgument,
           "--fce (full-context embeddings) is a Matching Networks option: use it with --algo matchingnet");
   require(o.train_split == "train" || o.train_split == "trainval", ErrorCode::InvalidArgument,
@@ -556,6 +560,10 @@ void add_train_command(CLI::App& app) {
   CLI::Option* hidden =
       cmd->add_option("--hidden", o->hidden, "Conv-4 filters (maml/fomaml/reptile on mini-imagenet: 32)")->capture_default_str();
   cmd->add_option("--pool", o->pool, "max | stride2 (protonet, matchingnet)")->capture_default_str();
+  cmd->add_option("--bn-init", o->bn_init,
+                  "protonet, matchingnet: batch-norm scale at initialisation: ones | uniform (U(0,1), PyTorch before 1.0)")
+      ->check(CLI::IsMember({"ones", "uniform"}))
+      ->capture_default_str();
   cmd->add_option("--meta-batch", o->meta_batch, "tasks per meta-iteration (maml 32, reptile 5; 1 = serial Reptile)");
   cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, reptile 5)");
   cmd->add_option("--inner-lr", o->inner_lr, "inner-loop step (maml SGD 0.4, reptile Adam 1e-3)");

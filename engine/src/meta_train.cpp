@@ -23,6 +23,7 @@ std::string MetaTrainConfig::to_json() const {
     j["fce"] = true;
     j["fce_steps"] = fce_steps;
   }
+  if (bn_init != "ones") j["bn_init"] = bn_init;  // likewise
   return j.dump();
 }
 
@@ -39,6 +40,7 @@ MetaTrainConfig MetaTrainConfig::from_json(const std::string& text) {
     c.attention = j.at("attention").get<std::string>();
     c.fce = j.value("fce", false);
     if (c.fce) c.fce_steps = j.at("fce_steps").get<int>();
+    c.bn_init = j.value("bn_init", std::string("ones"));
     c.arch = Conv4Arch::from_json(j.at("arch").dump());
   } catch (const Error&) {
     throw;
@@ -60,6 +62,8 @@ void MetaTrainConfig::validate() const {
   require(!fce || algo == "matchingnet", ErrorCode::InvalidArgument,
           "full-context embeddings (--fce) are a Matching Networks option, not " + algo);
   if (fce) FceConfig{fce_steps}.validate();
+  require(bn_init == "ones" || bn_init == "uniform", ErrorCode::InvalidArgument,
+          "bn_init must be ones or uniform, got '" + bn_init + "'");
   arch.validate();
 }
 
@@ -68,6 +72,7 @@ MetricTrainer::MetricTrainer(const MetaTrainConfig& config) : config_(config), a
   Pcg32 init(config.seed, 0x1234567ULL);  // initial weights: their own stream
   params_ = conv4_init(config_.arch, init);
   if (config_.fce) fce_init(params_, config_.arch.embedding_dim(), init);
+  if (config_.bn_init == "uniform") conv4_uniform_bn_scale(params_, config_.arch, init);
   buffers_ = conv4_buffers(config_.arch);
 }
 

@@ -113,6 +113,14 @@ ParamSet conv4_init(const Conv4Arch& arch, Pcg32& rng) {
   return p;
 }
 
+void conv4_uniform_bn_scale(ParamSet& params, const Conv4Arch& arch, Pcg32& rng) {
+  for (int i = 0; i < arch.blocks; ++i) {
+    Tensor gamma = params.get(block(i) + "bn.weight").value();  // shares the parameter's storage
+    float* g = gamma.data();
+    for (int64_t c = 0; c < gamma.numel(); ++c) g[c] = rng.uniform();
+  }
+}
+
 Buffers conv4_buffers(const Conv4Arch& arch) {
   Buffers b;
   for (int i = 0; i < arch.blocks; ++i) {

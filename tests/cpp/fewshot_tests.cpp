@@ -3,7 +3,9 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "metacog/fewshot.hpp"
 #include "metacog/meta_train.hpp"
@@ -116,4 +118,33 @@ TEST_CASE("fewshot: --resume continues bit for bit (checkpoint after 7 episodes 
   SafetensorsFile broken = ck;
   broken.metadata.erase("rng_state");
   CHECK(code_of([&] { MetricTrainer::from_checkpoint(broken); }) == ErrorCode::StateFormat);
+}
+
+TEST_CASE("fewshot: --bn-init uniform draws batch-norm scales from U(0, 1), recorded in the config, by seed") {
+  MetaTrainConfig cfg = tiny_config("protonet");
+  const MetricTrainer ones(cfg);
+  cfg.bn_init = "uniform";
+  const MetricTrainer uniform(cfg), again(cfg);
+  for (int b = 0; b < cfg.arch.blocks; ++b) {
+    const std::string name = "encoder." + std::to_string(b) + ".bn.weight";
+    const std::vector<float> g = uniform.params().get(name).value().to_vector();
+    CHECK(ones.params().get(name).value().to_vector() == std::vector<float>(g.size(), 1.0f));
+    CHECK(g == again.params().get(name).value().to_vector());  // the seed decides
+    for (float v : g) CHECK((v >= 0.0f && v < 1.0f));
+    CHECK(*std::max_element(g.begin(), g.end()) - *std::min_element(g.begin(), g.end()) > 0.3f);
+  }
+  // every other parameter is drawn exactly as with γ = 1 (the scales are drawn last)
+  for (size_t i = 0; i < ones.params().size(); ++i) {
+    const std::string& name = ones.params().names()[i];
+    if (name.find("bn.weight") == std::string::npos) {
+      CHECK(uniform.params().vars()[i].value().to_vector() == ones.params().vars()[i].value().to_vector());
+    }
+  }
+  // recorded only when it is not the default, and carried through a checkpoint
+  CHECK(MetaTrainConfig::from_json(cfg.to_json()).bn_init == "uniform");
+  CHECK(tiny_config("protonet").to_json().find("bn_init") == std::string::npos);
+  CHECK(MetricTrainer::from_checkpoint(parse_safetensors(serialize_safetensors(uniform.checkpoint()))).config().bn_init ==
+        "uniform");
+  cfg.bn_init = "normal";
+  CHECK(code_of([&] { MetricTrainer{cfg}; }) == ErrorCode::InvalidArgument);
 }

@@ -45,6 +45,8 @@ TEST_CASE("cli train: bad options are refused before any work") {
   refused("--algo protonet --multi-step-loss 100", "--learn-inner-lr and --multi-step-loss are options of maml and fomaml");
   refused("--algo maml --way 20 --learn-inner-lr --test-steps 10", "adapts at test with the 5 learned inner steps");
   refused("--algo maml --multi-step-loss -3", "--multi-step-loss");
+  refused("--algo maml --bn-init uniform", "--bn-init is an option of protonet and matchingnet");
+  refused("--algo protonet --bn-init normal", "--bn-init");
   CHECK_FALSE(fs::exists(out));
 
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
