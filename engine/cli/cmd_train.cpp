@@ -561,7 +561,7 @@ void add_train_command(CLI::App& app) {
       cmd->add_option("--hidden", o->hidden, "Conv-4 filters (maml/fomaml/reptile on mini-imagenet: 32)")->capture_default_str();
   cmd->add_option("--pool", o->pool, "max | stride2 (protonet, matchingnet)")->capture_default_str();
   cmd->add_option("--bn-init", o->bn_init,
-                  "protonet, matchingnet: batch-norm scale at initialisation: ones | uniform (U(0,1), PyTorch before 1.0)")
+                  "protonet, matchingnet: batch-norm scale at initialisation: ones | uniform (U(0,1), PyTorch before 1.2)")
       ->check(CLI::IsMember({"ones", "uniform"}))
       ->capture_default_str();
   cmd->add_option("--meta-batch", o->meta_batch, "tasks per meta-iteration (maml 32, reptile 5; 1 = serial Reptile)");

@@ -43,8 +43,8 @@ struct MetaTrainConfig {
   std::string attention = "cosine";  ///< matching networks only
   bool fce = false;                  ///< matching networks: full-context embeddings
   int fce_steps = 5;                 ///< K, processing steps of FCE's attention LSTM (used if fce)
-  /// Batch-norm scale at initialisation: "ones" (conv4_init; PyTorch ≥ 1.0) | "uniform" (U(0, 1), PyTorch
-  /// before 1.0, which the ProtoNet authors' code ran on; conv4_uniform_bn_scale). Recorded only when "uniform".
+  /// Batch-norm scale at initialisation: "ones" (conv4_init; PyTorch ≥ 1.2) | "uniform" (U(0, 1), PyTorch
+  /// before 1.2, which the ProtoNet authors' code ran on; conv4_uniform_bn_scale). Recorded only when "uniform".
   std::string bn_init = "ones";
   Conv4Arch arch;
 

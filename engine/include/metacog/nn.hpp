@@ -61,9 +61,9 @@ struct Conv4Arch {
 /** Fresh Conv-4 parameters and buffers. */
 ParamSet conv4_init(const Conv4Arch& arch, Pcg32& rng);
 /**
- * Redraws every block's batch-norm scale γ ~ U(0, 1), in block order from `rng`, as PyTorch before 1.0 initialised
- * it (`_BatchNorm.reset_parameters`: `weight.uniform_()`; 1.0 and later, and conv4_init, use γ = 1). The code of
- * Snell et al.'s Prototypical Networks (2017) ran on such a PyTorch. In place: the parameters' storage is kept.
+ * Redraws every block's batch-norm scale γ ~ U(0, 1), in block order from `rng`, as PyTorch before 1.2 initialised
+ * it (`_BatchNorm.reset_parameters`: `weight.uniform_()`; 1.2 and later, and conv4_init, use γ = 1, pytorch/pytorch#12259).
+ * The code of Snell et al.'s Prototypical Networks (2017) ran on such a PyTorch. In place: the parameters' storage is kept.
  */
 void conv4_uniform_bn_scale(ParamSet& params, const Conv4Arch& arch, Pcg32& rng);
 Buffers conv4_buffers(const Conv4Arch& arch);
