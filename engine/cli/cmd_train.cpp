@@ -102,11 +102,17 @@ struct TrainOptions {
   std::string init;          // maml, fomaml: a model to start θ from
   bool learn_inner_lr = false;   // maml, fomaml: MAML++'s learned per-layer per-step inner steps
   int64_t multi_step_loss = -1;  // maml, fomaml: MAML++'s multi-step loss over this many iterations (< 0: off)
-  bool way_given = false, shot_given = false, query_given = false, hidden_given = false, episodes_given = false;
+  bool way_given = false, shot_given = false, query_given = false, hidden_given = false;
   bool scheme_given = false, split_seed_given = false, resize_given = false, cache_given = false, data_given = false;
 };
 
 bool is_mini_imagenet(const TrainOptions& o) { return o.dataset == "mini-imagenet"; }
+
+/** The papers' settings for o.algo on o.dataset (maml, fomaml, reptile). */
+GradientMetaConfig paper_defaults(const TrainOptions& o, int way, int shot) {
+  return is_mini_imagenet(o) ? GradientMetaConfig::mini_imagenet_defaults(o.algo, way, shot)
+                             : GradientMetaConfig::defaults(o.algo, way, shot);
+}
 
 bool is_gradient_algo(const std::string& a) { return a == "maml" || a == "fomaml" || a == "reptile"; }
 
@@ -207,8 +213,7 @@ std::unique_ptr<Trainer> trainer_from_checkpoint(const SafetensorsFile& f) {
 std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& train) {
   if (is_gradient_algo(o.algo)) {
     const int way = o.way_given ? o.way : 5, shot = o.shot_given ? o.shot : 1;
-    GradientMetaConfig c = is_mini_imagenet(o) ? GradientMetaConfig::mini_imagenet_defaults(o.algo, way, shot)
-                                               : GradientMetaConfig::defaults(o.algo, way, shot);
+    GradientMetaConfig c = paper_defaults(o, way, shot);
     if (o.query_given) c.spec.n_query = o.query;
     if (o.train_shots > 0) {
       require(o.algo == "reptile", ErrorCode::InvalidArgument,
@@ -294,10 +299,7 @@ int run_train(const TrainOptions& o) {
   require((!o.learn_inner_lr && o.multi_step_loss < 0) || o.algo == "maml" || o.algo == "fomaml",
           ErrorCode::InvalidArgument, "--learn-inner-lr and --multi-step-loss are options of maml and fomaml (MAML++)");
   if (o.learn_inner_lr) {
-    const int way = o.way_given ? o.way : 5;
-    const int inner_steps = o.inner_steps > 0 ? o.inner_steps
-                            : is_mini_imagenet(o) ? GradientMetaConfig::mini_imagenet_defaults(o.algo, way, 1).inner_steps
-                                                  : GradientMetaConfig::defaults(o.algo, way, 1).inner_steps;
+    const int inner_steps = o.inner_steps > 0 ? o.inner_steps : paper_defaults(o, o.way_given ? o.way : 5, 1).inner_steps;
     require(o.test_steps <= 0 || o.test_steps == inner_steps, ErrorCode::InvalidArgument,
             "--learn-inner-lr adapts at test with the " + std::to_string(inner_steps) +
                 " learned inner steps: leave out --test-steps or give --test-steps " + std::to_string(inner_steps));
@@ -314,8 +316,6 @@ int run_train(const TrainOptions& o) {
           "--scheme must be vinyals, lake or random; got '" + o.scheme + "'");
   require(o.train_split == "train" || o.scheme != "lake", ErrorCode::InvalidArgument,
           "--train-split trainval needs --scheme vinyals or random (the lake scheme has no validation split)");
-  require(o.dataset == "omniglot" || o.dataset == "mini-imagenet", ErrorCode::InvalidArgument,
-          "--dataset must be omniglot or mini-imagenet; got '" + o.dataset + "'");
   const bool mini = is_mini_imagenet(o);
   if (mini) {
     require(o.data_given, ErrorCode::InvalidArgument,
@@ -331,8 +331,10 @@ int run_train(const TrainOptions& o) {
   const std::string ckpt_path = o.out + ".ckpt";
   install_stop_handler();
 
-  if (o.resume && std::filesystem::exists(ckpt_path)) {  // before loading a dataset the checkpoint did not train on
-    const std::string ckpt_dataset = model_image_dataset(read_safetensors_file(ckpt_path));
+  const bool have_checkpoint = o.resume && std::filesystem::exists(ckpt_path);
+  const SafetensorsFile checkpoint = have_checkpoint ? read_safetensors_file(ckpt_path) : SafetensorsFile{};
+  if (have_checkpoint) {  // before loading a dataset the checkpoint did not train on
+    const std::string ckpt_dataset = model_image_dataset(checkpoint);
     require(ckpt_dataset == o.dataset, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on " + ckpt_dataset + ": resume it with --dataset " + ckpt_dataset);
   }
@@ -351,13 +353,12 @@ int run_train(const TrainOptions& o) {
   std::unique_ptr<Trainer> trainer;
   double seconds_before = 0, best_val = -1;
   int64_t best_episode = -1;
-  const bool have_checkpoint = o.resume && std::filesystem::exists(ckpt_path);
   if (o.resume && !have_checkpoint) {
     // --resume on a run that has no checkpoint yet starts it (so one command both starts and continues)
     std::fprintf(stderr, "--resume: no checkpoint at %s, starting from iteration 0\n", ckpt_path.c_str());
   }
   if (have_checkpoint) {
-    const SafetensorsFile f = read_safetensors_file(ckpt_path);
+    const SafetensorsFile& f = checkpoint;
     trainer = trainer_from_checkpoint(f);
     seconds_before = std::stod(f.metadata.count("seconds") ? f.metadata.at("seconds") : "0");
     best_val = std::stod(f.metadata.count("best_val") ? f.metadata.at("best_val") : "-1");
@@ -602,9 +603,8 @@ void add_train_command(CLI::App& app) {
     o->shot_given = shot->count() > 0;
     o->query_given = query->count() > 0;
     o->hidden_given = hidden->count() > 0;
-    o->episodes_given = episodes->count() > 0;
-    // the gradient-based algorithms' paper schedules (the same on Omniglot and mini-ImageNet)
-    if (!o->episodes_given && is_gradient_algo(o->algo)) o->episodes = GradientMetaConfig::defaults(o->algo, 5, 1).iterations;
+    // unset --episodes: the gradient-based algorithms' paper schedules (the same on Omniglot and mini-ImageNet)
+    if (episodes->count() == 0 && is_gradient_algo(o->algo)) o->episodes = GradientMetaConfig::defaults(o->algo, 5, 1).iterations;
     o->data_given = data->count() > 0;
     o->scheme_given = scheme->count() > 0;
     o->split_seed_given = split_seed->count() > 0;
