@@ -549,7 +549,7 @@ void add_train_command(CLI::App& app) {
   CLI::Option* query = cmd->add_option("--query", o->query, "query examples per class (maml: = shot)")->capture_default_str();
   CLI::Option* episodes = cmd->add_option(
       "--episodes", o->episodes,
-      "training episodes / meta-iterations / minibatches (default: maml, fomaml 60000; reptile 100000; others 10000)");
+      "training episodes / meta-iterations / minibatches (default: maml, fomaml 60000; reptile 100000, 20-way 200000; others 10000)");
   cmd->add_option("--out", o->out, "model file to write (the best on validation)")->required();
   cmd->add_option("--seed", o->seed, "seed of every random choice")->capture_default_str();
   cmd->add_option("--lr", o->lr, "Adam learning rate (protonet, matchingnet, finetune)")->capture_default_str();
@@ -604,7 +604,8 @@ void add_train_command(CLI::App& app) {
     o->query_given = query->count() > 0;
     o->hidden_given = hidden->count() > 0;
     // unset --episodes: the gradient-based algorithms' paper schedules (the same on Omniglot and mini-ImageNet)
-    if (episodes->count() == 0 && is_gradient_algo(o->algo)) o->episodes = GradientMetaConfig::defaults(o->algo, 5, 1).iterations;
+    if (episodes->count() == 0 && is_gradient_algo(o->algo))
+      o->episodes = paper_defaults(*o, o->way_given ? o->way : 5, 1).iterations;
     o->data_given = data->count() > 0;
     o->scheme_given = scheme->count() > 0;
     o->split_seed_given = split_seed->count() > 0;

@@ -239,6 +239,38 @@ TEST_CASE("gradient meta: a MAML iteration's tasks run in parallel and give the 
 }
 #endif
 
+TEST_CASE("gradient meta: the papers' Omniglot settings are the defaults, per way") {
+  // Finn et al. 2017 §5.2 / cbfinn/maml README
+  const GradientMetaConfig maml5 = GradientMetaConfig::defaults("maml", 5, 1), maml20 = GradientMetaConfig::defaults("maml", 20, 1);
+  CHECK(maml5.iterations == 60000);
+  CHECK(maml5.meta_batch == 32);
+  CHECK(maml5.inner_steps == 1);
+  CHECK(maml5.inner_lr == doctest::Approx(0.4f));
+  CHECK(maml20.meta_batch == 16);
+  CHECK(maml20.inner_steps == 5);
+  CHECK(maml20.inner_lr == doctest::Approx(0.1f));
+  CHECK(maml20.test.lr == maml20.inner_lr);
+  // Nichol et al. 2018, the commands openai/supervised-reptile gives for the paper
+  const GradientMetaConfig rep5 = GradientMetaConfig::defaults("reptile", 5, 1), rep20 = GradientMetaConfig::defaults("reptile", 20, 1);
+  CHECK(rep5.iterations == 100000);
+  CHECK(rep5.inner_steps == 5);
+  CHECK(rep5.inner_batch == 10);
+  CHECK(rep5.inner_lr == doctest::Approx(1e-3f));
+  CHECK(rep5.test.batch == 5);
+  CHECK(rep20.iterations == 200000);
+  CHECK(rep20.inner_steps == 10);
+  CHECK(rep20.inner_batch == 20);
+  CHECK(rep20.inner_lr == doctest::Approx(5e-4f));
+  CHECK(rep20.test.lr == rep20.inner_lr);  // the code evaluates with the training learning rate
+  CHECK(rep20.test.steps == 50);
+  CHECK(rep20.test.batch == 10);
+  for (const GradientMetaConfig* c : {&rep5, &rep20}) {
+    CHECK(c->spec.k_shot == 10);
+    CHECK(c->meta_batch == 5);
+    CHECK(c->outer_lr == doctest::Approx(1.0f));
+  }
+}
+
 TEST_CASE("gradient meta: Reptile's shared inner Adam state runs across tasks, resumes, and seeds test-time adaptation") {
   CHECK(GradientMetaConfig::defaults("reptile", 5, 1).shared_inner_state);
   CHECK_FALSE(GradientMetaConfig::defaults("maml", 5, 1).shared_inner_state);

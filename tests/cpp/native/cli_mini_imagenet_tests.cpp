@@ -96,6 +96,11 @@ TEST_CASE("mini-ImageNet settings: the papers' Conv-4 and schedules") {
   CHECK(reptile.test.steps == 50);
   CHECK(reptile.test.batch == 15);
   CHECK(reptile.arch.hidden == 32);
+  // one mini-ImageNet schedule in the paper: a wider task does not take Omniglot's 20-way settings
+  const auto reptile10 = metacog::GradientMetaConfig::mini_imagenet_defaults("reptile", 10, 1);
+  CHECK(reptile10.iterations == 100000);
+  CHECK(reptile10.inner_lr == doctest::Approx(1e-3f));
+  CHECK(reptile10.test.lr == reptile10.inner_lr);
   maml.validate();
   reptile.validate();
 }
