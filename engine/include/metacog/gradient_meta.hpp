@@ -32,6 +32,8 @@
 //     benefits from the Adam second moment estimate" (supervised-reptile issue #28). Without it
 //     every task's first inner step is lr·sign(g), whatever the gradient's scale. The model file
 //     carries that state (tensors "adaptation.adam_v.<param>", metadata adaptation.adam_t).
+//     Running batch-norm statistics: one forward of the last task's φ on its whole task per
+//     iteration (also the loss and accuracy shown); nothing Reptile trains depends on them.
 //
 // MAML++ options (Antoniou et al. 2019, "How to train your MAML", §4), for MAML and first-order MAML:
 //   LSLR, learned per-layer per-step inner step sizes (`learn_inner_lr`): the inner step is
@@ -59,7 +61,8 @@
 //
 // Defaults are the papers' Omniglot 5-way settings (MAML: 1-shot queries = K, meta-batch 32,
 // α = 0.4, 60 000 iterations, mean read-out; Reptile: train shots 10, inner batch 10, 5 inner
-// steps, α = 1e-3, meta-batch 5, ε₀ = 1, 100 000 iterations, flatten read-out, 50 test steps).
+// steps, α = 1e-3, meta-batch 5, ε₀ = 1, 100 000 iterations, flatten read-out, 50 test steps;
+// 20-way: inner batch 20, 10 inner steps, α = 5e-4, 200 000 iterations, test batch 10).
 #pragma once
 
 #include <cstdint>
