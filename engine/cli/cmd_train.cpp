@@ -566,12 +566,12 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::IsMember({"ones", "uniform"}))
       ->capture_default_str();
   cmd->add_option("--meta-batch", o->meta_batch, "tasks per meta-iteration (maml 32, reptile 5; 1 = serial Reptile)");
-  cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, reptile 5)");
-  cmd->add_option("--inner-lr", o->inner_lr, "inner-loop step (maml SGD 0.4, reptile Adam 1e-3)");
+  cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, 20-way 5; reptile 5, 20-way 10)");
+  cmd->add_option("--inner-lr", o->inner_lr, "inner-loop step (maml SGD 0.4, 20-way 0.1; reptile Adam 1e-3, 20-way 5e-4)");
   cmd->add_option("--inner-params", o->inner_params,
                   "maml/fomaml: parameters the inner loop adapts: all | weights (convolutions and head; batch norm held)")
       ->check(CLI::IsMember({"all", "weights"}));
-  cmd->add_option("--inner-batch", o->inner_batch, "reptile inner minibatch (10; 0 = whole task)");
+  cmd->add_option("--inner-batch", o->inner_batch, "reptile inner minibatch (10, 20-way 20; 0 = whole task)");
   cmd->add_option("--train-shots", o->train_shots,
                   "reptile: examples per class of a training task (default max(--shot, 10); --shot stays the validated setting)")
       ->check(CLI::PositiveNumber);

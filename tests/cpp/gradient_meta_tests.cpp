@@ -271,6 +271,27 @@ TEST_CASE("gradient meta: the papers' Omniglot settings are the defaults, per wa
   }
 }
 
+TEST_CASE("gradient meta: Reptile's running batch-norm statistics move, and nothing it trains depends on them") {
+  const ImageDataset train = synthetic_images(1);
+  GradientMetaConfig cfg = tiny_gradient_config("reptile");
+  GradientTrainer moving(cfg);
+  cfg.arch.bn_momentum = 0.0f;  // the statistics pass then leaves the running averages at their start
+  GradientTrainer frozen(cfg);
+  for (int i = 0; i < 2; ++i) {
+    moving.step(train);
+    frozen.step(train);
+  }
+  CHECK(moving.last_loss() == frozen.last_loss());
+  for (size_t i = 0; i < moving.params().size(); ++i) {
+    CHECK(moving.params().vars()[i].value().to_vector() == frozen.params().vars()[i].value().to_vector());
+  }
+  for (const auto& kv : frozen.buffers()) {
+    const bool mean = kv.first.find("running_mean") != std::string::npos;
+    CHECK(kv.second.to_vector() == std::vector<float>(kv.second.numel(), mean ? 0.0f : 1.0f));
+    CHECK(moving.buffers().at(kv.first).to_vector() != kv.second.to_vector());
+  }
+}
+
 TEST_CASE("gradient meta: Reptile's shared inner Adam state runs across tasks, resumes, and seeds test-time adaptation") {
   CHECK(GradientMetaConfig::defaults("reptile", 5, 1).shared_inner_state);
   CHECK_FALSE(GradientMetaConfig::defaults("maml", 5, 1).shared_inner_state);
