@@ -3,9 +3,14 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
+#include <thread>
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -30,6 +35,48 @@ inline CliResult run_cli(const std::string& args) {
   while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.output.append(buf, n);
   const int status = ::pclose(p);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+/**
+ * Starts build/metacog with `args` like run_cli, waits until its output shows `marker` (or it exits, or
+ * `timeout_s` passes), then sends it SIGINT, as Ctrl-C would, and waits for it to finish.
+ */
+inline CliResult run_cli_interrupted(const std::string& args, const std::string& marker, double timeout_s = 120) {
+  const std::filesystem::path log = std::filesystem::temp_directory_path() /
+                                    ("metacog-cli-" + std::to_string(::getpid()) + "-interrupted.log");
+  const std::string cmd = "cd '" + source_dir() + "' && OMP_NUM_THREADS=1 exec '" + METACOG_CLI + "' " + args + " >'" +
+                          log.string() + "' 2>&1";
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  auto output = [&] {
+    std::ifstream in(log);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  };
+  int status = 0;
+  bool exited = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
+  while (std::chrono::steady_clock::now() < deadline && output().find(marker) == std::string::npos) {
+    if (::waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!exited) {
+    ::kill(pid, SIGINT);
+    ::waitpid(pid, &status, 0);
+  }
+  CliResult r;
+  r.output = output();
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::filesystem::remove(log);
   return r;
 }
 

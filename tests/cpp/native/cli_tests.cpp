@@ -1,5 +1,6 @@
 // The metacog command line itself (build/metacog, run as a child process): `train` options refused
-// before any work; the Omniglot resize and character split carried from `train` to `eval`; `kt-train`
+// before any work; an unset --episodes giving the paper's schedule per algorithm and way, and Ctrl-C
+// leaving its checkpoint; the Omniglot resize and character split carried from `train` to `eval`; `kt-train`
 // training each distinct grid configuration once and warm-starting from the non-meta network;
 // `kt-eval` / `kt-coldstart` reporting the model with its inner loop off beside it.
 #include <doctest/doctest.h>
@@ -26,6 +27,7 @@ namespace fs = std::filesystem;
 using metacog::test::check_refused;
 using metacog::test::CliResult;
 using metacog::test::run_cli;
+using metacog::test::run_cli_interrupted;
 using metacog::test::temp_path;
 
 TEST_CASE("cli train: bad options are refused before any work") {
@@ -56,6 +58,34 @@ TEST_CASE("cli train: bad options are refused before any work") {
   refused("--algo reptile --shot 15", "validation episodes are 15-shot");
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(out.string() + ".ckpt"));
+}
+
+TEST_CASE("cli train: an unset --episodes is the paper's schedule for the algorithm and way; Ctrl-C checkpoints it") {
+  if (!metacog::test::require_data("omniglot/images_background.zip")) return;
+  const fs::path out = temp_path("paper-schedule.safetensors");
+  struct Case {
+    std::string options;
+    int64_t iterations;
+    float adam_lr;  // Reptile: its inner Adam's (its outer step is ε, annealed 1 → 0); MAML: the outer Adam's
+  };
+  // Nichol et al.'s 20-way schedule is longer and slower than their 5-way one; MAML's is one schedule
+  for (const Case& c : {Case{"--algo reptile --way 20", 200000, 5e-4f}, Case{"--algo reptile", 100000, 1e-3f},
+                        Case{"--algo maml --way 20 --meta-batch 2", 60000, 1e-3f}}) {
+    CAPTURE(c.options);
+    // interrupted as soon as the first iteration's progress line shows its total
+    const CliResult r = run_cli_interrupted("train " + c.options + " --shot 1 --val-every 100000 --json --out '" +
+                                                out.string() + "'",
+                                            "/" + std::to_string(c.iterations) + " ");
+    CHECK_MESSAGE(r.exit_code == 130, r.output);
+    CHECK_MESSAGE(r.output.find("\"completed\":false") != std::string::npos, r.output);
+    REQUIRE(fs::exists(out.string() + ".ckpt"));
+    const metacog::SafetensorsFile ckpt = metacog::read_safetensors_file(out.string() + ".ckpt");
+    const metacog::GradientMetaConfig config = metacog::GradientMetaConfig::from_json(ckpt.metadata.at("config"));
+    CHECK(config.iterations == c.iterations);
+    CHECK((config.algo == "reptile" ? config.inner_lr : config.outer_lr) == doctest::Approx(c.adam_lr));
+    fs::remove(out);
+    fs::remove(out.string() + ".ckpt");
+  }
 }
 
 TEST_CASE("cli train → eval: the nearest resize is stored in the model and used for its test images") {
