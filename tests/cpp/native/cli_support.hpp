@@ -24,9 +24,14 @@ struct CliResult {
   std::string output;  // stdout and stderr
 };
 
-/** Runs build/metacog with `args` from the repository root (where ../shared/data is found), one thread. */
+/** The shell command running build/metacog with `args` from the repository root (where ../shared/data is found), one thread. */
+inline std::string cli_command(const std::string& args) {
+  return "cd '" + source_dir() + "' && OMP_NUM_THREADS=1 exec '" + METACOG_CLI + "' " + args;
+}
+
+/** Runs cli_command(args) to its end. */
 inline CliResult run_cli(const std::string& args) {
-  const std::string cmd = "cd '" + source_dir() + "' && OMP_NUM_THREADS=1 '" + METACOG_CLI + "' " + args + " 2>&1";
+  const std::string cmd = cli_command(args) + " 2>&1";
   CliResult r;
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);
@@ -45,8 +50,7 @@ inline CliResult run_cli(const std::string& args) {
 inline CliResult run_cli_interrupted(const std::string& args, const std::string& marker, double timeout_s = 120) {
   const std::filesystem::path log = std::filesystem::temp_directory_path() /
                                     ("metacog-cli-" + std::to_string(::getpid()) + "-interrupted.log");
-  const std::string cmd = "cd '" + source_dir() + "' && OMP_NUM_THREADS=1 exec '" + METACOG_CLI + "' " + args + " >'" +
-                          log.string() + "' 2>&1";
+  const std::string cmd = cli_command(args) + " >'" + log.string() + "' 2>&1";
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
