@@ -4,7 +4,8 @@
 // `metacog eval --record`, `kt-eval --record` and `kt-coldstart --record` store their results in the
 // model file's `__metadata__.metrics` (a JSON string, safetensors header). This script reads the
 // headers only (no engine build needed) and prints, per model, every recorded test cell:
-//   few-shot models: "test/<W>w<K>s/<bn>" → accuracy ± 95 % CI over `episodes` episodes;
+//   few-shot models: "test/<W>w<K>s/<bn>" → accuracy ± 95 % CI over `episodes` episodes (and
+//                    "test-unrotated/…", a random-split model tested by Reptile's protocol);
 //   learner models:  test AUC / ACC / RMSE of metacog and each baseline, and the cold-start mean
 //                    AUC over k = 1..10 with the paired-bootstrap margin of metacog over each baseline.
 // tests/js/readme-results.test.mjs checks the README's tables against the same functions.
@@ -28,12 +29,12 @@ export function recordedMetrics(name, dir = modelsDir) {
   return metadata.metrics === undefined ? null : JSON.parse(metadata.metrics);
 }
 
-// Few-shot test cells of a metrics object: [{ setting: '5w1s', bn, accuracy, ci95, episodes }].
+// Few-shot test cells of a metrics object: [{ split: 'test', setting: '5w1s', bn, accuracy, ci95, episodes }].
 export function fewShotCells(metrics) {
   const cells = [];
   for (const [key, value] of Object.entries(metrics ?? {})) {
-    const match = /^test\/(\d+w\d+s)\/(running|transductive)$/.exec(key);
-    if (match) cells.push({ setting: match[1], bn: match[2], ...value });
+    const match = /^(test|test-unrotated)\/(\d+w\d+s)\/(running|transductive)$/.exec(key);
+    if (match) cells.push({ split: match[1], setting: match[2], bn: match[3], ...value });
   }
   return cells;
 }
@@ -77,7 +78,7 @@ function printHuman(results) {
     console.log(name);
     if (r.kind === 'few-shot') {
       for (const c of r.cells) {
-        console.log(`  ${c.setting.padEnd(6)} ${c.bn.padEnd(12)} ${pct(c.accuracy)} ± ${pct(c.ci95)}  (${c.episodes} episodes)`);
+        console.log(`  ${c.split.padEnd(15)} ${c.setting.padEnd(6)} ${c.bn.padEnd(12)} ${pct(c.accuracy)} ± ${pct(c.ci95)}  (${c.episodes} episodes)`);
       }
       continue;
     }

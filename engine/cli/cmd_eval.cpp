@@ -14,7 +14,9 @@
 // --scheme random evaluates a model trained with `metacog train --scheme random` on the test
 // characters of its own split (the split seed comes from its "omniglot_split" metadata); any other
 // pairing of a random-split model and a scheme (or --split lake-runs) is refused, since the test
-// characters would overlap its training characters.
+// characters would overlap its training characters. With --scheme random, --split test-unrotated
+// tests the same characters at rotation 0 only, Reptile's own test protocol (omniglot.hpp); it is
+// recorded under its own key, "test-unrotated/…".
 // --dataset mini-imagenet --data ROOT evaluates a model trained with `metacog train --dataset mini-imagenet` on
 // episodes of ROOT/<split>.csv (Ravi & Larochelle's layout, omniglot.hpp); a model is only tested on the
 // dataset it was trained on (its "dataset" metadata, model_io.hpp).
@@ -173,7 +175,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--shot", o->shot, "support examples per class")->capture_default_str();
   cmd->add_option("--query", o->query, "query examples per class")->capture_default_str();
   cmd->add_option("--episodes", o->episodes, "test episodes")->capture_default_str();
-  cmd->add_option("--split", o->split, "test | val | train | lake-runs")->capture_default_str();
+  cmd->add_option("--split", o->split, "test | val | train | lake-runs | test-unrotated (--scheme random: rotation 0 only, Reptile's test)")->capture_default_str();
   CLI::Option* scheme =
       cmd->add_option("--scheme", o->scheme, "vinyals | lake | random (a model trained on a random split: its own split)")
           ->capture_default_str();

@@ -99,8 +99,11 @@ inline constexpr uint64_t kRandomSplitStream = 0x6f6d6e69676c6f74ULL;  // "omnig
  *     first kRandomTrainval (1 200), test = the remaining 423; every character × 4 rotations as
  *     classes. Characters are split at random across all 50 alphabets, so test characters come from
  *     alphabets seen in training. (cbfinn/maml shuffles with Python's random.seed(1) over an
- *     os.listdir order, which cannot be reproduced; this is the same construction with our RNG.
- *     Reptile's run_omniglot.py trains on 1 200 and tests on the rest without rotations.)
+ *     os.listdir order, which cannot be reproduced; this is the same construction with our RNG.)
+ *     Split "test-unrotated" = the same 423 test characters at rotation 0 only: the test protocol of
+ *     Reptile's run_omniglot.py, which trains on the 1 200 (with rotations) and tests on the rest
+ *     without them. The two tests draw episodes from different class pools (1 692 against 423 classes),
+ *     so they score differently; README "Which split the papers used" has both for Reptile.
  * split_seed is used by "random" only.
  */
 ImageDataset make_omniglot_split(const ImageDataset& characters, const std::string& data_dir,

@@ -395,8 +395,10 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
       names.push_back(name.substr(prefix.size()) + "/rot000");
     }
   } else if (scheme == "random") {
-    require(split == "train" || split == "val" || split == "trainval" || split == "test", ErrorCode::InvalidArgument,
-            "omniglot: unknown random split '" + split + "' (use train, val, trainval or test)");
+    require(split == "train" || split == "val" || split == "trainval" || split == "test" || split == "test-unrotated",
+            ErrorCode::InvalidArgument,
+            "omniglot: unknown random split '" + split + "' (use train, val, trainval, test or test-unrotated)");
+    const bool unrotated = split == "test-unrotated";
     const int n = static_cast<int>(characters.classes.size());
     require(n > kRandomTrainval, ErrorCode::InvalidArgument,
             "omniglot: the random scheme needs more than " + std::to_string(kRandomTrainval) + " characters, got " +
@@ -405,13 +407,14 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
     for (int c = 0; c < n; ++c) order[static_cast<size_t>(c)] = c;
     Pcg32 rng(split_seed, kRandomSplitStream);
     rng.shuffle(order);
-    const int lo = split == "val" ? kRandomTrain : split == "test" ? kRandomTrainval : 0;
-    const int hi = split == "train" ? kRandomTrain : split == "test" ? n : kRandomTrainval;
+    const bool test = split == "test" || unrotated;
+    const int lo = split == "val" ? kRandomTrain : test ? kRandomTrainval : 0;
+    const int hi = split == "train" ? kRandomTrain : test ? n : kRandomTrainval;
     for (int i = lo; i < hi; ++i) {
       const int c = order[static_cast<size_t>(i)];
       const std::string& name = characters.classes[static_cast<size_t>(c)].name;  // "images_*/<Alphabet>/<characterNN>"
       const std::string character = name.substr(name.find('/') + 1);
-      for (int turns = 0; turns < 4; ++turns) {
+      for (int turns = 0; turns < (unrotated ? 1 : 4); ++turns) {
         wanted.push_back({c, turns});
         names.push_back(character + "/" + kRotationNames[static_cast<size_t>(turns)]);
       }
@@ -427,7 +430,8 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
   ds.width = kDst;
   ds.channels = 1;
   ds.description = "omniglot " + scheme + (scheme == "random" ? " (split seed " + std::to_string(split_seed) + ")" : "") +
-                   "/" + split + ", rotations as classes, of " + characters.description;
+                   "/" + split + (split == "test-unrotated" ? ", rotation 0 only, of " : ", rotations as classes, of ") +
+                   characters.description;
   size_t total = 0;
   for (const auto& w : wanted) total += characters.classes[w.first].examples.size();
   const size_t img = kDst * kDst;

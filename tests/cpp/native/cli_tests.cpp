@@ -176,6 +176,14 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
   const CliResult e = run_cli("eval --model '" + out.string() + "' --scheme random --way 5 --shot 1 --query 2 --episodes 3 --json");
   REQUIRE_MESSAGE(e.exit_code == 0, e.output);
   CHECK(e.output.find("\"scheme\":\"random\"") != std::string::npos);
+  // Reptile's test protocol (rotation 0 only) is recorded under its own key, beside "test/…"
+  const CliResult upright = run_cli("eval --model '" + out.string() +
+                                    "' --scheme random --split test-unrotated --way 5 --shot 1 --query 2 --episodes 3 --record --json");
+  REQUIRE_MESSAGE(upright.exit_code == 0, upright.output);
+  CHECK(upright.output.find("\"split\":\"test-unrotated\"") != std::string::npos);
+  const nlohmann::json recorded = nlohmann::json::parse(metacog::read_safetensors_file(out.string()).metadata.at("metrics"));
+  CHECK(recorded.contains("test-unrotated/5w1s/running"));
+  CHECK_FALSE(recorded.contains("test/5w1s/running"));
   // the Vinyals test characters include this model's training characters (and the reverse)
   const CliResult vinyals = run_cli("eval --model '" + out.string() + "' --way 5 --shot 1 --query 2 --episodes 3");
   CHECK(vinyals.exit_code != 0);

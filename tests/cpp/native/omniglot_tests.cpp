@@ -390,6 +390,25 @@ TEST_CASE("omniglot: the random scheme (MAML/Reptile code) splits characters, no
   CHECK(characters_in(other) != of["test"]);
   CHECK(code_of([&] { metacog::make_omniglot_split(chars, omniglot_dir(), "random", "dev", 1); }) ==
         ErrorCode::InvalidArgument);
+
+  // Reptile's test protocol: the same 423 test characters, rotation 0 only, the same images as the
+  // rot000 classes of "test"; the Vinyals scheme has no such split.
+  const ImageDataset unrotated = metacog::make_omniglot_split(chars, omniglot_dir(), "random", "test-unrotated", 1);
+  unrotated.validate();
+  CHECK(unrotated.classes.size() == 423);
+  CHECK(characters_in(unrotated) == of["test"]);
+  for (size_t c = 0; c < unrotated.classes.size(); ++c) {
+    const auto& cls = unrotated.classes[c];
+    const auto& rot000 = again.classes[4 * c];
+    CHECK(cls.name == rot000.name);
+    CHECK(cls.name.substr(cls.name.rfind('/')) == "/rot000");
+    REQUIRE(cls.examples.size() == rot000.examples.size());
+    for (size_t e = 0; e < cls.examples.size(); ++e)
+      CHECK(std::equal(unrotated.image(cls.examples[e]), unrotated.image(cls.examples[e]) + 28 * 28,
+                       again.image(rot000.examples[e])));
+  }
+  CHECK(code_of([&] { metacog::make_omniglot_split(chars, omniglot_dir(), "vinyals", "test-unrotated"); }) ==
+        ErrorCode::InvalidArgument);
 }
 
 TEST_CASE("omniglot: rot090 images are the rot000 images rotated 90° counter-clockwise") {
