@@ -429,8 +429,9 @@ ImageDataset make_omniglot_split(const ImageDataset& characters, const std::stri
   ds.height = kDst;
   ds.width = kDst;
   ds.channels = 1;
+  const bool rotated = std::any_of(wanted.begin(), wanted.end(), [](const auto& w) { return w.second != 0; });
   ds.description = "omniglot " + scheme + (scheme == "random" ? " (split seed " + std::to_string(split_seed) + ")" : "") +
-                   "/" + split + (split == "test-unrotated" ? ", rotation 0 only, of " : ", rotations as classes, of ") +
+                   "/" + split + (rotated ? ", rotations as classes, of " : ", rotation 0 only, of ") +
                    characters.description;
   size_t total = 0;
   for (const auto& w : wanted) total += characters.classes[w.first].examples.size();

@@ -325,6 +325,7 @@ TEST_CASE("omniglot: Vinyals and Lake split counts; names follow the split files
   CHECK(lake_test.classes.size() == 659);
   CHECK(lake_train.classes[0].name == "Alphabet_of_the_Magi/character01/rot000");
   CHECK(lake_test.num_images() == 659 * 20);
+  CHECK(lake_test.description.find("rotation 0 only") != std::string::npos);
   CHECK(std::equal(lake_train.pixels.begin(), lake_train.pixels.end(), chars.pixels.begin()));
 
   CHECK(code_of([&] { metacog::make_omniglot_split(chars, omniglot_dir(), "vinyals", "dev"); }) ==
@@ -397,6 +398,8 @@ TEST_CASE("omniglot: the random scheme (MAML/Reptile code) splits characters, no
   unrotated.validate();
   CHECK(unrotated.classes.size() == 423);
   CHECK(characters_in(unrotated) == of["test"]);
+  CHECK(unrotated.description.find("rotation 0 only") != std::string::npos);
+  CHECK(again.description.find("rotations as classes") != std::string::npos);
   for (size_t c = 0; c < unrotated.classes.size(); ++c) {
     const auto& cls = unrotated.classes[c];
     const auto& rot000 = again.classes[4 * c];
@@ -404,7 +407,7 @@ TEST_CASE("omniglot: the random scheme (MAML/Reptile code) splits characters, no
     CHECK(cls.name.substr(cls.name.rfind('/')) == "/rot000");
     REQUIRE(cls.examples.size() == rot000.examples.size());
     for (size_t e = 0; e < cls.examples.size(); ++e)
-      CHECK(std::equal(unrotated.image(cls.examples[e]), unrotated.image(cls.examples[e]) + 28 * 28,
+      CHECK(std::equal(unrotated.image(cls.examples[e]), unrotated.image(cls.examples[e]) + unrotated.image_size(),
                        again.image(rot000.examples[e])));
   }
   CHECK(code_of([&] { metacog::make_omniglot_split(chars, omniglot_dir(), "vinyals", "test-unrotated"); }) ==
