@@ -38,7 +38,8 @@ void add_kt_train_command(CLI::App& app) {
     uint64_t seed = 1;
     bool resume = false, json = false, no_refit = false, warm_start = false;
     int max_epochs = -1, dim = 0, hidden = 0, rank = -1, adapt_output = -1;
-    double prior_precision = 0, inner_lr = 0, lr = 0, mono_insert = -1, average_halflife = -1, max_violation_rate = 1, early_weight = -1;
+    double prior_precision = 0, inner_lr = 0, lr = 0, mono_insert = -1, average_halflife = -1, max_violation_rate = 1, early_weight = -1,
+           unadapted_weight = -1;
     int early_positions = -1;
     int maml_horizon = -2;
   };
@@ -91,6 +92,10 @@ void add_kt_train_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--early-positions", opt->early_positions, "K of --early-weight (default 10)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--unadapted-weight", opt->unadapted_weight,
+                  "λ₀: add λ₀ times the loss of the predictions made without adaptation (φ = φ₀) to every "
+                  "meta-learned candidate's task loss (learner_train.hpp; default 0 = off)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_flag("--warm-start", opt->warm_start,
                 "start every meta-learned candidate from the non-meta network, trained first (pre-train, then "
                 "meta-train; learner_train.hpp); needs pretrain among --algos");
@@ -128,6 +133,7 @@ void add_kt_train_command(CLI::App& app) {
         if (opt->early_weight >= 0) c.early_weight = opt->early_weight;
         if (opt->early_positions >= 0) c.early_positions = opt->early_positions;
         if (opt->maml_horizon >= -1) c.maml_horizon = opt->maml_horizon;
+        if (opt->unadapted_weight >= 0 && c.algo != LearnerAlgo::Pretrain) c.unadapted_weight = opt->unadapted_weight;
       }
       if (!opt->monotonicity.empty()) {
         // each meta-learned grid point once per λ of the list; the non-meta network with the first λ

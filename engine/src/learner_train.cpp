@@ -90,6 +90,7 @@ std::string LearnerTrainConfig::to_json() const {
   }
   if (algo == LearnerAlgo::Maml) j["maml_horizon"] = maml_horizon;
   if (warm_start) j["warm_start"] = true;
+  if (unadapted_weight > 0) j["unadapted_weight"] = unadapted_weight;
   return j.dump();
 }
 
@@ -118,6 +119,7 @@ LearnerTrainConfig LearnerTrainConfig::from_json(const std::string& text) {
     c.early_positions = j.value("early_positions", c.early_positions);
     c.maml_horizon = j.value("maml_horizon", c.maml_horizon);
     c.warm_start = j.value("warm_start", false);
+    c.unadapted_weight = j.value("unadapted_weight", 0.0);
   } catch (const json::exception& e) {
     throw Error(ErrorCode::StateFormat, std::string("learner training config: ") + e.what());
   }
@@ -215,7 +217,9 @@ LearnerTrainer::LearnerTrainer(const KtDataset& train, const KtDataset& valid, c
               cfg_.lr > 0 && cfg_.meta_step > 0 && cfg_.monotonicity >= 0 && std::isfinite(cfg_.monotonicity) &&
               (cfg_.monotonicity == 0 || (cfg_.mono_insert > 0 && cfg_.mono_insert <= 1)) &&
               cfg_.average_halflife >= 0 && std::isfinite(cfg_.average_halflife) && cfg_.early_weight >= 0 &&
-              std::isfinite(cfg_.early_weight) && cfg_.early_positions >= 0 && cfg_.maml_horizon >= -1,
+              std::isfinite(cfg_.early_weight) && cfg_.early_positions >= 0 && cfg_.maml_horizon >= -1 &&
+              cfg_.unadapted_weight >= 0 && std::isfinite(cfg_.unadapted_weight) &&
+              (cfg_.unadapted_weight == 0 || cfg_.algo != LearnerAlgo::Pretrain),
           ErrorCode::InvalidArgument, "learner training: invalid config " + cfg_.to_json());
   model_ = LearnerModel(cfg_.arch, cfg_.seed);
   fit_feature_statistics(train, model_);
@@ -360,15 +364,15 @@ void backprop_response(const LearnerModel& m, const double* hc, const double* in
 
 double LearnerTrainer::learner_pass(LearnerModel& m, LearnerTracker& tr, const std::vector<Response>& rs, int learner,
                                     int t0, int t1, bool dropout, std::vector<double>* grad, double pred_weight,
-                                    const LearnerMonoTerm& mono) {
+                                    const LearnerMonoTerm& mono, bool unadapted) {
   const LearnerArch& a = m.arch();
   const int C = a.num_contexts(), d = a.dim, W = a.fast_size(), n_in = a.input_size(), H = a.hidden;
   const bool meta = cfg_.algo != LearnerAlgo::Pretrain;
   // second-order MAML: record the pass, then differentiate through every inner loop (reverse sweep)
-  const bool second = grad && cfg_.algo == LearnerAlgo::Maml;
+  const bool second = grad && cfg_.algo == LearnerAlgo::Maml && !unadapted;
   require(!second || (t0 == 0 && tr.ring().size == 0), ErrorCode::InvalidState,
           "second-order MAML differentiates whole learner passes from the prior (t0 = 0, fresh tracker)");
-  tr.adaptation = meta && !second;
+  tr.adaptation = meta && !second && !unadapted;
   const int n = t1 - t0;
   if (grad) {
     gh_.assign(static_cast<size_t>(n) * static_cast<size_t>(C * d), 0.0);
@@ -596,14 +600,31 @@ double LearnerTrainer::mono_passes(LearnerModel& m, LearnerTracker& tr, LearnerT
   return loss;
 }
 
+double LearnerTrainer::task_passes(LearnerModel& m, LearnerTracker& tr, LearnerTracker& tr_aug, LearnerTracker& tr_prior,
+                                   int learner, int t0, int t1, bool dropout, std::vector<double>& grad) {
+  const std::vector<Response>& rs = train_->learners[static_cast<size_t>(learner)].responses;
+  const double loss = cfg_.monotonicity > 0 ? mono_passes(m, tr, tr_aug, learner, t0, t1, dropout, grad)
+                                            : learner_pass(m, tr, rs, learner, t0, t1, dropout, &grad);
+  last_unadapted_ = 0;
+  if (cfg_.unadapted_weight > 0) {
+    // φ held at the current φ₀ (Reptile's inner steps move φ₀ between chunks)
+    const double* phi0 = m.params().data() + m.layout().fast_init;
+    std::vector<double>& phi = tr_prior.mutable_fast_weights();
+    std::copy(phi0, phi0 + phi.size(), phi.begin());
+    last_unadapted_ = learner_pass(m, tr_prior, rs, learner, t0, t1, dropout, &grad, cfg_.unadapted_weight,
+                                   LearnerMonoTerm(), /*unadapted=*/true);
+  }
+  return loss;
+}
+
 double LearnerTrainer::loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad, int chunk) {
   grad.assign(model_.params().size(), 0.0);
   double loss = 0;
-  LearnerTracker tr(model_), tr_aug(model_);
+  LearnerTracker tr(model_), tr_aug(model_), tr_prior(model_);
   for (int u : learners) {
     tr.reset();
-    const std::vector<Response>& rs = train_->learners[static_cast<size_t>(u)].responses;
-    const int T = static_cast<int>(rs.size());
+    tr_prior.reset();
+    const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
     const int step = chunk > 0 ? chunk : std::max(T, 1);
     if (cfg_.monotonicity > 0) {
       build_augmented(u);
@@ -611,12 +632,8 @@ double LearnerTrainer::loss_and_gradient(const std::vector<int>& learners, std::
     }
     for (int c0 = 0; c0 < T; c0 += step) {  // the passes Reptile's inner loop runs, without its updates
       const int c1 = std::min(T, c0 + step);
-      if (cfg_.monotonicity > 0) {
-        loss += mono_passes(model_, tr, tr_aug, u, c0, c1, false, grad);
-        loss += cfg_.monotonicity * last_hinge_;
-      } else {
-        loss += learner_pass(model_, tr, rs, u, c0, c1, false, &grad);
-      }
+      loss += task_passes(model_, tr, tr_aug, tr_prior, u, c0, c1, false, grad) + last_unadapted_;
+      if (cfg_.monotonicity > 0) loss += cfg_.monotonicity * last_hinge_;
     }
   }
   return loss;
@@ -625,23 +642,21 @@ double LearnerTrainer::loss_and_gradient(const std::vector<int>& learners, std::
 double LearnerTrainer::epoch_fomaml(const std::vector<int>& order, const std::function<void(double)>& progress) {
   double loss = 0;
   double seen = 0;
-  LearnerTracker tr(model_), tr_aug(model_);
+  LearnerTracker tr(model_), tr_aug(model_), tr_prior(model_);
   const size_t B = static_cast<size_t>(cfg_.meta_batch);
   for (size_t b0 = 0; b0 < order.size(); b0 += B) {
     grad_.assign(model_.params().size(), 0.0);
     double n = 0;
     for (size_t k = b0; k < std::min(order.size(), b0 + B); ++k) {
       const int u = order[k];
-      const std::vector<Response>& rs = train_->learners[static_cast<size_t>(u)].responses;
-      const int T = static_cast<int>(rs.size());
+      const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
       tr.reset();
+      tr_prior.reset();
       if (cfg_.monotonicity > 0) {
         build_augmented(u);
         tr_aug.reset();
-        loss += mono_passes(model_, tr, tr_aug, u, 0, T, true, grad_);
-      } else {
-        loss += learner_pass(model_, tr, rs, u, 0, T, true, &grad_);
       }
+      loss += task_passes(model_, tr, tr_aug, tr_prior, u, 0, T, true, grad_);
       n += weighted_count(0, T);
     }
     if (n == 0) continue;
@@ -660,16 +675,16 @@ double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::f
   const double eps = cfg_.meta_step * (1.0 - static_cast<double>(epoch_) / std::max(1, cfg_.max_epochs));
   const size_t B = static_cast<size_t>(cfg_.meta_batch);
   const size_t P = model_.params().size();
-  LearnerTracker tr(task_model_), tr_aug(task_model_);
+  LearnerTracker tr(task_model_), tr_aug(task_model_), tr_prior(task_model_);
   for (size_t b0 = 0; b0 < order.size(); b0 += B) {
     delta_.assign(P, 0.0);
     const size_t b1 = std::min(order.size(), b0 + B);
     for (size_t k = b0; k < b1; ++k) {
       const int u = order[k];
-      const std::vector<Response>& rs = train_->learners[static_cast<size_t>(u)].responses;
-      const int T = static_cast<int>(rs.size());
+      const int T = static_cast<int>(train_->learners[static_cast<size_t>(u)].responses.size());
       task_model_.params() = model_.params();
       tr.reset();
+      tr_prior.reset();
       if (cfg_.monotonicity > 0) {
         build_augmented(u);
         tr_aug.reset();
@@ -678,8 +693,7 @@ double LearnerTrainer::epoch_reptile(const std::vector<int>& order, const std::f
         const int c1 = std::min(T, c0 + cfg_.reptile_chunk);
         grad_.assign(P, 0.0);
         // (the augmented sequence is cut at the same responses: chunk [c0, c1) with its inserted copies)
-        loss += cfg_.monotonicity > 0 ? mono_passes(task_model_, tr, tr_aug, u, c0, c1, true, grad_)
-                                      : learner_pass(task_model_, tr, rs, u, c0, c1, true, &grad_);
+        loss += task_passes(task_model_, tr, tr_aug, tr_prior, u, c0, c1, true, grad_);
         for (double& x : grad_) x /= weighted_count(c0, c1);
         adam_step(task_model_.params(), grad_, cfg_.lr, 0.0);
       }

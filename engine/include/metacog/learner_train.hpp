@@ -73,6 +73,15 @@
 // Pretrain network trained before it (learner_fit.hpp), instead of the seed's initialisation, so that
 // meta-training begins from a history read-out that already predicts well and the inner loop has to
 // add to it rather than replace it. LearnerTrainer::warm_start_from sets them before the first epoch.
+// Unadapted read-out loss (optional, `unadapted_weight` λ₀ > 0; meta-learned candidates only): the task loss
+// gains the loss of the same predictions made with the fast weights held at the prior φ₀,
+//     L_u = Σ_t w_t ℓ(y_t, σ(z_t + φ_t · g_t)) + λ₀ Σ_t w_t ℓ(y_t, σ(z_t + φ₀ · g_t)),
+// (the second sum is a pass over the learner with the inner loop off, same dropout, its gradient exact:
+// φ₀ is a parameter there, not an approximation). Meta-training otherwise moves predictive work from the
+// history read-out z_t, g_t into the inner loop (README, "What the inner loop adds"): the non-meta network's
+// read-out alone predicts the first answers as well as the meta-learned network with its adaptation.
+// The term asks the read-out to stay a good predictor by itself, so that adaptation adds to it. The
+// reported training loss is the first sum only.
 // All three add (l2/2)‖W‖² and stop early when the validation AUC (the full online protocol on
 // `valid`; for Pretrain without adaptation, as it is trained) has not improved for `patience`
 // epochs; the best epoch's parameters are kept.
@@ -129,6 +138,8 @@ struct LearnerTrainConfig {
   /** MAML only: how many of its most recent inner loops each prediction's meta-gradient goes through
    *  (−1 = all of them, the exact gradient; 0 = none, which is FOMAML). See the header comment. */
   int maml_horizon = 1;
+  /** λ₀ of the unadapted read-out loss (0 = off; meta-learned candidates only; see the header comment). */
+  double unadapted_weight = 0.0;
   /** Meta-learned candidates: start from the Pretrain network trained before this candidate (learner_fit.hpp;
    *  see the header comment) instead of the seed's initialisation. */
   bool warm_start = false;
@@ -208,10 +219,17 @@ class LearnerTrainer {
    * One pass over responses [t0, t1) of `rs` (learner `learner`'s sequence or its augmentation): forward,
    * and with `grad` the gradient of pred_weight · Σ ℓ(y_t, p_t) + the monotonicity hinge against
    * `mono.partner` (see LearnerMonoTerm). Returns Σ ℓ over the pass (0 when pred_weight is 0).
+   * unadapted: the tracker's inner loop is off (φ stays at φ₀), for the unadapted read-out loss.
    */
   double learner_pass(LearnerModel& m, LearnerTracker& tracker, const std::vector<Response>& rs, int learner, int t0,
                       int t1, bool dropout, std::vector<double>* grad, double pred_weight = 1.0,
-                      const LearnerMonoTerm& mono = LearnerMonoTerm());
+                      const LearnerMonoTerm& mono = LearnerMonoTerm(), bool unadapted = false);
+  /** Every pass of the task loss over one learner's responses [t0, t1): the prediction pass (with the
+   *  monotonicity passes when λ > 0, trackers `tr`, `tr_aug`) and, when λ₀ > 0, the unadapted pass (tracker
+   *  `tr_prior`), gradients added to `grad`. Returns the prediction pass's Σ w_t ℓ_t; the hinge and the
+   *  unadapted term are left in last_hinge_ and last_unadapted_. */
+  double task_passes(LearnerModel& m, LearnerTracker& tr, LearnerTracker& tr_aug, LearnerTracker& tr_prior, int learner,
+                     int t0, int t1, bool dropout, std::vector<double>& grad);
   /** The passes of one learner range [t0, t1) with the monotonicity penalty (orig tracker `tr`, augmented `tr_aug`). */
   double mono_passes(LearnerModel& m, LearnerTracker& tr, LearnerTracker& tr_aug, int learner, int t0, int t1,
                      bool dropout, std::vector<double>& grad);
@@ -264,6 +282,7 @@ class LearnerTrainer {
   std::vector<int> aug_begin_, aug_pos_;
   std::vector<double> p_orig_, p_aug_, partner_;
   double last_hinge_ = 0;  ///< Σ max(0, p − p̃) of the last mono_passes
+  double last_unadapted_ = 0;  ///< λ₀ Σ w_t ℓ_t(φ₀) of the last task_passes (0 when off)
 };
 
 /**

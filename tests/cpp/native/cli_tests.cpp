@@ -259,7 +259,8 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   fs::remove(out.string() + ".ckpt");
   // second-order MAML at FOMAML's grid points (κ = 10 and 100), with its horizon
   const CliResult m = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
-                              "' --algos maml --max-epochs 1 --no-refit --dim 4 --hidden 8 --seed 2 --maml-horizon 2 --json");
+                              "' --algos maml --max-epochs 1 --no-refit --dim 4 --hidden 8 --seed 2 --maml-horizon 2 "
+                              "--unadapted-weight 0.5 --json");
   REQUIRE_MESSAGE(m.exit_code == 0, m.output);
   const nlohmann::json maml = nlohmann::json::parse(
       metacog::read_safetensors_file(out.string()).metadata.at("metrics")).at("selection").at("candidates");
@@ -267,12 +268,15 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   for (const auto& c : maml) {
     CHECK(c.at("algo") == "maml");
     CHECK(c.at("config").at("maml_horizon") == 2);
+    CHECK(c.at("config").at("unadapted_weight") == 0.5);
   }
   fs::remove(out.string() + ".ckpt");
   // the non-meta network alone: it is the --out model, and the --baseline-out one when asked
+  // (--unadapted-weight is for the meta-learned candidates: the non-meta network, which refuses it, is left as is)
   const fs::path base = temp_path("kt-base.safetensors");
   const CliResult p = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() + "' --baseline-out '" +
-                              base.string() + "' --algos pretrain --max-epochs 1 --dim 4 --hidden 8 --seed 2 --json");
+                              base.string() + "' --algos pretrain --max-epochs 1 --dim 4 --hidden 8 --seed 2 "
+                              "--unadapted-weight 0.5 --json");
   REQUIRE_MESSAGE(p.exit_code == 0, p.output);
   const metacog::SafetensorsFile pf = metacog::read_safetensors_file(out.string());
   CHECK(pf.metadata.at("algo") == "learner-pretrain");
