@@ -556,39 +556,67 @@ TEST_CASE("learner training: the early-position weight adds γ times the loss of
 TEST_CASE("learner training: the unadapted read-out loss adds λ₀ times the loss with the inner loop off") {
   // L(λ₀) = L(0) + λ₀ L₀, where L₀ is the same network's loss with φ held at φ₀: the loss of a network whose
   // inner loop takes no step (inner_steps = 0), whose gradient central differences check above. The
-  // identity holds for the loss and the gradient, whole passes and Reptile's chunks, first and second order.
+  // identity holds for the loss and the gradient, whole passes and the chunked passes of Reptile's inner
+  // loop (without its updates), first and second order, alone and with the monotonicity penalty (whose
+  // hinge is in L(0) only) and the early-position weight (which weighs both sums).
   const KtDataset train = synthetic(3, 12, 3, 21);
   for (const LearnerAlgo algo : {LearnerAlgo::Fomaml, LearnerAlgo::Maml, LearnerAlgo::Reptile}) {
     for (const int chunk : {0, 5}) {
-      if (algo == LearnerAlgo::Maml && chunk > 0) continue;  // second order differentiates whole passes
-      CAPTURE(learner_algo_name(algo));
-      CAPTURE(chunk);
-      LearnerTrainConfig c = small_config(train, algo);
-      c.arch.inner_steps = 2;
-      LearnerTrainer plain(train, train, c);
-      const std::vector<double> params = jitter(plain).params();
-      c.unadapted_weight = 0.7;
-      LearnerTrainer with_term(train, train, c);
-      const_cast<LearnerModel&>(with_term.model()).params() = params;
-      LearnerTrainConfig frozen = small_config(train, LearnerAlgo::Fomaml);
-      frozen.arch.inner_steps = 0;
-      LearnerTrainer no_adaptation(train, train, frozen);
-      const_cast<LearnerModel&>(no_adaptation.model()).params() = params;
-      const std::vector<int> learners = {0, 1, 2};
-      std::vector<double> g_plain, g_with, g_frozen;
-      const double l_plain = plain.loss_and_gradient(learners, g_plain, chunk);
-      const double l_with = with_term.loss_and_gradient(learners, g_with, chunk);
-      const double l_frozen = no_adaptation.loss_and_gradient(learners, g_frozen, chunk);
-      CHECK(l_with == doctest::Approx(l_plain + 0.7 * l_frozen).epsilon(1e-12));
-      CHECK(std::abs(l_plain - l_frozen) > 1e-3);  // the inner loop does change the predictions here
-      double worst = 0, added = 0;
-      for (size_t k = 0; k < g_plain.size(); ++k) {
-        worst = std::max(worst, std::abs(g_with[k] - (g_plain[k] + 0.7 * g_frozen[k])));
-        added = std::max(added, std::abs(0.7 * g_frozen[k]));
+      for (const bool extras : {false, true}) {
+        if (algo == LearnerAlgo::Maml && chunk > 0) continue;  // second order differentiates whole passes
+        CAPTURE(learner_algo_name(algo));
+        CAPTURE(chunk);
+        CAPTURE(extras);
+        LearnerTrainConfig c = small_config(train, algo);
+        c.arch.inner_steps = 2;
+        if (extras) {
+          c.monotonicity = 2.0;
+          c.mono_insert = 0.4;
+          c.early_weight = 1.5;
+          c.early_positions = 4;
+        }
+        LearnerTrainer plain(train, train, c);
+        const std::vector<double> params = jitter(plain).params();
+        c.unadapted_weight = 0.7;
+        LearnerTrainer with_term(train, train, c);
+        const_cast<LearnerModel&>(with_term.model()).params() = params;
+        LearnerTrainConfig frozen = small_config(train, LearnerAlgo::Fomaml);
+        frozen.arch.inner_steps = 0;
+        frozen.early_weight = c.early_weight;
+        frozen.early_positions = c.early_positions;
+        LearnerTrainer no_adaptation(train, train, frozen);
+        const_cast<LearnerModel&>(no_adaptation.model()).params() = params;
+        const std::vector<int> learners = {0, 1, 2};
+        std::vector<double> g_plain, g_with, g_frozen;
+        const double l_plain = plain.loss_and_gradient(learners, g_plain, chunk);
+        const double l_with = with_term.loss_and_gradient(learners, g_with, chunk);
+        const double l_frozen = no_adaptation.loss_and_gradient(learners, g_frozen, chunk);
+        CHECK(l_with == doctest::Approx(l_plain + 0.7 * l_frozen).epsilon(1e-12));
+        CHECK(std::abs(l_plain - l_frozen) > 1e-3);  // the inner loop does change the predictions here
+        double worst = 0, added = 0;
+        for (size_t k = 0; k < g_plain.size(); ++k) {
+          worst = std::max(worst, std::abs(g_with[k] - (g_plain[k] + 0.7 * g_frozen[k])));
+          added = std::max(added, std::abs(0.7 * g_frozen[k]));
+        }
+        CHECK(worst <= 1e-11 * (1 + added));
+        CHECK(added > 1e-6);
       }
-      CHECK(worst <= 1e-11 * (1 + added));
-      CHECK(added > 1e-6);
     }
+  }
+  // the training epochs use it: one epoch from the same start ends elsewhere with the term on
+  for (const LearnerAlgo algo : {LearnerAlgo::Fomaml, LearnerAlgo::Reptile}) {
+    CAPTURE(learner_algo_name(algo));
+    LearnerTrainConfig c = small_config(train, algo);
+    LearnerTrainer off(train, train, c);
+    c.unadapted_weight = 0.7;
+    LearnerTrainer on(train, train, c);
+    REQUIRE(off.model().params() == on.model().params());
+    off.run_epoch();
+    on.run_epoch();
+    double moved = 0;
+    for (size_t k = 0; k < off.model().params().size(); ++k)
+      moved = std::max(moved, std::abs(off.model().params()[k] - on.model().params()[k]));
+    CHECK(moved > 1e-6);
   }
   // off by default and then absent from the config JSON; on, it round-trips; negative or on the non-meta
   // network is refused

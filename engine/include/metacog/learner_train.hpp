@@ -168,7 +168,7 @@ void fit_feature_statistics(const KtDataset& data, LearnerModel& model);
 /** One epoch's record. */
 struct LearnerEpochLog {
   int epoch = 0;
-  double train_loss = 0;   ///< mean cross-entropy of the epoch's training passes, w_t-weighted (the monotonicity penalty not included)
+  double train_loss = 0;   ///< mean cross-entropy of the epoch's training passes, w_t-weighted (the monotonicity penalty and the unadapted term not included)
   double valid_auc = 0;
   double seconds = 0;
 };
@@ -204,7 +204,8 @@ class LearnerTrainer {
   const LearnerModel& model() const { return model_; }
 
   /** Loss and gradient (w.r.t. the flat parameters, summed, no l2) of whole learners, no dropout; with
-   *  `monotonicity` > 0 the loss includes λ Σ max(0, p − p̃) over this epoch's augmented sequences.
+   *  `monotonicity` > 0 the loss includes λ Σ max(0, p − p̃) over this epoch's augmented sequences, with
+   *  `unadapted_weight` > 0 the unadapted term λ₀ Σ w_t ℓ_t(φ₀).
    *  chunk > 0: as Reptile's inner loop passes over a learner (chunks of `chunk` responses, trackers
    *  carried across, back-propagation through time cut at chunk boundaries), without its updates. */
   double loss_and_gradient(const std::vector<int>& learners, std::vector<double>& grad, int chunk = 0);
