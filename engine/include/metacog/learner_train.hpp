@@ -81,7 +81,9 @@
 // history read-out z_t, g_t into the inner loop (README, "What the inner loop adds"): the non-meta network's
 // read-out alone predicts the first answers as well as the meta-learned network with its adaptation.
 // The term asks the read-out to stay a good predictor by itself, so that adaptation adds to it. The
-// reported training loss is the first sum only.
+// reported training loss is the first sum only. Measured (README, "Keep the read-out a predictor by
+// itself"): λ₀ = 1 holds the read-out at the non-meta network's level, but adaptation then adds little to
+// cold start, so the option is off by default.
 // All three add (l2/2)‖W‖² and stop early when the validation AUC (the full online protocol on
 // `valid`; for Pretrain without adaptation, as it is trained) has not improved for `patience`
 // epochs; the best epoch's parameters are kept.
