@@ -72,6 +72,19 @@ LearnerModel& jitter(const LearnerTrainer& t) {
   return m;
 }
 
+/** An optional weight of the training config (member `field`, JSON key `key`): off by default and then absent
+ *  from the config JSON, so configs and checkpoints without it read exactly as before; on (`value`), it
+ *  round-trips; negative, the trainer refuses it. */
+void check_optional_weight(const KtDataset& train, double LearnerTrainConfig::*field, const char* key, double value) {
+  CAPTURE(key);
+  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
+  CHECK(c.to_json().find(key) == std::string::npos);
+  c.*field = value;
+  CHECK(LearnerTrainConfig::from_json(c.to_json()).*field == value);
+  c.*field = -1;
+  CHECK(test::code_of([&] { LearnerTrainer bad(train, train, c); }) == ErrorCode::InvalidArgument);
+}
+
 }  // namespace
 
 TEST_CASE("learner features: windowed counts and gaps match a brute-force recount") {
@@ -465,13 +478,7 @@ TEST_CASE("learner training: parameter averaging keeps the debiased exponential 
     CHECK(worst < 1e-6 * (1 + moved));  // float rounding of the saved parameters only
     CHECK(moved > 1e-4);                // and it is not simply the last iterate
   }
-  // off by default and then absent from the config JSON; on, it round-trips; negative is refused
-  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
-  CHECK(c.to_json().find("average_halflife") == std::string::npos);
-  c.average_halflife = 0.75;
-  CHECK(LearnerTrainConfig::from_json(c.to_json()).average_halflife == 0.75);
-  c.average_halflife = -1;
-  CHECK(test::code_of([&] { LearnerTrainer bad(train, valid, c); }) == ErrorCode::InvalidArgument);
+  check_optional_weight(train, &LearnerTrainConfig::average_halflife, "average_halflife", 0.75);
 }
 
 TEST_CASE("learner training: a warm start begins meta-training at the given network") {
@@ -541,16 +548,11 @@ TEST_CASE("learner training: the early-position weight adds γ times the loss of
     CHECK(worst <= 1e-12 * (1 + added));
     CHECK(added > 1e-6);  // the weight changes the gradient
   }
-  // off by default and then absent from the config JSON; on, it round-trips; negative is refused
-  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
-  CHECK(c.to_json().find("early_weight") == std::string::npos);
+  check_optional_weight(train, &LearnerTrainConfig::early_weight, "early_weight", 1.5);
+  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);  // K is written with γ
   c.early_weight = 1.5;
   c.early_positions = 7;
-  const LearnerTrainConfig back = LearnerTrainConfig::from_json(c.to_json());
-  CHECK(back.early_weight == 1.5);
-  CHECK(back.early_positions == 7);
-  c.early_weight = -1;
-  CHECK(test::code_of([&] { LearnerTrainer bad(train, train, c); }) == ErrorCode::InvalidArgument);
+  CHECK(LearnerTrainConfig::from_json(c.to_json()).early_positions == 7);
 }
 
 TEST_CASE("learner training: the unadapted read-out loss adds λ₀ times the loss with the inner loop off") {
@@ -618,14 +620,8 @@ TEST_CASE("learner training: the unadapted read-out loss adds λ₀ times the lo
       moved = std::max(moved, std::abs(off.model().params()[k] - on.model().params()[k]));
     CHECK(moved > 1e-6);
   }
-  // off by default and then absent from the config JSON; on, it round-trips; negative or on the non-meta
-  // network is refused
-  LearnerTrainConfig c = small_config(train, LearnerAlgo::Fomaml);
-  CHECK(c.to_json().find("unadapted_weight") == std::string::npos);
-  c.unadapted_weight = 0.5;
-  CHECK(LearnerTrainConfig::from_json(c.to_json()).unadapted_weight == 0.5);
-  c.unadapted_weight = -1;
-  CHECK(test::code_of([&] { LearnerTrainer bad(train, train, c); }) == ErrorCode::InvalidArgument);
+  check_optional_weight(train, &LearnerTrainConfig::unadapted_weight, "unadapted_weight", 0.5);
+  // the non-meta network refuses it (it never adapts)
   LearnerTrainConfig p = small_config(train, LearnerAlgo::Pretrain);
   p.unadapted_weight = 0.5;
   CHECK(test::code_of([&] { LearnerTrainer bad(train, train, p); }) == ErrorCode::InvalidArgument);
