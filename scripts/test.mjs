@@ -6,9 +6,12 @@
 //   guards  — only the structural guards (tests/js/guards.test.mjs; part of js)
 //   browser — node --test tests/browser (Debian's Chromium through playwright-core)
 // Exits non-zero if any layer fails; prints a summary line per layer.
-import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+// The native layer runs beside the two wasm layers when both are asked for (each suite is one thread:
+// on CI's two cores this saves the native suite's time); its output is printed when it ends.
+import { spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import os from 'node:os';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -22,12 +25,48 @@ if (unknown.length) {
 }
 const results = [];
 
-function layer(name, cmd, argv, env = {}) {
-  process.stderr.write(`\n=== ${name}: ${cmd} ${argv.join(' ')}\n`);
+/** Runs one command to its end: resolves to { ok, seconds, why }, never rejects (a command that
+ *  cannot start is a failed layer; why says so). */
+function run(cmd, argv, env, stdio) {
   const t0 = Date.now();
-  const r = spawnSync(cmd, argv, { cwd: root, stdio: 'inherit', env: { ...process.env, ...env } });
-  const seconds = ((Date.now() - t0) / 1000).toFixed(1);
-  results.push({ name, ok: r.status === 0, seconds });
+  return new Promise((resolve) => {
+    let settled = false;
+    const done = (ok, why = '') => {
+      if (settled) return;
+      settled = true;
+      resolve({ ok, seconds: ((Date.now() - t0) / 1000).toFixed(1), why });
+    };
+    const child = spawn(cmd, argv, { cwd: root, stdio, env: { ...process.env, ...env } });
+    child.on('error', (e) => done(false, `could not start ${cmd}: ${e.message}`));
+    child.on('close', (code) => done(code === 0));
+  });
+}
+
+/** A layer in the foreground, its output straight to the terminal. */
+async function layer(name, cmd, argv, env = {}) {
+  process.stderr.write(`\n=== ${name}: ${cmd} ${argv.join(' ')}\n`);
+  const { ok, seconds, why } = await run(cmd, argv, env, 'inherit');
+  if (why) process.stderr.write(`${why}\n`);
+  results.push({ name, ok, seconds });
+}
+
+/** A layer beside the foreground ones: its output (stdout and stderr, in order) is held in a scratch
+ *  file and printed, under its header, when it ends. Resolves to its summary entry. */
+async function backgroundLayer(name, cmd, argv, env = {}) {
+  process.stderr.write(`\n=== ${name}: started beside the next layers; its output follows when it ends\n`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'metacog-test-'));
+  const logPath = path.join(dir, 'output.log');
+  const fd = openSync(logPath, 'w');
+  try {
+    const { ok, seconds, why } = await run(cmd, argv, env, ['ignore', fd, fd]);
+    process.stderr.write(`\n=== ${name}: ${cmd} ${argv.join(' ')}\n`);
+    process.stderr.write(readFileSync(logPath));
+    if (why) process.stderr.write(`${why}\n`);
+    return { name, ok, seconds };
+  } finally {
+    closeSync(fd);
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 function testFiles(dir) {
@@ -39,17 +78,22 @@ const doctestArgs = ['--no-colors=true', ...(process.env.DOCTEST_ARGS ? process.
 // One OpenMP thread: the tests use small matrices, where OpenMP's spinning threads only cost time
 // (59 s instead of 1.7 s for the few-shot tests on a busy 2-core machine).
 const ompEnv = { OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' };
-if (all || args.includes('native')) layer('doctest (native)', path.join(root, 'build/metacog_tests'), doctestArgs, ompEnv);
-if (all || args.includes('wasm')) {
+const nativeArgs = ['doctest (native)', path.join(root, 'build/metacog_tests'), doctestArgs, ompEnv];
+const wantNative = all || args.includes('native');
+const wantWasm = all || args.includes('wasm');
+const native = wantNative && wantWasm ? backgroundLayer(...nativeArgs) : null;
+if (wantNative && !native) await layer(...nativeArgs);
+if (wantWasm) {
   for (const flavor of ['simd', 'scalar']) {
-    layer(`doctest (wasm ${flavor}, Node)`, process.execPath,
+    await layer(`doctest (wasm ${flavor}, Node)`, process.execPath,
       [path.join(root, `build-wasm-${flavor}/metacog_tests.cjs`), ...doctestArgs]);
   }
 }
-if (all || args.includes('js')) layer('JS (node --test)', process.execPath, ['--test', ...testFiles('tests/js')]);
-else if (args.includes('guards')) layer('guards (node --test)', process.execPath, ['--test', 'tests/js/guards.test.mjs']);
+if (native) results.unshift(await native);
+if (all || args.includes('js')) await layer('JS (node --test)', process.execPath, ['--test', ...testFiles('tests/js')]);
+else if (args.includes('guards')) await layer('guards (node --test)', process.execPath, ['--test', 'tests/js/guards.test.mjs']);
 if (all || args.includes('browser')) {
-  layer('browser (Chromium)', process.execPath, ['--test', '--test-concurrency=1', ...testFiles('tests/browser')]);
+  await layer('browser (Chromium)', process.execPath, ['--test', '--test-concurrency=1', ...testFiles('tests/browser')]);
 }
 
 process.stderr.write('\n=== summary\n');

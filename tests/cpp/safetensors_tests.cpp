@@ -3,7 +3,6 @@
 #include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -66,12 +65,6 @@ SafetensorsFile metacog_file(const std::string& version) {
   SafetensorsFile f;
   f.metadata = {{"format", "metacog"}, {"format_version", version}, {"arch", R"({"kind":"conv4"})"}};
   return f;
-}
-
-/** A unique scratch path under /tmp (real files natively and through NODERAWFS in wasm). */
-std::string temp_path(const std::string& stem) {
-  return "/tmp/metacog_" + stem + "_" +
-         std::to_string(std::chrono::steady_clock::now().time_since_epoch().count()) + ".safetensors";
 }
 
 uint32_t bits_of(float f) {
@@ -475,7 +468,7 @@ TEST_CASE("safetensors PyTorch-style fixture matches what PyTorch wrote") {
 }
 
 TEST_CASE("safetensors files on disk") {
-  const std::string path = temp_path("st");
+  const std::string path = metacog::test::scratch_path("st", ".safetensors");
   SafetensorsFile f = metacog_file("1");
   f.set_f32("w", Tensor::from({2}, {1.5f, -3.f}));
   metacog::write_safetensors_file(path, f);

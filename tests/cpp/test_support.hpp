@@ -4,8 +4,10 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
+#include <random>
 #include <sstream>
 #include <string>
 
@@ -48,6 +50,17 @@ inline std::string data_dir() {
 }
 
 inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
+
+/** A fresh scratch file path in the temp directory (real files natively and through NODERAWFS in
+ *  wasm), not shared with another suite running at the same time: `npm test` runs the native suite
+ *  beside the wasm ones, and every wasm process has process id 42, so a random tag per process and a
+ *  counter name the file. The caller removes it. */
+inline std::string scratch_path(const std::string& stem, const std::string& extension) {
+  static const unsigned tag = std::random_device{}();
+  static unsigned counter = 0;
+  const std::string name = "metacog-" + stem + "-" + std::to_string(tag) + "-" + std::to_string(counter++) + extension;
+  return (std::filesystem::temp_directory_path() / name).string();
+}
 
 /** The whole file as text ("" if it cannot be read). */
 inline std::string read_text(const std::string& path) {
