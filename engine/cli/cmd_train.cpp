@@ -133,35 +133,38 @@ class Trainer {
   virtual BnMode val_bn() const { return BnMode::Running; }
 };
 
-class MetricAdapter : public Trainer {
+/** The calls every trainer answers alike, forwarded to the wrapped one (T: MetricTrainer,
+ *  GradientTrainer or FinetuneTrainer). */
+template <class T>
+class Adapter : public Trainer {
  public:
-  explicit MetricAdapter(MetricTrainer t) : t_(std::move(t)) {}
+  explicit Adapter(T t) : t_(std::move(t)) {}
   void step(const ImageDataset& d) override { t_.step(d); }
-  int64_t done() const override { return t_.episode(); }
   float loss() const override { return t_.last_loss(); }
   float accuracy() const override { return t_.last_accuracy(); }
   SafetensorsFile checkpoint() const override { return t_.checkpoint(); }
   SafetensorsFile model_file(const ModelHeader& h) const override { return t_.model_file(h); }
+
+ protected:
+  T t_;
+};
+
+class MetricAdapter : public Adapter<MetricTrainer> {
+ public:
+  using Adapter::Adapter;
+  int64_t done() const override { return t_.episode(); }
   std::string algo() const override { return t_.config().algo; }
   std::string tasks() const override {
     const EpisodeSpec& s = t_.config().spec;
     return std::to_string(s.n_way) + "-way " + std::to_string(s.k_shot) + "-shot " + std::to_string(s.n_query) +
            "-query episodes" + (t_.config().bn_init == "uniform" ? ", batch-norm scale initialised U(0, 1)" : "");
   }
-
- private:
-  MetricTrainer t_;
 };
 
-class GradientAdapter : public Trainer {
+class GradientAdapter : public Adapter<GradientTrainer> {
  public:
-  explicit GradientAdapter(GradientTrainer t) : t_(std::move(t)) {}
-  void step(const ImageDataset& d) override { t_.step(d); }
+  using Adapter::Adapter;
   int64_t done() const override { return t_.iteration(); }
-  float loss() const override { return t_.last_loss(); }
-  float accuracy() const override { return t_.last_accuracy(); }
-  SafetensorsFile checkpoint() const override { return t_.checkpoint(); }
-  SafetensorsFile model_file(const ModelHeader& h) const override { return t_.model_file(h); }
   std::string algo() const override { return t_.config().algo; }
   std::string tasks() const override {
     const GradientMetaConfig& c = t_.config();
@@ -175,28 +178,17 @@ class GradientAdapter : public Trainer {
   }
   EpisodeSpec val_spec(int shot) const override { return {t_.config().spec.n_way, shot, 15}; }
   BnMode val_bn() const override { return BnMode::Transductive; }
-
- private:
-  GradientTrainer t_;
 };
 
-class FinetuneAdapter : public Trainer {
+class FinetuneAdapter : public Adapter<FinetuneTrainer> {
  public:
-  explicit FinetuneAdapter(FinetuneTrainer t) : t_(std::move(t)) {}
-  void step(const ImageDataset& d) override { t_.step(d); }
+  using Adapter::Adapter;
   int64_t done() const override { return t_.iteration(); }
-  float loss() const override { return t_.last_loss(); }
-  float accuracy() const override { return t_.last_accuracy(); }
-  SafetensorsFile checkpoint() const override { return t_.checkpoint(); }
-  SafetensorsFile model_file(const ModelHeader& h) const override { return t_.model_file(h); }
   std::string algo() const override { return "finetune"; }
   std::string tasks() const override {
     return "all " + std::to_string(t_.config().arch.num_classes) + " classes, minibatches of " +
            std::to_string(t_.config().batch);
   }
-
- private:
-  FinetuneTrainer t_;
 };
 
 std::unique_ptr<Trainer> trainer_from_checkpoint(const SafetensorsFile& f) {
