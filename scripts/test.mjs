@@ -6,8 +6,8 @@
 //   guards  — only the structural guards (tests/js/guards.test.mjs; part of js)
 //   browser — node --test tests/browser (Debian's Chromium through playwright-core)
 // Exits non-zero if any layer fails; prints a summary line per layer.
-// The native layer runs beside the two wasm layers when both are asked for (each suite is one thread:
-// on CI's two cores this saves the native suite's time); its output is printed when it ends.
+// The native layer runs beside the wasm and JS layers when they are asked for too (on CI's two cores
+// this saves the native suite's time); its output is printed when it ends.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -79,20 +79,22 @@ const doctestArgs = ['--no-colors=true', ...(process.env.DOCTEST_ARGS ? process.
 // (59 s instead of 1.7 s for the few-shot tests on a busy 2-core machine).
 const ompEnv = { OMP_NUM_THREADS: process.env.OMP_NUM_THREADS ?? '1' };
 const nativeArgs = ['doctest (native)', path.join(root, 'build/metacog_tests'), doctestArgs, ompEnv];
-const wantNative = all || args.includes('native');
-const wantWasm = all || args.includes('wasm');
-const native = wantNative && wantWasm ? backgroundLayer(...nativeArgs) : null;
-if (wantNative && !native) await layer(...nativeArgs);
-if (wantWasm) {
+const want = (name) => all || args.includes(name);
+const jsLayer = want('js') ? ['JS (node --test)', process.execPath, ['--test', ...testFiles('tests/js')]]
+  : args.includes('guards') ? ['guards (node --test)', process.execPath, ['--test', 'tests/js/guards.test.mjs']] : null;
+// The native suite (the longest, one thread) runs beside the wasm suites and the JS tests (one thread
+// each, one after the other); the browser tests start when both lanes are done.
+const native = want('native') && (want('wasm') || jsLayer) ? backgroundLayer(...nativeArgs) : null;
+if (want('native') && !native) await layer(...nativeArgs);
+if (want('wasm')) {
   for (const flavor of ['simd', 'scalar']) {
     await layer(`doctest (wasm ${flavor}, Node)`, process.execPath,
       [path.join(root, `build-wasm-${flavor}/metacog_tests.cjs`), ...doctestArgs]);
   }
 }
+if (jsLayer) await layer(...jsLayer);
 if (native) results.unshift(await native);
-if (all || args.includes('js')) await layer('JS (node --test)', process.execPath, ['--test', ...testFiles('tests/js')]);
-else if (args.includes('guards')) await layer('guards (node --test)', process.execPath, ['--test', 'tests/js/guards.test.mjs']);
-if (all || args.includes('browser')) {
+if (want('browser')) {
   await layer('browser (Chromium)', process.execPath, ['--test', '--test-concurrency=1', ...testFiles('tests/browser')]);
 }
 
