@@ -10,7 +10,6 @@
 #include <set>
 #include <string>
 
-
 #include "metacog/image_dataset.hpp"
 #include "test_support.hpp"
 
@@ -275,7 +274,7 @@ TEST_CASE("image dataset: validate catches bad dims, partial images, NaN and dan
 
 TEST_CASE("image dataset: file write/read round trip; missing file is Io") {
   ImageDataset ds = toy_dataset(3, 4);
-  const std::string path = metacog::test::scratch_path("episodes-test", ".mcimg");
+  const std::string path = metacog::test::scratch_path("episodes-test.mcimg");
   metacog::write_image_dataset(ds, path);
   const ImageDataset back = metacog::read_image_dataset(path);
   CHECK(back.pixels == ds.pixels);

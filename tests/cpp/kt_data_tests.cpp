@@ -177,7 +177,7 @@ TEST_CASE("kt data: item to skill mappings (pairs with header, Q-matrix) and the
 }
 
 TEST_CASE("kt data: files on disk, Io errors") {
-  const std::string path = metacog::test::scratch_path("kt-data", ".csv");
+  const std::string path = metacog::test::scratch_path("kt-data.csv");
   {
     std::ofstream out(path, std::ios::binary);
     out << "2\n5,6,\n1,0,\n";

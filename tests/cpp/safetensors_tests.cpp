@@ -468,7 +468,7 @@ TEST_CASE("safetensors PyTorch-style fixture matches what PyTorch wrote") {
 }
 
 TEST_CASE("safetensors files on disk") {
-  const std::string path = metacog::test::scratch_path("st", ".safetensors");
+  const std::string path = metacog::test::scratch_path("st.safetensors");
   SafetensorsFile f = metacog_file("1");
   f.set_f32("w", Tensor::from({2}, {1.5f, -3.f}));
   metacog::write_safetensors_file(path, f);

@@ -51,15 +51,16 @@ inline std::string data_dir() {
 
 inline bool file_exists(const std::string& path) { return std::ifstream(path).good(); }
 
-/** A fresh scratch file path in the temp directory (real files natively and through NODERAWFS in
- *  wasm), not shared with another suite running at the same time: `npm test` runs the native suite
- *  beside the wasm ones, and every wasm process has process id 42, so a random tag per process and a
- *  counter name the file. The caller removes it. */
-inline std::string scratch_path(const std::string& stem, const std::string& extension) {
+/** A fresh scratch path in the temp directory for `name` (kept last, so its extension stays): real files
+ *  natively and through NODERAWFS in wasm, and not used by another suite running at the same time —
+ *  `npm test` runs the native suite beside the wasm ones, and every wasm process has process id 42, so a
+ *  random tag per process and a counter make it unique. The caller removes it. */
+inline std::string scratch_path(const std::string& name) {
   static const unsigned tag = std::random_device{}();
   static unsigned counter = 0;
-  const std::string name = "metacog-" + stem + "-" + std::to_string(tag) + "-" + std::to_string(counter++) + extension;
-  return (std::filesystem::temp_directory_path() / name).string();
+  return (std::filesystem::temp_directory_path() /
+          ("metacog-" + std::to_string(tag) + "-" + std::to_string(counter++) + "-" + name))
+      .string();
 }
 
 /** The whole file as text ("" if it cannot be read). */

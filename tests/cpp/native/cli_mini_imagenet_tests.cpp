@@ -24,14 +24,14 @@ namespace fs = std::filesystem;
 using metacog::test::check_refused;
 using metacog::test::CliResult;
 using metacog::test::run_cli;
-using metacog::test::temp_path;
+using metacog::test::scratch_path;
 
 namespace {
 
 /** A replica of the layout: per split, `classes` classes of 20 noisy 84×84 PNGs, each class its own colour. */
 struct MiniImagenetReplica {
   fs::path root;
-  MiniImagenetReplica() : root(temp_path("mini-imagenet")) {
+  MiniImagenetReplica() : root(scratch_path("mini-imagenet")) {
     fs::remove_all(root);
     fs::create_directories(root / "images");
     metacog::Pcg32 rng(7);
@@ -107,7 +107,7 @@ TEST_CASE("mini-ImageNet settings: the papers' Conv-4 and schedules") {
 
 TEST_CASE("cli train → eval --dataset mini-imagenet: RGB 84×84 models, recorded and checked dataset") {
   const MiniImagenetReplica replica;
-  const fs::path proto = temp_path("mini-protonet.safetensors");
+  const fs::path proto = scratch_path("mini-protonet.safetensors");
   // ProtoNet (16 filters to keep it quick): trained on train.csv, validated on val.csv
   CliResult r = run_cli("train " + replica.data() +
                         "--algo protonet --way 4 --shot 1 --query 3 --hidden 16 --episodes 6 --val-every 3 "
@@ -147,7 +147,7 @@ TEST_CASE("cli train → eval --dataset mini-imagenet: RGB 84×84 models, record
   check_refused("eval " + replica.data() + "--model '" + proto.string() + "' --split lake-runs", "Omniglot options");
   check_refused("eval " + replica.data() + "--model '" + proto.string() + "' --scheme vinyals", "Omniglot options");
   check_refused("eval " + replica.data() + "--model '" + proto.string() + "' --cache build/cache", "Omniglot options");
-  const fs::path other = temp_path("mini-refused.safetensors");
+  const fs::path other = scratch_path("mini-refused.safetensors");
   check_refused("train --dataset mini-imagenet --algo protonet --episodes 1 --out '" + other.string() + "'", "needs --data");
   check_refused("train " + replica.data() + "--scheme random --episodes 1 --out '" + other.string() + "'", "Omniglot options");
   check_refused("train " + replica.data() + "--resize nearest --episodes 1 --out '" + other.string() + "'", "Omniglot options");
@@ -175,7 +175,7 @@ TEST_CASE("cli train → eval --dataset mini-imagenet: RGB 84×84 models, record
 
 TEST_CASE("cli train --dataset mini-imagenet: MAML and Reptile take the papers' mini-ImageNet network and settings") {
   const MiniImagenetReplica replica;
-  const fs::path maml = temp_path("mini-maml.safetensors"), reptile = temp_path("mini-reptile.safetensors");
+  const fs::path maml = scratch_path("mini-maml.safetensors"), reptile = scratch_path("mini-reptile.safetensors");
   // one iteration with every setting left to the defaults: the paper's task and inner loop reach the trainer
   CliResult r = run_cli("train " + replica.data() + "--algo maml --episodes 1 --val-every 1 --val-episodes 1 --json --out '" +
                         maml.string() + "'");

@@ -91,9 +91,4 @@ inline void check_refused(const std::string& args, const std::string& why) {
   CHECK_MESSAGE(r.output.find(why) != std::string::npos, r.output);
 }
 
-/** A path in the temporary directory, unique to this process. */
-inline std::filesystem::path temp_path(const std::string& name) {
-  return std::filesystem::temp_directory_path() / ("metacog-cli-" + std::to_string(::getpid()) + "-" + name);
-}
-
 }  // namespace metacog::test

@@ -28,10 +28,10 @@ using metacog::test::check_refused;
 using metacog::test::CliResult;
 using metacog::test::run_cli;
 using metacog::test::run_cli_interrupted;
-using metacog::test::temp_path;
+using metacog::test::scratch_path;
 
 TEST_CASE("cli train: bad options are refused before any work") {
-  const fs::path out = temp_path("refused.safetensors");
+  const fs::path out = scratch_path("refused.safetensors");
   // train with `options` for one episode into `out`: refused, saying `why`
   auto refused = [&](const std::string& options, const std::string& why) {
     check_refused("train " + options + " --episodes 1 --out '" + out.string() + "'", why);
@@ -42,7 +42,7 @@ TEST_CASE("cli train: bad options are refused before any work") {
   refused("--algo maml --outer-anneal linear", "--outer-anneal must be constant or cosine");
   refused("--algo reptile --outer-anneal cosine", "Reptile's ε is always annealed linearly");
   refused("--algo reptile --init '" + out.string() + "'", "--init and --outer-anneal are options of maml and fomaml");
-  refused("--algo maml --init '" + temp_path("absent.safetensors").string() + "'", "--init: no model file at");
+  refused("--algo maml --init '" + scratch_path("absent.safetensors") + "'", "--init: no model file at");
   refused("--algo reptile --learn-inner-lr", "--learn-inner-lr and --multi-step-loss are options of maml and fomaml");
   refused("--algo protonet --multi-step-loss 100", "--learn-inner-lr and --multi-step-loss are options of maml and fomaml");
   refused("--algo maml --way 20 --learn-inner-lr --test-steps 10", "adapts at test with the 5 learned inner steps");
@@ -62,7 +62,7 @@ TEST_CASE("cli train: bad options are refused before any work") {
 
 TEST_CASE("cli train: an unset --episodes is the paper's schedule for the algorithm and way; Ctrl-C checkpoints it") {
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
-  const fs::path out = temp_path("paper-schedule.safetensors");
+  const fs::path out = scratch_path("paper-schedule.safetensors");
   struct Case {
     std::string options;
     int64_t iterations;
@@ -90,7 +90,7 @@ TEST_CASE("cli train: an unset --episodes is the paper's schedule for the algori
 
 TEST_CASE("cli train → eval: the nearest resize is stored in the model and used for its test images") {
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
-  const fs::path out = temp_path("nearest.safetensors");
+  const fs::path out = scratch_path("nearest.safetensors");
   const CliResult t = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 2 --val-every 2 --val-episodes 2 "
                               "--resize nearest --seed 3 --json --out '" + out.string() + "'");
   REQUIRE_MESSAGE(t.exit_code == 0, t.output);
@@ -112,7 +112,7 @@ TEST_CASE("cli train → eval: the nearest resize is stored in the model and use
 
 TEST_CASE("cli train: --init names the starting model; a cosine-annealed run resumes only with its own --episodes") {
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
-  const fs::path first = temp_path("init-first.safetensors"), second = temp_path("init-second.safetensors");
+  const fs::path first = scratch_path("init-first.safetensors"), second = scratch_path("init-second.safetensors");
   const std::string tiny = "train --algo fomaml --way 5 --shot 1 --meta-batch 2 --val-every 2 --val-episodes 2 ";
   CliResult r = run_cli(tiny + "--episodes 2 --out '" + first.string() + "'");
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
@@ -127,7 +127,7 @@ TEST_CASE("cli train: --init names the starting model; a cosine-annealed run res
 
 TEST_CASE("cli train → eval: MAML++'s learned step sizes and multi-step loss — recorded, resumed, used at test") {
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
-  const fs::path out = temp_path("maml-plus.safetensors");
+  const fs::path out = scratch_path("maml-plus.safetensors");
   const std::string tiny = "train --algo maml --way 5 --shot 1 --meta-batch 2 --inner-steps 2 --val-every 2 --val-episodes 2 "
                            "--learn-inner-lr --multi-step-loss 3 --out '" + out.string() + "' ";
   CliResult r = run_cli(tiny + "--episodes 2");
@@ -165,7 +165,7 @@ TEST_CASE("cli train → eval: MAML++'s learned step sizes and multi-step loss �
 
 TEST_CASE("cli train → eval: a random-split model is evaluated only on its own split's test characters") {
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
-  const fs::path out = temp_path("random-split.safetensors");
+  const fs::path out = scratch_path("random-split.safetensors");
   const CliResult t = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 2 --val-every 2 --val-episodes 2 "
                               "--scheme random --split-seed 7 --seed 3 --json --out '" + out.string() + "'");
   REQUIRE_MESSAGE(t.exit_code == 0, t.output);
@@ -199,7 +199,7 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
   // a malformed record is a typed error, not a crash
   metacog::SafetensorsFile bad = f;
   bad.metadata[metacog::kOmniglotSplitKey] = "random:seven";
-  const fs::path bad_path = temp_path("random-split-bad.safetensors");
+  const fs::path bad_path = scratch_path("random-split-bad.safetensors");
   metacog::write_safetensors_file(bad_path.string(), bad);
   const CliResult malformed = run_cli("eval --model '" + bad_path.string() + "' --scheme random --episodes 3");
   CHECK(malformed.exit_code != 0);
@@ -232,7 +232,7 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
 
 TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes grid points identical trains each once") {
   // --prior-precision 100 turns the grid's FOMAML κ = 10 and κ = 100 into one configuration
-  const fs::path data = temp_path("kt.csv"), out = temp_path("kt.safetensors");
+  const fs::path data = scratch_path("kt.csv"), out = scratch_path("kt.safetensors");
   {
     std::ofstream f(data);
     f << "learner,item,skill,correct,timestamp\n";
@@ -273,7 +273,7 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   fs::remove(out.string() + ".ckpt");
   // the non-meta network alone: it is the --out model, and the --baseline-out one when asked
   // (--unadapted-weight is for the meta-learned candidates: the non-meta network, which refuses it, is left as is)
-  const fs::path base = temp_path("kt-base.safetensors");
+  const fs::path base = scratch_path("kt-base.safetensors");
   const CliResult p = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() + "' --baseline-out '" +
                               base.string() + "' --algos pretrain --max-epochs 1 --dim 4 --hidden 8 --seed 2 "
                               "--unadapted-weight 0.5 --json");
@@ -315,7 +315,7 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
 }
 
 TEST_CASE("cli kt-eval / kt-coldstart: the model with its inner loop off is reported beside it") {
-  const fs::path data = temp_path("kt-abl-train.csv"), test = temp_path("kt-abl-test.csv"), out = temp_path("kt-abl.safetensors");
+  const fs::path data = scratch_path("kt-abl-train.csv"), test = scratch_path("kt-abl-test.csv"), out = scratch_path("kt-abl.safetensors");
   auto write = [](const fs::path& path, uint64_t seed, int learners) {
     // learners differ in ability, so adapting to one learner's answers changes its predictions
     std::ofstream f(path);

@@ -3,8 +3,6 @@
 // Native only (the procedure writes checkpoints).
 #include <doctest/doctest.h>
 
-#include <unistd.h>
-
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -30,12 +28,6 @@ LearnerFitOptions warm_options(const KtDataset& train, int warm_epochs) {
   meta.max_epochs = warm_epochs;
   opt.candidates = warm_started_grid({meta, pre});
   return opt;
-}
-
-std::string temp_checkpoint(const std::string& name) {
-  return (std::filesystem::temp_directory_path() /
-          ("metacog-fit-" + std::to_string(::getpid()) + "-" + name + ".ckpt"))
-      .string();
 }
 
 }  // namespace
@@ -105,7 +97,7 @@ TEST_CASE("kt-train warm start: the meta-learned network starts from the Pretrai
 
 TEST_CASE("kt-train warm start: a run killed after any epoch, or between stages, resumes exactly") {
   const KtDataset train = synthetic(60, 20, 5, 44);
-  const std::string ck_a = temp_checkpoint("warm-a"), ck_b = temp_checkpoint("warm-b"), ck_c = temp_checkpoint("warm-c");
+  const std::string ck_a = test::scratch_path("warm-a.ckpt"), ck_b = test::scratch_path("warm-b.ckpt"), ck_c = test::scratch_path("warm-c.ckpt");
   for (const auto& p : {ck_a, ck_b, ck_c}) std::remove(p.c_str());
   LearnerFitOptions a = warm_options(train, 2);
   a.checkpoint = ck_a;

@@ -72,7 +72,7 @@ TEST_CASE("learner real data: the kt-train procedure resumes from its checkpoint
     c.arch.hidden = 8;
     opt.candidates.push_back(c);
   }
-  const std::string ck_a = "/tmp/metacog_learner_resume_a.ckpt", ck_b = "/tmp/metacog_learner_resume_b.ckpt";
+  const std::string ck_a = test::scratch_path("learner-resume-a.ckpt"), ck_b = test::scratch_path("learner-resume-b.ckpt");
   std::remove(ck_a.c_str());
   std::remove(ck_b.c_str());
   LearnerFitOptions a = opt;
