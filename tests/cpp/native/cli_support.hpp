@@ -48,9 +48,8 @@ inline CliResult run_cli(const std::string& args) {
  * `timeout_s` passes), then sends it SIGINT, as Ctrl-C would, and waits for it to finish.
  */
 inline CliResult run_cli_interrupted(const std::string& args, const std::string& marker, double timeout_s = 120) {
-  const std::filesystem::path log = std::filesystem::temp_directory_path() /
-                                    ("metacog-cli-" + std::to_string(::getpid()) + "-interrupted.log");
-  const std::string cmd = cli_command(args) + " >'" + log.string() + "' 2>&1";
+  const std::string log = scratch_path("cli-interrupted.log");
+  const std::string cmd = cli_command(args) + " >'" + log + "' 2>&1";
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {

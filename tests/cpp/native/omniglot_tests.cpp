@@ -14,8 +14,6 @@
 #include <set>
 #include <string>
 
-#include <unistd.h>
-
 #include "metacog/episodes.hpp"
 #include "metacog/rng.hpp"
 #include "../test_support.hpp"
@@ -34,9 +32,7 @@ namespace {
 struct TempDir {
   fs::path path;
   explicit TempDir(const std::string& tag) {
-    static int counter = 0;
-    path = fs::temp_directory_path() /
-           ("metacog-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    path = metacog::test::scratch_path(tag);
     fs::remove_all(path);
     fs::create_directories(path);
   }
