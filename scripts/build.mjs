@@ -2,7 +2,7 @@
 // Builds metacog: `node scripts/build.mjs [native] [wasm] [web]` (all three by default).
 //   native → build/ (engine, CLI build/metacog, doctest suite)
 //   wasm   → build-wasm-simd/ and build-wasm-scalar/ (Embind modules into dist/, doctest suites)
-//   web    → dist/metacog.js (+ .d.ts, worker), dist/metacog-widgets.js, dist/metacog-charts.js (esbuild)
+//   web    → dist/metacog.js (+ .d.ts, worker), dist/metacog-widgets.js (+ .d.ts), dist/metacog-charts.js (esbuild)
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,7 @@ export async function buildWeb() {
   await esbuild.build({ ...common, entryPoints: [path.join(root, 'web/src/ui/index.js')], outfile: path.join(root, 'dist/metacog-widgets.js') });
   await esbuild.build({ ...common, entryPoints: [path.join(root, 'web/src/ui/charts.js')], outfile: path.join(root, 'dist/metacog-charts.js') });
   copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.min.css'), path.join(root, 'dist/uplot.min.css'));
-  copyFileSync(path.join(root, 'web/src/metacog.d.ts'), path.join(root, 'dist/metacog.d.ts'));
+  for (const types of ['metacog.d.ts', 'metacog-widgets.d.ts']) copyFileSync(path.join(root, 'web/src', types), path.join(root, 'dist', types));
 }
 
 const targets = process.argv.slice(2);

@@ -3,6 +3,7 @@
 
 #include <emscripten/bind.h>
 
+#include <cmath>
 #include <memory>
 
 #include "marshal.hpp"
@@ -147,6 +148,11 @@ class EngineJs {
   }
   void reset() { e_->reset(); }
   int num_responses() const { return static_cast<int>(e_->num_responses()); }
+  /** Seconds of the latest answer, or null before any. */
+  val last_timestamp() const {
+    const double t = e_->last_timestamp();
+    return std::isfinite(t) ? val(t) : val::null();
+  }
   val export_state() const {
     return guarded([&] { return to_uint8_array(e_->export_state()); });
   }
@@ -193,6 +199,7 @@ EMSCRIPTEN_BINDINGS(metacog_engine) {
       .function("adapt", &EngineJs::adapt)
       .function("reset", &EngineJs::reset)
       .function("numResponses", &EngineJs::num_responses)
+      .function("lastTimestamp", &EngineJs::last_timestamp)
       .function("exportState", &EngineJs::export_state)
       .function("importState", &EngineJs::import_state)
       .function("info", &EngineJs::info);

@@ -16,8 +16,8 @@ void Engine::observe(const std::string& item, bool correct, double timestamp) {
   const int i = bank_.item_index(item);
   require(i >= 0, ErrorCode::UnknownItem, "observe: unknown item '" + item + "'; it is not in the item bank");
   require(std::isfinite(timestamp), ErrorCode::InvalidArgument, "observe: the timestamp must be a finite number");
-  require(timestamp >= view_.last_timestamp(), ErrorCode::InvalidArgument,
-          "observe: timestamps must not go backwards (last " + std::to_string(view_.last_timestamp()) + ")");
+  require(timestamp >= last_timestamp(), ErrorCode::InvalidArgument,
+          "observe: timestamps must not go backwards (last " + std::to_string(last_timestamp()) + ")");
   view_.observe(i, correct, timestamp);
 }
 

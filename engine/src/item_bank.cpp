@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <string>
 #include <utility>
@@ -135,6 +136,32 @@ std::vector<int> skill_refs(const json& obj, const IdTable& skills, const std::s
     out.push_back(k);
   }
   return out;
+}
+
+/**
+ * A resource link the UI can render as an `<a href>`: no white space or control characters (so no
+ * hidden "java\tscript:"), and either relative (no scheme: same site as the page) or http(s).
+ * Anything else — javascript:, data:, file:, vbscript: — fails.
+ */
+std::string resource_url(const json& v, const std::string& where) {
+  if (!v.is_string()) fail(where + ": \"url\" must be a string, got " + shown(v));
+  const std::string& url = v.get_ref<const std::string&>();
+  for (unsigned char c : url) {
+    if (c <= 0x20 || c == 0x7f) fail(where + ": \"url\" must not contain spaces or control characters (percent-encode them), got " + shown(v));
+  }
+  size_t k = 0;
+  if (!url.empty() && std::isalpha(static_cast<unsigned char>(url[0]))) {
+    k = 1;
+    while (k < url.size() && (std::isalnum(static_cast<unsigned char>(url[k])) || url[k] == '+' || url[k] == '-' || url[k] == '.')) ++k;
+  }
+  if (k > 0 && k < url.size() && url[k] == ':') {
+    std::string scheme = url.substr(0, k);
+    for (char& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (scheme != "http" && scheme != "https") {
+      fail(where + ": \"url\" must be relative or http(s), got the scheme \"" + scheme + ":\"");
+    }
+  }
+  return url;
 }
 
 }  // namespace
@@ -367,10 +394,7 @@ ItemBank ItemBankBuilder::build(const json& doc) {
       if (!kind->is_string()) fail(where + ": \"kind\" must be a string, got " + shown(*kind));
       out.kind = kind->get<std::string>();
     }
-    if (const json* url = field(r, "url")) {
-      if (!url->is_string()) fail(where + ": \"url\" must be a string, got " + shown(*url));
-      out.url = url->get<std::string>();
-    }
+    if (const json* url = field(r, "url")) out.url = resource_url(*url, where);
     out.skills = skill_refs(r, b.skill_ids_, where, b.skills_.size());
   }
   return b;

@@ -237,11 +237,11 @@ test('two tabs answering for one learner keep every answer; a forget in one tab 
     assert.deepEqual(await start(b.page), { worker: true, backend: 'indexeddb' });
     assert.deepEqual(await start(tab), { worker: true, backend: 'indexeddb' });
     let t = 1_800_000_000_000;
-    for (let k = 0; k < 5; k++) assert.deepEqual(await answer(b.page, k, true, (t += 1000)), { responses: k + 1 });
+    for (let k = 0; k < 5; k++) assert.deepEqual(await answer(b.page, k, true, (t += 1000)), { responses: k + 1, timestamp: t });
     // the second tab opened before those answers: it reloads the learner and answers on top
-    assert.deepEqual(await answer(tab, 5, false, (t += 1000)), { responses: 6 });
+    assert.deepEqual(await answer(tab, 5, false, (t += 1000)), { responses: 6, timestamp: t });
     assert.equal(await held(tab), 6);
-    assert.deepEqual(await answer(b.page, 6, true, (t += 1000)), { responses: 7 });
+    assert.deepEqual(await answer(b.page, 6, true, (t += 1000)), { responses: 7, timestamp: t });
     assert.equal(await held(b.page), 7);
     // a reload finds all seven answers in the stored state, not only the last writer's
     await b.page.evaluate(() => window.__e.dispose());
@@ -252,7 +252,7 @@ test('two tabs answering for one learner keep every answer; a forget in one tab 
     assert.equal(items.length, 7);
     // forget() in one tab; the other tab's next answer starts from the prior
     await b.page.evaluate(() => window.__e.forget());
-    assert.deepEqual(await answer(tab, 8, true, (t += 1000)), { responses: 1 });
+    assert.deepEqual(await answer(tab, 8, true, (t += 1000)), { responses: 1, timestamp: t });
     assert.equal(await held(tab), 1);
     await b.page.evaluate(() => window.__e.dispose());
     await open();

@@ -1,5 +1,6 @@
 // hostObject in Chromium: the object runs in a dedicated module Worker started from
-// dist/metacog-worker.js under the strict CSP; errors keep their codes; dispose() terminates it.
+// dist/metacog-worker.js under the strict CSP; errors keep their codes; dispose() terminates it
+// (after the calls already made, or at once with force).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { openBrowser } from './harness.mjs';
@@ -99,7 +100,23 @@ test('errors thrown in the Worker arrive as MetacogError with the same code and 
   assert.equal(out.valueAfter, 0, 'failed calls changed nothing');
 });
 
-test('dispose terminates the Worker: no more heartbeats, pending and later calls → DISPOSED', async () => {
+test('dispose lets calls already made finish, then terminates the Worker; force terminates at once', async () => {
+  const closed = new Promise((resolve) => b.page.once('worker', (w) => w.once('close', resolve)));
+  const out = await b.page.evaluate(async (spec) => {
+    const c = await window.metacog.hostObject(spec);
+    const running = c.slow(300, 'late').then((t) => t, (e) => e.code);
+    const ended = c.dispose();
+    const after = await c.get().then(() => 'resolved', (e) => e.code);
+    const result = { running: await running, after };
+    await ended;
+    return result;
+  }, COUNTER);
+  assert.deepEqual(out, { running: 'late', after: 'DISPOSED' });
+  await closed;
+  assert.equal(b.page.workers().length, 0, 'the Worker closed once its call had finished');
+});
+
+test('dispose({ force: true }) terminates the Worker at once: no more heartbeats, running and later calls → DISPOSED', async () => {
   const closed = new Promise((resolve) => b.page.once('worker', (w) => w.once('close', () => resolve(w.url()))));
   await b.page.evaluate(async (spec) => {
     window.__beats = 0;
@@ -113,7 +130,7 @@ test('dispose terminates the Worker: no more heartbeats, pending and later calls
   const codes = await b.page.evaluate(async () => {
     const c = window.__c;
     const pending = c.slow(2000, 'late').then(() => 'resolved', (e) => e.code);
-    c.dispose();
+    c.dispose({ force: true });
     return { pending: await pending, after: await c.get().then(() => 'resolved', (e) => e.code), disposed: c.disposed };
   });
   assert.deepEqual(codes, { pending: 'DISPOSED', after: 'DISPOSED', disposed: true });
@@ -252,4 +269,22 @@ test('a CSP that forbids Workers gives WASM_LOAD with advice; worker: false stil
   } finally {
     await nb.close();
   }
+});
+
+test('models, item banks and wasm builds load only from the page\'s origin (design.md §7); bytes work from anywhere', async () => {
+  const out = await b.page.evaluate(async () => {
+    const { createEngine, createSketchClassifier, createPrototypeClassifier } = window.metacog;
+    const elsewhere = 'https://elsewhere.example';
+    const code = (p) => p.then((o) => { o.dispose(); return 'resolved'; }, (e) => `${e.code}: ${e.message}`);
+    const bank = { version: 1, skills: [{ id: 's', name: 'S' }], items: [{ id: 'q', skills: ['s'], content: { prompt: '1 + 1', answer: '2' } }] };
+    return {
+      model: await code(createEngine({ model: `${elsewhere}/m.safetensors`, itemBank: bank, storage: 'memory' })),
+      itemBank: await code(createEngine({ model: new Uint8Array(8), itemBank: new URL('/bank.json', elsewhere), storage: 'memory' })),
+      sketch: await code(createSketchClassifier({ model: `${elsewhere}/omniglot.safetensors` })),
+      wasm: await code(createPrototypeClassifier({ dim: 2, baseUrl: `${elsewhere}/dist/` })),
+    };
+  });
+  for (const [what, result] of Object.entries(out)) assert.match(result, /^INVALID_ARGUMENT: .*must be on this page's origin .*got https:\/\/elsewhere\.example/, what);
+  assert.match(out.model, /fetch it yourself and pass the bytes/);
+  assert.deepEqual(b.foreign, [], 'nothing was requested from elsewhere');
 });

@@ -1,6 +1,7 @@
 // The engine facade: learner model + demo item bank + recommender, as the JS API drives it.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -65,8 +66,10 @@ TEST_CASE("engine: observe → predict / mastery / recommend / path / resources 
 TEST_CASE("engine: bad calls are typed errors that change nothing; state round trip") {
   Engine e(small_model(), demo_bank());
   const std::string a = e.bank().item(0).id, b = e.bank().item(5).id;
+  CHECK(e.last_timestamp() == -HUGE_VAL);
   e.observe(a, false, 100);
   e.observe(b, true, 200);
+  CHECK(e.last_timestamp() == 200);
   const std::vector<uint8_t> saved = e.export_state();
   const std::vector<double> p = e.predict({a, b});
   CHECK(code_of([&] { e.observe("no-such-item", true, 300); }) == ErrorCode::UnknownItem);
@@ -88,7 +91,10 @@ TEST_CASE("engine: bad calls are typed errors that change nothing; state round t
   const std::vector<double> q = f.predict({a, b});
   CHECK(q[0] == doctest::Approx(p[0]).epsilon(1e-9));
   CHECK(q[1] == doctest::Approx(p[1]).epsilon(1e-9));
-  CHECK(code_of([&] { f.observe(a, true, 150); }) == ErrorCode::InvalidArgument);  // clock restored too
+  CHECK(f.last_timestamp() == 200);  // clock restored too
+  CHECK(code_of([&] { f.observe(a, true, 150); }) == ErrorCode::InvalidArgument);
+  f.observe(a, true, 200);  // equal to the last is not backwards
   f.reset();
   CHECK(f.num_responses() == 0);
+  CHECK(f.last_timestamp() == -HUGE_VAL);
 }

@@ -139,6 +139,10 @@ TEST_CASE("item bank: validation error matrix names the offending id") {
       {"resource without skills", [](json& d) { d["resources"][0]["skills"] = json::array(); }, {"resource \"r1\" has no skills"}},
       {"resource without title", [](json& d) { d["resources"][0].erase("title"); }, {"resource \"r1\"", "missing \"title\""}},
       {"resource url not a string", [](json& d) { d["resources"][0]["url"] = 3; }, {"resource \"r1\"", "\"url\" must be a string"}},
+      {"resource url javascript:", [](json& d) { d["resources"][0]["url"] = "JavaScript:alert(1)"; }, {"resource \"r1\"", "relative or http(s)", "\"javascript:\""}},
+      {"resource url data:", [](json& d) { d["resources"][0]["url"] = "data:text/html,<b>x</b>"; }, {"resource \"r1\"", "\"data:\""}},
+      {"resource url with a hidden tab", [](json& d) { d["resources"][0]["url"] = "java\tscript:alert(1)"; }, {"resource \"r1\"", "control characters"}},
+      {"resource url with a leading space", [](json& d) { d["resources"][0]["url"] = " javascript:alert(1)"; }, {"resource \"r1\"", "spaces"}},
       {"resource id equals an item id", [](json& d) { d["resources"][0]["id"] = "q1"; }, {"resource \"q1\"", "same id as an item"}},
       {"duplicate resource id", [](json& d) { d["resources"].push_back(d["resources"][0]); }, {"duplicate resource id \"r1\""}},
       {"resources not an array", [](json& d) { d["resources"] = 1; }, {"\"resources\" must be an array"}},
@@ -162,6 +166,13 @@ TEST_CASE("item bank: validation error matrix names the offending id") {
   doc["extra"] = {{"anything", true}};
   doc["items"][0]["check"] = "1+1";
   CHECK(ItemBank::parse(doc.dump()).num_resources() == 0);
+  // resource urls: relative, http and https (any case) are links the UI may render
+  for (const char* url : {"resources/a.html", "../a.html#x", "/r?q=a:b", "//cdn.example/v", "http://example.org/a", "HTTPS://example.org/a%20b"}) {
+    CAPTURE(url);
+    json ok = minimal_bank();
+    ok["resources"][0]["url"] = url;
+    CHECK(ItemBank::parse(ok.dump()).resource(0).url == url);
+  }
 }
 
 TEST_CASE("item bank: topological order respects prerequisites on random DAGs (property)") {

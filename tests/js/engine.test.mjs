@@ -48,7 +48,7 @@ for (const simd of [true, false]) {
     const [before] = await e.predict([item]);
     assert.ok(before.p > 0 && before.p < 1);
     let t = Date.UTC(2026, 0, 1);
-    for (let k = 0; k < 5; k++) assert.deepEqual(await e.observe({ item, correct: true, timestamp: (t += 30000) }), { responses: k + 1 });
+    for (let k = 0; k < 5; k++) assert.deepEqual(await e.observe({ item, correct: true, timestamp: (t += 30000) }), { responses: k + 1, timestamp: t });
     const [after] = await e.predict(item);
     assert.ok(after.p > before.p, `5 right answers should raise p: ${before.p} → ${after.p}`);
     const mastery = await e.mastery();
@@ -146,7 +146,7 @@ for (const simd of [true, false]) {
     let t = Date.UTC(2026, 1, 1);
     for (let k = 0; k < 5; k++) await a.observe({ item: ids[k], correct: true, timestamp: (t += 1000) });
     // b was opened before a's answers: its write is refused, it reloads the learner and answers on top
-    assert.deepEqual(await b.observe({ item: ids[5], correct: false, timestamp: (t += 1000) }), { responses: 6 });
+    assert.deepEqual(await b.observe({ item: ids[5], correct: false, timestamp: (t += 1000) }), { responses: 6, timestamp: t });
     assert.equal((await b.info()).responses, 6, 'b now holds all six answers');
     const reopened = await open();
     assert.equal((await reopened.info()).responses, 6, 'the stored state holds all six answers, not only b\'s');
@@ -162,7 +162,7 @@ for (const simd of [true, false]) {
     assert.equal((await a.info()).responses, 6);
     // forget() in one tab; a stale engine's next answer starts from the prior instead of restoring
     await reopened.forget();
-    assert.deepEqual(await a.observe({ item: ids[6], correct: true, timestamp: (t += 1000) }), { responses: 1 });
+    assert.deepEqual(await a.observe({ item: ids[6], correct: true, timestamp: (t += 1000) }), { responses: 1, timestamp: t });
     assert.equal((await a.info()).responses, 1);
     const after = await open();
     assert.equal((await after.info()).responses, 1);
@@ -206,6 +206,80 @@ for (const simd of [true, false]) {
     for (const x of [e, target, again]) x.dispose();
   });
 
+  test(`[${name}] a state another model wrote (same architecture: a model upgrade) is rebuilt from the log, at start-up and on import`, async () => {
+    const id = `upgrade-${learner++}`;
+    const bytes = new Uint8Array(readFileSync(MODEL));
+    // the same weights under another hash: only the hash can tell a reader that the state is not its own
+    const upgraded = withMetadata(bytes, (m) => { m.trained_on = `${m.trained_on} (retrained)`; });
+    const ids = BANK.items.map((i) => i.id);
+    const close = (ps, qs) => ps.forEach((x, k) => assert.ok(Math.abs(x.p - qs[k].p) < 1e-9, `${x.item}: ${x.p} vs ${qs[k].p}`));
+    const a = await createEngine({ model: bytes, itemBank: BANK, simd, learnerId: id });
+    let t = 1000;
+    for (const [k, it] of BANK.items.slice(0, 6).entries()) await a.observe({ item: it.id, correct: k !== 2, timestamp: (t += 1000) });
+    const replayed = await a.predict(ids);  // what a replay of the log gives
+    await a.adapt({ steps: 20 });           // the state now holds more than its log: a reused state shows
+    const adapted = await a.predict(ids);
+    assert.ok(adapted.some((x, k) => Math.abs(x.p - replayed[k].p) > 1e-6), 'adapt() moved the predictions');
+    const doc = await a.exportLearnerData();
+    a.dispose();
+    // the model that wrote the state reads it back as it is
+    const same = await createEngine({ model: bytes, itemBank: BANK, simd, learnerId: id });
+    close(await same.predict(ids), adapted);
+    same.dispose();
+    // another model rebuilds the learner from the log and stores the state under its own hash
+    const b = await createEngine({ model: upgraded, itemBank: BANK, simd, learnerId: id });
+    close(await b.predict(ids), replayed);
+    const info = await b.info();
+    assert.equal(info.responses, 6);
+    assert.notEqual(info.modelHash, doc.meta.modelHash);
+    const stored = await b.exportLearnerData();
+    assert.equal(stored.meta.modelHash, info.modelHash);
+    assert.deepEqual(stored.responses, doc.responses, 'the log is kept as it was');
+    b.dispose();
+    // importing the old model's document into the new model: rebuilt from its log too, and stored so
+    const c = await createEngine({ model: upgraded, itemBank: BANK, simd, learnerId: `${id}-import` });
+    assert.deepEqual(await c.importLearnerData(doc), { responses: 6 });
+    close(await c.predict(ids), replayed);
+    const imported = await c.exportLearnerData();
+    assert.equal(imported.meta.modelHash, info.modelHash);
+    // a document whose state the engine cannot read, with its log: rebuilt (not refused)
+    const unreadable = editState(imported, (text) => text.slice(0, -5));
+    const d = await createEngine({ model: upgraded, itemBank: BANK, simd, learnerId: `${id}-unreadable` });
+    assert.deepEqual(await d.importLearnerData(unreadable), { responses: 6 });
+    close(await d.predict(ids), replayed);
+    // without a log there is nothing to rebuild from: still STATE_FORMAT, nothing changed
+    const e = await fresh(simd);
+    const prior = await e.predict(ids);
+    await rejectsWith(e.importLearnerData(resealed(unreadable, (x) => { x.responses = []; x.meta.responseCount = 0; })), 'STATE_FORMAT');
+    assert.deepEqual(await e.predict(ids), prior);
+    assert.equal((await e.info()).responses, 0);
+    for (const x of [c, d, e]) x.dispose();
+  });
+
+  test(`[${name}] a defaulted timestamp is never before the latest answer (a clock behind the stored answers)`, async () => {
+    const e = await fresh(simd);
+    const ids = BANK.items.map((i) => i.id);
+    const before = Date.now();
+    const now = await e.observe({ item: ids[0], correct: true });
+    assert.ok(now.timestamp >= before && now.timestamp <= Date.now(), 'default: now');
+    // answers stamped an hour ahead (another device's clock, an import): the next default is not refused
+    const ahead = Date.now() + 3_600_000 + 0.7;  // a fractional ms: ms → s → ms does not round-trip exactly
+    assert.deepEqual(await e.observe({ item: ids[1], correct: false, timestamp: ahead }), { responses: 2, timestamp: ahead });
+    const next = await e.observe({ item: ids[2], correct: true });
+    assert.equal(next.responses, 3);
+    assert.ok(next.timestamp >= ahead && next.timestamp <= ahead + 2, `${next.timestamp} vs ${ahead}`);
+    // an explicit earlier timestamp is still the caller's mistake
+    await rejectsWith(e.observe({ item: ids[3], correct: true, timestamp: ahead - 1000 }), 'INVALID_ARGUMENT');
+    const doc = await e.exportLearnerData();
+    assert.deepEqual(doc.responses.map((r) => r.timestamp), [now.timestamp, ahead, next.timestamp]);
+    // the log replays whole (the stamp passes the engine's check again)
+    const f = await fresh(simd);
+    assert.deepEqual(await f.importLearnerData(resealed(doc, (x) => { x.state = null; x.meta.updatedAt = null; })), { responses: 3 });
+    assert.equal((await f.info()).responses, 3);
+    e.dispose();
+    f.dispose();
+  });
+
   test(`[${name}] wrong or broken models and item banks are refused with their codes`, async () => {
     const bytes = readFileSync(MODEL);
     await rejectsWith(createEngine({ model: bytes.subarray(0, 50), itemBank: BANK, simd }), 'MODEL_FORMAT');
@@ -219,6 +293,8 @@ for (const simd of [true, false]) {
     cyclic.skills[0].prerequisites = [cyclic.skills[cyclic.skills.length - 1].id];
     await rejectsWith(createEngine({ model: MODEL, itemBank: cyclic, simd }), 'ITEM_BANK');
     await rejectsWith(createEngine({ model: MODEL, itemBank: 7, simd }), 'INVALID_ARGUMENT');
+    // an item bank that is not JSON data (here a BigInt) is the bank's problem, not an internal error
+    await rejectsWith(createEngine({ model: MODEL, itemBank: { ...BANK, version: 1n }, simd }), 'ITEM_BANK');
     await rejectsWith(createEngine({ model: MODEL, itemBank: BANK, simd, storage: 'cloud' }), 'INVALID_ARGUMENT');
   });
 

@@ -4,10 +4,12 @@
 // refused with a MetacogError STATE_FORMAT / STATE_VERSION, and a refusal changes nothing: the same
 // predictions, mastery and exported document as before the call.
 //
-// Three families, 200 mutants each, one mutation per mutant, from a fixed seed:
+// Four families, 200 mutants each, one mutation per mutant, from a fixed seed:
 //   document  — the document as exported, edited anywhere (its checksum then mostly refuses it);
 //   state     — the engine's state JSON inside it, edited and the document sealed again (state
-//               hash, checksum), so that only the engine can refuse it;
+//               hash, checksum), with no response log, so that only the engine can refuse it;
+//   state+log — the same with the document's response log kept: a state the engine refuses is
+//               rebuilt from the log (as at start-up), so every one of these is imported;
 //   log       — a log-only document (no state) with one response edited and sealed again, which the
 //               engine replays response by response.
 import { test } from 'node:test';
@@ -80,7 +82,7 @@ async function observable(engine) {
   return { predict: await engine.predict(ids), mastery: await engine.mastery(), doc };
 }
 
-test('importLearnerData: 600 seeded mutants of real documents are imported or refused with STATE_FORMAT / STATE_VERSION, and a refusal changes nothing', async () => {
+test('importLearnerData: 800 seeded mutants of real documents are imported or refused with STATE_FORMAT / STATE_VERSION, and a refusal changes nothing', async () => {
   const engine = await createEngine({ model: MODEL, itemBank: BANK, simd: true, learnerId: 'import-fuzz' });
   let t = 10_000;
   for (const [k, it] of BANK.items.slice(0, 10).entries()) await engine.observe({ item: it.id, correct: k % 3 !== 0, timestamp: (t += 1000) });
@@ -89,18 +91,21 @@ test('importLearnerData: 600 seeded mutants of real documents are imported or re
   const baseline = await observable(engine);
 
   const rand = mulberry32(20261205);
+  const mutatedState = (edit) => {
+    const state = JSON.parse(new TextDecoder().decode(fromBase64(original.state.data)));
+    const what = mutate(state, rand);
+    const d = structuredClone(original);
+    d.state.data = toBase64(new TextEncoder().encode(JSON.stringify(state)));
+    edit(d);
+    return { doc: resealed(d), what };
+  };
   const families = {
     document: () => {
       const d = structuredClone(original);
       return { doc: d, what: mutate(d, rand) };
     },
-    state: () => {
-      const state = JSON.parse(new TextDecoder().decode(fromBase64(original.state.data)));
-      const what = mutate(state, rand);
-      const d = structuredClone(original);
-      d.state.data = toBase64(new TextEncoder().encode(JSON.stringify(state)));
-      return { doc: resealed(d), what };
-    },
+    state: () => mutatedState((d) => { d.responses = []; d.meta.responseCount = 0; }),
+    'state+log': () => mutatedState(() => {}),
     log: () => {
       const d = structuredClone(logOnly);
       const what = mutate(d.responses, rand);
@@ -134,6 +139,7 @@ test('importLearnerData: 600 seeded mutants of real documents are imported or re
   }
   // Both outcomes were exercised where the engine does the checking (else the mutants test nothing).
   assert.ok(tally.state.imported > 0 && tally.state.refused > 0, JSON.stringify(tally));
+  assert.equal(tally['state+log'].refused, 0, JSON.stringify(tally));
   assert.ok(tally.log.imported > 0 && tally.log.refused > 0, JSON.stringify(tally));
   assert.ok(tally.document.refused > 0, JSON.stringify(tally));
   engine.dispose();

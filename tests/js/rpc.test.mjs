@@ -66,15 +66,39 @@ test('calls run in call order even when earlier ones are slower', async () => {
   c.dispose();
 });
 
-test('dispose: pending and later calls reject with DISPOSED; the object is disposed', async () => {
-  const c = await counter();
-  const pending = c.slow(50, 'late');
-  c.dispose();
-  c.dispose();
+test('dispose: calls already made settle as usual, then the object ends; later calls reject with DISPOSED', async () => {
+  const c = await counter({ start: 1 });
+  const order = [];
+  const running = c.slow(50, 'late').then((t) => { order.push(t); return t; });
+  const queued = c.add(2).then((v) => { order.push(`add → ${v}`); return v; });
+  const failing = c.failLater('UNKNOWN_ITEM', 'no such item');
+  const ended = c.dispose();
+  assert.equal(c.dispose(), ended, 'a second dispose() is the same ending');
   assert.equal(c.disposed, true);
-  await rejectsWith(pending, 'DISPOSED');
   await rejectsWith(c.get(), 'DISPOSED', /disposed; create a new one/);
   await rejectsWith(c.call('add', 1), 'DISPOSED');
+  assert.equal(await running, 'late');
+  assert.equal(await queued, 3, 'a call queued before dispose() still ran');
+  await rejectsWith(failing, 'UNKNOWN_ITEM', /no such item/);  // its own error, not DISPOSED
+  await ended;
+  order.push('ended');
+  assert.deepEqual(order, ['late', 'add → 3', 'ended']);
+});
+
+test('dispose({ force: true }): ends at once; calls still running reject with DISPOSED (effect unknown)', async () => {
+  const c = await counter();
+  const running = c.slow(50, 'late');
+  const ended = c.dispose({ force: true });
+  await rejectsWith(running, 'DISPOSED', /force.*unknown/);
+  await ended;
+  await rejectsWith(c.get(), 'DISPOSED', /disposed; create a new one/);
+  // a graceful dispose can still be forced while it waits
+  const d = await counter();
+  const slow = d.slow(500, 'never');
+  const waiting = d.dispose();
+  d.dispose({ force: true });
+  await rejectsWith(slow, 'DISPOSED', /unknown/);
+  await waiting;
 });
 
 test('creation errors: bad spec, unknown factory, failing factory, missing module', async () => {

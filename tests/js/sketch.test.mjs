@@ -60,6 +60,13 @@ for (const simd of [true, false]) {
     const probe = drawing(90, 90, ring(40, 45, 25));
     assert.deepEqual((await t.classify(probe)).label, (await s.classify(probe)).label);
     assert.deepEqual(await t.counts(), { '+': 1, '-': 1, o: 1, '|': 1 });
+    // a raw 28×28 byte image (0..255) is a model input as a Uint8Array or a Uint8ClampedArray
+    // (ImageData's pixel type), the same as its Float32Array of ink in [0, 1]
+    const raw = Uint8Array.from({ length: 784 }, (_, i) => ((i % 28) > 9 && (i % 28) < 18 ? 255 : 0));
+    const asFloats = Float32Array.from(raw, (v) => v / 255);
+    const ref = await s.classify(asFloats);
+    assert.deepEqual(await s.classify(raw), ref);
+    assert.deepEqual(await s.classify(new Uint8ClampedArray(raw)), ref);
     // the model input is what Omniglot looks like: 28×28, ink = 1, centred
     const x = await s.preprocess(drawing(100, 100, bar(20, 20, 30, true)));
     assert.equal(x.length, 784);
@@ -83,6 +90,10 @@ for (const simd of [true, false]) {
     const good = await s.serialize();
     await rejectsWith(s.restore({ ...good, version: 99 }), 'STATE_VERSION');
     await rejectsWith(s.restore({ ...good, examples: [{ label: 'x', weight: 1, x: [1, 2] }] }), 'STATE_FORMAT');
+    // a state holds only what addExample accepts: a label longer than 200 characters is refused too
+    await rejectsWith(s.restore({ ...good, examples: [{ ...good.examples[0], label: 'x'.repeat(201) }] }), 'STATE_FORMAT');
+    await rejectsWith(s.addExample('x'.repeat(201), drawing(50, 50, ring(25, 25, 10))), 'INVALID_ARGUMENT');
+    await rejectsWith(s.addExample('b', new Uint8ClampedArray(100)), 'INVALID_ARGUMENT');
     assert.deepEqual(await s.classes(), ['a']);
     s.dispose();
     await rejectsWith(s.classes(), 'DISPOSED');

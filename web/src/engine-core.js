@@ -145,7 +145,12 @@ export class EngineCore {
     }
   }
 
-  /** One learner response; adapts the model and persists the response with the new state. */
+  /**
+   * One learner response; adapts the model and persists the response with the new state.
+   * → { responses: how many are stored, timestamp: the response's, as stored (ms) }. A timestamp
+   * the caller leaves out is now, but never before the learner's latest answer (a clock set back,
+   * or answers imported from a device whose clock ran ahead, must not make every answer fail).
+   */
   async observe(response) {
     this._live();
     check(isPlainObject(response), `observe: pass { item, correct, timestamp?, responseTimeMs? }, got ${describeValue(response)}`);
@@ -153,12 +158,12 @@ export class EngineCore {
     let r = normalizeResponse({ ...response, timestamp: response.timestamp ?? Date.now() }, 'observe');
     const { saved } = await this._mutate(
       (h) => {
-        // a retry after another engine's write is a new moment: restamp a defaulted timestamp
-        if (defaulted) r = { ...r, timestamp: Math.max(r.timestamp, Date.now()) };
+        // stamped against the learner as loaded now (a retry after another engine's write reloads it)
+        if (defaulted) r = { ...r, timestamp: notBefore(Date.now(), h.lastTimestamp()) };
         return unwrap(h.observe(r.item, r.correct, r.timestamp / 1000));
       },
       (after, expectRevision) => this._store.appendResponse(r, after, { expectRevision }));
-    return { responses: saved.responseCount };
+    return { responses: saved.responseCount, timestamp: r.timestamp };
   }
 
   /** → [{ item, p }] */
@@ -231,13 +236,18 @@ export class EngineCore {
     const h = this._live();
     const parsed = parseDocument(doc);
     const before = this._snapshot();
+    // The document's state is used as start-up uses a stored one (restoreLearner): when this model
+    // reads it and wrote it; otherwise the learner is rebuilt from the document's response log.
+    let rebuild = !parsed.record;
     if (parsed.record) {
-      const r = h.importState(parsed.record.bytes);
-      if (r && r.__error) {
+      const r = h.importState(parsed.record.bytes);  // on an error the engine is unchanged
+      if (r && r.__error && (r.__error === 'STATE_VERSION' || parsed.responses.length === 0)) {
         throw new MetacogError(r.__error === 'STATE_VERSION' ? 'STATE_VERSION' : 'STATE_FORMAT',
           `importLearnerData: the engine rejects the document's learner state (${r.message})`);
       }
-    } else {
+      rebuild = !!(r && r.__error) || writtenForAnotherModel(parsed.record, this._model.modelHash);
+    }
+    if (rebuild) {
       h.reset();
       const { first } = replay(h, parsed.responses);
       if (first) {
@@ -245,16 +255,26 @@ export class EngineCore {
         throw new MetacogError('STATE_FORMAT', `importLearnerData: the engine rejects response ${first.index} of the document's log (${first.message})`);
       }
     }
+    let stored;
     try {
-      const stored = await this._store.importDocument(doc);
-      this._saved = null;
-      this._revision = stored.revision;
-      this._stale = false;
-      this._announce();
+      stored = await this._store.importDocument(doc);
     } catch (err) {
       this._rollback(before);
       throw err;
     }
+    this._saved = null;
+    this._revision = stored.revision;
+    this._stale = false;
+    if (parsed.record && rebuild) {
+      // The document is stored as it was given; store the rebuilt state over its state too, so the
+      // next start-up need not rebuild. If that fails the import still stands (a start-up rebuilds).
+      try {
+        this._revision = (await this._store.writeState(unwrap(h.exportState()), undefined, { expectRevision: stored.revision })).revision;
+      } catch (err) {
+        if (!(err && err.conflict)) this._store._warn(`the learner was imported, but its rebuilt state could not be stored (${err && err.message}); it is rebuilt again at the next start`);
+      }
+    }
+    this._announce();
     return { responses: parsed.responses.length };
   }
 
@@ -303,6 +323,18 @@ export class EngineCore {
 const MAX_ATTEMPTS = 4;
 
 /**
+ * `now` (ms), or the earliest ms the engine accepts after an answer at `lastSeconds` (null: none
+ * yet) when the clock is behind it. The engine compares seconds (ms / 1000, as observe and replay
+ * pass them), so the result is checked in seconds: ms → s → ms need not round-trip exactly.
+ */
+function notBefore(now, lastSeconds) {
+  if (lastSeconds === null || now / 1000 >= lastSeconds) return now;
+  let t = Math.ceil(lastSeconds * 1000);
+  if (t / 1000 < lastSeconds) t += 1;
+  return t;
+}
+
+/**
  * Replays responses into the engine in order, skipping items the item bank no longer has and any
  * response the engine refuses. → { refused: how many were refused, first: { index, message } of
  * the first refused, or null }.
@@ -321,12 +353,24 @@ function replay(h, responses) {
 }
 
 /**
+ * Whether a learner state was written by an engine with another model than `modelHash`: its fast
+ * weights and contexts were fitted to that model's meta-parameters, so they mean nothing to this
+ * one even when the shapes match (a retrained model of the same architecture). A state without a
+ * hash (migrated from storage schema v1) is not evidence either way: the engine decides.
+ * @param {{modelHash: string|null}} record
+ * @param {string} modelHash
+ */
+function writtenForAnotherModel(record, modelHash) {
+  return record.modelHash != null && record.modelHash !== modelHash;
+}
+
+/**
  * Loads the stored learner into the engine handle and returns the revision it corresponds to.
- * The stored state is used when the engine accepts it; a state from a newer metacog is refused
- * (STATE_VERSION: replaying over it would lose what it holds); otherwise — no state (a log-only
- * import) or a state the model no longer reads (a model upgrade) — the response log is replayed
- * and the rebuilt state stored. Responses the engine refuses during a rebuild are skipped with a
- * warning (the log itself is kept as it is).
+ * The stored state is used when the engine accepts it and this model wrote it; a state from a
+ * newer metacog is refused (STATE_VERSION: replaying over it would lose what it holds); otherwise
+ * — no state (a log-only import), a state the model no longer reads, or one another model wrote
+ * (a model upgrade) — the response log is replayed and the rebuilt state stored. Responses the
+ * engine refuses during a rebuild are skipped with a warning (the log itself is kept as it is).
  */
 async function restoreLearner(h, store) {
   for (let attempt = 1; ; attempt++) {
@@ -334,11 +378,11 @@ async function restoreLearner(h, store) {
     h.reset();
     if (loaded.state) {
       const r = h.importState(loaded.state);
-      if (!(r && r.__error)) return loaded.revision;
-      if (r.__error === 'STATE_VERSION') {
+      if (r && r.__error === 'STATE_VERSION') {
         throw new MetacogError('STATE_VERSION', `the stored learner state was written by a newer metacog (${r.message}); ` +
           'nothing was changed. Use the newer version of the page, or export the learner data there.');
       }
+      if (!(r && r.__error) && !writtenForAnotherModel(loaded.meta, store.meta.modelHash)) return loaded.revision;
       h.reset();
     }
     const responses = await store.responses();
@@ -361,7 +405,12 @@ async function restoreLearner(h, store) {
  */
 export async function createEngineCore(options) {
   const Module = await loadModule({ simd: options.simd ?? 'auto' });
-  const bankText = JSON.stringify(options.itemBank);
+  let bankText;
+  try {
+    bankText = JSON.stringify(options.itemBank);
+  } catch (err) {
+    throw new MetacogError('ITEM_BANK', `createEngine: the item bank is not JSON data (${err && err.message}); pass the parsed JSON document`, { cause: err });
+  }
   const handle = unwrap(Module.makeEngine(options.model, bankText));
   let store;
   try {

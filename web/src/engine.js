@@ -62,7 +62,7 @@ export class Engine {
   forget() { return this._remote.call('forget'); }
   async info() { return { ...(await this._remote.call('info')), worker: this._remote.inWorker }; }
   get inWorker() { return this._remote.inWorker; }
-  dispose() { this._remote.dispose(); }
+  dispose(options) { return this._remote.dispose(options); }
 }
 
 /**

@@ -22,6 +22,30 @@ export function parseUrl(value, base, what) {
 }
 
 /**
+ * The page's origin, or null where there is none to hold to (Node; an opaque origin such as a
+ * sandboxed iframe's, which no URL can match).
+ * @returns {string|null}
+ */
+export function pageOrigin() {
+  if (typeof location === 'undefined' || !location.origin || location.origin === 'null') return null;
+  return location.origin;
+}
+
+/**
+ * INVALID_ARGUMENT unless `url` is on the page's origin (design.md §7: metacog loads its code,
+ * models and item banks from the page's own origin; anything else is passed as bytes).
+ * @param {URL} url
+ * @param {string} what the option, for the message
+ * @param {string} instead what to do about it
+ */
+export function requireSameOrigin(url, what, instead) {
+  const here = pageOrigin();
+  if (here !== null && url.origin !== here) {
+    throw new MetacogError('INVALID_ARGUMENT', `${what} must be on this page's origin (${here}), got ${url.origin}: ${instead}`);
+  }
+}
+
+/**
  * The contents of a URL: a file: URL is read from disk under Node, anything else is fetched.
  * Throws a plain Error (callers wrap it in their MetacogError with context).
  * @param {URL} url

@@ -173,6 +173,11 @@ export interface HostObjectSpec {
   workerUrl?: string | URL;
 }
 
+export interface DisposeOptions {
+  /** terminate at once instead of after the calls already made (for a call that does not end) */
+  force?: boolean;
+}
+
 /** A hosted object: forwarding methods for each of `methods`, plus call() and dispose(). */
 export class RemoteObject {
   readonly methods: readonly string[];
@@ -180,8 +185,12 @@ export class RemoteObject {
   readonly inWorker: boolean;
   readonly disposed: boolean;
   call<T = unknown>(method: string, ...args: unknown[]): Promise<T>;
-  /** Terminates the Worker; pending and later calls reject with DISPOSED. */
-  dispose(): void;
+  /**
+   * Calls made before dispose() finish and settle as usual, then the Worker is terminated; later
+   * calls reject with DISPOSED. `force`: terminate at once; calls still running reject with
+   * DISPOSED and whether they took effect is unknown. Resolves once terminated.
+   */
+  dispose(options?: DisposeOptions): Promise<void>;
   [method: string]: unknown;
 }
 
@@ -210,7 +219,7 @@ export interface EngineOptions {
 export interface Observation {
   item: string;
   correct: boolean;
-  /** milliseconds since the epoch; default now */
+  /** milliseconds since the epoch; default now (but never before the learner's latest answer) */
   timestamp?: number;
   responseTimeMs?: number;
 }
@@ -254,8 +263,9 @@ export interface EngineInfo {
 }
 
 export class Engine {
-  /** One learner response: adapts the learner model and persists response + state in one transaction. */
-  observe(response: Observation): Promise<unknown>;
+  /** One learner response: adapts the learner model and persists response + state in one transaction.
+   *  → how many responses are stored, and this one's timestamp as stored (ms). */
+  observe(response: Observation): Promise<{ responses: number; timestamp: number }>;
   predict(itemIds: string[]): Promise<Prediction[]>;
   mastery(): Promise<SkillMastery[]>;
   /**
@@ -264,21 +274,26 @@ export class Engine {
    * need (default 0.95).
    */
   recommend(options?: { count?: number; target?: number; masteryThreshold?: number; [key: string]: unknown }): Promise<Recommendation[]>;
-  learningPath(options: { goals: string[]; [key: string]: unknown }): Promise<PathStep[]>;
-  recommendResources(options?: { count?: number; [key: string]: unknown }): Promise<ResourceRecommendation[]>;
+  /** goals: a skill id or skill ids (default: the bank's terminal skills, those no other skill needs) */
+  learningPath(options?: { goals?: string | string[]; [key: string]: unknown }): Promise<PathStep[]>;
+  recommendResources(options?: { count?: number; goals?: string | string[]; [key: string]: unknown }): Promise<ResourceRecommendation[]>;
   /** Why the model predicts what it does for an item (feature-group contributions, recent responses). */
   explain(item: string): Promise<Record<string, unknown>>;
   /** An explicit Reptile fine-tuning pass (observe() adapts too). */
   adapt(options?: { steps?: number }): Promise<unknown>;
   /** Everything stored about the learner, versioned and checksummed. */
   exportLearnerData(): Promise<LearnerDataDocument>;
-  /** Validates the whole document before replacing anything. */
-  importLearnerData(doc: LearnerDataDocument): Promise<unknown>;
+  /** Validates the whole document (object or JSON text) before replacing anything. Its state is
+   *  used when this model wrote it; otherwise the learner is rebuilt from its response log. */
+  importLearnerData(doc: LearnerDataDocument | string): Promise<{ responses: number }>;
   /** Deletes the learner's stored data and in-memory state; back to the model's prior. */
   forget(): Promise<void>;
   info(): Promise<EngineInfo>;
-  /** Terminates the Worker (or frees the in-process engine); later calls reject with DISPOSED. */
-  dispose(): void;
+  /** true when the engine runs in a Worker */
+  readonly inWorker: boolean;
+  /** Calls already made finish, then the Worker is terminated (or the in-process engine freed);
+   *  later calls reject with DISPOSED. See RemoteObject.dispose for `force`. */
+  dispose(options?: DisposeOptions): Promise<void>;
 }
 
 export function createEngine(options: EngineOptions): Promise<Engine>;
@@ -297,6 +312,11 @@ export interface SketchClassification {
 }
 
 export class SketchClassifier {
+  /** the model's input side (28) */
+  readonly imageSize: number;
+  readonly embeddingDim: number;
+  /** true when the classifier runs in a Worker */
+  readonly inWorker: boolean;
   addExample(label: string, image: SketchImage, weight?: number): Promise<unknown>;
   classify(image: SketchImage): Promise<SketchClassification>;
   /** The 28×28 input the embedding sees. */
@@ -309,58 +329,9 @@ export class SketchClassifier {
   /** A state to pass back as createSketchClassifier({ model, state }) or restore(). */
   serialize(): Promise<unknown>;
   restore(state: unknown): Promise<unknown>;
-  dispose(): void;
+  /** As Engine.dispose. */
+  dispose(options?: DisposeOptions): Promise<void>;
 }
 
 export function createSketchClassifier(options: { model: ModelSource | Promise<ModelSource>; state?: unknown; simd?: SimdOption; worker?: boolean }):
   Promise<SketchClassifier>;
-
-// ── Widgets (dist/metacog-widgets.js): <metacog-practice>, <metacog-sketch> ──
-// The widgets bundle (import 'metacog/widgets') re-exports everything above and defines the two
-// custom elements; MetacogPractice, MetacogSketch and checkAnswer are exported by that bundle only.
-
-export interface PracticeResponseDetail {
-  item: string; skills: string[]; correct: boolean; answer: string; responseTimeMs: number; timestamp: number; responses: number;
-}
-export interface PracticeRecommendationDetail {
-  item: string; skill: string; skills: string[]; kind: 'learn' | 'review' | 'practice' | 'not-ready'; p: number; mastery: number;
-  reason: string; prompt: string; alternatives: { item: string; skill: string; p: number }[];
-}
-export interface PracticeMasteryDetail {
-  mastery: { skill: string; mastery: number; attempts: number; correct: number; lastSeen: number | null }[];
-  responses: number;
-}
-export interface SketchResultDetail {
-  mode: 'teacher' | 'learner'; label: string; top: { label: string; p: number }[]; target?: string; correct?: boolean;
-}
-
-/** <metacog-practice model item-bank learner-id goal lang>; parts: choice, next, feedback, recommendation, mastery, path, resources, data, input, submit, export, import, forget. */
-export class MetacogPractice extends HTMLElement {
-  model: string; itemBank: string; learnerId: string; goal: string; lang: string;
-  /** Resolves when the engine is loaded and the first exercise is shown. */
-  readonly ready: Promise<void>;
-  readonly engine: unknown;
-}
-
-/** <metacog-sketch model mode="teacher|learner" alphabet="greek|cyrillic|teacher" lang>; parts: canvas, mode, undo, clear, add-class, add-example, recognise, guesses, target, check, next-letter, feedback. */
-export class MetacogSketch extends HTMLElement {
-  model: string; mode: 'teacher' | 'learner'; alphabet: 'greek' | 'cyrillic' | 'teacher'; lang: string;
-  readonly ready: Promise<void>;
-  /** Strokes as points in [0, 1]² of the canvas side. */
-  readonly strokes: { x: number; y: number }[][];
-  setStrokes(strokes: { x: number; y: number }[][]): void;
-}
-
-/** Checks a typed numeric answer against an item's answer string (exact rationals). */
-export function checkAnswer(input: string, content: { answer: string; prompt?: string | Record<string, string> }):
-  { status: 'correct' | 'incorrect' | 'form' | 'invalid'; hint?: 'number' | 'whole' | 'decimal' | 'fraction' | 'simplest' | 'improper' };
-
-declare global {
-  interface HTMLElementTagNameMap { 'metacog-practice': MetacogPractice; 'metacog-sketch': MetacogSketch }
-  interface HTMLElementEventMap {
-    'metacog-response': CustomEvent<PracticeResponseDetail>;
-    'metacog-recommendation': CustomEvent<PracticeRecommendationDetail>;
-    'metacog-mastery': CustomEvent<PracticeMasteryDetail>;
-    'metacog-sketch-result': CustomEvent<SketchResultDetail>;
-  }
-}

@@ -2,19 +2,23 @@
 // before the bytes go to the engine (in a Worker or in-process).
 import { MetacogError, check, isThenable } from './errors.js';
 import { describe } from './prototypes.js';
-import { parseUrl, readUrl } from './env.js';
+import { parseUrl, readUrl, requireSameOrigin } from './env.js';
 
 
 /**
  * Resolves a URL option (a string or URL) against the page (or this module); parseUrl's
- * INVALID_ARGUMENT for a malformed one.
+ * INVALID_ARGUMENT for a malformed one, and for one on another origin than the page's (design.md
+ * §7: models and item banks come from the page's origin or as bytes — a page that wants one from
+ * elsewhere fetches it itself and passes the bytes, or the promise).
  * @param {string | URL} value
  * @param {string} what e.g. 'createEngine: model'
  * @returns {URL}
  */
 export function resolveUrl(value, what) {
   const base = typeof document !== 'undefined' && document.baseURI ? document.baseURI : import.meta.url;
-  return parseUrl(value, base, what);
+  const url = parseUrl(value, base, what);
+  requireSameOrigin(url, what, 'metacog fetches nothing from elsewhere; fetch it yourself and pass the bytes (or the promise)');
+  return url;
 }
 
 /**

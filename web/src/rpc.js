@@ -4,7 +4,8 @@
 //   const clf = await hostObject({ factory: 'prototypes', options: { dim: 2 } });
 //   await clf.addExample('a', [0, 0]);        // a forwarding method per public method
 //   await clf.call('classify', [0.1, 0.2]);   // or by name
-//   clf.dispose();                            // terminates the Worker; later calls → DISPOSED
+//   clf.dispose();                            // calls already made finish, then the Worker is
+//                                             // terminated; later calls → DISPOSED
 //
 // Arguments and results are copied (structured clone) in both modes, so an object behaves the same
 // in a Worker and in-process, and nothing but plain data reaches the page. Errors arrive as
@@ -16,7 +17,7 @@ import { wrap } from 'comlink';
 import { MetacogError, adoptPromises, check, settled } from './errors.js';
 import { Host, RESERVED } from './host.js';
 import { installErrorTransfer, toMetacogError, unclonableResult } from './rpc-errors.js';
-import { isNode, parseUrl } from './env.js';
+import { isNode, parseUrl, requireSameOrigin } from './env.js';
 import { compileBuild } from './wasm.js';
 
 installErrorTransfer();
@@ -33,9 +34,7 @@ function resolveModule(module) {
   if (module === undefined) return undefined;
   check(typeof module === 'string' || module instanceof URL, 'module must be a URL string or URL');
   const url = parseUrl(module, baseHref(), 'module');
-  const here = typeof location !== 'undefined' ? location.origin : null;
-  check(here === null || here === 'null' || url.origin === here,
-    `module must be on this page's origin (${here}), got ${url.origin}: metacog loads no code from elsewhere`);
+  requireSameOrigin(url, 'module', 'metacog loads no code from elsewhere');
   return url.href;
 }
 
@@ -72,8 +71,12 @@ export class RemoteObject {
     /** @type {boolean} whether it runs in a Worker */
     this.inWorker = inWorker;
     this._channel = channel;
+    /** calls made and not yet settled: { reject, method, settled (never rejects) } */
     this._pending = new Set();
     this._disposed = false;
+    this._terminated = false;
+    /** resolves once the object is terminated (set by the first dispose()) */
+    this._ended = null;
     for (const name of this.methods) {
       if (!RESERVED.includes(name) && !(name in this)) {
         Object.defineProperty(this, name, { value: (...args) => this.call(name, ...args), enumerable: false });
@@ -85,8 +88,8 @@ export class RemoteObject {
   get disposed() { return this._disposed; }
 
   /**
-   * Calls a method of the hosted object. Rejects with DISPOSED after dispose() (also for calls
-   * still running when it is called), INVALID_ARGUMENT for an unknown method or uncloneable
+   * Calls a method of the hosted object. Rejects with DISPOSED when made after dispose() (or still
+   * running at a dispose({ force: true })), INVALID_ARGUMENT for an unknown method or uncloneable
    * arguments, and otherwise with the MetacogError the object threw.
    * @param {string} method
    * @param {...unknown} args
@@ -97,28 +100,53 @@ export class RemoteObject {
     if (typeof method !== 'string' || !this.methods.includes(method)) {
       return Promise.reject(new MetacogError('INVALID_ARGUMENT', `unknown method ${JSON.stringify(String(method))}; available: ${this.methods.join(', ')}`));
     }
-    return new Promise((resolve, reject) => {
-      const entry = { reject, method };
-      this._pending.add(entry);
+    const entry = { reject: null, method, settled: null };
+    const result = new Promise((resolve, reject) => {
+      entry.reject = reject;
       Promise.resolve()
         .then(() => this._channel.call(method, args))
         .then(resolve, (err) => reject(toMetacogError(err)))
         .finally(() => this._pending.delete(entry));
     });
+    entry.settled = result.then(() => {}, () => {});
+    this._pending.add(entry);
+    return result;
   }
 
-  /** Ends the object: terminates its Worker (freeing its memory) and rejects pending calls. */
-  dispose() {
-    if (this._disposed) return;
-    this._disposed = true;
-    for (const { reject, method } of this._pending) reject(disposedError(method));
-    this._pending.clear();
+  /**
+   * Ends the object. Calls made before dispose() run to their end and settle as usual — one that
+   * resolves took effect, one that rejects changed nothing —, then the Worker is terminated
+   * (freeing its memory; in-process, the object is freed); calls made after reject with DISPOSED.
+   * With `{ force: true }` the Worker is terminated at once (for a call that does not end) and the
+   * calls still running reject with DISPOSED: whether they took effect is then unknown (a write
+   * may or may not have been stored).
+   * @param {{force?: boolean}} [options]
+   * @returns {Promise<void>} resolves once the object is terminated
+   */
+  dispose(options = {}) {
+    const force = !!(options && options.force);
+    if (!this._disposed) {
+      this._disposed = true;  // the pending set is final from here
+      this._ended = Promise.all([...this._pending].map((e) => e.settled)).then(() => this._terminate());
+    }
+    if (force) {
+      this._terminate();
+      for (const { reject, method } of this._pending) reject(disposedError(method, true));
+    }
+    return this._ended;
+  }
+
+  _terminate() {
+    if (this._terminated) return;
+    this._terminated = true;
     this._channel.terminate();
   }
 }
 
-function disposedError(method) {
-  return new MetacogError('DISPOSED', `${method}: this object was disposed; create a new one`);
+function disposedError(method, running = false) {
+  return new MetacogError('DISPOSED', running
+    ? `${method}: the object was disposed (force) while this call ran; whether it took effect is unknown`
+    : `${method}: this object was disposed; create a new one`);
 }
 
 /** The options once settled (a rejection → IO, or its own MetacogError), checked like given ones. */

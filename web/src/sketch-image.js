@@ -4,19 +4,21 @@ import { check } from './errors.js';
 import { describe } from './prototypes.js';
 
 /**
- * @param {unknown} image ImageData | HTMLCanvasElement | OffscreenCanvas | Float32Array | Uint8Array
+ * @param {unknown} image ImageData | HTMLCanvasElement | OffscreenCanvas | Float32Array | Uint8Array |
+ *   Uint8ClampedArray (the two byte arrays hold 0..255)
  * @param {number} side the model's input side (28)
  * @returns {{ink: Float32Array, h: number, w: number, ready: boolean}} ready: already a model input
  */
 export function toInk(image, side, what) {
-  if (image instanceof Float32Array || image instanceof Uint8Array) {
+  const bytes = image instanceof Uint8Array || image instanceof Uint8ClampedArray;
+  if (image instanceof Float32Array || bytes) {
     check(image.length === side * side,
       `${what}: a raw image must hold ${side}×${side} = ${side * side} values (ink = 1), got ${image.length}; pass ImageData or a canvas for other sizes`);
     const ink = new Float32Array(image.length);
-    const scale = image instanceof Uint8Array ? 1 / 255 : 1;
+    const scale = bytes ? 1 / 255 : 1;
     for (let i = 0; i < ink.length; i++) {
       const v = image[i] * scale;
-      check(Number.isFinite(v) && v >= 0 && v <= 1, `${what}: pixel ${i} is ${image[i]}; values must be in [0, 1] (or 0..255 for Uint8Array)`);
+      check(Number.isFinite(v) && v >= 0 && v <= 1, `${what}: pixel ${i} is ${image[i]}; values must be in [0, 1] (or 0..255 for Uint8Array and Uint8ClampedArray)`);
       ink[i] = v;
     }
     return { ink, h: side, w: side, ready: true };
@@ -30,7 +32,7 @@ export function toInk(image, side, what) {
   }
   const isImageData = data && typeof data === 'object' && Number.isInteger(data.width) && Number.isInteger(data.height)
     && data.data instanceof Uint8ClampedArray && data.data.length === data.width * data.height * 4;
-  check(isImageData, `${what}: expected ImageData, a canvas, or a Float32Array/Uint8Array of ${side * side} values, got ${describe(image)}`);
+  check(isImageData, `${what}: expected ImageData, a canvas, or a Float32Array/Uint8Array/Uint8ClampedArray of ${side * side} values, got ${describe(image)}`);
   const { width: w, height: h } = data;
   const px = data.data;
   let transparent = false;

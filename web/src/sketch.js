@@ -18,9 +18,11 @@ import { loadModule } from './wasm.js';
 export const SKETCH_STATE_KIND = 'metacog-sketch';
 export const SKETCH_STATE_VERSION = 1;
 
+const MAX_LABEL_LENGTH = 200;
+const isLabel = (label) => typeof label === 'string' && label.length > 0 && label.length <= MAX_LABEL_LENGTH;
+
 function checkLabel(label, what) {
-  check(typeof label === 'string' && label.length > 0 && label.length <= 200,
-    `${what}: the label must be a non-empty string (≤ 200 characters), got ${describe(label)}`);
+  check(isLabel(label), `${what}: the label must be a non-empty string (≤ ${MAX_LABEL_LENGTH} characters), got ${describe(label)}`);
 }
 
 /** The hosted object (in the Worker or in-process): owns the wasm classifier. */
@@ -117,8 +119,8 @@ function validateState(state, side) {
   check(state.imageSize === side, `restore: the state is for ${state.imageSize}×${state.imageSize} images, the model takes ${side}×${side}`, 'STATE_FORMAT');
   check(Array.isArray(state.examples), 'restore: examples must be an array', 'STATE_FORMAT');
   return state.examples.map((e, i) => {
-    check(e && typeof e === 'object' && typeof e.label === 'string' && e.label.length > 0,
-      `restore: example ${i} has no label`, 'STATE_FORMAT');
+    check(e && typeof e === 'object' && isLabel(e.label),
+      `restore: example ${i} needs a label, a non-empty string of at most ${MAX_LABEL_LENGTH} characters`, 'STATE_FORMAT');
     check(typeof e.weight === 'number' && Number.isFinite(e.weight) && e.weight > 0, `restore: example ${i} has a bad weight`, 'STATE_FORMAT');
     check(Array.isArray(e.x) && e.x.length === side * side, `restore: example ${i} must hold ${side * side} pixels`, 'STATE_FORMAT');
     const x = Float32Array.from(e.x);
@@ -169,7 +171,7 @@ export class SketchClassifier {
   serialize() { return this._remote.call('serialize'); }
   restore(state) { return this._remote.call('restore', state); }
   get inWorker() { return this._remote.inWorker; }
-  dispose() { this._remote.dispose(); }
+  dispose(options) { return this._remote.dispose(options); }
 }
 
 /**

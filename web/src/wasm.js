@@ -4,7 +4,7 @@
 // Node, design.md §6).
 import { simd as detectSimd } from 'wasm-feature-detect';
 import { MetacogError } from './errors.js';
-import { isNode, parseUrl, readUrl } from './env.js';
+import { isNode, parseUrl, readUrl, requireSameOrigin } from './env.js';
 
 
 /** Base URL of dist/ (where this module and the wasm builds live). */
@@ -41,6 +41,7 @@ const cache = new Map();
 async function build(options) {
   const useSimd = await resolveSimd(options.simd ?? 'auto');
   const base = options.baseUrl ? parseUrl(options.baseUrl, defaultBase, 'baseUrl') : defaultBase;
+  if (options.baseUrl) requireSameOrigin(base, 'baseUrl', 'metacog loads no code from elsewhere');
   const flavor = useSimd ? 'simd' : 'scalar';
   return { base, flavor, key: `${base.href}|${flavor}` };
 }

@@ -38,6 +38,8 @@ class Engine {
   /** One answer (UnknownItem for an id not in the bank; InvalidArgument for a non-finite or
    *  decreasing timestamp). Adapts, then the view is refreshed. */
   void observe(const std::string& item, bool correct, double timestamp);
+  /** Timestamp of the latest answer, −∞ before any: the least timestamp observe() accepts next. */
+  double last_timestamp() const { return view_.last_timestamp(); }
   /** P(correct) of bank items (UnknownItem for any unknown id, nothing computed). */
   std::vector<double> predict(const std::vector<std::string>& items, double now = std::nan(""));
   /** Mastery of every bank skill, in bank order: P(mastered) as the recommender sees it — the

@@ -27,8 +27,10 @@
 //   ("a → b → a", each needs the next; a self-prerequisite is the cycle "a → a"); items without
 //   skills, with an unknown or repeated skill or more than kMaxSkillsPerItem; a difficulty
 //   outside 1..5; choice answers that are not an integer index into the choices; numeric answers
-//   that are not a non-empty string; resources without skills or with an unknown skill; more
-//   than kMaxElements skills, items or resources.
+//   that are not a non-empty string; resources without skills or with an unknown skill; resource
+//   urls with spaces or control characters, or with a scheme other than http: / https: (a link the
+//   UI renders must not run code: javascript:, data:, …; relative urls are fine); more than
+//   kMaxElements skills, items or resources.
 //
 // Topological order (Kahn 1962): repeatedly emit, among the skills whose prerequisites have all
 // been emitted, the one that comes first in the file. Every prerequisite precedes its dependents,

@@ -12,6 +12,7 @@
 import { LitElement, html, nothing } from 'lit';
 import { svg } from 'lit';
 import { createEngine } from '../engine.js';
+import { resolveUrl } from '../model-bytes.js';
 import { databaseName } from '../storage.js';
 import { checkAnswer } from './answers.js';
 import { localized, strings, langTag, normalizeLang, recommendationReason, pathReason, resourceReason } from './i18n.js';
@@ -95,7 +96,7 @@ export class MetacogPractice extends LitElement {
   async _start() {
     try {
       if (!this.model || !this.itemBank) throw new Error('set the model and item-bank attributes');
-      const bankUrl = new URL(this.itemBank, document.baseURI);
+      const bankUrl = resolveUrl(this.itemBank, 'item-bank');  // this page's origin only (design.md §7)
       const bank = fetch(bankUrl).then((response) => {
         if (!response.ok) throw new Error(`item bank: HTTP ${response.status}`);
         return response.json();
@@ -187,10 +188,10 @@ export class MetacogPractice extends LitElement {
     const rec = this._current;
     const item = this._items.get(rec.item);
     const responseTimeMs = Math.max(1, Math.round(performance.now() - this._startedAt));
-    const timestamp = Date.now();
     this._busy = true;
     try {
-      const { responses } = await this._engine.observe({ item: rec.item, correct, timestamp, responseTimeMs });
+      // the engine stamps the answer (now, never before the learner's latest answer) and says when
+      const { responses, timestamp } = await this._engine.observe({ item: rec.item, correct, responseTimeMs });
       this._responses = responses;
       this._answered = { correct, given };
       this._hint = null;

@@ -12,6 +12,7 @@
 // engine in a Worker; nothing is sent anywhere. Events: metacog-sketch-result, metacog-sketch-classes.
 import { LitElement, html, svg, css, nothing } from 'lit';
 import { createSketchClassifier } from '../sketch.js';
+import { resolveUrl } from '../model-bytes.js';
 import { renderStrokes, renderGlyph, hasInk } from './strokes.js';
 import { PracticeOrder } from './practice-order.js';
 import { sketchStrings, ALPHABETS, GLYPH_FONTS } from './sketch-i18n.js';
@@ -103,7 +104,7 @@ export class MetacogSketch extends LitElement {
   async _start() {
     try {
       if (!this.model) throw new Error('set the model attribute');
-      const bytes = fetch(new URL(this.model, document.baseURI)).then(async (response) => {
+      const bytes = fetch(resolveUrl(this.model, 'model')).then(async (response) => {  // this page's origin only
         if (!response.ok) throw new Error(`model: HTTP ${response.status}`);
         return new Uint8Array(await response.arrayBuffer());
       });
