@@ -40,6 +40,7 @@
 #include "metacog/model_io.hpp"
 #include "metacog/omniglot.hpp"
 #include "metacog/ops.hpp"
+#include "progress.hpp"
 
 namespace metacog::cli {
 namespace {
@@ -88,6 +89,15 @@ SafetensorsFile with_test_steps(SafetensorsFile file, int steps) {
   return file;
 }
 
+/** evaluate_few_shot_file with a progress bar and ETA on stderr (design.md §3.2). */
+MeanCi evaluate_with_progress(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec, int episodes,
+                              uint64_t seed, BnMode mode) {
+  Progress bar("eval " + std::to_string(spec.n_way) + "-way " + std::to_string(spec.k_shot) + "-shot", episodes);
+  const MeanCi r = evaluate_few_shot_file(file, test, spec, episodes, seed, mode, [&](int done) { bar.update(done, ""); });
+  bar.finish();
+  return r;
+}
+
 int run_eval(const EvalOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   require(o.test_steps == 0 || !o.record, ErrorCode::InvalidArgument,
@@ -115,7 +125,7 @@ int run_eval(const EvalOptions& o) {
     require(!o.scheme_given && !o.cache_given && o.split != "lake-runs", ErrorCode::InvalidArgument,
             "--scheme, --cache and --split lake-runs are Omniglot options; mini-ImageNet's splits are test, val and train");
     const ImageDataset test = load_mini_imagenet(o.data, o.split, m.arch.image_size);
-    r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
+    r = evaluate_with_progress(file, test, {way, shot, query}, episodes, o.seed, mode);
   } else if (o.split == "lake-runs") {
     // Lake's runs draw on images_evaluation characters, which a random-split model may have trained
     // on (its characters come from both zips): refused, as on the Vinyals test.
@@ -136,7 +146,7 @@ int run_eval(const EvalOptions& o) {
                          : "--scheme random evaluates models trained with --scheme random; this one was trained on " +
                                (trained_split.empty() ? m.header.trained_on : trained_split));
     const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize, split.split_seed);
-    r = evaluate_few_shot_file(file, test, {way, shot, query}, episodes, o.seed, mode);
+    r = evaluate_with_progress(file, test, {way, shot, query}, episodes, o.seed, mode);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},

@@ -48,11 +48,9 @@ std::string read_text(const std::string& path) {
   return s.str();
 }
 
+/** Through a temporary file and a rename, as model files: an interrupted run leaves the old file whole. */
 void write_text(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary);
-  if (!out) throw Error(ErrorCode::Io, "cannot write " + path);
-  out << text;
-  if (!out) throw Error(ErrorCode::Io, "cannot write " + path);
+  write_binary_file(path, std::vector<uint8_t>(text.begin(), text.end()));
 }
 
 ojson mean_ci_json(const MeanCi& m) { return {{"mean", m.mean}, {"ci95", m.ci95}}; }

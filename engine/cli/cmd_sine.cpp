@@ -28,11 +28,14 @@ void add_sine_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("sine", "Sine-wave regression: meta-train (maml, fomaml, reptile, pretrained) and evaluate");
-  cmd->add_option("--algo", o->algo, "maml | fomaml | reptile | pretrained")->capture_default_str();
-  cmd->add_option("--shots", o->shots, "K points per task (training and test)")->capture_default_str();
-  cmd->add_option("--steps", o->steps, "fine-tuning steps at test")->capture_default_str();
-  cmd->add_option("--iterations", o->iterations, "outer iterations (default: the algorithm's)");
-  cmd->add_option("--tasks", o->tasks, "test tasks")->capture_default_str();
+  // every setting is checked here, so a bad one fails before minutes of training, not after
+  cmd->add_option("--algo", o->algo, "maml | fomaml | reptile | pretrained")
+      ->check(CLI::IsMember({"maml", "fomaml", "reptile", "pretrained"}))
+      ->capture_default_str();
+  cmd->add_option("--shots", o->shots, "K points per task (training and test)")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--steps", o->steps, "fine-tuning steps at test")->check(CLI::NonNegativeNumber)->capture_default_str();
+  cmd->add_option("--iterations", o->iterations, "outer iterations (default: the algorithm's)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--tasks", o->tasks, "test tasks")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--seed", o->seed, "seed of training and of the test tasks")->capture_default_str();
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
   cmd->callback([o] {

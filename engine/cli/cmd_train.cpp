@@ -15,7 +15,8 @@
 // maml/fomaml/reptile — the training shot, 15 queries; BN running, transductive for
 // maml/fomaml/reptile); the best one is written to --out (model selection on the validation
 // classes). `<out>.ckpt` holds the exact training state every --checkpoint-every seconds, at each
-// validation and on Ctrl-C; --resume continues from it bit for bit. --fce adds Matching Networks'
+// validation and on Ctrl-C; --resume continues from it bit for bit, and only with the options the run
+// was started with (require_same_run; --episodes may extend it, --val-every may change). --fce adds Matching Networks'
 // full-context embeddings (matchingnet_fce.hpp; the model file records fce and fce_steps, and
 // `metacog eval` uses them); a checkpoint resumes only with the same --fce setting. For Reptile,
 // --shot is the validated setting and --train-shots the examples per class of a training task
@@ -278,6 +279,40 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
   return std::make_unique<MetricAdapter>(MetricTrainer(cfg));
 }
 
+/**
+ * A checkpoint continues only the run it was started as: the trainer the command line would start
+ * must have the configuration of the trainer restored from the checkpoint — both serialised by this
+ * build, so a key an older checkpoint lacks takes the value its trainer restored — except for the
+ * budget (--episodes may extend a run; a cosine-annealed one is checked above) and --init (the
+ * checkpoint already holds the weights). Validation counts too: its episodes, when recorded.
+ * Otherwise InvalidArgument naming every difference, before a single step.
+ */
+void require_same_run(const Trainer& restored, const SafetensorsFile& ckpt, const TrainOptions& o, const ImageDataset& train,
+                      const std::string& ckpt_path) {
+  const nlohmann::json have = nlohmann::json::parse(checkpoint_meta(restored.checkpoint(), "config")).flatten();
+  const nlohmann::json want = nlohmann::json::parse(checkpoint_meta(new_trainer(o, train)->checkpoint(), "config")).flatten();
+  std::string diffs;
+  auto differ = [&](const std::string& key, const std::string& ckpt_value, const std::string& command_value) {
+    diffs += (diffs.empty() ? "" : "; ") + key + ": checkpoint " + ckpt_value + ", command " + command_value;
+  };
+  for (const auto& [key, value] : have.items()) {
+    if (key == "/iterations" || key == "/episodes" || key == "/init_from") continue;
+    const auto it = want.find(key);
+    if (it == want.end()) differ(key, value.dump(), "(none)");
+    else if (*it != value) differ(key, value.dump(), it->dump());
+  }
+  for (const auto& [key, value] : want.items()) {
+    if (!have.contains(key)) differ(key, "(none)", value.dump());
+  }
+  if (ckpt.metadata.count("val_episodes")) {
+    const std::string& v = ckpt.metadata.at("val_episodes");
+    if (v != std::to_string(o.val_episodes)) differ("--val-episodes", v, std::to_string(o.val_episodes));
+  }
+  require(diffs.empty(), ErrorCode::InvalidArgument,
+          "the checkpoint " + ckpt_path + " was started with other options (" + diffs +
+              "): resume it with the options it was started with, or start a new run with another --out");
+}
+
 int run_train(const TrainOptions& o) {
   require(o.algo == "protonet" || o.algo == "matchingnet" || is_gradient_algo(o.algo) || o.algo == "finetune",
           ErrorCode::InvalidArgument,
@@ -396,6 +431,7 @@ int run_train(const TrainOptions& o) {
               "the checkpoint " + ckpt_path + " is a cosine-annealed run of --episodes " + std::to_string(length) +
                   ": resume it with that --episodes (its outer step is 0 at the end)");
     }
+    require_same_run(*trainer, f, o, train, ckpt_path);
     std::fprintf(stderr, "resuming %s at step %lld\n", ckpt_path.c_str(), static_cast<long long>(trainer->done()));
   } else {
     trainer = new_trainer(o, train);
@@ -428,6 +464,7 @@ int run_train(const TrainOptions& o) {
     f.metadata["best_val"] = std::to_string(best_val);
     f.metadata["best_episode"] = std::to_string(best_episode);
     f.metadata["train_split"] = o.train_split;
+    f.metadata["val_episodes"] = std::to_string(o.val_episodes);
     write_safetensors_file(ckpt_path, f);
   };
   // validation shot: --shot if given; else 1 for the algorithms whose --shot default is not a test setting
@@ -536,12 +573,19 @@ void add_train_command(CLI::App& app) {
                   "Omniglot 105->28 resize: box (area average) | nearest (binary, as the papers' code); stored in the model")
       ->check(CLI::IsMember({"box", "nearest"}))
       ->capture_default_str();
-  CLI::Option* way = cmd->add_option("--way", o->way, "classes per training episode (maml/fomaml/reptile: 5)")->capture_default_str();
-  CLI::Option* shot = cmd->add_option("--shot", o->shot, "support examples per class (maml/fomaml/reptile: 1)")->capture_default_str();
-  CLI::Option* query = cmd->add_option("--query", o->query, "query examples per class (maml: = shot)")->capture_default_str();
+  CLI::Option* way = cmd->add_option("--way", o->way, "classes per training episode (maml/fomaml/reptile: 5)")
+                         ->check(CLI::PositiveNumber)
+                         ->capture_default_str();
+  CLI::Option* shot = cmd->add_option("--shot", o->shot, "support examples per class (maml/fomaml/reptile: 1)")
+                          ->check(CLI::PositiveNumber)
+                          ->capture_default_str();
+  CLI::Option* query = cmd->add_option("--query", o->query, "query examples per class (maml: = shot)")
+                           ->check(CLI::NonNegativeNumber)
+                           ->capture_default_str();
   CLI::Option* episodes = cmd->add_option(
       "--episodes", o->episodes,
-      "training episodes / meta-iterations / minibatches (default: maml, fomaml 60000; reptile 100000, 20-way 200000; others 10000)");
+      "training episodes / meta-iterations / minibatches (default: maml, fomaml 60000; reptile 100000, 20-way 200000; others 10000)")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--out", o->out, "model file to write (the best on validation)")->required();
   cmd->add_option("--seed", o->seed, "seed of every random choice")->capture_default_str();
   cmd->add_option("--lr", o->lr, "Adam learning rate (protonet, matchingnet, finetune)")->capture_default_str();
@@ -585,9 +629,13 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::NonNegativeNumber);
   cmd->add_option("--test-steps", o->test_steps, "adaptation steps at test (maml 10, reptile 50)");
   cmd->add_option("--batch", o->batch, "finetune: pre-training minibatch (64)");
-  cmd->add_option("--val-every", o->val_every, "validate every N steps")->capture_default_str();
-  cmd->add_option("--val-episodes", o->val_episodes, "validation episodes")->capture_default_str();
-  cmd->add_option("--checkpoint-every", o->checkpoint_every, "seconds between checkpoints")->capture_default_str();
+  cmd->add_option("--val-every", o->val_every, "validate every N steps")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--val-episodes", o->val_episodes, "validation episodes (a checkpoint resumes only with its own)")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("--checkpoint-every", o->checkpoint_every, "seconds between checkpoints")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   cmd->add_flag("--resume", o->resume, "continue from <out>.ckpt");
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
   cmd->callback([=] {

@@ -21,23 +21,24 @@ std::string attention_of(const ModelHeader& h) {
 }  // namespace
 
 MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec,
-                              int episodes, uint64_t seed, BnMode mode) {
+                              int episodes, uint64_t seed, BnMode mode, const EpisodeProgress& progress) {
   if (read_fce_metadata(file).has_value()) {  // a Matching Network with full-context embeddings
     const FceModel fm = matchingnet_fce_from_safetensors(file);
-    return evaluate_metric_model("matchingnet", fm.model, test, spec, episodes, seed, mode, attention_of(fm.model.header), &fm.fce);
+    return evaluate_metric_model("matchingnet", fm.model, test, spec, episodes, seed, mode, attention_of(fm.model.header), &fm.fce,
+                                 progress);
   }
   const Conv4Model m = conv4_from_safetensors(file);
   const std::string& algo = m.header.algo;
   if (algo == "protonet" || algo == "matchingnet") {
-    return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention_of(m.header));
+    return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention_of(m.header), nullptr, progress);
   }
   if (algo == "maml" || algo == "fomaml" || algo == "reptile") {
-    return evaluate_gradient_model(m, read_adaptation(file, m.params), test, spec, episodes, seed, mode);
+    return evaluate_gradient_model(m, read_adaptation(file, m.params), test, spec, episodes, seed, mode, progress);
   }
   if (algo == "finetune") {
     const auto it = file.metadata.find("adaptation");
     require(it != file.metadata.end(), ErrorCode::ModelFormat, "this fine-tuning model lacks its \"adaptation\" metadata");
-    return evaluate_finetune_model(m, HeadFit::from_json(it->second), test, spec, episodes, seed, mode);
+    return evaluate_finetune_model(m, HeadFit::from_json(it->second), test, spec, episodes, seed, mode, progress);
   }
   throw Error(ErrorCode::ModelKind, "'" + algo +
                                         "' is not a few-shot image model (expected protonet, matchingnet, maml, fomaml, "

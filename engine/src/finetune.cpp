@@ -141,7 +141,8 @@ SafetensorsFile FinetuneTrainer::model_file(const ModelHeader& header) const {
 }
 
 MeanCi evaluate_finetune_model(const Conv4Model& body, const HeadFit& fit, const ImageDataset& test,
-                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode) {
+                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode,
+                               const EpisodeProgress& progress) {
   require(episodes >= 1, ErrorCode::InvalidArgument, "evaluation needs at least one episode");
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "evaluate with running or transductive batch norm");
   Pcg32 rng(seed);
@@ -166,6 +167,7 @@ MeanCi evaluate_finetune_model(const Conv4Model& body, const HeadFit& fit, const
     }
     NoGradGuard no_grad;
     acc.push_back(argmax_accuracy(linear(zq, head.get("weight"), head.get("bias")).value(), ep.query_labels));
+    if (progress) progress(e + 1);
   }
   return mean_ci95(acc);
 }

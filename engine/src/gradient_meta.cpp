@@ -699,7 +699,8 @@ GradientAdaptation read_adaptation(const SafetensorsFile& file, const ParamSet& 
 }
 
 MeanCi evaluate_gradient_model(const Conv4Model& model, const GradientAdaptation& how, const ImageDataset& test,
-                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode) {
+                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode,
+                               const EpisodeProgress& progress) {
   require(episodes >= 1, ErrorCode::InvalidArgument, "evaluation needs at least one episode");
   require(model.arch.num_classes == spec.n_way, ErrorCode::InvalidArgument,
           "this model has a " + std::to_string(model.arch.num_classes) + "-way head; evaluate it with --way " +
@@ -713,6 +714,7 @@ MeanCi evaluate_gradient_model(const Conv4Model& model, const GradientAdaptation
     LabelledImages support, query;
     split_episode(gather_episode(test, ep), ep, support, query);
     acc.push_back(gradient_episode_accuracy(model.arch, model.params, model.buffers, how, support, query, mode, batches));
+    if (progress) progress(e + 1);
   }
   return mean_ci95(acc);
 }

@@ -125,7 +125,7 @@ SafetensorsFile MetricTrainer::model_file(const ModelHeader& header) const {
 
 MeanCi evaluate_metric_model(const std::string& algo, const Conv4Model& model, const ImageDataset& test,
                              const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode,
-                             const std::string& attention, const FceConfig* fce) {
+                             const std::string& attention, const FceConfig* fce, const EpisodeProgress& progress) {
   require(episodes >= 1, ErrorCode::InvalidArgument, "evaluation needs at least one episode");
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "evaluate with running or transductive batch norm");
   NoGradGuard no_grad;
@@ -137,6 +137,7 @@ MeanCi evaluate_metric_model(const std::string& algo, const Conv4Model& model, c
     const Episode ep = sample_episode(test.classes, spec, rng);
     const Tensor images = gather_episode(test, ep);
     acc.push_back(metric_episode(algo, model.arch, model.params, &buffers, images, spec, mode, attention, fce).accuracy);
+    if (progress) progress(e + 1);
   }
   return mean_ci95(acc);
 }

@@ -44,6 +44,15 @@ void Conv4Arch::validate() const {
   require(readout == "flatten" || readout == "mean", ErrorCode::ModelFormat, "conv4 arch: readout must be flatten or mean");
   require(num_classes >= 0, ErrorCode::ModelFormat, "conv4 arch: num_classes must be ≥ 0");
   require(final_size() >= 1, ErrorCode::ModelFormat, "conv4 arch: image too small for the number of blocks");
+  // Bounds before anything is allocated from these sizes (a model file's arch is untrusted input): far
+  // above every Conv-4 of the papers (≤ 64 filters, 3 channels, a few thousand classes), far below memory.
+  require(in_channels <= kMaxConv4Channels && hidden <= kMaxConv4Hidden, ErrorCode::ModelFormat,
+          "conv4 arch: in_channels " + std::to_string(in_channels) + " / hidden " + std::to_string(hidden) +
+              " above the supported " + std::to_string(kMaxConv4Channels) + " / " + std::to_string(kMaxConv4Hidden));
+  require(static_cast<int64_t>(num_classes) * (static_cast<int64_t>(embedding_dim()) + 1) <= kMaxConv4HeadParams,
+          ErrorCode::ModelFormat,
+          "conv4 arch: a head of " + std::to_string(num_classes) + " classes over " + std::to_string(embedding_dim()) +
+              " features is above the supported " + std::to_string(kMaxConv4HeadParams) + " parameters");
   require(bn_eps > 0 && bn_momentum >= 0 && bn_momentum <= 1, ErrorCode::ModelFormat, "conv4 arch: invalid batch norm");
 }
 
@@ -75,14 +84,22 @@ Conv4Arch Conv4Arch::from_json(const std::string& text) {
   }
   require(j.is_object() && j.value("type", "") == "conv4", ErrorCode::ModelFormat, "arch is not a conv4 architecture");
   Conv4Arch a;
+  // sizes must be JSON integers that fit an int (json::value would truncate 2.5 or wrap 2^40)
+  auto size = [&](const char* key, int fallback) {
+    if (!j.contains(key)) return fallback;
+    const nlohmann::json& v = j[key];
+    require(v.is_number_integer() && v.get<int64_t>() >= INT32_MIN && v.get<int64_t>() <= INT32_MAX, ErrorCode::ModelFormat,
+            std::string("conv4 arch: \"") + key + "\" must be an integer, got " + v.dump());
+    return static_cast<int>(v.get<int64_t>());
+  };
   try {
-    a.in_channels = j.value("in_channels", a.in_channels);
-    a.image_size = j.value("image_size", a.image_size);
-    a.hidden = j.value("hidden", a.hidden);
-    a.blocks = j.value("blocks", a.blocks);
+    a.in_channels = size("in_channels", a.in_channels);
+    a.image_size = size("image_size", a.image_size);
+    a.hidden = size("hidden", a.hidden);
+    a.blocks = size("blocks", a.blocks);
     a.pool = j.value("pool", a.pool);
     a.readout = j.value("readout", a.readout);
-    a.num_classes = j.value("num_classes", a.num_classes);
+    a.num_classes = size("num_classes", a.num_classes);
     a.bn_eps = j.value("bn_eps", a.bn_eps);
     a.bn_momentum = j.value("bn_momentum", a.bn_momentum);
   } catch (const std::exception& e) {

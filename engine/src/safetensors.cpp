@@ -343,6 +343,8 @@ SafetensorsFile parse_safetensors(const uint8_t* data, size_t size) {
          std::to_string(size - 8) + " bytes follow the length); the file is truncated");
   }
   const char* text = reinterpret_cast<const char*>(data + 8);
+  // the JSON parser stops at a NUL as at the end of input, which would let bytes after it pass unread
+  if (std::memchr(text, 0, n) != nullptr) fail("safetensors header contains a NUL byte; a header is UTF-8 JSON text");
   const json header = parse_header_json(text, text + n);
   if (!header.is_object()) fail("safetensors header JSON must be an object, got " + type_of(header));
 

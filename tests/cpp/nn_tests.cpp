@@ -178,6 +178,28 @@ TEST_CASE("model files: Conv-4 round trip through safetensors (OIHW on disk) and
     arch.replace(arch.find(key), key.size(), "\"image_size\":100000");
     CHECK(message_of([&] { conv4_from_safetensors(huge); }).find("above the supported 512") != std::string::npos);
   }
+  {  // sizes that would allocate gigabytes before the file's tensors are checked, or are not integers:
+     // refused from the arch alone
+    auto edited = [&](const std::string& key, const std::string& value) {
+      SafetensorsFile h = g;
+      std::string& arch = h.metadata.at("arch");
+      const size_t at = arch.find("\"" + key + "\":");
+      REQUIRE(at != std::string::npos);
+      const size_t from = at + key.size() + 3, to = arch.find_first_of(",}", from);
+      arch.replace(from, to - from, value);
+      return h;
+    };
+    auto with_arch = [&](const std::string& key, const std::string& value) {
+      const SafetensorsFile h = edited(key, value);
+      return message_of([&] { conv4_from_safetensors(h); });
+    };
+    CHECK(with_arch("hidden", "60000").find("above the supported 64 / 1024") != std::string::npos);
+    CHECK(with_arch("in_channels", "100000").find("above the supported 64 / 1024") != std::string::npos);
+    CHECK(with_arch("num_classes", "2000000000").find("parameters") != std::string::npos);
+    CHECK(with_arch("hidden", "2.5").find("\"hidden\" must be an integer") != std::string::npos);
+    CHECK(with_arch("hidden", "4294967304").find("\"hidden\" must be an integer") != std::string::npos);
+    CHECK_NOTHROW(conv4_from_safetensors(edited("hidden", "8")));  // the unedited value still loads
+  }
   SafetensorsFile tracked = g;  // PyTorch's BN counter is accepted
   tracked.set_f32("encoder.0.bn.num_batches_tracked", Tensor::zeros({}));
   CHECK_NOTHROW(conv4_from_safetensors(tracked));

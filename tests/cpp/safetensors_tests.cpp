@@ -211,6 +211,8 @@ TEST_CASE("safetensors reader rejects malformed files with a specific message") 
   check_format_error(R"({"a":{"dtype":"F32","dtype":"F64","shape":[1],"data_offsets":[0,4]}})", 8,
                      "duplicate key \"dtype\"");
   check_format_error(R"({"__metadata__":{"k":"v","k":"w"}})", 0, "duplicate key \"k\"");
+  // the JSON parser would stop at a NUL and never read what follows it
+  check_format_error(std::string("{}\0{\"b\": this is not json", 25), 0, "contains a NUL byte");
 
   // __metadata__.
   check_format_error(R"({"__metadata__":{"k":1}})", 0, "__metadata__ value for \"k\" must be a string, got number");

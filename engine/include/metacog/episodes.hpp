@@ -15,6 +15,7 @@
 // use only Pcg32 integer draws, so an episode is bit-identical natively and in wasm.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "metacog/image_dataset.hpp"
@@ -29,6 +30,9 @@ struct EpisodeSpec {
   int k_shot = 1;
   int n_query = 15;
 };
+
+/** Called by the evaluators after each test episode with how many are done (e.g. a progress bar). */
+using EpisodeProgress = std::function<void(int done)>;
 
 /** One few-shot task: image indices (into ImageDataset::pixels) and labels 0..N−1. */
 struct Episode {

@@ -20,6 +20,6 @@ namespace metacog {
 
 /** ModelKind if the file's algo is not a few-shot image learner. */
 MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec,
-                              int episodes, uint64_t seed, BnMode mode);
+                              int episodes, uint64_t seed, BnMode mode, const EpisodeProgress& progress = {});
 
 }  // namespace metacog

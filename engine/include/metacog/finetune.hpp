@@ -73,6 +73,7 @@ class FinetuneTrainer {
 
 /** Query accuracy of a head fitted on the support embeddings (the body is not changed). */
 MeanCi evaluate_finetune_model(const Conv4Model& body, const HeadFit& fit, const ImageDataset& test,
-                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode);
+                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode,
+                               const EpisodeProgress& progress = {});
 
 }  // namespace metacog

@@ -261,7 +261,8 @@ void split_episode(const Tensor& images, const Episode& ep, LabelledImages& supp
 
 /** Accuracy of a MAML / FOMAML / Reptile model on `episodes` seeded test episodes. */
 MeanCi evaluate_gradient_model(const Conv4Model& model, const GradientAdaptation& how, const ImageDataset& test,
-                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode);
+                               const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode,
+                               const EpisodeProgress& progress = {});
 
 /** The "adaptation" metadata of a gradient-based model file, with the shared inner state's
  *  tensors "adaptation.adam_v.<param>" for every parameter of `params` when it declares one, and

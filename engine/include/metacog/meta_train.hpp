@@ -87,6 +87,7 @@ class MetricTrainer {
 /** Accuracy of a metric model on `episodes` seeded test episodes (with FCE if `fce` is given). */
 MeanCi evaluate_metric_model(const std::string& algo, const Conv4Model& model, const ImageDataset& test,
                              const EpisodeSpec& spec, int episodes, uint64_t seed, BnMode mode,
-                             const std::string& attention = "cosine", const FceConfig* fce = nullptr);
+                             const std::string& attention = "cosine", const FceConfig* fce = nullptr,
+                             const EpisodeProgress& progress = {});
 
 }  // namespace metacog

@@ -15,6 +15,7 @@
 // weights and biases ~ U(−1/√fan_in, 1/√fan_in), γ = 1, β = 0.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,10 @@ const char* bn_mode_name(BnMode m);
  *  shape depends on it when the readout is a mean, so without a bound a file could make every
  *  forward pass allocate image_size² values. */
 constexpr int kMaxConv4ImageSize = 512;
+/** Bounds Conv4Arch::validate puts on sizes read from a model file, before they size any tensor. */
+constexpr int kMaxConv4Channels = 64;
+constexpr int kMaxConv4Hidden = 1024;
+constexpr int64_t kMaxConv4HeadParams = int64_t{1} << 26;
 
 struct Conv4Arch {
   int in_channels = 1;

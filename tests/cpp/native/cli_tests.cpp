@@ -28,6 +28,7 @@ using metacog::test::check_refused;
 using metacog::test::CliResult;
 using metacog::test::run_cli;
 using metacog::test::run_cli_interrupted;
+using metacog::test::read_text;
 using metacog::test::scratch_path;
 
 TEST_CASE("cli train: bad options are refused before any work") {
@@ -49,6 +50,15 @@ TEST_CASE("cli train: bad options are refused before any work") {
   refused("--algo maml --multi-step-loss -3", "--multi-step-loss");
   refused("--algo maml --bn-init uniform", "--bn-init is an option of protonet and matchingnet");
   refused("--algo protonet --bn-init normal", "--bn-init");
+  // sizes and counts that cannot work are refused by the parser, before any data is read
+  check_refused("train --algo protonet --val-every 0 --episodes 1 --out '" + out.string() + "'", "--val-every");
+  check_refused("train --algo protonet --val-episodes 0 --episodes 1 --out '" + out.string() + "'", "--val-episodes");
+  check_refused("train --algo protonet --episodes 0 --out '" + out.string() + "'", "--episodes");
+  check_refused("train --algo protonet --way 0 --episodes 1 --out '" + out.string() + "'", "--way");
+  check_refused("train --algo protonet --checkpoint-every 0 --episodes 1 --out '" + out.string() + "'", "--checkpoint-every");
+  check_refused("sine --algo maml --steps -1", "--steps");
+  check_refused("sine --algo maml --tasks 0", "--tasks");
+  check_refused("sine --algo nope", "--algo");
   CHECK_FALSE(fs::exists(out));
 
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
@@ -106,6 +116,19 @@ TEST_CASE("cli train → eval: the nearest resize is stored in the model and use
                                     "--val-episodes 2 --resize box --resume --out '" + out.string() + "'");
   CHECK(resumed.exit_code != 0);
   CHECK(resumed.output.find("trained on --resize nearest") != std::string::npos);
+  // and every other option the run was started with: a different one (or a default where the run gave
+  // one) is refused, naming what differs, and the checkpoint is left as it was
+  const std::string ckpt_before = read_text(out.string() + ".ckpt");
+  const std::string same = "train --algo protonet --way 5 --query 2 --episodes 4 --val-every 2 --resize nearest --resume ";
+  check_refused(same + "--shot 1 --val-episodes 2 --seed 4 --out '" + out.string() + "'", "/seed: checkpoint \"3\", command \"4\"");
+  check_refused(same + "--val-episodes 2 --seed 3 --out '" + out.string() + "'", "/shot: checkpoint 1, command 5");  // --shot left out
+  check_refused(same + "--shot 1 --val-episodes 2 --seed 3 --hidden 32 --out '" + out.string() + "'", "/arch/hidden: checkpoint 64, command 32");
+  check_refused(same + "--shot 1 --val-episodes 3 --seed 3 --out '" + out.string() + "'", "--val-episodes: checkpoint 2, command 3");
+  CHECK(read_text(out.string() + ".ckpt") == ckpt_before);
+  // the same options with a longer budget continue it
+  const CliResult longer = run_cli(same + "--shot 1 --val-episodes 2 --seed 3 --json --out '" + out.string() + "'");
+  REQUIRE_MESSAGE(longer.exit_code == 0, longer.output);
+  CHECK(longer.output.find("\"episodes\":4") != std::string::npos);
   fs::remove(out);
   fs::remove(out.string() + ".ckpt");
 }
@@ -149,6 +172,7 @@ TEST_CASE("cli train → eval: MAML++'s learned step sizes and multi-step loss �
   CHECK(how.step_sizes.size() == m.params.size());
   const CliResult e = run_cli("eval --model '" + out.string() + "' --way 5 --shot 1 --query 2 --episodes 3 --bn transductive --json");
   REQUIRE_MESSAGE(e.exit_code == 0, e.output);
+  CHECK_MESSAGE(e.output.find("eval 5-way 1-shot") != std::string::npos, e.output);  // progress on stderr
   // --test-steps probes another step count: not for learned step sizes, not recorded, not for metric models
   const std::string probe = " --way 5 --shot 1 --query 2 --episodes 3 --bn transductive";
   check_refused("eval --model '" + out.string() + "'" + probe + " --test-steps 3", "learned its step sizes for 2 adaptation steps");
