@@ -181,10 +181,11 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--dataset", o->dataset, "omniglot | mini-imagenet (the model's training dataset)")
       ->check(CLI::IsMember({"omniglot", "mini-imagenet"}))
       ->capture_default_str();
-  cmd->add_option("--way", o->way, "classes per episode")->capture_default_str();
-  cmd->add_option("--shot", o->shot, "support examples per class")->capture_default_str();
-  cmd->add_option("--query", o->query, "query examples per class")->capture_default_str();
-  cmd->add_option("--episodes", o->episodes, "test episodes")->capture_default_str();
+  // checked by the parser, before the test data is loaded
+  cmd->add_option("--way", o->way, "classes per episode")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--shot", o->shot, "support examples per class")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--query", o->query, "query examples per class")->check(CLI::PositiveNumber)->capture_default_str();
+  cmd->add_option("--episodes", o->episodes, "test episodes")->check(CLI::PositiveNumber)->capture_default_str();
   cmd->add_option("--split", o->split, "test | val | train | lake-runs | test-unrotated (--scheme random: rotation 0 only, Reptile's test)")->capture_default_str();
   CLI::Option* scheme =
       cmd->add_option("--scheme", o->scheme, "vinyals | lake | random (a model trained on a random split: its own split)")

@@ -59,6 +59,9 @@ TEST_CASE("cli train: bad options are refused before any work") {
   check_refused("sine --algo maml --steps -1", "--steps");
   check_refused("sine --algo maml --tasks 0", "--tasks");
   check_refused("sine --algo nope", "--algo");
+  for (const char* zero : {"--way 0", "--shot 0", "--query 0", "--episodes 0"}) {
+    check_refused(std::string("eval --model models/omniglot-protonet.safetensors ") + zero, std::string(zero).substr(0, std::string(zero).find(' ')));
+  }
   CHECK_FALSE(fs::exists(out));
 
   if (!metacog::test::require_data("omniglot/images_background.zip")) return;
