@@ -3,12 +3,15 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <limits>
 #include <set>
 #include <tuple>
+
+#include <unistd.h>  // fsync, getpid (POSIX; Emscripten provides both)
 
 #include "metacog/error.hpp"
 
@@ -536,10 +539,15 @@ std::vector<uint8_t> read_binary_file(const std::string& path) {
 }
 
 void write_binary_file(const std::string& path, const std::vector<uint8_t>& bytes) {
-  const std::string tmp = path + ".tmp";
+  // A temporary name of this writer's own (two processes writing one path must not share it), its
+  // bytes flushed to the disk before the rename, so that after a crash `path` holds either the old
+  // file or the whole new one — never a new name over data the kernel had not written yet.
+  static std::atomic<uint64_t> writes{0};
+  const std::string tmp = path + ".tmp-" + std::to_string(::getpid()) + "-" + std::to_string(writes++);
   std::FILE* fp = std::fopen(tmp.c_str(), "wb");
   if (!fp) throw Error(ErrorCode::Io, "cannot write " + path + ": " + std::strerror(errno));
-  const bool wrote = std::fwrite(bytes.data(), 1, bytes.size(), fp) == bytes.size();
+  const bool wrote = std::fwrite(bytes.data(), 1, bytes.size(), fp) == bytes.size() && std::fflush(fp) == 0 &&
+                     ::fsync(::fileno(fp)) == 0;
   const bool closed = std::fclose(fp) == 0;
   if (!wrote || !closed || std::rename(tmp.c_str(), path.c_str()) != 0) {
     const int err = errno;

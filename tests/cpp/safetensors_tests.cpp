@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
 #include <string>
 #include <vector>
@@ -470,6 +471,7 @@ TEST_CASE("safetensors PyTorch-style fixture matches what PyTorch wrote") {
 }
 
 TEST_CASE("safetensors files on disk") {
+  namespace fs = std::filesystem;
   const std::string path = metacog::test::scratch_path("st.safetensors");
   SafetensorsFile f = metacog_file("1");
   f.set_f32("w", Tensor::from({2}, {1.5f, -3.f}));
@@ -491,4 +493,14 @@ TEST_CASE("safetensors files on disk") {
   CHECK(code_of([&] { metacog::read_binary_file(path); }) == ErrorCode::Io);
   CHECK(message_of([&] { metacog::read_binary_file(path); }).find(path) != std::string::npos);
   CHECK(code_of([&] { metacog::write_binary_file("/nonexistent-dir/x.safetensors", bytes); }) == ErrorCode::Io);
+  // the temporary file is gone after a write, and a rewrite replaces the file whole
+  const fs::path dir = fs::path(path).parent_path();
+  const std::string stem = fs::path(path).filename().string();
+  metacog::write_binary_file(path, {1, 2, 3});
+  metacog::write_binary_file(path, {4, 5});
+  CHECK(metacog::read_binary_file(path) == std::vector<uint8_t>{4, 5});
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    CHECK_MESSAGE(entry.path().filename().string().rfind(stem + ".tmp", 0) != 0, entry.path().string());
+  }
+  std::remove(path.c_str());
 }
