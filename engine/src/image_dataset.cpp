@@ -1,11 +1,10 @@
 #include "metacog/image_dataset.hpp"
-#include "metacog/safetensors.hpp"  // read_binary_file
+#include "metacog/safetensors.hpp"  // read_binary_file, write_binary_file
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <limits>
 
 #include "metacog/error.hpp"
@@ -240,22 +239,7 @@ ImageDataset deserialize_image_dataset(const uint8_t* data, size_t size) {
 }
 
 void write_image_dataset(const ImageDataset& ds, const std::string& path, PixelEncoding enc) {
-  const std::vector<uint8_t> bytes = serialize_image_dataset(ds, enc);
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    require(out.good(), ErrorCode::Io, "cannot open '" + tmp + "' for writing");
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-    out.flush();
-    if (!out.good()) {
-      std::remove(tmp.c_str());
-      throw Error(ErrorCode::Io, "error while writing '" + tmp + "'");
-    }
-  }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    std::remove(tmp.c_str());
-    throw Error(ErrorCode::Io, "cannot rename '" + tmp + "' to '" + path + "'");
-  }
+  write_binary_file(path, serialize_image_dataset(ds, enc));  // temporary file, fsync, rename
 }
 
 ImageDataset read_image_dataset(const std::string& path) {
