@@ -279,12 +279,19 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
   return std::make_unique<MetricAdapter>(MetricTrainer(cfg));
 }
 
+/** The validation shot: --shot if given; else 1 for the algorithms whose --shot default is not a test setting. */
+int validation_shot(const TrainOptions& o) {
+  const bool shot_is_default_one = is_gradient_algo(o.algo) || o.algo == "finetune";
+  return o.shot_given || !shot_is_default_one ? o.shot : 1;
+}
+
 /**
  * A checkpoint continues only the run it was started as: the trainer the command line would start
  * must have the configuration of the trainer restored from the checkpoint — both serialised by this
  * build, so a key an older checkpoint lacks takes the value its trainer restored — except for the
  * budget (--episodes may extend a run; a cosine-annealed one is checked above) and --init (the
- * checkpoint already holds the weights). Validation counts too: its episodes, when recorded.
+ * checkpoint already holds the weights). Validation counts too: its episodes and shot, when recorded
+ * (Reptile's --shot is only the validated shot: its tasks train with --train-shots).
  * Otherwise InvalidArgument naming every difference, before a single step.
  */
 void require_same_run(const Trainer& restored, const SafetensorsFile& ckpt, const TrainOptions& o, const ImageDataset& train,
@@ -307,6 +314,11 @@ void require_same_run(const Trainer& restored, const SafetensorsFile& ckpt, cons
   if (ckpt.metadata.count("val_episodes")) {
     const std::string& v = ckpt.metadata.at("val_episodes");
     if (v != std::to_string(o.val_episodes)) differ("--val-episodes", v, std::to_string(o.val_episodes));
+  }
+  if (ckpt.metadata.count("val_shot")) {
+    const std::string& v = ckpt.metadata.at("val_shot");
+    const std::string shot = std::to_string(validation_shot(o));
+    if (v != shot) differ("validation shot (--shot)", v, shot);
   }
   require(diffs.empty(), ErrorCode::InvalidArgument,
           "the checkpoint " + ckpt_path + " was started with other options (" + diffs +
@@ -465,11 +477,10 @@ int run_train(const TrainOptions& o) {
     f.metadata["best_episode"] = std::to_string(best_episode);
     f.metadata["train_split"] = o.train_split;
     f.metadata["val_episodes"] = std::to_string(o.val_episodes);
+    f.metadata["val_shot"] = std::to_string(validation_shot(o));
     write_safetensors_file(ckpt_path, f);
   };
-  // validation shot: --shot if given; else 1 for the algorithms whose --shot default is not a test setting
-  const bool shot_is_default_one = is_gradient_algo(o.algo) || o.algo == "finetune";
-  const EpisodeSpec val_spec = trainer->val_spec(o.shot_given || !shot_is_default_one ? o.shot : 1);
+  const EpisodeSpec val_spec = trainer->val_spec(validation_shot(o));
   if (!trainval) {
     // draw one validation episode now (a throwaway generator), so an impossible one fails before training
     Pcg32 probe(0);

@@ -132,6 +132,16 @@ TEST_CASE("cli train → eval: the nearest resize is stored in the model and use
   const CliResult longer = run_cli(same + "--shot 1 --val-episodes 2 --seed 3 --json --out '" + out.string() + "'");
   REQUIRE_MESSAGE(longer.exit_code == 0, longer.output);
   CHECK(longer.output.find("\"episodes\":4") != std::string::npos);
+  // Reptile's --shot is only the validated shot (its tasks train with --train-shots, 10 either way),
+  // so the checkpoint records it: resuming a 1-shot-validated run with --shot 5 is refused
+  const fs::path rep = scratch_path("reptile-val-shot.safetensors");
+  const std::string reptile = "train --algo reptile --way 5 --meta-batch 1 --inner-steps 1 --test-steps 1 --val-every 1 "
+                              "--val-episodes 1 --out '" + rep.string() + "' ";
+  const CliResult started = run_cli(reptile + "--shot 1 --episodes 1");
+  REQUIRE_MESSAGE(started.exit_code == 0, started.output);
+  check_refused(reptile + "--shot 5 --episodes 2 --resume", "validation shot (--shot): checkpoint 1, command 5");
+  fs::remove(rep);
+  fs::remove(rep.string() + ".ckpt");
   fs::remove(out);
   fs::remove(out.string() + ".ckpt");
 }
