@@ -71,7 +71,7 @@ export class RemoteObject {
     /** @type {boolean} whether it runs in a Worker */
     this.inWorker = inWorker;
     this._channel = channel;
-    /** calls made and not yet settled: { reject, method, settled (never rejects) } */
+    /** calls made and not yet settled: { reject, method, result } */
     this._pending = new Set();
     this._disposed = false;
     this._terminated = false;
@@ -100,17 +100,16 @@ export class RemoteObject {
     if (typeof method !== 'string' || !this.methods.includes(method)) {
       return Promise.reject(new MetacogError('INVALID_ARGUMENT', `unknown method ${JSON.stringify(String(method))}; available: ${this.methods.join(', ')}`));
     }
-    const entry = { reject: null, method, settled: null };
-    const result = new Promise((resolve, reject) => {
+    const entry = { reject: null, method, result: null };
+    entry.result = new Promise((resolve, reject) => {
       entry.reject = reject;
       Promise.resolve()
         .then(() => this._channel.call(method, args))
         .then(resolve, (err) => reject(toMetacogError(err)))
         .finally(() => this._pending.delete(entry));
     });
-    entry.settled = result.then(() => {}, () => {});
     this._pending.add(entry);
-    return result;
+    return entry.result;
   }
 
   /**
@@ -127,7 +126,8 @@ export class RemoteObject {
     const force = !!(options && options.force);
     if (!this._disposed) {
       this._disposed = true;  // the pending set is final from here
-      this._ended = Promise.all([...this._pending].map((e) => e.settled)).then(() => this._terminate());
+      const settled = [...this._pending].map((e) => e.result.then(() => {}, () => {}));
+      this._ended = Promise.all(settled).then(() => this._terminate());
     }
     if (force) {
       this._terminate();
