@@ -23,6 +23,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "output_path.hpp"
 #include "metacog/error.hpp"
 #include "metacog/item_bank.hpp"
 #include "metacog/kt_data.hpp"
@@ -52,6 +53,11 @@ void add_kt_calibrate_command(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
   cmd->callback([opt] {
     run_command([opt] {
+      if (opt->out.empty()) {
+        require_writable_output("--model", opt->model);  // rewritten in place
+      } else {
+        require_writable_output("--out", opt->out);
+      }
       const std::vector<uint8_t> bytes = read_binary_file(opt->model);
       LearnerModel model = LearnerModel::from_safetensors(bytes.data(), bytes.size());
       require(static_cast<int>(model.skill_labels.size()) == model.arch().num_skills &&

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "output_path.hpp"
 #include "progress.hpp"
 #include "metacog/error.hpp"
 #include "metacog/kt_data.hpp"
@@ -103,6 +104,8 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout (default on)");
   cmd->callback([opt] {
     run_command([opt] {
+      require_writable_output("--out", opt->out);
+      require_writable_output("--baseline-out", opt->baseline_out);
       const KtDataset train = load_kt_file(opt->data);
       KtDataset valid;
       if (!opt->valid.empty()) {
@@ -184,13 +187,14 @@ void add_kt_train_command(CLI::App& app) {
       // mastery calibration: per-skill guess and slip of BKT on the same logs (learner_mastery.hpp)
       if (!pretrain_only) fit_mastery_calibration(r.meta, train);
       if (r.pretrain.params().size() > 0) fit_mastery_calibration(r.pretrain, train);
+      // --out first: it is the run's product; the checkpoint goes only once both files are written
+      primary.header.trained_on = trained_on;
+      primary.header.metrics_json = metrics.dump();
+      write_safetensors_file(opt->out, primary.to_safetensors());
       if (!opt->baseline_out.empty() && r.pretrain.params().size() > 0) {
         r.pretrain.header.trained_on = trained_on;
         write_safetensors_file(opt->baseline_out, r.pretrain.to_safetensors());
       }
-      primary.header.trained_on = trained_on;
-      primary.header.metrics_json = metrics.dump();
-      write_safetensors_file(opt->out, primary.to_safetensors());
       std::remove(fo.checkpoint.c_str());
       ojson out = {{"learners", train.learners.size()},
                    {"responses", train.num_responses()},

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "output_path.hpp"
 #include "metacog/error.hpp"
 #include "metacog/item_bank.hpp"
 #include "metacog/kt_data.hpp"
@@ -156,6 +157,7 @@ void add_simulate_command(CLI::App& app) {
         }
       }
       require(opt->logs_out.empty() || policies.size() == 1, ErrorCode::InvalidArgument, "--logs-out needs a single --policy");
+      require_writable_output("--logs-out", opt->logs_out);
       Simulation sim(bank, params, so);
       std::vector<std::unique_ptr<Policy>> made;
       for (const auto& name : policies) {  // validates names before running
@@ -268,6 +270,7 @@ void add_simulate_fit_command(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "print a JSON summary on stdout");
   cmd->callback([opt] {
     run_command([opt] {
+      require_writable_output("--out", opt->out);
       const KtDataset logs = load_kt_file(opt->data);
       SimulatorFitOptions fo;
       fo.min_responses = opt->min_responses;

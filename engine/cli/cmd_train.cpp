@@ -64,6 +64,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "output_path.hpp"
 #include "metacog/error.hpp"
 #include "metacog/few_shot_eval.hpp"
 #include "metacog/finetune.hpp"
@@ -330,6 +331,7 @@ int run_train(const TrainOptions& o) {
           ErrorCode::InvalidArgument,
           "--algo must be protonet, matchingnet, maml, fomaml, reptile or finetune; got '" + o.algo + "'");
   require(!o.out.empty(), ErrorCode::InvalidArgument, "--out is required");
+  require_writable_output("--out", o.out);  // not first found at the first checkpoint, minutes later
   require((o.init.empty() && o.outer_anneal.empty()) || o.algo == "maml" || o.algo == "fomaml",
           ErrorCode::InvalidArgument,
           "--init and --outer-anneal are options of maml and fomaml (Reptile's ε is always annealed linearly to 0, "

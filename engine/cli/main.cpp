@@ -1,6 +1,7 @@
 // metacog — the native command-line tool (meta-train, evaluate, inspect, benchmark).
 // Subcommands register themselves from their own files (see command.hpp).
 #include <cstdio>
+#include <string>
 #include <vector>
 
 #if defined(__GLIBC__)
@@ -52,6 +53,19 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   for (auto setup : metacog::cli::registry()) setup(app);
   try {
+    // CLI11 would report an unknown first word as "A subcommand is required"; name it instead
+    if (argc > 1 && argv[1][0] != '-') {
+      std::string names;
+      bool known = false;
+      for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+        known = known || sub->get_name() == argv[1];
+        names += (names.empty() ? "" : ", ") + sub->get_name();
+      }
+      if (!known) {
+        throw CLI::ExtrasError(std::string("unknown subcommand '") + argv[1] + "'; the subcommands are " + names,
+                               CLI::ExitCodes::ExtrasError);
+      }
+    }
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);

@@ -1,5 +1,5 @@
-// The metacog command line itself (build/metacog, run as a child process): `train` options refused
-// before any work; an unset --episodes giving the paper's schedule per algorithm and way, and Ctrl-C
+// The metacog command line itself (build/metacog, run as a child process): an unknown subcommand named;
+// `train` options and unwritable outputs refused before any work; an unset --episodes giving the paper's schedule per algorithm and way, and Ctrl-C
 // leaving its checkpoint; the Omniglot resize and character split carried from `train` to `eval`; `kt-train`
 // training each distinct grid configuration once and warm-starting from the non-meta network;
 // `kt-eval` / `kt-coldstart` reporting the model with its inner loop off beside it.
@@ -71,6 +71,29 @@ TEST_CASE("cli train: bad options are refused before any work") {
   refused("--algo reptile --shot 15", "validation episodes are 15-shot");
   CHECK_FALSE(fs::exists(out));
   CHECK_FALSE(fs::exists(out.string() + ".ckpt"));
+}
+
+TEST_CASE("cli: an unknown subcommand is named; an output that cannot be written is refused before any work") {
+  check_refused("bogus --out x", "unknown subcommand 'bogus'; the subcommands are ");
+  check_refused("trian", "train");  // the list names the right one
+  const fs::path missing = fs::path(scratch_path("no-such-folder")) / "model.safetensors";
+  const std::string folder = fs::path(scratch_path("x")).parent_path().string();
+  const std::string no_data = scratch_path("absent.csv");  // never read: the output is checked first
+  check_refused("train --algo protonet --episodes 1 --out '" + missing.string() + "'",
+                "--out " + missing.string() + ": the folder " + missing.parent_path().string() + " does not exist");
+  check_refused("train --algo protonet --episodes 1 --out '" + folder + "'", "is a folder, not a file name");
+  check_refused("kt-train --data '" + no_data + "' --out '" + missing.string() + "'", "the folder");
+  const std::string out = scratch_path("kt-out.safetensors");
+  check_refused("kt-train --data '" + no_data + "' --out '" + out + "' --baseline-out '" + missing.string() + "'",
+                "--baseline-out " + missing.string());
+  check_refused("kt-calibrate --model '" + no_data + "' --data '" + no_data + "' --out '" + missing.string() + "'", "--out");
+  check_refused("simulate-fit --data '" + no_data + "' --out '" + missing.string() + "'", "does not exist");
+  CHECK_FALSE(fs::exists(missing.parent_path()));
+  CHECK_FALSE(fs::exists(out));
+  // nothing is left behind by the check in a folder that can be written
+  for (const auto& entry : fs::directory_iterator(folder)) {
+    CHECK_MESSAGE(entry.path().filename().string().rfind(".metacog-write-check", 0) != 0, entry.path().string());
+  }
 }
 
 TEST_CASE("cli train: an unset --episodes is the paper's schedule for the algorithm and way; Ctrl-C checkpoints it") {

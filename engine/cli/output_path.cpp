@@ -1,0 +1,38 @@
+// engine/cli/output_path.cpp — see output_path.hpp.
+#include "output_path.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <vector>
+
+#include <unistd.h>
+
+#include "metacog/error.hpp"
+
+namespace metacog::cli {
+
+void require_writable_output(const std::string& option, const std::string& path) {
+  if (path.empty()) return;
+  namespace fs = std::filesystem;
+  const fs::path target(path);
+  const fs::path folder = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::error_code ec;
+  if (fs::is_directory(target, ec)) throw Error(ErrorCode::Io, option + " " + path + " is a folder, not a file name");
+  if (!fs::is_directory(folder, ec)) {
+    throw Error(ErrorCode::Io, option + " " + path + ": the folder " + folder.string() + " does not exist");
+  }
+  std::string probe = (folder / ".metacog-write-check-XXXXXX").string();
+  std::vector<char> name(probe.begin(), probe.end());
+  name.push_back('\0');
+  const int fd = ::mkstemp(name.data());
+  if (fd < 0) {
+    const int err = errno;
+    throw Error(ErrorCode::Io, option + " " + path + ": cannot write in " + folder.string() + ": " + std::strerror(err));
+  }
+  ::close(fd);
+  ::unlink(name.data());
+}
+
+}  // namespace metacog::cli
