@@ -369,8 +369,11 @@ SafetensorsFile parse_safetensors(const uint8_t* data, size_t size) {
     entries.push_back(parse_entry(it.key(), *it, data_len));
   }
 
-  // Overlaps: sort the non-empty ranges by begin; each must start at or after the previous end.
-  // Gaps between tensors (and unused bytes at the end) are allowed.
+  // The data section must be exactly the tensors' bytes, as the reference reader requires (its
+  // InvalidOffset / MetadataIncompleteBuffer): sort the non-empty ranges by begin; each starts where
+  // the previous one ends (earlier: overlap; later: a gap), the first at 0 and the last at the end.
+  // Bytes no tensor names could carry anything (a polyglot file); no writer of the format leaves them.
+  // An empty tensor ([b, b], no bytes) only has to lie within the section.
   std::vector<const Entry*> order;
   for (const Entry& e : entries) {
     if (e.end > e.begin) order.push_back(&e);
@@ -378,10 +381,20 @@ SafetensorsFile parse_safetensors(const uint8_t* data, size_t size) {
   std::sort(order.begin(), order.end(), [](const Entry* a, const Entry* b) {
     return std::tie(a->begin, a->end, a->name) < std::tie(b->begin, b->end, b->name);
   });
-  for (size_t i = 1; i < order.size(); ++i) {
-    if (order[i]->begin < order[i - 1]->end) {
+  uint64_t covered = 0;
+  for (size_t i = 0; i < order.size(); ++i) {
+    if (i > 0 && order[i]->begin < order[i - 1]->end) {
       fail("safetensors tensors " + range_str(*order[i - 1]) + " and " + range_str(*order[i]) + " overlap");
     }
+    if (order[i]->begin > covered) {
+      fail("safetensors data bytes [" + std::to_string(covered) + ", " + std::to_string(order[i]->begin) +
+           ") belong to no tensor (before tensor " + range_str(*order[i]) + ")");
+    }
+    covered = order[i]->end;
+  }
+  if (covered != data_len) {
+    fail("safetensors data section has " + std::to_string(data_len - covered) + " bytes after the last tensor's end (" +
+         std::to_string(covered) + " of " + std::to_string(data_len) + ")");
   }
 
   for (const Entry& e : entries) {

@@ -155,16 +155,16 @@ TEST_CASE("safetensors writer rejects inconsistent tensors") {
   CHECK(code_of([&] { metacog::serialize_safetensors(g); }) == ErrorCode::InvalidArgument);
 }
 
-TEST_CASE("safetensors reader accepts padding, gaps, empty tensors and all dtypes") {
+TEST_CASE("safetensors reader accepts header padding, empty tensors and all dtypes") {
   const std::string all =
       "{" + entry("f64", "\"F64\"", "[1]", "[0,8]") + "," + entry("f32", "\"F32\"", "[1]", "[8,12]") + "," +
       entry("f16", "\"F16\"", "[1]", "[12,14]") + "," + entry("bf16", "\"BF16\"", "[1]", "[14,16]") + "," +
       entry("i64", "\"I64\"", "[1]", "[16,24]") + "," + entry("i32", "\"I32\"", "[1]", "[24,28]") + "," +
       entry("i16", "\"I16\"", "[1]", "[28,30]") + "," + entry("i8", "\"I8\"", "[1]", "[30,31]") + "," +
       entry("u8", "\"U8\"", "[1]", "[31,32]") + "," + entry("bool", "\"BOOL\"", "[1]", "[32,33]") + "," +
-      entry("u16", "\"U16\"", "[1]", "[34,36]") + "," + entry("u32", "\"U32\"", "[1]", "[36,40]") + "," +
-      entry("u64", "\"U64\"", "[1]", "[40,48]") + "," + entry("none", "\"F32\"", "[0]", "[4,4]") + "}      ";
-  const SafetensorsFile f = parse(file_with(all, 56));  // gap at 33 and 8 unused bytes at the end
+      entry("u16", "\"U16\"", "[1]", "[33,35]") + "," + entry("u32", "\"U32\"", "[1]", "[35,39]") + "," +
+      entry("u64", "\"U64\"", "[1]", "[39,47]") + "," + entry("none", "\"F32\"", "[0]", "[4,4]") + "}      ";
+  const SafetensorsFile f = parse(file_with(all, 47));  // the header ends in spaces; "none" lies inside "f64"
   CHECK(f.tensors.size() == 14);
   CHECK(f.tensors.at("bf16").dtype == DType::BF16);
   CHECK(f.tensors.at("bool").dtype == DType::Bool);
@@ -266,6 +266,14 @@ TEST_CASE("safetensors reader rejects malformed files with a specific message") 
                      16, "overlap");
   check_format_error("{" + entry("a", "\"F32\"", "[1]", "[0,4]") + "," + entry("b", "\"F32\"", "[1]", "[0,4]") + "}",
                      4, "overlap");
+  // bytes no tensor names (the reference reader's InvalidOffset / MetadataIncompleteBuffer)
+  check_format_error("{" + entry("a", "\"F32\"", "[1]", "[0,4]") + "," + entry("b", "\"F32\"", "[1]", "[5,9]") + "}",
+                     9, "data bytes [4, 5) belong to no tensor (before tensor \"b\" [5, 9])");
+  check_format_error("{" + entry("a", "\"F32\"", "[1]", "[4,8]") + "}", 8, "data bytes [0, 4) belong to no tensor");
+  check_format_error("{" + entry("a", "\"F32\"", "[1]", "[0,4]") + "}", 12,
+                     "data section has 8 bytes after the last tensor's end (4 of 12)");
+  check_format_error("{" + entry("none", "\"F32\"", "[0]", "[0,0]") + "}", 1, "1 bytes after the last tensor's end");
+  check_format_error("{}", 3, "3 bytes after");
 }
 
 TEST_CASE("safetensors metacog metadata") {

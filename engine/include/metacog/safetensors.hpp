@@ -5,8 +5,10 @@
 //     header = {"__metadata__": {string: string},
 //               "encoder.0.weight": {"dtype": "F32", "shape": [64, 1, 3, 3], "data_offsets": [b, e]}, ...}
 // Offsets are relative to the start of the data section; a tensor's bytes are data[b, e) and
-// e − b = Π shape × sizeof(dtype). parse_safetensors() checks all of that (plus overlaps, bounds,
-// integer overflow) and throws Error(ModelFormat) naming the problem; nothing here touches the
+// e − b = Π shape × sizeof(dtype), and the tensors' ranges tile the data section exactly, as the
+// reference reader requires (no overlap, no byte that no tensor names, none after the last; an empty
+// tensor only has to lie inside). parse_safetensors() checks all of that (plus bounds, integer
+// overflow) and throws Error(ModelFormat) naming the problem; nothing here touches the
 // file system except read_binary_file / write_binary_file, so the core works the same in wasm.
 //
 // A metacog model is a safetensors file whose __metadata__ holds format = "metacog",
