@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <vector>
 
 #include <unistd.h>
 
@@ -21,11 +20,10 @@ void require_writable_output(const std::string& option, const std::string& path)
   std::error_code ec;
   if (fs::is_directory(target, ec)) throw Error(ErrorCode::Io, option + " " + path + " is a folder, not a file name");
   if (!fs::is_directory(folder, ec)) {
-    throw Error(ErrorCode::Io, option + " " + path + ": the folder " + folder.string() + " does not exist");
+    throw Error(ErrorCode::Io, option + " " + path + ": the folder " + folder.string() +
+                                   (fs::exists(folder, ec) ? " is not a folder" : " does not exist"));
   }
-  std::string probe = (folder / ".metacog-write-check-XXXXXX").string();
-  std::vector<char> name(probe.begin(), probe.end());
-  name.push_back('\0');
+  std::string name = (folder / ".metacog-write-check-XXXXXX").string();  // mkstemp replaces the X's
   const int fd = ::mkstemp(name.data());
   if (fd < 0) {
     const int err = errno;
