@@ -125,6 +125,17 @@ test('offline: after the first visit the demo works with the network off', async
   }
   const errors = b.consoleErrors.filter((e) => !/ERR_INTERNET_DISCONNECTED|Failed to fetch/.test(e));
   assert.deepEqual(errors, []);
+  // a page's query may name a learner (widget.html?learner=…): the offline cache keeps no query
+  await page.goto(b.site.url + 'widget.html?learner=cache-probe-7');
+  await page.locator('metacog-practice [part~="recommendation"]').waitFor({ timeout: 60000 });
+  await page.waitForTimeout(300);  // the service worker's cache.put runs after the response
+  const keys = await page.evaluate(async () => {
+    const out = [];
+    for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) out.push(req.url);
+    return out;
+  });
+  assert.ok(keys.some((k) => k.endsWith('/widget.html')), 'widget.html is cached');
+  assert.deepEqual(keys.filter((k) => k.includes('?')), [], 'no cached URL keeps its query');
 });
 
 test('screenshots of every page, desktop and 390-px phone, English and Chinese', async () => {

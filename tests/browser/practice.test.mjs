@@ -145,7 +145,7 @@ test('a malformed import is refused and changes nothing', async () => {
 
 async function openData(page) {
   const summary = page.locator('metacog-practice [part~="data"] summary');
-  if (!(await page.locator('metacog-practice [part~="data"]').evaluate((d) => d.open))) await summary.click();
+  if (!(await page.locator('metacog-practice [part~="data"] details').evaluate((d) => d.open))) await summary.click();
 }
 
 /** The focused element, through shadow roots. */

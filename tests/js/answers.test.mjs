@@ -78,7 +78,19 @@ test('requirements reads the form from the answer and both prompt languages', ()
   assert.equal(r.simplest, true);
   assert.equal(r.improper, true);
   assert.throws(() => requirements({ answer: 'x' }), TypeError);
-  assert.throws(() => requirements({ answer: '1 1/2' }), TypeError);
+  assert.equal(requirements({ answer: '1 1/2' }).kind, 'mixed');
+});
+
+test('a mixed-number answer (the fourth form the engine accepts) wants a mixed number', () => {
+  const item = { answer: '1 3/4', prompt: 'Write 7/4 as a mixed number.' };
+  assert.deepEqual(checkAnswer('1 3/4', item), { status: 'correct' });
+  assert.deepEqual(checkAnswer('1  3 / 4', item), { status: 'correct' });
+  assert.deepEqual(checkAnswer('1 6/8', item), { status: 'correct' });
+  assert.deepEqual(checkAnswer('1 6/8', { ...item, prompt: 'Write 7/4 as a mixed number in simplest form.' }), { status: 'form', hint: 'simplest' });
+  assert.deepEqual(checkAnswer('7/4', item), { status: 'form', hint: 'mixed' });
+  assert.deepEqual(checkAnswer('1.75', item), { status: 'form', hint: 'mixed' });
+  assert.deepEqual(checkAnswer('1 1/4', item), { status: 'incorrect' });
+  assert.deepEqual(checkAnswer('-1 3/4', { answer: '-1 3/4' }), { status: 'correct' });
 });
 
 test('every numeric item of the demo bank: its own answer is correct, answer + 1 is not', () => {

@@ -1,4 +1,4 @@
-import { createPrototypeClassifier } from '/dist/metacog.js';
+import { createPrototypeClassifier } from './dist/metacog.js';
 
 const out = document.getElementById('result');
 try {

@@ -40,7 +40,9 @@ self.addEventListener('fetch', (event) => {
     const cache = await caches.open(CACHE);
     try {
       const res = await fetch(req);
-      if (res.ok && res.type === 'basic') cache.put(req, res.clone());
+      // kept under the path without its query: a page's query (widget.html?learner=…) may name a
+      // learner, and the cache must not keep it after "Forget me"; pages read their query themselves
+      if (res.ok && res.type === 'basic') event.waitUntil(cache.put(url.origin + url.pathname, res.clone()));
       return res;
     } catch (err) {
       const hit = await cache.match(req, { ignoreSearch: true });

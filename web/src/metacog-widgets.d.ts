@@ -17,19 +17,36 @@ export interface PracticeMasteryDetail {
 export interface SketchResultDetail {
   mode: 'teacher' | 'learner'; label: string; top: { label: string; p: number }[]; target?: string; correct?: boolean;
 }
+export interface PracticeReadyDetail {
+  learnerId: string; items: number; skills: number; responses: number; storage: 'indexeddb' | 'memory';
+}
+export interface PracticeDataDetail { action: 'export' | 'import' | 'forget'; responses: number }
+export interface SketchClassesDetail { classes: Record<string, number> }
+/** A failure a widget showed: `code` is a MetacogError code (INTERNAL for anything else); `during` says what failed. */
+export interface WidgetErrorDetail {
+  code: string; message: string;
+  during: 'load' | 'answer' | 'goal' | 'export' | 'import' | 'forget'
+    | 'add-example' | 'remove-class' | 'recognise' | 'check' | 'alphabet';
+}
 
 /** <metacog-practice model item-bank learner-id goal lang>; parts: choice, next, feedback, recommendation, mastery, path, resources, data, input, submit, export, import, forget. */
 export class MetacogPractice extends HTMLElement {
+  /** Changing model, itemBank or learnerId after the start disposes the engine and starts again; changing goal redraws the path and resources. */
   model: string; itemBank: string; learnerId: string; goal: string; lang: string;
-  /** Resolves when the engine is loaded and the first exercise is shown. */
+  /** Resolves when the engine is loaded and the first exercise is shown (for the latest start; rejects with the load error). */
   readonly ready: Promise<void>;
-  readonly engine: unknown;
+  /** The widget's engine once loaded (null before, and after removal). */
+  readonly engine: import('./metacog.js').Engine | null;
 }
 
 /** <metacog-sketch model mode="teacher|learner" alphabet="greek|cyrillic|teacher" lang>; parts: canvas, mode, undo, clear, add-class, add-example, recognise, guesses, target, check, next-letter, feedback. */
 export class MetacogSketch extends HTMLElement {
+  /** mode and alphabet may change at any time; changing model starts again (the teacher's classes are dropped). */
   model: string; mode: 'teacher' | 'learner'; alphabet: 'greek' | 'cyrillic' | 'teacher'; lang: string;
+  /** Resolves when the classifier is loaded (and, in learner mode, the letters are built). */
   readonly ready: Promise<void>;
+  /** The teacher's classifier once loaded (null before, and after removal). */
+  readonly classifier: import('./metacog.js').SketchClassifier | null;
   /** Strokes as points in [0, 1]² of the canvas side. */
   readonly strokes: { x: number; y: number }[][];
   setStrokes(strokes: { x: number; y: number }[][]): void;
@@ -37,7 +54,10 @@ export class MetacogSketch extends HTMLElement {
 
 /** Checks a typed numeric answer against an item's answer string (exact rationals). */
 export function checkAnswer(input: string, content: { answer: string; prompt?: string | Record<string, string> }):
-  { status: 'correct' | 'incorrect' | 'form' | 'invalid'; hint?: 'number' | 'whole' | 'decimal' | 'fraction' | 'simplest' | 'improper' };
+  { status: 'correct' | 'incorrect' | 'form' | 'invalid'; hint?: 'number' | 'whole' | 'decimal' | 'fraction' | 'mixed' | 'simplest' | 'improper' };
+
+/** Whether an item's content is a multiple-choice item: "type": "choice", or no "type" and "choices" present (the engine's rule). */
+export function isChoiceItem(content: { type?: string; choices?: unknown }): boolean;
 
 /** An exact rational read from a typed answer (parseNumber). */
 export interface ParsedNumber {
@@ -72,5 +92,9 @@ declare global {
     'metacog-recommendation': CustomEvent<PracticeRecommendationDetail>;
     'metacog-mastery': CustomEvent<PracticeMasteryDetail>;
     'metacog-sketch-result': CustomEvent<SketchResultDetail>;
+    'metacog-ready': CustomEvent<PracticeReadyDetail>;
+    'metacog-data': CustomEvent<PracticeDataDetail>;
+    'metacog-sketch-classes': CustomEvent<SketchClassesDetail>;
+    'metacog-error': CustomEvent<WidgetErrorDetail>;
   }
 }

@@ -18,7 +18,8 @@
 // protection, Safari). A widget embedded in two different sites sees two different databases, and
 // never the one of its own site opened directly. See docs/storage.md; export/import moves data,
 // and a Storage Access API handle (`(await document.requestStorageAccess({ indexedDB: true })).indexedDB`)
-// can be passed as the `indexedDB` option to reach unpartitioned storage.
+// can be passed as the `indexedDB` option to reach unpartitioned storage — on the page only: an
+// IDBFactory cannot be sent to a Worker, so createEngine's store stays partitioned.
 import { wrap } from 'idb';
 import { MetacogError } from './errors.js';
 import { SCHEMA_VERSION, checkRevision, storedRecord } from './storage-backend.js';

@@ -22,8 +22,9 @@
 //
 // Partitioned storage: inside a cross-site iframe, browsers key IndexedDB by the top-level site
 // too (Chromium storage partitioning): the same widget embedded on two sites has two separate
-// learner databases. See docs/storage.md — offer export/import, or pass a Storage Access API
-// handle's `indexedDB` as the `indexedDB` option.
+// learner databases. See docs/storage.md — offer export/import; a Storage Access API handle's
+// `indexedDB` can be passed as the `indexedDB` option of a store opened on the page (not to
+// createEngine, whose store lives in its Worker).
 import { MetacogError, check } from './errors.js';
 import { revisionOf, toStorageError } from './storage-backend.js';
 import { buildDocument, parseDocument } from './storage-document.js';

@@ -7,6 +7,10 @@
 //                                    form (then "6/8" is the wrong form); "0.75" is the wrong form;
 //                                    a mixed number "1 3/4" is the wrong form when the prompt asks
 //                                    for an improper fraction
+//   answer "1 3/4" → a mixed number: "1 3/4" is right; "7/4" or "1.75" is the right value in the
+//                                    wrong form
+// The engine accepts exactly these four forms as a numeric item's answer (item_bank.cpp), so every
+// bank that loads can be checked here.
 //
 // A wrong *form* with the right value is not a wrong answer: the widget asks again with a hint and
 // records nothing. Input is normalised first (NFKC: full-width digits and ／ from Chinese input
@@ -19,6 +23,14 @@ function gcd(a, b) {
   a = abs(a); b = abs(b);
   while (b) [a, b] = [b, a % b];
   return a;
+}
+
+/**
+ * Whether an item's content is a multiple-choice item, by the engine's rule (item_bank.cpp): its
+ * "type" says so, or it has no "type" and has "choices" (design.md §3.4's example has no "type").
+ */
+export function isChoiceItem(content) {
+  return content.type === 'choice' || (content.type === undefined && content.choices !== undefined);
 }
 
 /** Normalises what a learner typed: NFKC, minus signs, fraction slashes, spaces. */
@@ -75,12 +87,12 @@ const sameValue = (a, b) => a.num * b.den === b.num * a.den;
 /**
  * What an item asks for, from its answer string and prompt (any language of it).
  * @param {{answer: string, prompt?: string | Record<string, string>}} content
- * @returns {{kind: 'integer'|'decimal'|'fraction', simplest: boolean, improper: boolean, expected: Parsed}}
+ * @returns {{kind: 'integer'|'decimal'|'fraction'|'mixed', simplest: boolean, improper: boolean, expected: Parsed}}
  */
 export function requirements(content) {
   const expected = parseNumber(content.answer);
-  if (!expected || expected.kind === 'mixed') {
-    throw new TypeError(`answers: the item's answer ${JSON.stringify(content.answer)} is not an integer, decimal or fraction`);
+  if (!expected) {
+    throw new TypeError(`answers: the item's answer ${JSON.stringify(content.answer)} is not an integer, decimal, fraction or mixed number`);
   }
   const prompts = typeof content.prompt === 'string' ? [content.prompt] : Object.values(content.prompt || {});
   const text = prompts.join('\n');
@@ -96,7 +108,7 @@ export function requirements(content) {
  * Checks a typed answer.
  * @param {string} input what the learner typed
  * @param {{answer: string, prompt?: string | Record<string, string>}} content the item's content
- * @returns {{status: 'correct'|'incorrect'|'form'|'invalid', hint?: 'number'|'whole'|'decimal'|'fraction'|'simplest'|'improper'}}
+ * @returns {{status: 'correct'|'incorrect'|'form'|'invalid', hint?: 'number'|'whole'|'decimal'|'fraction'|'mixed'|'simplest'|'improper'}}
  *   correct / incorrect: a gradable answer; form: the right value written in a form the question
  *   does not accept (hint says which form to use); invalid: not a number (hint 'number')
  */
@@ -110,6 +122,10 @@ export function checkAnswer(input, content) {
       return got.kind === 'integer' || got.kind === 'decimal' ? { status: 'correct' } : { status: 'form', hint: 'whole' };
     case 'decimal':
       return got.kind === 'integer' || got.kind === 'decimal' ? { status: 'correct' } : { status: 'form', hint: 'decimal' };
+    case 'mixed':
+      if (got.kind !== 'mixed') return { status: 'form', hint: 'mixed' };
+      if (want.simplest && !got.lowest) return { status: 'form', hint: 'simplest' };
+      return { status: 'correct' };
     default: // fraction
       if (got.kind === 'integer' || got.kind === 'decimal') return { status: 'form', hint: 'fraction' };
       if (got.kind === 'mixed' && want.improper) return { status: 'form', hint: 'improper' };

@@ -36,6 +36,7 @@ const en = {
     fraction: 'Right value — the question asks for a fraction, like 3/4.',
     simplest: 'Right value — now write it in simplest form.',
     improper: 'Right value — the question asks for an improper fraction, like 7/4.',
+    mixed: 'Right value — the question asks for a mixed number, like 1 3/4.',
   },
   why: 'Why this exercise?',
   predicted: (p) => `Chance you answer correctly (model's estimate): ${pct(p)}`,
@@ -68,6 +69,8 @@ const en = {
   imported: (n) => `Imported ${n} answers.`,
   forgotten: 'Everything was deleted. You start from scratch.',
   importFailed: (msg) => `That file could not be imported: ${msg}`,
+  actionFailed: (msg) => `That did not work: ${msg}`,
+  yourChoice: 'your answer',
   noExercise: 'No exercise is available right now.',
   busy: 'Working…',
   kindLabel: { learn: 'New', review: 'Review', practice: 'Practice', 'not-ready': 'Stretch' },
@@ -90,6 +93,7 @@ const zh = {
     fraction: '数值对了——题目要求写成分数，例如 3/4。',
     simplest: '数值对了——请化成最简分数。',
     improper: '数值对了——题目要求写成假分数，例如 7/4。',
+    mixed: '数值对了——题目要求写成带分数，例如 1 3/4。',
   },
   why: '为什么推荐这道题？',
   predicted: (p) => `模型估计你答对的概率：${pct(p)}`,
@@ -122,6 +126,8 @@ const zh = {
   imported: (n) => `已导入 ${n} 条作答。`,
   forgotten: '已全部删除，从头开始。',
   importFailed: (msg) => `无法导入该文件：${msg}`,
+  actionFailed: (msg) => `操作没有成功：${msg}`,
+  yourChoice: '你的答案',
   noExercise: '目前没有可做的练习。',
   busy: '处理中……',
   kindLabel: { learn: '新学', review: '复习', practice: '巩固', 'not-ready': '挑战' },
@@ -138,6 +144,11 @@ export const strings = (lang) => STRINGS[normalizeLang(lang)];
  */
 export function recommendationReason(rec, lang, skillName) {
   if (normalizeLang(lang) === 'en') return rec.reason;
+  const why = zhRecommendationReason(rec, skillName);
+  return rec.repeat ? `${why}（这道题你刚做过，但目前没有其他可以做的题。）` : why;
+}
+
+function zhRecommendationReason(rec, skillName) {
   const name = skillName(rec.skill);
   const m = pct(rec.mastery);
   const p = pct(rec.p);
@@ -156,7 +167,9 @@ export function recommendationReason(rec, lang, skillName) {
 export function pathReason(step, lang, skillName) {
   if (normalizeLang(lang) === 'en') return step.reason;
   const unlocks = (step.unlocks || []).map(skillName).join('、');
-  const base = `掌握度 ${pct(step.mastery)}，约需 ${step.estimatedItems} 道题达到掌握`;
+  const base = step.items && step.items.length === 0
+    ? `掌握度 ${pct(step.mastery)}；题库中没有练习这项技能的题目`
+    : `掌握度 ${pct(step.mastery)}，约需 ${step.estimatedItems} 道题达到掌握`;
   if (step.isGoal) return `${base}；这是你的目标技能。`;
   return `${base}${unlocks ? `；掌握后可以学习：${unlocks}` : ''}。`;
 }
@@ -164,5 +177,6 @@ export function pathReason(step, lang, skillName) {
 /** Why a resource is recommended. */
 export function resourceReason(r, lang, skillName) {
   if (normalizeLang(lang) === 'en') return r.reason;
+  if (r.mastered) return `「${skillName(r.skill)}」已经掌握（掌握度 ${pct(r.mastery)}），这份资料可供复习。`;
   return `「${skillName(r.skill)}」的掌握度为 ${pct(r.mastery)}，这份资料讲的正是它。`;
 }

@@ -3,6 +3,6 @@
 //   <script type="module" src="/dist/metacog-widgets.js"></script>
 export { MetacogPractice } from './practice.js';
 export { MetacogSketch } from './sketch-widget.js';
-export { checkAnswer, parseNumber } from './answers.js';
+export { checkAnswer, parseNumber, isChoiceItem } from './answers.js';
 export { PracticeOrder } from './practice-order.js';
 export * from '../index.js';

@@ -26,7 +26,7 @@ export const practiceStyles = css`
   .delta.down { color: var(--mc-bad); font-weight: 700; }
   .path { margin: 0; padding-left: 1.25rem; display: grid; gap: .5rem; }
   summary { cursor: pointer; display: flex; flex-wrap: wrap; align-items: baseline; gap: .5rem; list-style: revert; }
-  summary h2 { display: inline; margin: 0; }
+  [part~="data"] > h2 { margin: 0 0 .25rem; }
   .confirm { margin-top: .75rem; border: 2px solid var(--mc-bad); border-radius: var(--mc-radius); padding: .75rem; background: var(--mc-bad-bg); }
   a { color: var(--mc-accent); }
 `;

@@ -8,17 +8,24 @@
 // goal, resources, and the learner's stored data (export, import, forget). All learning maths runs
 // in the engine (a Worker); this file renders and forwards. It never sends anything: it dispatches
 // DOM events with plain data for the host page — metacog-ready, metacog-recommendation,
-// metacog-response, metacog-mastery, metacog-data.
+// metacog-response, metacog-mastery, metacog-data, metacog-error.
+//
+// Changing `model`, `item-bank` or `learner-id` after the start disposes the engine and starts again
+// (an LMS page that reuses the element for the next learner writes to that learner's store);
+// changing `goal` redraws the path and resources. Removing the element disposes its engine, also
+// while it is still loading (lifecycle.js).
 import { LitElement, html, nothing } from 'lit';
 import { svg } from 'lit';
 import { createEngine } from '../engine.js';
 import { resolveUrl } from '../model-bytes.js';
 import { databaseName } from '../storage.js';
-import { checkAnswer } from './answers.js';
+import { checkAnswer, isChoiceItem } from './answers.js';
 import { localized, strings, langTag, normalizeLang, recommendationReason, pathReason, resourceReason } from './i18n.js';
 import { base } from './styles.js';
 import { practiceStyles } from './practice-styles.js';
 import { downloadJson, readJsonFile } from './download.js';
+import { WidgetLifecycle, disposeQuietly, errorDetail, fetchJson } from './lifecycle.js';
+import { MetacogError } from '../errors.js';
 
 const pct = (x) => Math.round(100 * x);
 // A bar as SVG geometry, not an inline style (the CSP has no 'unsafe-inline' for styles).
@@ -45,6 +52,7 @@ export class MetacogPractice extends LitElement {
     _confirmForget: { state: true },
     _dataMessage: { state: true },
     _busy: { state: true },
+    _viewError: { state: true },
   };
 
   static styles = [base, practiceStyles];
@@ -61,12 +69,11 @@ export class MetacogPractice extends LitElement {
     this._responses = 0;
     this._upcoming = [];
     this._engine = null;
-    this._ready = new Promise((ok, fail) => { this._readyOk = ok; this._readyFail = fail; });
-    this._ready.catch(() => {});
+    this._life = new WidgetLifecycle();
   }
 
-  /** Resolves when the engine is loaded and the first exercise is shown. */
-  get ready() { return this._ready; }
+  /** Resolves when the engine is loaded and the first exercise is shown (for the latest start). */
+  get ready() { return this._life.ready; }
   /** The engine (for host pages that want more than the widget shows). */
   get engine() { return this._engine; }
 
@@ -81,12 +88,46 @@ export class MetacogPractice extends LitElement {
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    // A widget moved within the page reconnects; only dispose when it stays out.
-    setTimeout(() => { if (!this.isConnected && this._engine) { this._engine.dispose(); this._engine = null; this._started = false; } }, 0);
+    // A widget moved within the page reconnects; only dispose when it stays out (also mid-start).
+    setTimeout(() => {
+      if (this.isConnected || !this._started) return;
+      this._life.cancel();
+      this._disposeEngine();
+      this._started = false;
+      this._status = 'loading';
+    }, 0);
+  }
+
+  willUpdate(changed) {
+    // the engine is made from these three: a change after the start means a new engine
+    const c = this._config;
+    if (c && this._started && (c.model !== this.model || c.itemBank !== this.itemBank || c.learnerId !== this.learnerId)) {
+      this._disposeEngine();
+      this._start();
+    }
   }
 
   updated(changed) {
-    if (changed.has('goal') && changed.get('goal') !== undefined && this._engine) this._refreshSideViews();
+    if (changed.has('goal') && this._status === 'ready' && this._engine) this._guard('goal', () => this._refreshSideViews({ showDelta: false }));
+  }
+
+  _disposeEngine() {
+    const engine = this._engine;
+    this._engine = null;
+    disposeQuietly(engine);
+  }
+
+  /** Runs a view refresh or an action; a failure is shown and reported as metacog-error, never left unhandled. */
+  async _guard(during, action) {
+    const engine = this._engine;
+    try {
+      this._viewError = null;
+      await action();
+    } catch (err) {
+      if (engine !== this._engine) return;  // the engine was replaced meanwhile: its failure is moot
+      this._viewError = err && err.message ? err.message : String(err);
+      this._emit('metacog-error', errorDetail(err, during));
+    }
   }
 
   get _t() { return strings(this.lang); }
@@ -94,17 +135,27 @@ export class MetacogPractice extends LitElement {
   _skillName = (id) => localized(this._skills.get(id)?.name, this.lang) || id;
 
   async _start() {
+    const run = this._life.begin();
+    this._config = { model: this.model, itemBank: this.itemBank, learnerId: this.learnerId };
+    this._status = 'loading';
+    this._error = null;
+    this._viewError = null;
+    this._dataMessage = null;
+    this._confirmForget = false;
+    this._mastery = [];
+    this._delta = {};
     try {
-      if (!this.model || !this.itemBank) throw new Error('set the model and item-bank attributes');
+      if (!this.model || !this.itemBank) throw new MetacogError('INVALID_ARGUMENT', 'set the model and item-bank attributes');
       const bankUrl = resolveUrl(this.itemBank, 'item-bank');  // this page's origin only (design.md §7)
-      const bank = fetch(bankUrl).then((response) => {
-        if (!response.ok) throw new Error(`item bank: HTTP ${response.status}`);
-        return response.json();
-      });
+      const bank = fetchJson(bankUrl, 'item bank', 'ITEM_BANK');
       // The engine's Worker starts (and the wasm build compiles) while the model and bank load. If
       // the bank failed, its own error is the one shown, as when it was fetched first.
       const [bankResult, engineResult] = await Promise.allSettled([
         bank, createEngine({ model: this.model, itemBank: bank, learnerId: this.learnerId || 'default' })]);
+      if (!this._life.current(run)) {  // removed or restarted meanwhile: nothing of this run is kept
+        if (engineResult.status === 'fulfilled') disposeQuietly(engineResult.value);
+        return;
+      }
       if (bankResult.status === 'rejected') throw bankResult.reason;  // the engine, waiting on it, failed too
       if (engineResult.status === 'rejected') throw engineResult.reason;
       const engine = engineResult.value;
@@ -113,19 +164,23 @@ export class MetacogPractice extends LitElement {
       this._items = new Map(this._bank.items.map((i) => [i.id, i]));
       this._skills = new Map(this._bank.skills.map((s) => [s.id, s]));
       this._resourcesById = new Map((this._bank.resources || []).map((r) => [r.id, r]));
-      this._engine = engine;
-      const info = await this._engine.info();
+      this._engine = engine;  // from here on, whoever supersedes this run disposes it
+      const info = await engine.info();
+      if (!this._life.current(run)) return;
       this._storage = info.storage;
       this._responses = info.responses;
       await this._refreshAll();
+      if (!this._life.current(run)) return;
       this._showNext();
       this._status = 'ready';
       this._emit('metacog-ready', { learnerId: this.learnerId, items: info.items, skills: info.skills, responses: info.responses, storage: info.storage.backend });
-      this._readyOk();
+      this._life.succeed(run);
     } catch (err) {
+      if (!this._life.current(run)) return;  // superseded: its failure is moot
       this._status = 'error';
       this._error = err && err.message ? err.message : String(err);
-      this._readyFail(err);
+      this._emit('metacog-error', errorDetail(err, 'load'));
+      this._life.fail(run, err);
     }
   }
 
@@ -188,17 +243,21 @@ export class MetacogPractice extends LitElement {
     const rec = this._current;
     const item = this._items.get(rec.item);
     const responseTimeMs = Math.max(1, Math.round(performance.now() - this._startedAt));
+    const engine = this._engine;
     this._busy = true;
     try {
       // the engine stamps the answer (now, never before the learner's latest answer) and says when
-      const { responses, timestamp } = await this._engine.observe({ item: rec.item, correct, responseTimeMs });
+      const { responses, timestamp } = await engine.observe({ item: rec.item, correct, responseTimeMs });
+      if (engine !== this._engine) return;  // restarted for another learner or bank meanwhile
       this._responses = responses;
       this._answered = { correct, given };
       this._hint = null;
       this._emit('metacog-response', { item: rec.item, skills: item.skills.slice(), correct, answer: given, responseTimeMs, timestamp, responses });
       await this._refreshAll();
     } catch (err) {
+      if (engine !== this._engine) return;
       this._hint = { text: err.message, error: true };
+      this._emit('metacog-error', errorDetail(err, 'answer'));
     } finally {
       this._busy = false;
     }
@@ -216,7 +275,14 @@ export class MetacogPractice extends LitElement {
     if (this._answered) return;
     const input = this.renderRoot.querySelector('input[name="answer"]');
     const item = this._items.get(this._current.item);
-    const r = checkAnswer(input.value, item.content);
+    let r;
+    try {
+      r = checkAnswer(input.value, item.content);
+    } catch (err) {  // the engine refuses banks whose numeric answers cannot be checked; kept as a guard
+      this._hint = { text: err.message, error: true };
+      this._emit('metacog-error', errorDetail(err, 'answer'));
+      return;
+    }
     if (r.status === 'invalid' || r.status === 'form') {
       this._hint = { text: this._t.hint[r.hint] };
       input.focus();
@@ -228,25 +294,37 @@ export class MetacogPractice extends LitElement {
   // ── my data ──
 
   async _export() {
-    const doc = await this._engine.exportLearnerData();
-    downloadJson(doc, `metacog-${this.learnerId || 'default'}-${doc.exportedAt.slice(0, 10)}.json`);
-    this._dataMessage = { text: this._t.exported(doc.responses.length) };
-    this._emit('metacog-data', { action: 'export', responses: doc.responses.length });
+    const engine = this._engine;
+    try {
+      const doc = await engine.exportLearnerData();
+      if (engine !== this._engine) return;
+      downloadJson(doc, `metacog-${this.learnerId || 'default'}-${doc.exportedAt.slice(0, 10)}.json`);
+      this._dataMessage = { text: this._t.exported(doc.responses.length) };
+      this._emit('metacog-data', { action: 'export', responses: doc.responses.length });
+    } catch (err) {
+      if (engine !== this._engine) return;
+      this._dataMessage = { text: this._t.actionFailed(err.message), error: true };
+      this._emit('metacog-error', errorDetail(err, 'export'));
+    }
   }
 
   async _import(e) {
     const file = e.target.files && e.target.files[0];
     e.target.value = '';
     if (!file) return;
+    const engine = this._engine;
     try {
-      const { responses } = await this._engine.importLearnerData(await readJsonFile(file));
+      const { responses } = await engine.importLearnerData(await readJsonFile(file));
+      if (engine !== this._engine) return;
       await this._refreshAll({ showDelta: false });
       this._responses = responses;
       this._showNext();
       this._dataMessage = { text: this._t.imported(responses) };
       this._emit('metacog-data', { action: 'import', responses });
     } catch (err) {
+      if (engine !== this._engine) return;
       this._dataMessage = { text: this._t.importFailed(err.message), error: true };
+      this._emit('metacog-error', errorDetail(err, 'import'));
     }
   }
 
@@ -263,13 +341,22 @@ export class MetacogPractice extends LitElement {
   }
 
   async _forget() {
-    await this._engine.forget();
-    this._confirmForget = false;
-    await this._refreshAll({ showDelta: false });
-    this._responses = 0;
-    this._showNext();
-    this._dataMessage = { text: this._t.forgotten };
-    this._emit('metacog-data', { action: 'forget', responses: 0 });
+    const engine = this._engine;
+    try {
+      await engine.forget();
+      if (engine !== this._engine) return;
+      this._confirmForget = false;
+      await this._refreshAll({ showDelta: false });
+      this._responses = 0;
+      this._showNext();
+      this._dataMessage = { text: this._t.forgotten };
+      this._emit('metacog-data', { action: 'forget', responses: 0 });
+    } catch (err) {
+      if (engine !== this._engine) return;
+      this._confirmForget = false;
+      this._dataMessage = { text: this._t.actionFailed(err.message), error: true };
+      this._emit('metacog-error', errorDetail(err, 'forget'));
+    }
     await this.updateComplete;
     this.renderRoot.querySelector('#forget')?.focus();
   }
@@ -304,7 +391,7 @@ export class MetacogPractice extends LitElement {
     let feedback = '';
     let fbClass = '';
     if (a) {
-      const right = c.type === 'choice' ? localized(c.choices[c.answer], this.lang) : c.answer;
+      const right = isChoiceItem(c) ? localized(c.choices[c.answer], this.lang) : c.answer;
       feedback = a.correct ? t.correct : t.incorrect(right);
       fbClass = a.correct ? 'good' : 'bad';
     } else if (this._hint) {
@@ -318,7 +405,7 @@ export class MetacogPractice extends LitElement {
           ${t.skillLabel}: ${this._skillName(rec.skill)}
         </p>
         <h2 id="prompt" class="prompt">${localized(c.prompt, this.lang)}</h2>
-        ${c.type === 'choice' ? this._renderChoices(c, a) : this._renderNumeric(a)}
+        ${isChoiceItem(c) ? this._renderChoices(c, a) : this._renderNumeric(a)}
         <div part="feedback" class="feedback ${fbClass}" role="status" aria-live="polite" aria-atomic="true">${feedback}</div>
         ${a ? html`<button part="next" class="primary next" @click=${this._next}>${t.next} →</button>` : nothing}
         <div class="why">
@@ -333,10 +420,10 @@ export class MetacogPractice extends LitElement {
     return html`
       <div class="choices" role="group" aria-labelledby="prompt">
         ${c.choices.map((choice, i) => {
-          const state = !a ? '' : i === c.answer ? 'right' : (a.given === localized(choice, this.lang) ? 'wrong' : '');
+          const mine = !!a && a.given === localized(choice, this.lang);
+          const state = !a ? '' : i === c.answer ? 'right' : (mine ? 'wrong' : '');
           return html`<button part="choice" class="choice ${state}" data-index=${i} ?disabled=${!!a || this._busy}
-              aria-pressed=${a && a.given === localized(choice, this.lang) ? 'true' : 'false'}
-              @click=${() => this._choose(i)}>${localized(choice, this.lang)}</button>`;
+              @click=${() => this._choose(i)}>${localized(choice, this.lang)}${mine ? html`<span class="sr-only"> (${this._t.yourChoice})</span>` : nothing}</button>`;
         })}
       </div>`;
   }
@@ -385,6 +472,7 @@ export class MetacogPractice extends LitElement {
       <section class="panel" part="path" aria-labelledby="path-h">
         <h2 id="path-h">${t.path}</h2>
         ${goalNames.length ? html`<p class="muted small">${t.pathTo(goalNames.join(', '))}</p>` : nothing}
+        ${this._viewError ? html`<p class="error" role="alert">${this._viewError}</p>` : nothing}
         ${this._path.length === 0 ? html`<p>${t.pathDone}</p>` : html`
           <ol class="path">
             ${this._path.map((s) => html`<li data-skill=${s.skill}>
@@ -406,10 +494,16 @@ export class MetacogPractice extends LitElement {
           ${this._resources.map((r) => {
             const res = this._resourcesById.get(r.resource);
             if (!res) return nothing;
-            const href = new URL(res.url, this._bankUrl);
-            if (zh) href.searchParams.set('lang', 'zh');
+            const title = localized(res.title, this.lang);
+            let link = nothing;
+            if (res.url) {  // optional in the bank: without one the title is shown as text
+              const href = new URL(res.url, this._bankUrl);
+              // the bundled resources read ?lang; another site's page gets its URL as written
+              if (zh && href.origin === location.origin) href.searchParams.set('lang', 'zh');
+              link = html`<a href=${href.href} target="_blank" rel="noopener noreferrer">${title}</a>`;
+            }
             return html`<li data-resource=${r.resource}>
-              <a href=${href.href} target="_blank" rel="noopener noreferrer">${localized(res.title, this.lang)}</a>
+              ${res.url ? link : html`<strong>${title}</strong>`}
               <span class="muted small">(${t.kind[res.kind] || res.kind})</span>
               <div class="small">${resourceReason(r, this.lang, this._skillName)}</div>
             </li>`;
@@ -423,8 +517,10 @@ export class MetacogPractice extends LitElement {
     const backend = this._storage ? this._storage.backend : 'memory';
     const msg = this._dataMessage;
     return html`
-      <details class="panel" part="data">
-        <summary><h2>${t.data}</h2> <span class="muted small" data-responses=${this._responses}>${t.dataSummary(this._responses)}</span></summary>
+      <section class="panel" part="data" aria-labelledby="data-h">
+      <h2 id="data-h">${t.data}</h2>
+      <details>
+        <summary><span class="muted small" data-responses=${this._responses}>${t.dataSummary(this._responses)}</span></summary>
         <p class="small">${t.dataWhere(databaseName(this.learnerId || 'default'), backend)}</p>
         <p class="small">${t.dataWhat}</p>
         <div class="row">
@@ -442,7 +538,8 @@ export class MetacogPractice extends LitElement {
             </div>
           </div>` : nothing}
         <p class="small ${msg && msg.error ? 'error' : ''}" role="status" aria-live="polite">${msg ? msg.text : ''}</p>
-      </details>`;
+      </details>
+      </section>`;
   }
 }
 

@@ -38,6 +38,10 @@ const en = {
   practiseMost: 'Letters you confuse most (practised first)',
   attempts: (c, n) => `${c} / ${n} recognised`,
   teacherEmpty: 'The teacher has not added any classes yet.',
+  canvasFor: (l) => `Drawing area: draw the letter ${l}. Draw with a mouse, a finger or a pen.`,
+  nowDraw: (l) => `Now draw the letter ${l}.`,
+  failed: (m) => `That did not work: ${m}`,
+  preparing: 'Preparing the letters…',
 };
 
 const zh = {
@@ -75,6 +79,10 @@ const zh = {
   practiseMost: '最容易混淆的字母（优先练习）',
   attempts: (c, n) => `识别正确 ${c} / ${n}`,
   teacherEmpty: '教师还没有添加任何类别。',
+  canvasFor: (l) => `绘图区：请写出字母 ${l}。可以用鼠标、手指或触控笔书写。`,
+  nowDraw: (l) => `现在请写字母 ${l}。`,
+  failed: (m) => `操作没有成功：${m}`,
+  preparing: '正在准备字母……',
 };
 
 export const sketchStrings = (lang) => (normalizeLang(lang) === 'zh' ? zh : en);

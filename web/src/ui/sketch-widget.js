@@ -9,7 +9,10 @@
 // are the prototypes; the learner draws the letter asked for, sees the top-3, and the next letter
 // is the one they confuse most (practice-order.js). Drawing: pointer events (mouse, touch, pen),
 // undo, clear. Classification, preprocessing (centre, scale, 28×28) and prototypes run in the
-// engine in a Worker; nothing is sent anywhere. Events: metacog-sketch-result, metacog-sketch-classes.
+// engine in a Worker; nothing is sent anywhere. Events: metacog-sketch-result, metacog-sketch-classes,
+// metacog-error. `mode` and `alphabet` may change at any time (attribute or buttons); the learner's
+// letters are built one change at a time. Changing `model` starts again with a new classifier (the
+// teacher's classes are dropped); removing the element disposes its Workers, also while loading.
 import { LitElement, html, svg, css, nothing } from 'lit';
 import { createSketchClassifier } from '../sketch.js';
 import { resolveUrl } from '../model-bytes.js';
@@ -18,6 +21,8 @@ import { PracticeOrder } from './practice-order.js';
 import { sketchStrings, ALPHABETS, GLYPH_FONTS } from './sketch-i18n.js';
 import { langTag } from './i18n.js';
 import { base } from './styles.js';
+import { WidgetLifecycle, disposeQuietly, errorDetail, fetchOk } from './lifecycle.js';
+import { MetacogError } from '../errors.js';
 
 const SIDE = 280;       // canvas backing size in pixels
 const GLYPH_SIDE = 105; // reference glyphs are rendered like Omniglot's 105×105 drawings
@@ -78,11 +83,12 @@ export class MetacogSketch extends LitElement {
     this._active = null;
     this._strokes = [];
     this._stroke = null;
-    this._ready = new Promise((ok, fail) => { this._readyOk = ok; this._readyFail = fail; });
-    this._ready.catch(() => {});
+    this._life = new WidgetLifecycle();
+    this._learnerJob = Promise.resolve();
   }
 
-  get ready() { return this._ready; }
+  /** Resolves when the classifier is loaded (and, in learner mode, the letters are ready). */
+  get ready() { return this._life.ready; }
   get _t() { return sketchStrings(this.lang); }
   /** The teacher's classifier (createSketchClassifier) once loaded. */
   get classifier() { return this._teacher; }
@@ -95,34 +101,105 @@ export class MetacogSketch extends LitElement {
   disconnectedCallback() {
     super.disconnectedCallback();
     setTimeout(() => {
-      if (this.isConnected) return;
-      this._teacher?.dispose(); this._learner?.dispose();
-      this._teacher = this._learner = null; this._started = false;
+      if (this.isConnected || !this._started) return;
+      this._life.cancel();
+      this._disposeClassifiers();
+      this._started = false;
+      this._status = 'loading';
     }, 0);
   }
 
+  _disposeClassifiers() {
+    disposeQuietly(this._teacher);
+    disposeQuietly(this._learner);
+    this._teacher = this._learner = this._learnerClassifier = null;
+    this._learnerAlphabet = null;
+    this._target = null;
+    this._letters = null;
+  }
+
   async _start() {
+    const run = this._life.begin();
+    this._startedModel = this.model;
+    this._status = 'loading';
+    this._counts = {};
+    this._active = null;
+    this._result = this._verdict = this._message = this._seen = null;
     try {
-      if (!this.model) throw new Error('set the model attribute');
-      const bytes = fetch(resolveUrl(this.model, 'model')).then(async (response) => {  // this page's origin only
-        if (!response.ok) throw new Error(`model: HTTP ${response.status}`);
-        return new Uint8Array(await response.arrayBuffer());
-      });
+      if (!this.model) throw new MetacogError('INVALID_ARGUMENT', 'set the model attribute');
+      // this page's origin only (design.md §7)
+      const bytes = fetchOk(resolveUrl(this.model, 'model'), 'model').then(async (response) => new Uint8Array(await response.arrayBuffer()));
       // The classifier's Worker starts (and the wasm build compiles) while the model loads; a failed
       // fetch shows its own error, as when it was fetched first.
       const [bytesResult, teacherResult] = await Promise.allSettled([bytes, createSketchClassifier({ model: bytes.then((b) => b.slice()) })]);
+      if (!this._life.current(run)) {  // removed or restarted meanwhile: nothing of this run is kept
+        if (teacherResult.status === 'fulfilled') disposeQuietly(teacherResult.value);
+        return;
+      }
       if (bytesResult.status === 'rejected') throw bytesResult.reason;
       if (teacherResult.status === 'rejected') throw teacherResult.reason;
       this._modelBytes = bytesResult.value;
-      this._teacher = teacherResult.value;
+      this._teacher = teacherResult.value;  // from here on, whoever supersedes this run disposes it
+      this._appliedMode = this.mode;
       this._status = 'ready';
-      if (this.mode === 'learner') await this._enterLearner();
-      this._readyOk();
+      if (this.mode === 'learner') await this._syncLearner();
+      if (!this._life.current(run)) return;
+      this._life.succeed(run);
     } catch (err) {
+      if (!this._life.current(run)) return;
       this._status = 'error';
       this._error = err.message || String(err);
-      this._readyFail(err);
+      this._emit('metacog-error', errorDetail(err, 'load'));
+      this._life.fail(run, err);
     }
+  }
+
+  willUpdate(changed) {
+    if (this._started && this._startedModel !== undefined && this.model !== this._startedModel) {
+      this._disposeClassifiers();
+      this._start();
+      return;
+    }
+    if (this._status !== 'ready') return;
+    // a mode or alphabet set from outside (attribute, property) is applied like the buttons' changes
+    if (changed.has('mode') && this.mode !== this._appliedMode) {
+      this._appliedMode = this.mode;
+      this._message = null;
+      this._clear();
+      if (this.mode === 'learner') this._syncLearner();
+    } else if (changed.has('alphabet') && this.mode === 'learner') {
+      this._clear();
+      this._syncLearner();
+    }
+  }
+
+  /**
+   * Builds the learner's letters for the current alphabet, one build at a time: a change made
+   * while a build runs waits for it and then builds what is wanted by then. Failures are shown.
+   */
+  _syncLearner() {
+    const teacher = this._teacher;
+    this._preparing = true;
+    this.requestUpdate();
+    const job = this._learnerJob.then(async () => {
+      if (teacher !== this._teacher) return;  // restarted meanwhile
+      try {
+        await this._enterLearner();
+      } catch (err) {
+        if (teacher === this._teacher) this._report(err, 'alphabet');
+      }
+    });
+    this._learnerJob = job;
+    job.then(() => {
+      if (this._learnerJob === job) { this._preparing = false; this.requestUpdate(); }
+    });
+    return job;
+  }
+
+  /** Shows a failed action in the status line and reports it as metacog-error. */
+  _report(err, during) {
+    this._message = this._errorText = this._t.failed(err && err.message ? err.message : String(err));
+    this._emit('metacog-error', errorDetail(err, during));
   }
 
   updated(changed) {
@@ -222,6 +299,8 @@ export class MetacogSketch extends LitElement {
       for (const [l] of pending) this._counts = { ...this._counts, [l]: this._counts[l] ?? 0 };
       this._message = t.added(this._active, this._counts[this._active]);
       this._clear();
+    } catch (err) {
+      this._report(err, 'add-example');
     } finally { this._busy = false; }
   }
 
@@ -239,11 +318,18 @@ export class MetacogSketch extends LitElement {
       await this._refreshCounts();
       this._message = this._t.added(this._active, this._counts[this._active]);
       input.value = '';
+    } catch (err) {
+      this._report(err, 'add-example');
     } finally { this._busy = false; }
   }
 
   async _removeClass(label) {
-    if ((this._counts[label] ?? 0) > 0) await this._teacher.removeClass(label);
+    try {
+      if ((this._counts[label] ?? 0) > 0) await this._teacher.removeClass(label);
+    } catch (err) {
+      this._report(err, 'remove-class');
+      return;
+    }
     const { [label]: _, ...rest } = this._counts;
     this._counts = rest;
     if (this._active === label) this._active = Object.keys(rest)[0] ?? null;
@@ -253,27 +339,25 @@ export class MetacogSketch extends LitElement {
   async _recognise() {
     const t = this._t;
     if (!hasInk(this._strokes)) { this._message = t.drawFirst; return; }
-    const classes = await this._teacher.classes();
-    if (classes.length === 0) { this._message = t.needClass; return; }
     this._busy = true;
     try {
+      const classes = await this._teacher.classes();
+      if (classes.length === 0) { this._message = t.needClass; return; }
       const canvas = this._drawingCanvas();
       const [r, seen] = await Promise.all([this._teacher.classify(canvas), this._teacher.preprocess(canvas)]);
       this._result = r;
       this._seen = seen;
       this._message = null;
       this._emit('metacog-sketch-result', { mode: 'teacher', label: r.label, top: r.top.map((x) => ({ ...x })) });
+    } catch (err) {
+      this._report(err, 'recognise');
     } finally { this._busy = false; }
   }
 
   // ── learner ──
 
-  async _setMode(mode) {
-    if (mode === this.mode) return;
-    this.mode = mode;
-    this._result = null; this._verdict = null; this._message = null;
-    this._clear();
-    if (mode === 'learner') await this._enterLearner();
+  _setMode(mode) {
+    this.mode = mode;  // applied in willUpdate, as a mode set from outside
   }
 
   async _enterLearner() {
@@ -282,7 +366,15 @@ export class MetacogSketch extends LitElement {
       this._learnerClassifier = this._teacher;
       this._letters = await this._teacher.classes();
     } else {
-      if (!this._learner) this._learner = await createSketchClassifier({ model: this._modelBytes.slice() });
+      if (!this._learner) {
+        const teacher = this._teacher;
+        const learner = await createSketchClassifier({ model: this._modelBytes.slice() });
+        if (teacher !== this._teacher) {  // removed or restarted meanwhile: keep no Worker
+          disposeQuietly(learner);
+          return;
+        }
+        this._learner = learner;
+      }
       if (this._learnerAlphabet !== alphabet) {
         await this._learner.clear();
         const c = document.createElement('canvas');
@@ -304,10 +396,8 @@ export class MetacogSketch extends LitElement {
     this._target = this._order.next();
   }
 
-  async _changeAlphabet(e) {
-    this.alphabet = e.target.value;
-    this._clear();
-    await this._enterLearner();
+  _changeAlphabet(e) {
+    this.alphabet = e.target.value;  // applied in willUpdate, as an alphabet set from outside
   }
 
   async _check() {
@@ -324,12 +414,15 @@ export class MetacogSketch extends LitElement {
       this._ranking = this._order.ranking();
       this._message = null;
       this._emit('metacog-sketch-result', { mode: 'learner', target: this._target, correct: ok, label: r.label, top: r.top.map((x) => ({ ...x })) });
+    } catch (err) {
+      this._report(err, 'check');
     } finally { this._busy = false; }
   }
 
   async _nextLetter() {
     this._target = this._order.next();
     this._clear();
+    this._message = this._t.nowDraw(this._target);  // announced: the canvas gets the focus
     await this.updateComplete;
     this.renderRoot.querySelector('canvas.draw')?.focus();
   }
@@ -349,7 +442,8 @@ export class MetacogSketch extends LitElement {
         <div class="wrap">
           <div class="pad">
             ${this.mode === 'learner' && this._target ? html`<div class="row"><span>${t.drawThis}</span> <span class="target" part="target" lang="und" data-target=${this._target}>${this._target}</span></div>` : nothing}
-            <canvas class="draw" part="canvas" width=${SIDE} height=${SIDE} tabindex="0" role="img" aria-label=${t.canvas}
+            <canvas class="draw" part="canvas" width=${SIDE} height=${SIDE} tabindex="0" role="img"
+              aria-label=${this.mode === 'learner' && this._target ? t.canvasFor(this._target) : t.canvas}
               @pointerdown=${this._down} @pointermove=${this._move} @pointerup=${this._up} @pointercancel=${this._up}
               @lostpointercapture=${this._up}></canvas>
             <div class="row">
@@ -358,7 +452,7 @@ export class MetacogSketch extends LitElement {
             </div>
           </div>
           <div>${this.mode === 'teacher' ? this._renderTeacher() : this._renderLearner()}
-            <p class="small" role="status" aria-live="polite">${this._message || ''}</p>
+            <p class="small ${this._message && this._message === this._errorText ? 'error' : ''}" role="status" aria-live="polite">${this._message || ''}</p>
             ${this._renderResult()}
           </div>
         </div>
@@ -406,11 +500,11 @@ export class MetacogSketch extends LitElement {
       <section class="panel" part="learner">
         <div class="row">
           <label for="alphabet">${t.alphabet}</label>
-          <select id="alphabet" @change=${this._changeAlphabet}>
+          <select id="alphabet" @change=${this._changeAlphabet} ?disabled=${this._preparing}>
             ${['greek', 'cyrillic', 'teacher'].map((a) => html`<option value=${a} ?selected=${this.alphabet === a}>${t.alphabets[a]}</option>`)}
           </select>
         </div>
-        ${!this._target ? html`<p>${t.teacherEmpty}</p>` : html`
+        ${this._preparing ? html`<p role="status">${t.preparing}</p>` : !this._target ? html`<p>${t.teacherEmpty}</p>` : html`
           <div class="row spaced">
             <button part="check" class="primary" ?disabled=${this._busy || !hasInk(this._strokes)} @click=${this._check}>${t.check}</button>
             <button part="next-letter" @click=${this._nextLetter}>${t.nextLetter}</button>
