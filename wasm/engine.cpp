@@ -69,6 +69,7 @@ class EngineJs {
         x.set("kind", std::string(recommend_kind_name(r.kind)));
         x.set("prerequisites", int_ids(e_->bank(), r.prerequisites));
         x.set("sincePractice", number_or_null(r.since_practice));
+        x.set("repeat", r.repeat);
         x.set("reason", r.reason);
         out.set(i++, x);
       }
@@ -105,6 +106,7 @@ class EngineJs {
         x.set("skill", r.skill_id);
         x.set("mastery", r.mastery);
         x.set("need", r.need);
+        x.set("mastered", r.mastered);
         x.set("reason", r.reason);
         out.set(i++, x);
       }

@@ -7,7 +7,11 @@
 //      "policies": [{"policy": "random", "learners": 500, "items_to_mastery": {"mean", "ci95", "median", "censored"},
 //                    "post_test": {"mean", "ci95"}, "longest_failure_run": {"mean", "ci95"},
 //                    "correct_rate": {...}, "pre_test": {...}, "seconds"}, ...]}
-//     (with one --policy P the policy's fields are at the top level next to the settings)
+//      "first_learner", "threshold", ["model", "metacog_threshold"],
+//      "paired": {"reference": "metacog", "against": [{"policy": "random",
+//                 "items_to_mastery_difference": {"mean", "ci95"}, "post_test_difference": {"mean", "ci95"}}, ...]}}
+//     ("paired": reference − other per simulated learner; the reference is metacog when it ran, else the
+//      first policy; with one --policy P the policy's fields are at the top level next to the settings)
 //     metacog simulate-fit --data ../shared/data/assist2009_updated/assist2009_updated_train.csv
 //                          --out models/simulator-params.json
 // Progress goes to stderr. The metacog policy (the Recommender over the learner model,
@@ -69,6 +73,30 @@ ojson result_json(const PolicyResult& r, int max_items) {
           {"correct_rate", mean_ci_json(r.correct_rate)},
           {"pre_test", mean_ci_json(r.pre_test)},
           {"seconds", r.seconds}};
+}
+
+/**
+ * Paired differences over the simulated learners, reference − other, for every other policy: learner
+ * k is the same simulated person (seed, hidden parameters) under every policy, so the per-learner
+ * differences d_k = x_k(reference) − x_k(other) give a tighter interval than two unpaired ones:
+ * mean(d) ± 1.96·sd(d)/√n. Items to mastery counts censored learners as the cap, as the means do.
+ */
+ojson paired_json(const std::vector<PolicyResult>& results, size_t ref) {
+  ojson against = ojson::array();
+  for (size_t j = 0; j < results.size(); ++j) {
+    if (j == ref) continue;
+    std::vector<double> itm, post;
+    for (size_t k = 0; k < results[ref].outcomes.size(); ++k) {
+      const LearnerOutcome& a = results[ref].outcomes[k];
+      const LearnerOutcome& b = results[j].outcomes.at(k);
+      itm.push_back(static_cast<double>(a.items_to_mastery) - b.items_to_mastery);
+      post.push_back(a.post_test - b.post_test);
+    }
+    against.push_back({{"policy", results[j].policy},
+                       {"items_to_mastery_difference", mean_ci_json(mean_ci95(itm))},
+                       {"post_test_difference", mean_ci_json(mean_ci95(post))}});
+  }
+  return {{"reference", results[ref].policy}, {"against", against}};
 }
 
 std::string csv_field(const std::string& s) {
@@ -188,7 +216,7 @@ void add_simulate_command(CLI::App& app) {
           LearnerLog log;
           sim.run_learner(*made[0], k, &log);
           for (const Response& r : log.responses) {
-            csv += std::to_string(k) + "," + csv_field(bank.item(r.item).id) + "," + csv_field(bank.skill(r.skill).id) + "," +
+            csv += std::to_string(so.first_learner + static_cast<uint64_t>(k)) + "," + csv_field(bank.item(r.item).id) + "," + csv_field(bank.skill(r.skill).id) + "," +
                    (r.correct ? "1" : "0") + "," + std::to_string(static_cast<long long>(r.timestamp)) + "\n";
           }
         }
@@ -222,6 +250,12 @@ void add_simulate_command(CLI::App& app) {
         out["learners"] = so.learners;
       }
       out["seed"] = so.seed;
+      out["first_learner"] = so.first_learner;
+      out["threshold"] = so.recommender_threshold;
+      if (!opt->model.empty()) {
+        out["model"] = opt->model;
+        out["metacog_threshold"] = opt->metacog_threshold;
+      }
       out["budget"] = so.budget;
       out["max_items"] = so.max_items;
       out["goals"] = goals;
@@ -230,6 +264,12 @@ void add_simulate_command(CLI::App& app) {
       if (results.size() != 1) {
         out["policies"] = ojson::array();
         for (const auto& r : results) out["policies"].push_back(result_json(r, so.max_items));
+        // metacog against each baseline when it ran, else the first policy against the others
+        size_t ref = 0;
+        for (size_t j = 0; j < results.size(); ++j) {
+          if (results[j].policy == "metacog") ref = j;
+        }
+        out["paired"] = paired_json(results, ref);
       }
       if (opt->json) {
         std::printf("%s\n", out.dump().c_str());

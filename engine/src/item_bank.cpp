@@ -20,6 +20,51 @@ using json = nlohmann::json;
 
 [[noreturn]] void fail(const std::string& message) { throw Error(ErrorCode::ItemBank, "item bank: " + message); }
 
+/**
+ * A numeric answer as the practice widget can check it exactly: an integer "12", a decimal "0.375"
+ * (".5", "2." too), a fraction "3/4" (denominator ≥ 1) or a mixed number "1 3/4" (whole part ≥ 1,
+ * proper fraction part), each with an optional sign; ASCII, no other spaces.
+ */
+bool is_number_answer(const std::string& a) {
+  size_t k = 0;
+  const auto digits = [&](size_t& n) {
+    const size_t start = k;
+    while (k < a.size() && std::isdigit(static_cast<unsigned char>(a[k]))) ++k;
+    n = k - start;
+    return a.substr(start, n);
+  };
+  const auto positive = [](const std::string& d) { return d.find_first_not_of('0') != std::string::npos; };
+  if (k < a.size() && (a[k] == '+' || a[k] == '-')) ++k;
+  size_t n1 = 0;
+  const std::string first = digits(n1);
+  if (k == a.size()) return n1 > 0;                       // integer
+  if (a[k] == '.') {                                      // decimal
+    ++k;
+    size_t n2 = 0;
+    digits(n2);
+    return k == a.size() && n1 + n2 > 0;
+  }
+  if (n1 == 0) return false;
+  if (a[k] == '/') {                                      // fraction
+    ++k;
+    size_t n2 = 0;
+    const std::string den = digits(n2);
+    return k == a.size() && n2 > 0 && positive(den);
+  }
+  if (a[k] != ' ' || !positive(first)) return false;      // mixed number: whole ≥ 1
+  ++k;
+  size_t n2 = 0, n3 = 0;
+  const std::string num = digits(n2);
+  if (n2 == 0 || k == a.size() || a[k] != '/') return false;
+  ++k;
+  const std::string den = digits(n3);
+  if (k != a.size() || n3 == 0 || !positive(den)) return false;
+  // proper: num < den, compared as decimal strings without leading zeros
+  const auto strip = [](const std::string& d) { const size_t f = d.find_first_not_of('0'); return f == std::string::npos ? std::string() : d.substr(f); };
+  const std::string nn = strip(num), dd = strip(den);
+  return nn.size() < dd.size() || (nn.size() == dd.size() && nn < dd);
+}
+
 /** A JSON value shortened for an error message. */
 std::string shown(const json& v) {
   std::string s = v.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -368,8 +413,9 @@ ItemBank ItemBankBuilder::build(const json& doc) {
       out.answer_index = static_cast<int>(a);
     } else {
       if (choices != nullptr) fail(where + ": a numeric item has no \"content.choices\"");
-      if (!answer->is_string() || answer->get_ref<const std::string&>().empty()) {
-        fail(where + ": a numeric item's \"content.answer\" must be a non-empty string, got " + shown(*answer));
+      if (!answer->is_string() || !is_number_answer(answer->get_ref<const std::string&>())) {
+        fail(where + ": a numeric item's \"content.answer\" must be a string holding an integer (\"12\"), a decimal "
+             "(\"0.375\"), a fraction (\"3/4\") or a mixed number (\"1 3/4\"), got " + shown(*answer));
       }
       out.answer = answer->get<std::string>();
     }

@@ -111,7 +111,7 @@ MeanCi mean_ci95(const std::vector<double>& x) {
   double ss = 0.0;
   for (double v : x) ss += (v - r.mean) * (v - r.mean);
   r.std = std::sqrt(ss / static_cast<double>(r.n));
-  r.ci95 = r.n > 1 ? 1.96 * r.std / std::sqrt(static_cast<double>(r.n)) : 0.0;
+  r.ci95 = r.n > 1 ? 1.96 * r.std / std::sqrt(static_cast<double>(r.n)) : std::numeric_limits<double>::quiet_NaN();
   return r;
 }
 

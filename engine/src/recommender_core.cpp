@@ -247,6 +247,7 @@ void Recommender::recommend(LearnerView& view, const RecommendOptions& options, 
     r.item_id = it.id;
     r.p = p_[static_cast<size_t>(i)];
     r.score = score_[static_cast<size_t>(i)];
+    r.repeat = !fresh_[static_cast<size_t>(i)];
     bool all_mastered = true;
     double due = 0;
     int most_due = it.skills[0];
@@ -315,6 +316,7 @@ std::string Recommender::item_reason(const Recommendation& r, const std::string&
       s += "mastered (" + percent(r.mastery) + "); more practice at about " + percent(r.p) + " success";
       break;
   }
+  if (r.repeat) s += "; you answered it a moment ago, but no other exercise is ready";
   if (!clause.empty()) s += "; " + clause;
   return s;
 }
@@ -350,8 +352,14 @@ std::vector<PathStep> Recommender::learning_path(LearnerView& view, const PathOp
       c.push_back(s);
     }
   }
+  // λ_s once per skill: a view's learn_rate can cost a simulated answer (the learner model's does)
+  std::vector<double> lambda(S, 0.0);
   for (int s : c) {
     for (int q : bank_->skill(s).prerequisites) missing[static_cast<size_t>(s)] += in_c[static_cast<size_t>(q)];
+    const double rate = view.learn_rate(s);
+    require(std::isfinite(rate), ErrorCode::InvalidState,
+            "learner view returned a learn rate that is not a number for skill " + bank_->skill(s).id);
+    lambda[static_cast<size_t>(s)] = std::min(std::max(rate, 1e-6), 1 - 1e-6);
   }
   std::vector<PathStep> path;
   for (size_t step = 0; step < c.size(); ++step) {
@@ -359,8 +367,7 @@ std::vector<PathStep> Recommender::learning_path(LearnerView& view, const PathOp
     double best_gain = -1;
     for (int s : c) {  // c is in topological order: ties keep the lower rank
       if (placed[static_cast<size_t>(s)] || missing[static_cast<size_t>(s)] > 0) continue;
-      const double lambda = std::min(std::max(view.learn_rate(s), 1e-6), 1 - 1e-6);
-      const double gain = (1 - m_[static_cast<size_t>(s)]) * lambda;
+      const double gain = (1 - m_[static_cast<size_t>(s)]) * lambda[static_cast<size_t>(s)];
       if (gain > best_gain) {
         best_gain = gain;
         best = s;
@@ -376,22 +383,25 @@ std::vector<PathStep> Recommender::learning_path(LearnerView& view, const PathOp
     ps.skill_id = bank_->skill(best).id;
     ps.mastery = m_[static_cast<size_t>(best)];
     ps.gain_per_item = best_gain;
-    const double lambda = std::min(std::max(view.learn_rate(best), 1e-6), 1 - 1e-6);
-    ps.estimated_items = std::max(1, static_cast<int>(std::ceil(std::log((1 - theta) / (1 - ps.mastery)) / std::log(1 - lambda))));
+    std::vector<int> items = bank_->items_of_skill(best);
+    // no item practises the skill: the bank cannot teach it, so no estimate (0) and the reason says so
+    ps.estimated_items = items.empty() ? 0
+                         : std::max(1, static_cast<int>(std::ceil(std::log((1 - theta) / (1 - ps.mastery)) /
+                                                                  std::log(1 - lambda[static_cast<size_t>(best)]))));
     ps.is_goal = is_goal[static_cast<size_t>(best)];
     for (int d : bank_->skill(best).dependents) {
       if (in_closure[static_cast<size_t>(d)]) ps.unlocks.push_back(d);
     }
-    std::vector<int> items = bank_->items_of_skill(best);
     std::stable_sort(items.begin(), items.end(), [&](int a, int b) {
       return std::fabs(p_[static_cast<size_t>(a)] - target) < std::fabs(p_[static_cast<size_t>(b)] - target);
     });
     if (items.size() > static_cast<size_t>(config_.items_per_step)) items.resize(static_cast<size_t>(config_.items_per_step));
     ps.items = items;
     for (int i : items) ps.item_ids.push_back(bank_->item(i).id);
-    std::string reason = bank_->skill(best).name.get("en") + ": mastery " + percent(ps.mastery) + ", about " +
-                         std::to_string(ps.estimated_items) + " item" + (ps.estimated_items == 1 ? "" : "s") + " to reach " +
-                         percent(theta);
+    std::string reason = bank_->skill(best).name.get("en") + ": mastery " + percent(ps.mastery) +
+                         (items.empty() ? std::string("; no exercise in this item bank practises it")
+                                        : ", about " + std::to_string(ps.estimated_items) + " item" +
+                                              (ps.estimated_items == 1 ? "" : "s") + " to reach " + percent(theta));
     if (ps.is_goal) {
       reason += "; this is one of your goals";
     } else if (!ps.unlocks.empty()) {
@@ -453,12 +463,15 @@ std::vector<ResourceRecommendation> Recommender::recommend_resources(LearnerView
     int r;
     double score, top_need;
     int top_skill;
+    bool mastered;  // every skill it covers has m_s ≥ θ
   };
+  const double theta = config_.mastery_threshold;
   std::vector<Scored> scored;
   for (size_t r = 0; r < bank_->num_resources(); ++r) {
     const BankResource& res = bank_->resource(static_cast<int>(r));
-    Scored sc{static_cast<int>(r), 0.0, -1.0, res.skills[0]};
+    Scored sc{static_cast<int>(r), 0.0, -1.0, res.skills[0], true};
     for (int s : res.skills) {
+      sc.mastered = sc.mastered && m_[static_cast<size_t>(s)] >= theta;
       if (need[static_cast<size_t>(s)] > sc.top_need) {
         sc.top_need = need[static_cast<size_t>(s)];
         sc.top_skill = s;
@@ -487,6 +500,7 @@ std::vector<ResourceRecommendation> Recommender::recommend_resources(LearnerView
     scored.push_back(sc);
   }
   std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+    if (a.mastered != b.mastered) return b.mastered;  // a resource on something still unmastered first
     if (a.score != b.score) return a.score > b.score;
     return a.top_need > b.top_need;
   });
@@ -502,11 +516,12 @@ std::vector<ResourceRecommendation> Recommender::recommend_resources(LearnerView
     rr.skill_id = bank_->skill(sc.top_skill).id;
     rr.mastery = m_[static_cast<size_t>(sc.top_skill)];
     rr.need = sc.top_need;
+    rr.mastered = sc.mastered;
     std::string reason = res.title.get("en") + ": about " + bank_->skill(sc.top_skill).name.get("en") + " (mastery " +
                          percent(rr.mastery) + ")";
     const int d = dist[static_cast<size_t>(sc.top_skill)];
-    if (total <= 0) {
-      reason += "; everything it covers is already mastered";
+    if (sc.mastered || total <= 0) {
+      reason += "; everything it covers is already mastered (for review)";
     } else if (!options.goals.empty() && d == 0) {
       reason += ", one of your goals";
     } else if (!options.goals.empty() && d > 0) {

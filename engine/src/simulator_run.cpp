@@ -78,9 +78,14 @@ Simulation::Simulation(const ItemBank& bank, const SimulatorParams& params, Simu
   require(bank.num_items() > 0, ErrorCode::InvalidArgument, "simulation: the item bank has no items");
   for (int g : o.goals) {
     require(g >= 0 && static_cast<size_t>(g) < bank.num_skills(), ErrorCode::InvalidArgument, "simulation: goal skill index out of range");
+    // no policy can teach a skill that no item practises: its learners would all count as censored
+    require(!bank.items_of_skill(g).empty(), ErrorCode::InvalidArgument,
+            "simulation: goal skill \"" + bank.skill(g).id + "\" has no items in the item bank, so no policy can teach it; leave it out of the goals");
   }
   if (o.goals.empty()) {
-    for (size_t s = 0; s < bank.num_skills(); ++s) goals_.push_back(static_cast<int>(s));
+    for (size_t s = 0; s < bank.num_skills(); ++s) {
+      if (!bank.items_of_skill(static_cast<int>(s)).empty()) goals_.push_back(static_cast<int>(s));
+    }
   } else {
     goals_ = o.goals;
   }
@@ -181,7 +186,7 @@ LearnerOutcome Simulation::run_learner(Policy& policy, int k, LearnerLog* log) {
       o.longest_failure_run = std::max(o.longest_failure_run, run);
       correct += y;
     }
-    if (!o.reached && learner.masters(goals_)) {
+    if (!o.reached && t < options_.max_items && learner.masters(goals_)) {  // mastery after the cap stays censored
       o.reached = true;
       o.items_to_mastery = t + 1;
     }

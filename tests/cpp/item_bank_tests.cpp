@@ -133,7 +133,15 @@ TEST_CASE("item bank: validation error matrix names the offending id") {
       {"choices not an array", [](json& d) { d["items"][0]["content"]["choices"] = "2,3"; }, {"item \"q1\"", "\"content.choices\" must be an array"}},
       {"one choice", [](json& d) { d["items"][0]["content"]["choices"] = {"2"}; }, {"item \"q1\"", "2..26 choices"}},
       {"choice missing", [](json& d) { d["items"][0]["content"].erase("choices"); }, {"item \"q1\"", "needs \"content.choices\""}},
-      {"numeric answer a number", [](json& d) { d["items"][1]["content"]["answer"] = 4; }, {"item \"q2\"", "non-empty string"}},
+      {"numeric answer a number", [](json& d) { d["items"][1]["content"]["answer"] = 4; }, {"item \"q2\"", "must be a string holding an integer"}},
+      {"numeric answer empty", [](json& d) { d["items"][1]["content"]["answer"] = ""; }, {"item \"q2\"", "a mixed number (\"1 3/4\"), got \"\""}},
+      {"numeric answer a word", [](json& d) { d["items"][1]["content"]["answer"] = "four"; }, {"item \"q2\"", "got \"four\""}},
+      {"numeric answer with a unit", [](json& d) { d["items"][1]["content"]["answer"] = "4 cm"; }, {"item \"q2\"", "\"4 cm\""}},
+      {"numeric answer over zero", [](json& d) { d["items"][1]["content"]["answer"] = "3/0"; }, {"item \"q2\"", "\"3/0\""}},
+      {"numeric answer improper mixed", [](json& d) { d["items"][1]["content"]["answer"] = "1 5/4"; }, {"item \"q2\"", "\"1 5/4\""}},
+      {"numeric answer zero mixed", [](json& d) { d["items"][1]["content"]["answer"] = "0 1/2"; }, {"item \"q2\"", "\"0 1/2\""}},
+      {"numeric answer padded", [](json& d) { d["items"][1]["content"]["answer"] = " 4"; }, {"item \"q2\"", "\" 4\""}},
+      {"numeric answer a lone point", [](json& d) { d["items"][1]["content"]["answer"] = "."; }, {"item \"q2\"", "\".\""}},
       {"numeric item with choices", [](json& d) { d["items"][1]["content"]["choices"] = {"4", "5"}; }, {"item \"q2\"", "has no \"content.choices\""}},
       {"resource with an unknown skill", [](json& d) { d["resources"][0]["skills"] = {"zz"}; }, {"resource \"r1\" refers to unknown skill \"zz\""}},
       {"resource without skills", [](json& d) { d["resources"][0]["skills"] = json::array(); }, {"resource \"r1\" has no skills"}},
@@ -166,6 +174,13 @@ TEST_CASE("item bank: validation error matrix names the offending id") {
   doc["extra"] = {{"anything", true}};
   doc["items"][0]["check"] = "1+1";
   CHECK(ItemBank::parse(doc.dump()).num_resources() == 0);
+  // numeric answers: the four number forms the practice widget checks exactly (web/src/ui/answers.js)
+  for (const char* answer : {"4", "-12", "+3", "0.375", ".5", "2.", "3/4", "-7/5", "12/10", "1 3/4", "-2 1/3", "10 09/10"}) {
+    CAPTURE(answer);
+    json ok = minimal_bank();
+    ok["items"][1]["content"]["answer"] = answer;
+    CHECK(ItemBank::parse(ok.dump()).item(1).answer == answer);
+  }
   // resource urls: relative, http and https (any case) are links the UI may render
   for (const char* url : {"resources/a.html", "../a.html#x", "/r?q=a:b", "//cdn.example/v", "http://example.org/a", "HTTPS://example.org/a%20b"}) {
     CAPTURE(url);

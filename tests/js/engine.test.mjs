@@ -62,15 +62,17 @@ for (const simd of [true, false]) {
       assert.ok(BANK.items.some((i) => i.id === r.item));
       assert.ok(r.p > 0 && r.p < 1);
       assert.ok(typeof r.reason === 'string' && r.reason.length > 10);
+      assert.equal(r.repeat, false, 'fresh items were ready: nothing is a repeat');
     }
     assert.ok(!recs.some((r) => r.item === item), 'no immediate repeat');
     const goal = BANK.skills[BANK.skills.length - 1].id;
     const path = await e.learningPath({ goals: [goal] });
     assert.ok(path.length >= 1);
-    assert.ok(path.every((s) => s.reason.length > 0 && Array.isArray(s.items)));
+    assert.ok(path.every((s) => s.reason.length > 0 && Array.isArray(s.items) && (s.items.length > 0 ? s.estimatedItems >= 1 : s.estimatedItems === 0)));
     const res = await e.recommendResources({ count: 2, goals: [goal] });
     assert.equal(res.length, 2);
     assert.ok(res.every((r) => BANK.resources.some((x) => x.id === r.resource) && r.reason.length > 0));
+    assert.ok(res.every((r) => typeof r.mastered === 'boolean' && r.mastered === /already mastered/.test(r.reason)));
     const why = await e.explain(item);
     assert.ok(Math.abs(why.contributions.reduce((a, c) => a + c.logit, 0) - why.logit) < 1e-6);
     await e.adapt({ steps: 3 });

@@ -240,13 +240,33 @@ export interface SkillMastery { skill: string; mastery: number; attempts: number
  * without a filter the two are equal. See engine/include/metacog/recommender_learner.hpp (2).
  */
 export interface Recommendation {
-  item: string; p: number; skill: string;
+  item: string; p: number;
+  /** the item's main skill (its least-mastered one; for a review, the one most due) and its mastery */
+  skill: string; mastery: number;
   /** 'learn': a skill not yet mastered; 'review': mastered, due for review; 'practice': mastered, not due; 'not-ready': prerequisites not mastered */
   kind: 'learn' | 'review' | 'practice' | 'not-ready';
+  /** the main skill's prerequisites */
+  prerequisites: string[];
+  /** time since the main skill was last practised (null: never) */
+  sincePractice: number | null;
+  /** answered a moment ago (within the no-repeat window): it comes back only when no other exercise is ready */
+  repeat: boolean;
   reason: string; [key: string]: unknown;
 }
-export interface PathStep { skill: string; mastery: number; items: string[]; reason: string; [key: string]: unknown }
-export interface ResourceRecommendation { resource: string; score: number; reason: string; [key: string]: unknown }
+export interface PathStep {
+  skill: string; mastery: number; gainPerItem: number;
+  /** items to reach the mastery threshold; 0 when the bank has no item of this skill (then `items` is empty) */
+  estimatedItems: number;
+  items: string[]; unlocks: string[]; isGoal: boolean; reason: string; [key: string]: unknown;
+}
+export interface ResourceRecommendation {
+  resource: string; score: number;
+  /** its skill with the largest need, that skill's mastery and need */
+  skill: string; mastery: number; need: number;
+  /** every skill it covers is mastered (such resources come after all others) */
+  mastered: boolean;
+  reason: string; [key: string]: unknown;
+}
 
 export interface EngineInfo {
   version: string;

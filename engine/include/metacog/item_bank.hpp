@@ -13,7 +13,8 @@
 //     "items":     [{ "id", "skills": [skill id] (1..4), "difficulty"?: 1..5,
 //                     "content": { "type"?: "choice" | "numeric", "prompt": text,
 //                                  choice:  "choices": [str | text] (2..26), "answer": index
-//                                  numeric: "answer": str } }],
+//                                  numeric: "answer": str (an integer "12", a decimal "0.375",
+//                                           a fraction "3/4" or a mixed number "1 3/4") } }],
 //     "resources"?: [{ "id", "title": text, "kind"?: str, "skills": [skill id] (≥ 1), "url"?: str }] }
 // A `text` is a string (language "") or an object {"en": "...", "zh": "..."} of non-empty strings.
 // Without "type", content with "choices" is a choice item and content without is numeric.
@@ -27,7 +28,7 @@
 //   ("a → b → a", each needs the next; a self-prerequisite is the cycle "a → a"); items without
 //   skills, with an unknown or repeated skill or more than kMaxSkillsPerItem; a difficulty
 //   outside 1..5; choice answers that are not an integer index into the choices; numeric answers
-//   that are not a non-empty string; resources without skills or with an unknown skill; resource
+//   that are not a string holding one of the four number forms above (what the widget checks); resources without skills or with an unknown skill; resource
 //   urls with spaces or control characters, or with a scheme other than http: / https: (a link the
 //   UI renders must not run code: javascript:, data:, …; relative urls are fine); more than
 //   kMaxElements skills, items or resources.

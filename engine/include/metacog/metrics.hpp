@@ -45,7 +45,7 @@ BinaryMetrics binary_metrics(const std::vector<double>& p, const std::vector<int
 struct MeanCi {
   double mean = 0;
   double std = 0;   ///< population standard deviation √(Σ(x − mean)²/n) (as numpy's np.std)
-  double ci95 = 0;  ///< 1.96 · std / √n (0 for n ≤ 1)
+  double ci95 = 0;  ///< 1.96 · std / √n (NaN for n = 1: one value gives no interval)
   int64_t n = 0;
 };
 

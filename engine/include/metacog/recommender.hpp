@@ -17,8 +17,11 @@
 // Eligibility (hard rules, relaxed only when nothing satisfies them):
 //   ready(i)  ⇔ every prerequisite q of every s ∈ S_i has m_q ≥ θ;
 //   fresh(i)  ⇔ i is not among the learner's last `no_repeat_window` answered items.
-// Candidates are the ready ∧ fresh items; if none, the fresh items; if none, all items. So an item
-// whose prerequisites are unmastered is never proposed while an eligible item exists.
+// Candidates are the ready ∧ fresh items; if none, the ready items (a recent item comes back, marked
+// `repeat`, when it is the only ready exercise: prerequisites are a hard rule, freshness a soft one);
+// only when no item is ready, the fresh items, then all items. So an item whose prerequisites are
+// unmastered is never proposed while a ready item exists, and a list holds fewer than `count` items
+// when fewer are ready.
 // Score of a candidate (all terms in [0, 1] before weighting):
 //   fit_i    = 1 − (|p_i − τ| − min_{j: main(j) = main(i)} |p_j − τ|) / max(τ, 1 − τ)
 //              (nearest the target, relative to the best item of the same main skill — the item's
@@ -38,7 +41,7 @@
 // never listed twice; the skill of the last answered item also loses w_same_skill·streak/(1+streak),
 // where streak is the length of the current run of answers on that skill beyond `max_streak`, so
 // a learner is moved on after long runs on one skill.
-// Kind: Learn (some skill unmastered), Review (all mastered, due_i > 0), Practice (otherwise),
+// Kind: Learn (some skill unmastered), Review (all mastered, due_i ≥ ½), Practice (otherwise),
 // NotReady (a relaxed pick whose prerequisites are unmastered).
 //
 // ── learning_path ────────────────────────────────────────────────────────────────────────
@@ -47,7 +50,8 @@
 // the skills whose unmastered prerequisites are all placed, take the one with the largest expected
 // gain per item  g_s = (1 − m_s) · λ_s  (λ_s = the view's learn_rate: the fraction of the gap to
 // full mastery one practice item closes; BKT: E[ΔP(L)] = (1 − P(L))·P(T)), ties by topological rank.
-// Estimated items to reach θ under that geometric curve: ⌈ln((1 − θ)/(1 − m_s)) / ln(1 − λ_s)⌉.
+// Estimated items to reach θ under that geometric curve: ⌈ln((1 − θ)/(1 − m_s)) / ln(1 − λ_s)⌉
+// (0 for a skill with no items in the bank: nothing can teach it there, and the reason says so).
 // Each step lists up to `items_per_step` items of the skill, ready first, nearest the target.
 //
 // ── recommend_resources ──────────────────────────────────────────────────────────────────
@@ -59,6 +63,7 @@
 // and the score is the cosine similarity cos(c_r, c) (Prototypical Networks' prototype, Snell et
 // al. 2017, compared by angle so that a resource is not favoured for covering many skills). With
 // one-hot embeddings cos = Σ_{s∈r} n_s / (√|r| · ‖n‖). Ties by the largest need among its skills.
+// Resources whose skills are all mastered (m_s ≥ θ) come after every other one, marked `mastered`.
 //
 // Reasons are English sentences built from the numbers ("Adding fractions: you get about 68 % of
 // these right; its prerequisite Equivalent fractions is mastered"); the structured fields carry
@@ -214,6 +219,7 @@ struct Recommendation {
   double since_practice = std::nan(""); ///< now − last practice of the main skill (NaN: never)
   double recall = std::nan("");         ///< 2^(−Δt/h) of the main skill (NaN: never practised)
   double score = 0;
+  bool repeat = false;                  ///< among the last no_repeat_window answers (no other item was ready)
   std::string reason;                   ///< English sentence
 };
 
@@ -229,7 +235,7 @@ struct PathStep {
   std::string skill_id;
   double mastery = 0;
   double gain_per_item = 0;   ///< (1 − m)·λ
-  int estimated_items = 0;    ///< items to reach θ on the geometric curve
+  int estimated_items = 0;    ///< items to reach θ on the geometric curve (0: the bank has no item of the skill)
   std::vector<int> items;     ///< a few items to practise
   std::vector<std::string> item_ids;
   std::vector<int> unlocks;   ///< goal-closure skills that list this one as a prerequisite
@@ -251,6 +257,7 @@ struct ResourceRecommendation {
   std::string skill_id;
   double mastery = 0;         ///< that skill's mastery
   double need = 0;            ///< that skill's need n_s
+  bool mastered = false;      ///< every skill it covers has m_s ≥ θ (listed after the others)
   std::string reason;
 };
 
@@ -261,7 +268,7 @@ class Recommender {
   RecommenderConfig& config() { return config_; }
   const ItemBank& bank() const { return *bank_; }
 
-  /** The next `count` items (fewer if the bank is smaller); see the header comment. */
+  /** The next `count` items (fewer when fewer are ready); see the header comment. */
   std::vector<Recommendation> recommend(LearnerView& view, const RecommendOptions& options);
   /** recommend() into a reused vector. */
   void recommend(LearnerView& view, const RecommendOptions& options, std::vector<Recommendation>& out);

@@ -57,12 +57,18 @@
 //
 // ── Metrics (per learner, then mean and 95 % CI = 1.96·std/√n over learners) ───────────────
 //   items_to_mastery      answers until every goal skill is known at the same time (0 if known at the
-//                         start); learners that never get there count as max_items ("censored")
+//                         start); learners that do not get there within max_items answers count as
+//                         max_items ("censored"), even when the post-test budget runs longer
 //   post_test             expected score on all bank items after exactly `budget` answers
 //   longest_failure_run   the longest run of wrong answers within the first `budget` answers
 //   correct_rate          fraction right within the first `budget` answers
 // (MeanCi of metrics.hpp: mean ± 1.96·std/√n with the population std.)
-// Every policy sees the same learners (same seeds, same hidden parameters, same answer-noise stream).
+// Every policy sees the same learners (same seeds, same hidden parameters). One random stream per
+// learner draws its answers, learning and forgetting, and how many draws an answer takes depends on
+// the learner's hidden state: the streams agree until two policies choose differently, then they
+// diverge (not common random numbers for the whole run).
+// Goal skills must have items (no policy can teach a skill no item practises); the default goals
+// are every skill that has items.
 #pragma once
 
 #include <cstdint>
@@ -241,7 +247,7 @@ struct SimulationOptions {
   uint64_t first_learner = 0;      ///< index of the first evaluated learner (training logs for a learner model: another range)
   int budget = 100;                ///< answers before the post-test
   int max_items = 1500;            ///< cap of items_to_mastery
-  std::vector<int> goals;          ///< skill indices; empty: every skill
+  std::vector<int> goals;          ///< skill indices, each with items; empty: every skill that has items
   int train_learners = 200;        ///< learners of the training logs
   int train_length = 300;          ///< answers per training learner
   int fixed_items_per_skill = 10;
