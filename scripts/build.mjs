@@ -4,7 +4,8 @@
 //   wasm   → build-wasm-simd/ and build-wasm-scalar/ (Embind modules into dist/, doctest suites)
 //   web    → dist/metacog.js (+ .d.ts, worker), dist/metacog-widgets.js (+ .d.ts), dist/metacog-charts.js (esbuild)
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import os from 'node:os';
@@ -54,6 +55,37 @@ export async function buildWeb() {
   await esbuild.build({ ...common, entryPoints: [path.join(root, 'web/src/ui/charts.js')], outfile: path.join(root, 'dist/metacog-charts.js') });
   copyFileSync(path.join(root, 'node_modules/uplot/dist/uPlot.min.css'), path.join(root, 'dist/uplot.min.css'));
   for (const types of ['metacog.d.ts', 'metacog-widgets.d.ts']) copyFileSync(path.join(root, 'web/src', types), path.join(root, 'dist', types));
+  writeBuildId();
+}
+
+/** Every file under `dir`, sorted, as paths relative to the repository. */
+function filesUnder(dir) {
+  const out = [];
+  for (const name of readdirSync(path.join(root, dir)).sort()) {
+    const rel = `${dir}/${name}`;
+    if (statSync(path.join(root, rel)).isDirectory()) out.push(...filesUnder(rel));
+    else out.push(rel);
+  }
+  return out;
+}
+
+/**
+ * dist/build-id.js: a hash of what the demo serves (its pages, the bundles, both wasm builds and the
+ * two shipped models). The demo's service worker imports it and names its cache after it, so a new
+ * build is a new service worker that caches every file afresh and drops the old cache: offline, a
+ * page never mixes files of two builds. Written by the web step, after the wasm builds in a full build.
+ */
+export function writeBuildId() {
+  const files = [
+    ...filesUnder('web/demo'),
+    ...['metacog.js', 'metacog-worker.js', 'metacog-widgets.js', 'metacog-charts.js', 'uplot.min.css',
+      'metacog-simd.mjs', 'metacog-simd.wasm', 'metacog-scalar.mjs', 'metacog-scalar.wasm'].map((f) => `dist/${f}`),
+    'models/demo-learner.safetensors', 'models/omniglot-protonet.safetensors',
+  ].filter((f) => existsSync(path.join(root, f)));
+  const hash = createHash('sha256');
+  for (const f of files) hash.update(`${f}\0`).update(readFileSync(path.join(root, f))).update('\0');
+  const id = hash.digest('hex').slice(0, 16);
+  writeFileSync(path.join(root, 'dist/build-id.js'), `// written by scripts/build.mjs: the demo service worker's cache version\nself.METACOG_BUILD = '${id}';\n`);
 }
 
 const targets = process.argv.slice(2);

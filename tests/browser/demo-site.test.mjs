@@ -129,11 +129,15 @@ test('offline: after the first visit the demo works with the network off', async
   await page.goto(b.site.url + 'widget.html?learner=cache-probe-7');
   await page.locator('metacog-practice [part~="recommendation"]').waitFor({ timeout: 60000 });
   await page.waitForTimeout(300);  // the service worker's cache.put runs after the response
-  const keys = await page.evaluate(async () => {
+  const { names, keys } = await page.evaluate(async () => {
     const out = [];
-    for (const name of await caches.keys()) for (const req of await (await caches.open(name)).keys()) out.push(req.url);
-    return out;
+    const names = await caches.keys();
+    for (const name of names) for (const req of await (await caches.open(name)).keys()) out.push(req.url);
+    return { names, keys: out };
   });
+  // one cache, named after this build (dist/build-id.js): a new build installs a new one and drops this
+  const build = /self\.METACOG_BUILD = '([0-9a-f]{16})';/.exec(readFileSync(path.join(repoRoot, 'dist/build-id.js'), 'utf8'))[1];
+  assert.deepEqual(names, [`metacog-demo-${build}`]);
   assert.ok(keys.some((k) => k.endsWith('/widget.html')), 'widget.html is cached');
   assert.deepEqual(keys.filter((k) => k.includes('?')), [], 'no cached URL keeps its query');
 });

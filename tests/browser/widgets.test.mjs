@@ -158,8 +158,10 @@ test('model and item-bank set after the start: the widget recovers from "set the
   await noWorkerLeft('after removing the widget');
 });
 
-test('<metacog-sketch>: mode and alphabet set from outside are applied; quick alphabet changes build the last one', async () => {
-  const id = await add('metacog-sketch', { model: SKETCH_MODEL, mode: 'teacher' });
+test('<metacog-sketch>: a model set later, mode and alphabet set from outside are applied; quick alphabet changes build the last one', async () => {
+  const id = await add('metacog-sketch', { mode: 'teacher' });
+  assert.match(await ready(id), /failed: set the model attribute/);
+  await b.page.evaluate(({ id, SKETCH_MODEL }) => { document.getElementById(id).model = SKETCH_MODEL; }, { id, SKETCH_MODEL });
   assert.equal(await ready(id), 'ok');
   await b.page.evaluate((id) => document.getElementById(id).setAttribute('mode', 'learner'), id);
   await b.page.waitForFunction((id) => document.getElementById(id).shadowRoot.querySelector('[part~="target"]'), id, { timeout: 60000 });

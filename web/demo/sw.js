@@ -2,7 +2,12 @@
 // It caches this site's own files only (pages, scripts, wasm, models, item bank, the bundled
 // explanation pages) and never talks to any other origin. Network first, so a rebuilt demo shows
 // up at once; the cache answers when the network is gone.
-const CACHE = 'metacog-demo-v1';
+// The cache is named after the build (dist/build-id.js, a hash of everything the demo serves, written
+// by scripts/build.mjs). The browser re-checks imported scripts for updates, so a new build is a new
+// service worker: it caches every file of the new build, and on activation the old cache is deleted.
+// Offline, a page therefore never mixes files of two builds.
+importScripts('dist/build-id.js');
+const CACHE = `metacog-demo-${self.METACOG_BUILD}`;
 const FILES = [
   './', 'index.html', 'embed.html', 'privacy.html', 'how.html', 'widget.html',
   'favicon.svg', 'styles/site.css', 'js/lang.js', 'js/site.js', 'js/how.js', 'js/frame.js', 'js/privacy.js',

@@ -120,7 +120,7 @@ export class MetacogSketch extends LitElement {
 
   async _start() {
     const run = this._life.begin();
-    this._startedModel = this.model;
+    this._startedModel = this.model ?? null;  // null, not undefined: a model set later still restarts
     this._status = 'loading';
     this._counts = {};
     this._active = null;
@@ -155,7 +155,7 @@ export class MetacogSketch extends LitElement {
   }
 
   willUpdate(changed) {
-    if (this._started && this._startedModel !== undefined && this.model !== this._startedModel) {
+    if (this._started && this._startedModel !== undefined && (this.model ?? null) !== this._startedModel) {
       this._disposeClassifiers();
       this._start();
       return;
