@@ -84,7 +84,8 @@ TEST_CASE("fewshot: ProtoNets and Matching Networks learn a synthetic few-shot p
   const ImageDataset train = synthetic_images(1);
   const ImageDataset test = synthetic_images(2);  // new classes
   const std::pair<const char*, const char*> runs[] = {
-      {"protonet", "euclidean"}, {"matchingnet", "euclidean"}, {"matchingnet", "cosine-support"}};
+      {"protonet", "euclidean"}, {"matchingnet", "euclidean"}, {"matchingnet", "cosine-support"},
+      {"matchingnet", "cosine"}};  // the paper's attention (the default)
   for (const auto& [algo, attention] : runs) {
     MetaTrainConfig cfg = tiny_config(algo);
     cfg.attention = attention;
@@ -94,7 +95,10 @@ TEST_CASE("fewshot: ProtoNets and Matching Networks learn a synthetic few-shot p
     while (t.episode() < cfg.episodes) t.step(train);
     const MeanCi after = evaluate_metric_model(algo, t.model(h), test, {5, 5, 5}, 40, 3, BnMode::Transductive, cfg.attention);
     MESSAGE(std::string(algo) << " (" << std::string(attention) << "): 5-way 5-shot on new synthetic classes " << before.mean << " → " << after.mean);
-    CHECK(after.mean > 0.95);
+    // The paper's full-cosine attention learns, but not to 95 % here: its logits are cosines of
+    // ReLU features, in [0, 1], so its softmax stays flat (no temperature); measured 0.397 → 0.844.
+    // That is why the README reports it beside the variants that reach the papers' numbers.
+    if (std::string(attention) != "cosine") CHECK(after.mean > 0.95);
     CHECK(after.mean > before.mean + 0.3);
   }
 }

@@ -112,15 +112,20 @@ TEST_CASE("gradient meta: the second-order MAML meta-gradient through Conv-4 + B
 TEST_CASE("gradient meta: MAML, first-order MAML and Reptile learn a synthetic 5-way 1-shot problem") {
   const ImageDataset train = synthetic_images(1);
   const ImageDataset test = synthetic_images(2);  // new classes
-  for (const char* algo : {"maml", "fomaml", "reptile"}) {
-    const GradientMetaConfig cfg = tiny_gradient_config(algo);
+  for (const char* variant : {"maml", "fomaml", "reptile", "reptile-serial"}) {
+    const std::string algo = std::string(variant).substr(0, std::string(variant).find('-'));
+    GradientMetaConfig cfg = tiny_gradient_config(algo);
+    if (std::string(variant) == "reptile-serial") {  // Reptile's serial variant: one task per outer step
+      cfg.meta_batch = 1;
+      cfg.iterations *= 5;  // the same number of tasks as the batched run
+    }
     GradientTrainer t(cfg);
     const Conv4Model before = conv4_from_safetensors(t.model_file({}));
     const MeanCi b = evaluate_gradient_model(before, cfg.test, test, {5, 1, 5}, 40, 3, BnMode::Transductive);
     while (t.iteration() < cfg.iterations) t.step(train);
     const SafetensorsFile f = t.model_file({});
     const MeanCi a = evaluate_few_shot_file(f, test, {5, 1, 5}, 40, 3, BnMode::Transductive);
-    MESSAGE(std::string(algo) << ": 5-way 1-shot on new synthetic classes " << b.mean << " → " << a.mean);
+    MESSAGE(std::string(variant) << ": 5-way 1-shot on new synthetic classes " << b.mean << " → " << a.mean);
     CHECK(a.mean > 0.5);  // chance is 0.2
     CHECK(a.mean > b.mean + 0.15);
   }
