@@ -162,6 +162,28 @@ TEST_CASE("cli train → eval --dataset mini-imagenet: RGB 84×84 models, record
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(r.output.find("resuming") != std::string::npos);
   CHECK(nlohmann::json::parse(r.output.substr(r.output.rfind("{\"algo\""))).at("episodes") == 8);
+  {
+    // through the CLI, 6 episodes then --resume to 8 is the run of 8 in one go: the same training state,
+    // tensor for tensor (weights, optimiser moments, RNG), and the same saved model
+    const fs::path whole = scratch_path("mini-protonet-whole.safetensors");
+    const CliResult w = run_cli("train " + replica.data() +
+                                "--algo protonet --way 4 --shot 1 --query 3 --hidden 16 --episodes 8 --val-every 3 "
+                                "--val-episodes 4 --seed 2 --json --out '" + whole.string() + "'");
+    REQUIRE_MESSAGE(w.exit_code == 0, w.output);
+    for (const std::string suffix : {".ckpt", ""}) {
+      CAPTURE(suffix);
+      const metacog::SafetensorsFile a = metacog::read_safetensors_file(proto.string() + suffix);
+      const metacog::SafetensorsFile b = metacog::read_safetensors_file(whole.string() + suffix);
+      REQUIRE(a.tensors.size() == b.tensors.size());
+      for (const auto& [name, t] : a.tensors) {
+        CAPTURE(name);
+        REQUIRE(b.has(name));
+        CHECK(t.shape == b.tensors.at(name).shape);
+        CHECK(t.bytes == b.tensors.at(name).bytes);
+      }
+    }
+    remove_model(whole);
+  }
   // the checkpoint remembers its dataset: resuming it on Omniglot is refused before any data is read,
   // and an Omniglot checkpoint is not continued on mini-ImageNet
   check_refused("train --algo protonet --way 4 --shot 1 --query 3 --episodes 10 --resume --out '" + proto.string() + "'",
