@@ -96,6 +96,32 @@ TEST_CASE("kt real data: assist2009_updated and STATICS counts match the data RE
   CHECK(sq.train.num_items == s.train.num_items);
 }
 
+TEST_CASE("kt real data: assistments_dkt (the original DKT files: 0-based ids, trailing commas) loads as the data README counts it") {
+  if (!metacog::test::require_data("assistments_dkt/builder_train.csv")) return;
+  const std::string dir = metacog::test::data_dir() + "/assistments_dkt/";
+  metacog::KtLoadOptions opt;
+  const metacog::KtDataset train = metacog::load_kt_file(dir + "builder_train.csv", opt);
+  opt.vocabulary = &train;
+  const metacog::KtDataset test = metacog::load_kt_file(dir + "builder_test.csv", opt);
+  CHECK(train.learners.size() == 3361);
+  CHECK(train.num_responses() == 407967);
+  CHECK(test.learners.size() == 856);
+  CHECK(test.num_responses() == 117567);
+  CHECK(train.correct_rate() == doctest::Approx(0.677).epsilon(0.002));
+  CHECK(test.correct_rate() == doctest::Approx(0.688).epsilon(0.002));
+  CHECK(train.num_items <= 124);  // skill ids 0..123 are the item labels of this format
+  size_t single = 0;
+  for (const auto& l : train.learners) single += l.responses.size() == 1;
+  CHECK(single > 0);  // learners with one response are kept (nothing to score for them)
+  metacog::KtTuneOptions quick;
+  quick.tune = false;
+  auto rr = metacog::fit_kt_baseline("running_rate", train, quick);
+  const metacog::KtEvalResult r = metacog::evaluate_online(rr->factory(), test);
+  CHECK(r.overall.n == 117567 - 856);
+  CHECK(r.overall.auc > 0.6);
+  MESSAGE("assistments_dkt: " << train.num_items << " ids in train; running_rate (κ = 4) test AUC " << r.overall.auc);
+}
+
 TEST_CASE("kt baselines on real data" * doctest::skip()) {
   const std::vector<std::string> datasets =
       split_list(std::getenv("METACOG_KT_DATASETS"), "assist2009_updated,STATICS,assist2015");
