@@ -36,6 +36,7 @@ export function buildWasm() {
     }
     run('cmake', ['--build', dir, '-j', jobs]);
   }
+  if (existsSync(path.join(root, 'dist'))) writeBuildId();  // the wasm files are served by the demo too
 }
 
 export async function buildWeb() {
@@ -73,7 +74,8 @@ function filesUnder(dir) {
  * dist/build-id.js: a hash of what the demo serves (its pages, the bundles, both wasm builds and the
  * two shipped models). The demo's service worker imports it and names its cache after it, so a new
  * build is a new service worker that caches every file afresh and drops the old cache: offline, a
- * page never mixes files of two builds. Written by the web step, after the wasm builds in a full build.
+ * page never mixes files of two builds. Written by the web and the wasm steps (a model file retrained
+ * in place is picked up by the next build).
  */
 export function writeBuildId() {
   const files = [

@@ -113,8 +113,13 @@ test('learner-id changed after the start: a new engine on the new learner\'s sto
 test('removed while loading: the engine it was starting is disposed, nothing is left running', async () => {
   const id = await add('metacog-practice', { model: MODEL, 'item-bank': BANK, 'learner-id': 'gone' });
   await b.page.waitForFunction(() => window.__workers.created > window.__workers.terminated, null, { timeout: 30000 });
-  await b.page.evaluate((id) => { window.__gone = document.getElementById(id); window.__gone.remove(); }, id);
-  await b.page.waitForTimeout(200);
+  const wasLoading = await b.page.evaluate((id) => {
+    window.__gone = document.getElementById(id);
+    const loading = window.__gone.engine === null && !window.__gone.shadowRoot.querySelector('[part~="recommendation"]');
+    window.__gone.remove();
+    return loading;
+  }, id);
+  assert.ok(wasLoading, 'the widget was still loading when it was removed');
   await noWorkerLeft('widget removed while loading');
   // the same element added again starts afresh: its ready promise settles with the new start
   const again = await b.page.evaluate(() => {
@@ -158,6 +163,33 @@ test('model and item-bank set after the start: the widget recovers from "set the
   await noWorkerLeft('after removing the widget');
 });
 
+test('an unknown goal from the start: the practice works, the path panel says why, metacog-error tells the host', async () => {
+  const id = await add('metacog-practice', { model: MODEL, 'item-bank': BANK, 'learner-id': 'typo', goal: 'frac-ad' });
+  assert.equal(await ready(id), 'ok');
+  const shown = await shadow(id, (root) => ({
+    exercise: !!root.querySelector('[part~="recommendation"][data-item]'),
+    alert: root.querySelector('[part~="path"] [role="alert"]')?.textContent ?? null,
+  }));
+  assert.ok(shown.exercise, 'an exercise is shown');
+  assert.match(shown.alert, /frac-ad/);
+  const errors = await b.page.evaluate((id) => window.__errors.filter((e) => e.id === id), id);
+  assert.deepEqual(errors.map((e) => [e.code, e.during]), [['INVALID_ARGUMENT', 'goal']]);
+  // answering moves on to another exercise (the recommendations do not depend on the goal views)
+  const first = await shadow(id, (root) => root.querySelector('[part~="recommendation"]').dataset.item);
+  await shadow(id, (root) => {
+    const c = root.querySelector('[part~="choice"]');
+    if (c) { c.click(); return; }
+    root.querySelector('input[name="answer"]').value = '123456';
+    root.querySelector('form.numeric').requestSubmit();
+  });
+  await b.page.waitForFunction((id) => document.getElementById(id).shadowRoot.querySelector('[part~="next"]'), id, { timeout: 30000 });
+  await shadow(id, (root) => root.querySelector('[part~="next"]').click());
+  await b.page.waitForFunction(({ id, first }) => document.getElementById(id).shadowRoot.querySelector('[part~="recommendation"]').dataset.item !== first,
+    { id, first }, { timeout: 30000 });
+  await remove(id);
+  await noWorkerLeft('after removing the widget');
+});
+
 test('<metacog-sketch>: a model set later, mode and alphabet set from outside are applied; quick alphabet changes build the last one', async () => {
   const id = await add('metacog-sketch', { mode: 'teacher' });
   assert.match(await ready(id), /failed: set the model attribute/);
@@ -174,10 +206,14 @@ test('<metacog-sketch>: a model set later, mode and alphabet set from outside ar
     setTimeout(() => { el.alphabet = 'greek'; }, 0);
     setTimeout(() => { el.alphabet = 'cyrillic'; }, 5);
   }, id);
+  // done when no build is pending and a letter is asked for again (the target is cleared while building)
+  await b.page.waitForTimeout(50);
   await b.page.waitForFunction((id) => {
-    const t = document.getElementById(id).shadowRoot.querySelector('[part~="target"]');
-    return t && /^[а-я]$/u.test(t.dataset.target);
+    const root = document.getElementById(id).shadowRoot;
+    return root.querySelector('[part~="target"]') && ![...root.querySelectorAll('[role="status"]')].some((e) => /Preparing/.test(e.textContent));
   }, id, { timeout: 60000 });
+  assert.equal(await b.page.evaluate((id) => document.getElementById(id).alphabet, id), 'cyrillic');
+  assert.match(await shadow(id, (root) => root.querySelector('[part~="target"]').dataset.target), /^[а-я]$/u, 'the letters are the last alphabet set');
   const label = await shadow(id, (root) => root.querySelector('canvas.draw').getAttribute('aria-label'));
   assert.match(label, /draw the letter [а-я]/u, 'the canvas names the letter to draw');
   const before = await workers();

@@ -3,7 +3,8 @@
 // explanation pages) and never talks to any other origin. Network first, so a rebuilt demo shows
 // up at once; the cache answers when the network is gone.
 // The cache is named after the build (dist/build-id.js, a hash of everything the demo serves, written
-// by scripts/build.mjs). The browser re-checks imported scripts for updates, so a new build is a new
+// by scripts/build.mjs). The browser re-checks imported scripts for updates (site.js registers with
+// updateViaCache: 'none', so neither check is answered by the HTTP cache), so a new build is a new
 // service worker: it caches every file of the new build, and on activation the old cache is deleted.
 // Offline, a page therefore never mixes files of two builds.
 importScripts('dist/build-id.js');
@@ -19,11 +20,12 @@ const FILES = [
 
 async function precache() {
   const cache = await caches.open(CACHE);
-  await cache.addAll(FILES);
+  // past the HTTP cache: a static host's max-age must not put the previous build's files in this one
+  await cache.addAll(FILES.map((f) => new Request(f, { cache: 'reload' })));
   // the explanation pages the item bank links to
   const bank = await (await cache.match('item-bank.json')).json();
   const pages = [...new Set((bank.resources || []).map((r) => r.url).filter((u) => !/^[a-z]+:/i.test(u)))];
-  await cache.addAll(pages);
+  await cache.addAll(pages.map((f) => new Request(f, { cache: 'reload' })));
 }
 
 self.addEventListener('install', (event) => {

@@ -33,7 +33,7 @@ export interface WidgetErrorDetail {
 export class MetacogPractice extends HTMLElement {
   /** Changing model, itemBank or learnerId after the start disposes the engine and starts again; changing goal redraws the path and resources. */
   model: string; itemBank: string; learnerId: string; goal: string; lang: string;
-  /** Resolves when the engine is loaded and the first exercise is shown (for the latest start; rejects with the load error). */
+  /** Resolves when the engine is loaded and the first exercise is shown (for the latest start; rejects with the load error; stays pending while the element is out of the page). */
   readonly ready: Promise<void>;
   /** The widget's engine once loaded (null before, and after removal). */
   readonly engine: import('./metacog.js').Engine | null;
@@ -43,7 +43,7 @@ export class MetacogPractice extends HTMLElement {
 export class MetacogSketch extends HTMLElement {
   /** mode and alphabet may change at any time; changing model starts again (the teacher's classes are dropped). */
   model: string; mode: 'teacher' | 'learner'; alphabet: 'greek' | 'cyrillic' | 'teacher'; lang: string;
-  /** Resolves when the classifier is loaded (and, in learner mode, the letters are built). */
+  /** Resolves when the classifier is loaded and, in learner mode, the letters are built (rejects with the failure; stays pending while the element is out of the page). */
   readonly ready: Promise<void>;
   /** The teacher's classifier once loaded (null before, and after removal). */
   readonly classifier: import('./metacog.js').SketchClassifier | null;

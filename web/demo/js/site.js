@@ -59,7 +59,7 @@ function widgetsSettled() {
 }
 
 function registerOffline() {
-  navigator.serviceWorker.register('sw.js').then(() => navigator.serviceWorker.ready).then(() => {
+  navigator.serviceWorker.register('sw.js', { updateViaCache: 'none' }).then(() => navigator.serviceWorker.ready).then(() => {
     document.documentElement.dataset.offline = 'ready';
   }).catch((err) => {
     document.documentElement.dataset.offline = 'unavailable';

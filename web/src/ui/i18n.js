@@ -167,7 +167,7 @@ function zhRecommendationReason(rec, skillName) {
 export function pathReason(step, lang, skillName) {
   if (normalizeLang(lang) === 'en') return step.reason;
   const unlocks = (step.unlocks || []).map(skillName).join('、');
-  const base = step.items && step.items.length === 0
+  const base = step.estimatedItems === 0  // the bank has no item of the skill
     ? `掌握度 ${pct(step.mastery)}；题库中没有练习这项技能的题目`
     : `掌握度 ${pct(step.mastery)}，约需 ${step.estimatedItems} 道题达到掌握`;
   if (step.isGoal) return `${base}；这是你的目标技能。`;

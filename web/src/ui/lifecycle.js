@@ -9,7 +9,8 @@
 //
 // `ready` is the promise of the latest run: it resolves when a run succeeds and rejects when it
 // fails. A restart while a run is still pending keeps the same promise (it settles with the new
-// run's outcome); after a settled run, the next `begin()` makes a new promise.
+// run's outcome); after a settled run, the next `begin()` makes a new promise. A widget removed
+// before it was ready keeps that promise pending until it is added to a page again.
 
 import { MetacogError } from '../errors.js';
 

@@ -108,26 +108,13 @@ export class MetacogPractice extends LitElement {
   }
 
   updated(changed) {
-    if (changed.has('goal') && this._status === 'ready' && this._engine) this._guard('goal', () => this._refreshSideViews({ showDelta: false }));
+    if (changed.has('goal') && this._status === 'ready' && this._engine) this._refreshGoalViews(this._engine);
   }
 
   _disposeEngine() {
     const engine = this._engine;
     this._engine = null;
     disposeQuietly(engine);
-  }
-
-  /** Runs a view refresh or an action; a failure is shown and reported as metacog-error, never left unhandled. */
-  async _guard(during, action) {
-    const engine = this._engine;
-    try {
-      this._viewError = null;
-      await action();
-    } catch (err) {
-      if (engine !== this._engine) return;  // the engine was replaced meanwhile: its failure is moot
-      this._viewError = err && err.message ? err.message : String(err);
-      this._emit('metacog-error', errorDetail(err, during));
-    }
   }
 
   get _t() { return strings(this.lang); }
@@ -169,8 +156,7 @@ export class MetacogPractice extends LitElement {
       if (!this._life.current(run)) return;
       this._storage = info.storage;
       this._responses = info.responses;
-      await this._refreshAll();
-      if (!this._life.current(run)) return;
+      if (!await this._refreshAll(engine, { showDelta: false })) return;
       this._showNext();
       this._status = 'ready';
       this._emit('metacog-ready', { learnerId: this.learnerId, items: info.items, skills: info.skills, responses: info.responses, storage: info.storage.backend });
@@ -190,18 +176,16 @@ export class MetacogPractice extends LitElement {
 
   get _goals() { return this.goal ? this.goal.split(/[\s,]+/).filter(Boolean) : []; }
 
-  async _refreshAll(options) {
-    const [recs] = await Promise.all([this._engine.recommend({ count: 3 }), this._refreshSideViews(options)]);
+  /**
+   * Recommendations, mastery and the goal views from `engine`. Resolves false, changing nothing, when
+   * the widget has moved on to another engine meanwhile (a restart for another learner or bank):
+   * the old engine's numbers never reach the new learner's view. A failure of the recommendations or
+   * of mastery rejects; a failure of the goal views (an unknown goal) is shown in the path panel only.
+   */
+  async _refreshAll(engine, { showDelta = true } = {}) {
+    const [recs, mastery] = await Promise.all([engine.recommend({ count: 3 }), engine.mastery(), this._refreshGoalViews(engine)]);
+    if (engine !== this._engine) return false;
     this._upcoming = recs;
-  }
-
-  async _refreshSideViews({ showDelta = true } = {}) {
-    const goals = this._goals;
-    const [mastery, path, resources] = await Promise.all([
-      this._engine.mastery(),
-      this._engine.learningPath({ goals }),
-      this._engine.recommendResources({ count: 3, goals }),
-    ]);
     const before = new Map(this._mastery.map((m) => [m.skill, pct(m.mastery)]));
     const delta = {};
     for (const m of mastery) {
@@ -210,9 +194,29 @@ export class MetacogPractice extends LitElement {
     }
     this._delta = delta;
     this._mastery = mastery;
-    this._path = path;
-    this._resources = resources;
     this._emit('metacog-mastery', { mastery: mastery.map((m) => ({ ...m })), responses: this._responses });
+    return true;
+  }
+
+  /** The learning path and resources for the goal; never rejects: a failure is shown and reported. */
+  async _refreshGoalViews(engine) {
+    const goals = this._goals;
+    try {
+      const [path, resources] = await Promise.all([
+        engine.learningPath({ goals }),
+        engine.recommendResources({ count: 3, goals }),
+      ]);
+      if (engine !== this._engine) return;
+      this._path = path;
+      this._resources = resources;
+      this._viewError = null;
+    } catch (err) {
+      if (engine !== this._engine) return;
+      this._path = [];
+      this._resources = [];
+      this._viewError = err && err.message ? err.message : String(err);
+      this._emit('metacog-error', errorDetail(err, 'goal'));
+    }
   }
 
   _showNext() {
@@ -253,7 +257,7 @@ export class MetacogPractice extends LitElement {
       this._answered = { correct, given };
       this._hint = null;
       this._emit('metacog-response', { item: rec.item, skills: item.skills.slice(), correct, answer: given, responseTimeMs, timestamp, responses });
-      await this._refreshAll();
+      if (!await this._refreshAll(engine)) return;
     } catch (err) {
       if (engine !== this._engine) return;
       this._hint = { text: err.message, error: true };
@@ -316,8 +320,8 @@ export class MetacogPractice extends LitElement {
     try {
       const { responses } = await engine.importLearnerData(await readJsonFile(file));
       if (engine !== this._engine) return;
-      await this._refreshAll({ showDelta: false });
       this._responses = responses;
+      if (!await this._refreshAll(engine, { showDelta: false })) return;
       this._showNext();
       this._dataMessage = { text: this._t.imported(responses) };
       this._emit('metacog-data', { action: 'import', responses });
@@ -346,8 +350,8 @@ export class MetacogPractice extends LitElement {
       await engine.forget();
       if (engine !== this._engine) return;
       this._confirmForget = false;
-      await this._refreshAll({ showDelta: false });
       this._responses = 0;
+      if (!await this._refreshAll(engine, { showDelta: false })) return;
       this._showNext();
       this._dataMessage = { text: this._t.forgotten };
       this._emit('metacog-data', { action: 'forget', responses: 0 });

@@ -142,7 +142,10 @@ export class MetacogSketch extends LitElement {
       this._teacher = teacherResult.value;  // from here on, whoever supersedes this run disposes it
       this._appliedMode = this.mode;
       this._status = 'ready';
-      if (this.mode === 'learner') await this._syncLearner();
+      if (this.mode === 'learner') {
+        const failed = await this._syncLearner({ report: false });
+        if (failed && this._life.current(run)) throw failed;  // `ready` promises the letters too
+      }
       if (!this._life.current(run)) return;
       this._life.succeed(run);
     } catch (err) {
@@ -175,18 +178,23 @@ export class MetacogSketch extends LitElement {
 
   /**
    * Builds the learner's letters for the current alphabet, one build at a time: a change made
-   * while a build runs waits for it and then builds what is wanted by then. Failures are shown.
+   * while a build runs waits for it and then builds what is wanted by then. Resolves with the
+   * failure (or undefined); a failure is shown and reported unless `report` is false (the start
+   * reports it as a load error instead).
    */
-  _syncLearner() {
+  _syncLearner({ report = true } = {}) {
     const teacher = this._teacher;
     this._preparing = true;
+    this._target = null;  // no letter is asked for until the new letters are built
     this.requestUpdate();
     const job = this._learnerJob.then(async () => {
-      if (teacher !== this._teacher) return;  // restarted meanwhile
+      if (teacher !== this._teacher) return undefined;  // restarted meanwhile
       try {
         await this._enterLearner();
+        return undefined;
       } catch (err) {
-        if (teacher === this._teacher) this._report(err, 'alphabet');
+        if (teacher === this._teacher && report) this._report(err, 'alphabet');
+        return err;
       }
     });
     this._learnerJob = job;
@@ -282,26 +290,43 @@ export class MetacogSketch extends LitElement {
     this._message = null;
   }
 
-  async _refreshCounts() {
-    this._counts = await this._teacher.counts();
+  /** The teacher classifier's counts; false (nothing changed) when the classifier was replaced meanwhile. */
+  async _refreshCounts(teacher) {
+    const counts = await teacher.counts();
+    if (teacher !== this._teacher) return false;
+    this._counts = counts;
     this._emit('metacog-sketch-classes', { classes: { ...this._counts } });
+    return true;
+  }
+
+  /**
+   * Runs a drawing action against `classifier`. Every action re-checks after each await that the
+   * widget still has that classifier (a new model or a removal replaces it): a stale action changes
+   * nothing and reports nothing. A failure is shown and reported as metacog-error.
+   */
+  async _action(during, classifier, action) {
+    this._busy = true;
+    try {
+      await action();
+    } catch (err) {
+      if (classifier === this._teacher || classifier === this._learnerClassifier) this._report(err, during);
+    } finally { this._busy = false; }
   }
 
   async _addExample() {
     const t = this._t;
     if (!this._active) return;
     if (!hasInk(this._strokes)) { this._message = t.drawFirst; return; }
-    this._busy = true;
-    try {
-      await this._teacher.addExample(this._active, this._drawingCanvas());
-      const pending = Object.entries(this._counts).filter(([l, n]) => n === 0 && l !== this._active);
-      await this._refreshCounts();
+    const teacher = this._teacher;
+    const label = this._active;
+    await this._action('add-example', teacher, async () => {
+      await teacher.addExample(label, this._drawingCanvas());
+      const pending = Object.entries(this._counts).filter(([l, n]) => n === 0 && l !== label);
+      if (!await this._refreshCounts(teacher)) return;
       for (const [l] of pending) this._counts = { ...this._counts, [l]: this._counts[l] ?? 0 };
-      this._message = t.added(this._active, this._counts[this._active]);
+      this._message = t.added(label, this._counts[label]);
       this._clear();
-    } catch (err) {
-      this._report(err, 'add-example');
-    } finally { this._busy = false; }
+    });
   }
 
   async _addGlyph(e) {
@@ -309,49 +334,47 @@ export class MetacogSketch extends LitElement {
     const input = this.renderRoot.querySelector('#glyph');
     const ch = input.value.trim();
     if (!ch || !this._active) { input.focus(); return; }
-    this._busy = true;
-    try {
+    const teacher = this._teacher;
+    const label = this._active;
+    await this._action('add-example', teacher, async () => {
       const c = document.createElement('canvas');
       c.width = c.height = GLYPH_SIDE;
       renderGlyph(c.getContext('2d'), ch, GLYPH_SIDE, GLYPH_FONTS[0]);
-      await this._teacher.addExample(this._active, c);
-      await this._refreshCounts();
-      this._message = this._t.added(this._active, this._counts[this._active]);
+      await teacher.addExample(label, c);
+      if (!await this._refreshCounts(teacher)) return;
+      this._message = this._t.added(label, this._counts[label]);
       input.value = '';
-    } catch (err) {
-      this._report(err, 'add-example');
-    } finally { this._busy = false; }
+    });
   }
 
   async _removeClass(label) {
-    try {
-      if ((this._counts[label] ?? 0) > 0) await this._teacher.removeClass(label);
-    } catch (err) {
-      this._report(err, 'remove-class');
-      return;
-    }
-    const { [label]: _, ...rest } = this._counts;
-    this._counts = rest;
-    if (this._active === label) this._active = Object.keys(rest)[0] ?? null;
-    this._emit('metacog-sketch-classes', { classes: { ...this._counts } });
+    const teacher = this._teacher;
+    await this._action('remove-class', teacher, async () => {
+      if ((this._counts[label] ?? 0) > 0) await teacher.removeClass(label);
+      if (teacher !== this._teacher) return;
+      const { [label]: _, ...rest } = this._counts;
+      this._counts = rest;
+      if (this._active === label) this._active = Object.keys(rest)[0] ?? null;
+      this._emit('metacog-sketch-classes', { classes: { ...this._counts } });
+    });
   }
 
   async _recognise() {
     const t = this._t;
     if (!hasInk(this._strokes)) { this._message = t.drawFirst; return; }
-    this._busy = true;
-    try {
-      const classes = await this._teacher.classes();
+    const teacher = this._teacher;
+    await this._action('recognise', teacher, async () => {
+      const classes = await teacher.classes();
+      if (teacher !== this._teacher) return;
       if (classes.length === 0) { this._message = t.needClass; return; }
       const canvas = this._drawingCanvas();
-      const [r, seen] = await Promise.all([this._teacher.classify(canvas), this._teacher.preprocess(canvas)]);
+      const [r, seen] = await Promise.all([teacher.classify(canvas), teacher.preprocess(canvas)]);
+      if (teacher !== this._teacher) return;
       this._result = r;
       this._seen = seen;
       this._message = null;
       this._emit('metacog-sketch-result', { mode: 'teacher', label: r.label, top: r.top.map((x) => ({ ...x })) });
-    } catch (err) {
-      this._report(err, 'recognise');
-    } finally { this._busy = false; }
+    });
   }
 
   // ── learner ──
@@ -403,20 +426,21 @@ export class MetacogSketch extends LitElement {
   async _check() {
     const t = this._t;
     if (!hasInk(this._strokes)) { this._message = t.drawFirst; return; }
-    this._busy = true;
-    try {
+    const classifier = this._learnerClassifier;
+    const order = this._order;
+    const target = this._target;
+    await this._action('check', classifier, async () => {
       const canvas = this._drawingCanvas();
-      const r = await this._learnerClassifier.classify(canvas);
-      const ok = this._order.record(this._target, r.probabilities);
+      const [r, seen] = await Promise.all([classifier.classify(canvas), classifier.preprocess(canvas)]);
+      if (classifier !== this._learnerClassifier || order !== this._order) return;  // another alphabet or model meanwhile
+      const ok = order.record(target, r.probabilities);
       this._result = r;
-      this._seen = await this._learnerClassifier.preprocess(canvas);
-      this._verdict = { ok, label: r.label, p: r.probabilities[r.label], target: this._target };
-      this._ranking = this._order.ranking();
+      this._seen = seen;
+      this._verdict = { ok, label: r.label, p: r.probabilities[r.label], target };
+      this._ranking = order.ranking();
       this._message = null;
-      this._emit('metacog-sketch-result', { mode: 'learner', target: this._target, correct: ok, label: r.label, top: r.top.map((x) => ({ ...x })) });
-    } catch (err) {
-      this._report(err, 'check');
-    } finally { this._busy = false; }
+      this._emit('metacog-sketch-result', { mode: 'learner', target, correct: ok, label: r.label, top: r.top.map((x) => ({ ...x })) });
+    });
   }
 
   async _nextLetter() {
