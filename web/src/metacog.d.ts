@@ -277,6 +277,16 @@ export interface EngineInfo {
   model: { format: 'metacog'; format_version: number; algo: string; arch: Record<string, unknown>; trained_on: string; metrics: Record<string, unknown>; created_by: string; [key: string]: unknown };
   items: number;
   skills: number;
+  resources: number;
+  /** responses stored for this learner */
+  responses: number;
+  /** where the learner's data lives; 'memory' (persistent: false) when IndexedDB is unavailable, with the reason in warnings */
+  storage: { backend: 'indexeddb' | 'memory'; persistent: boolean; warnings: string[] };
+  /** the wasm module's linear memory and the size of the engine state stored per observe */
+  memory: { wasmHeapBytes: number; stateBytes: number };
+  /** "sha256:<hex>" of the model bytes and of the item bank's JSON as loaded (a stored learner state is reused only with the same modelHash) */
+  modelHash: string;
+  itemBankHash: string;
   /** true when the engine runs in a Worker */
   worker: boolean;
   [key: string]: unknown;
