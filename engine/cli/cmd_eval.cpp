@@ -40,6 +40,7 @@
 #include "metacog/model_io.hpp"
 #include "metacog/omniglot.hpp"
 #include "metacog/ops.hpp"
+#include "output_path.hpp"
 #include "progress.hpp"
 
 namespace metacog::cli {
@@ -102,6 +103,8 @@ int run_eval(const EvalOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   require(o.test_steps == 0 || !o.record, ErrorCode::InvalidArgument,
           "--test-steps is a probe of the model with another step count; its result is not recorded (drop --record)");
+  // --record rewrites the model file at the end: a folder that refuses it is found before the episodes run
+  if (o.record) require_writable_output("--model (with --record)", o.model);
   const SafetensorsFile file =
       o.test_steps > 0 ? with_test_steps(read_safetensors_file(o.model), o.test_steps) : read_safetensors_file(o.model);
   const bool fce = read_fce_metadata(file).has_value();

@@ -124,7 +124,7 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--budget", opt->budget, "answers before the post-test (default 100)");
   cmd->add_option("--max-items", opt->max_items, "cap of items_to_mastery (default 1500)");
   cmd->add_option("--params", opt->params, "simulator population (default models/simulator-params.json)");
-  cmd->add_option("--goals", opt->goals, "comma-separated goal skill ids (default: every skill)");
+  cmd->add_option("--goals", opt->goals, "comma-separated goal skill ids, each with items (default: every skill that has items)");
   cmd->add_option("--train-learners", opt->train_learners, "learners of the policies' training logs (default 200)");
   cmd->add_option("--train-length", opt->train_length, "answers per training learner (default 300)");
   cmd->add_option("--fixed-items-per-skill", opt->fixed_items, "items per skill of the fixed curriculum (default 10)");

@@ -1,5 +1,6 @@
 #include "kt_compare_cli.hpp"
 
+#include "output_path.hpp"
 #include "progress.hpp"
 
 #include <cmath>
@@ -23,6 +24,8 @@ std::shared_ptr<KtCompareCli> add_kt_compare_options(CLI::App* cmd, const std::s
 }
 
 KtComparison run_kt_compare(const KtCompareCli& o, const std::string& label) {
+  // --record rewrites the model file at the end: a folder that refuses it is found before the evaluation
+  if (o.record) require_writable_output("--model (with --record)", o.model);
   const LearnerModel model = LearnerModel::from_safetensors(read_safetensors_file(o.model));
   KtCompareOptions co;
   co.train_path = o.train;

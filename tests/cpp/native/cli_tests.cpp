@@ -88,6 +88,10 @@ TEST_CASE("cli: an unknown subcommand is named; an output that cannot be written
                 "--baseline-out " + missing.string());
   check_refused("kt-calibrate --model '" + no_data + "' --data '" + no_data + "' --out '" + missing.string() + "'", "--out");
   check_refused("simulate-fit --data '" + no_data + "' --out '" + missing.string() + "'", "does not exist");
+  // --record rewrites the model: its folder is checked before the model is even read
+  check_refused("eval --model '" + missing.string() + "' --episodes 1 --record", "--model (with --record) " + missing.string() + ": the folder");
+  check_refused("kt-eval --model '" + missing.string() + "' --data '" + no_data + "' --record", "--model (with --record)");
+  check_refused("kt-coldstart --model '" + missing.string() + "' --data '" + no_data + "' --record", "--model (with --record)");
   CHECK_FALSE(fs::exists(missing.parent_path()));
   CHECK_FALSE(fs::exists(out));
   // nothing is left behind by the check in a folder that can be written
