@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// Builds metacog: `node scripts/build.mjs [native] [wasm] [web]` (all three by default).
+// Builds metacog: `node scripts/build.mjs [native] [wasm] [web] [demo]` (the first three by default).
 //   native → build/ (engine, CLI build/metacog, doctest suite)
 //   wasm   → build-wasm-simd/ and build-wasm-scalar/ (Embind modules into dist/, doctest suites)
 //   web    → dist/metacog.js (+ .d.ts, worker), dist/metacog-widgets.js (+ .d.ts), dist/metacog-charts.js (esbuild)
+//   demo   → only what `npm start` serves: the two wasm modules (not the wasm doctest suites) and web
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, copyFileSync, readdirSync, readFileSync, writeFileSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -27,14 +28,14 @@ export function buildNative(dir = 'build', extra = []) {
   run('cmake', ['--build', dir, '-j', jobs]);
 }
 
-export function buildWasm() {
+export function buildWasm({ modulesOnly = false } = {}) {
   for (const flavor of ['simd', 'scalar']) {
     const dir = `build-wasm-${flavor}`;
     if (!existsSync(path.join(root, dir, 'build.ninja'))) {
       run('emcmake', ['cmake', '-S', '.', '-B', dir, '-G', 'Ninja', '-DCMAKE_BUILD_TYPE=Release',
         `-DMETACOG_WASM_SIMD=${flavor === 'simd' ? 'ON' : 'OFF'}`]);
     }
-    run('cmake', ['--build', dir, '-j', jobs]);
+    run('cmake', ['--build', dir, '-j', jobs, ...(modulesOnly ? ['--target', 'metacog_wasm'] : [])]);
   }
   if (existsSync(path.join(root, 'dist'))) writeBuildId();  // the wasm files are served by the demo too
 }
@@ -95,3 +96,7 @@ const all = targets.length === 0;
 if (all || targets.includes('native')) buildNative();
 if (all || targets.includes('wasm')) buildWasm();
 if (all || targets.includes('web')) await buildWeb();
+if (targets.includes('demo')) {
+  buildWasm({ modulesOnly: true });
+  await buildWeb();
+}
