@@ -418,6 +418,14 @@ TEST_CASE("learner model: training is deterministic by seed and beats the runnin
   const double maml_auc = evaluate_online(pm, test).overall.auc;
   MESSAGE("synthetic: second-order MAML AUC " << maml_auc);
   CHECK(maml_auc > rr_auc);
+  // the same network without meta-learning (the nonmeta baseline, trained globally) learns too
+  LearnerTrainer pre(train, valid, small_config(train, LearnerAlgo::Pretrain));
+  while (!pre.done()) pre.run_epoch();
+  const LearnerModel pm0 = pre.best_model();
+  LearnerOnlinePredictor pp(pm0);
+  const double pre_auc = evaluate_online(pp, test).overall.auc;
+  MESSAGE("synthetic: non-meta network AUC " << pre_auc);
+  CHECK(pre_auc > rr_auc);
 }
 
 TEST_CASE("learner training: save_state / load_state resumes bit for bit") {
