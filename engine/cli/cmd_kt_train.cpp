@@ -162,8 +162,17 @@ void add_kt_train_command(CLI::App& app) {
       fo.candidates = opt->warm_start ? warm_started_grid(distinct) : distinct;
       Progress bar("kt-train");
       fo.progress = [&bar](double f, const std::string& s) { bar.update_fraction(f, s); };
+      // Ctrl-C (or SIGTERM): stop after the current epoch, whose checkpoint --resume continues from
+      // (a second Ctrl-C quits at once and loses that epoch)
+      install_stop_handler();
+      fo.stop = [] { return stop_requested(); };
       LearnerFitResult r = fit_learner(train, opt->valid.empty() ? nullptr : &valid, fo);
       bar.finish();
+      if (!r.complete && stop_requested()) {
+        std::fprintf(stderr, "stopped: checkpoint %s (continue with --resume)\n", fo.checkpoint.c_str());
+        std::printf("%s\n", ojson{{"completed", false}, {"checkpoint", fo.checkpoint}}.dump().c_str());
+        return 130;
+      }
       // `--algos pretrain` alone trains only the non-meta network: it is then the --out model (its file says
       // algo "learner-pretrain") and, if asked, also the --baseline-out one
       const bool pretrain_only = r.chosen < 0;
@@ -196,7 +205,8 @@ void add_kt_train_command(CLI::App& app) {
         write_safetensors_file(opt->baseline_out, r.pretrain.to_safetensors());
       }
       std::remove(fo.checkpoint.c_str());
-      ojson out = {{"learners", train.learners.size()},
+      ojson out = {{"completed", true},
+                   {"learners", train.learners.size()},
                    {"responses", train.num_responses()},
                    {"seconds", r.seconds},
                    {"out", opt->out},

@@ -10,7 +10,13 @@ namespace metacog::cli {
 
 namespace {
 std::atomic<bool> g_stop{false};
-extern "C" void on_signal(int) { g_stop.store(true); }
+// The first Ctrl-C asks the command to stop at its next checkpoint; a second one quits at once.
+extern "C" void on_signal(int sig) {
+  if (g_stop.exchange(true)) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
 
 std::string format_duration(double s) {
   char buf[32];

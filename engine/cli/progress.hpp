@@ -35,7 +35,7 @@ class Progress {
   static constexpr int64_t kFractionSteps = 10000;
 };
 
-/** Installs SIGINT/SIGTERM handlers that set a flag instead of killing the process. */
+/** Installs SIGINT/SIGTERM handlers: the first signal sets a flag instead of killing the process; a second one kills it. */
 void install_stop_handler();
 /** True once Ctrl-C (or SIGTERM) was received. */
 bool stop_requested();

@@ -50,6 +50,8 @@ struct LearnerFitOptions {
   bool resume = false;     ///< continue from `checkpoint` if it exists
   /** Stop (as if killed) after this many epochs in this process; −1 = never. For tests. */
   int stop_after_epochs = -1;
+  /** Asked after each epoch's checkpoint: true stops there, incomplete (kt-train's Ctrl-C); empty = never. */
+  std::function<bool()> stop;
   /** Progress: (fraction of all planned epochs, status line). */
   std::function<void(double, const std::string&)> progress;
 };
@@ -68,7 +70,7 @@ struct LearnerCandidateResult {
 };
 
 struct LearnerFitResult {
-  bool complete = false;          ///< false if stopped by stop_after_epochs
+  bool complete = false;          ///< false if stopped by stop_after_epochs or stop
   LearnerModel meta;              ///< the selected meta-learned model
   LearnerModel pretrain;          ///< the non-meta-learned network (its α chosen on validation)
   std::vector<LearnerCandidateResult> candidates;

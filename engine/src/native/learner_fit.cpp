@@ -302,7 +302,8 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
       }
       ++epochs_here;
       save(&trainer);
-      if (opt.stop_after_epochs >= 0 && epochs_here >= opt.stop_after_epochs && !(trainer.done() && stage + 1 == n_stages)) {
+      const bool asked = (opt.stop_after_epochs >= 0 && epochs_here >= opt.stop_after_epochs) || (opt.stop && opt.stop());
+      if (asked && !(trainer.done() && stage + 1 == n_stages)) {
         res.seconds = elapsed();
         return res;  // incomplete: as if the process had been killed after this checkpoint
       }

@@ -5,6 +5,7 @@
 // `kt-eval` / `kt-coldstart` reporting the model with its inner loop off beside it.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -126,6 +127,53 @@ TEST_CASE("cli train: an unset --episodes is the paper's schedule for the algori
     fs::remove(out);
     fs::remove(out.string() + ".ckpt");
   }
+}
+
+TEST_CASE("cli kt-train: Ctrl-C stops after the current epoch's checkpoint; --resume finishes the same model") {
+  // synthetic 3-line logs: 800 learners of 40 answers on 5 skills (ability − difficulty + practice),
+  // so that an epoch lasts about a second
+  const std::string data = scratch_path("kt-ctrlc.txt");
+  {
+    std::ofstream f(data);
+    metacog::Pcg32 rng(9);
+    for (int u = 0; u < 800; ++u) {
+      const double theta = rng.normal();
+      std::string items, answers;
+      for (int t = 0; t < 40; ++t) {
+        const int s = static_cast<int>(rng.uniform_int(5));
+        const double z = theta - 0.5 * (s - 2) + 0.05 * t;
+        items += (t ? "," : "") + std::to_string(s + 1);
+        answers += (t ? "," : "") + std::string(rng.uniform_double() < 1 / (1 + std::exp(-z)) ? "1" : "0");
+      }
+      f << 40 << "\n" << items << "\n" << answers << "\n";
+    }
+  }
+  const std::string common = "kt-train --data '" + data + "' --algos reptile --max-epochs 4 --dim 4 --hidden 8 --seed 2 ";
+  const fs::path out = scratch_path("kt-ctrlc.safetensors"), whole = scratch_path("kt-whole.safetensors");
+  fs::remove(out.string() + ".ckpt");
+  // interrupted once the data is loaded, during the first epoch: it ends that epoch, checkpoints and stops
+  const CliResult r = run_cli_interrupted(common + "--out '" + out.string() + "'", "5 items, 5 skills");
+  CHECK_MESSAGE(r.exit_code == 130, r.output);
+  CHECK_MESSAGE(r.output.find("\"completed\":false") != std::string::npos, r.output);
+  CHECK(r.output.find("stopped: checkpoint") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  REQUIRE(fs::exists(out.string() + ".ckpt"));
+  const CliResult resumed = run_cli(common + "--resume --out '" + out.string() + "'");
+  REQUIRE_MESSAGE(resumed.exit_code == 0, resumed.output);
+  CHECK(resumed.output.find("\"completed\":true") != std::string::npos);
+  CHECK_FALSE(fs::exists(out.string() + ".ckpt"));  // removed once the model is written
+  const CliResult once = run_cli(common + "--out '" + whole.string() + "'");
+  REQUIRE_MESSAGE(once.exit_code == 0, once.output);
+  const metacog::SafetensorsFile a = metacog::read_safetensors_file(out.string());
+  const metacog::SafetensorsFile b = metacog::read_safetensors_file(whole.string());
+  REQUIRE(a.tensors.size() == b.tensors.size());
+  for (const auto& [name, t] : a.tensors) {
+    CAPTURE(name);
+    CHECK(t.bytes == b.tensors.at(name).bytes);
+  }
+  fs::remove(out);
+  fs::remove(whole);
+  fs::remove(data);
 }
 
 TEST_CASE("cli train → eval: the nearest resize is stored in the model and used for its test images") {
