@@ -75,26 +75,13 @@ ojson result_json(const PolicyResult& r, int max_items) {
           {"seconds", r.seconds}};
 }
 
-/**
- * Paired differences over the simulated learners, reference − other, for every other policy: learner
- * k is the same simulated person (seed, hidden parameters) under every policy, so the per-learner
- * differences d_k = x_k(reference) − x_k(other) give a tighter interval than two unpaired ones:
- * mean(d) ± 1.96·sd(d)/√n. Items to mastery counts censored learners as the cap, as the means do.
- */
+/** `paired` of the JSON: simulator.hpp's paired_differences of the reference policy against the others. */
 ojson paired_json(const std::vector<PolicyResult>& results, size_t ref) {
   ojson against = ojson::array();
-  for (size_t j = 0; j < results.size(); ++j) {
-    if (j == ref) continue;
-    std::vector<double> itm, post;
-    for (size_t k = 0; k < results[ref].outcomes.size(); ++k) {
-      const LearnerOutcome& a = results[ref].outcomes[k];
-      const LearnerOutcome& b = results[j].outcomes.at(k);
-      itm.push_back(static_cast<double>(a.items_to_mastery) - b.items_to_mastery);
-      post.push_back(a.post_test - b.post_test);
-    }
-    against.push_back({{"policy", results[j].policy},
-                       {"items_to_mastery_difference", mean_ci_json(mean_ci95(itm))},
-                       {"post_test_difference", mean_ci_json(mean_ci95(post))}});
+  for (const PairedDifference& d : paired_differences(results, ref)) {
+    against.push_back({{"policy", d.policy},
+                       {"items_to_mastery_difference", mean_ci_json(d.items_to_mastery)},
+                       {"post_test_difference", mean_ci_json(d.post_test)}});
   }
   return {{"reference", results[ref].policy}, {"against", against}};
 }

@@ -226,4 +226,23 @@ PolicyResult Simulation::run(Policy& policy, const std::function<void(int, int)>
   return r;
 }
 
+std::vector<PairedDifference> paired_differences(const std::vector<PolicyResult>& results, size_t ref) {
+  require(ref < results.size(), ErrorCode::InvalidArgument, "paired_differences: no result " + std::to_string(ref));
+  std::vector<PairedDifference> out;
+  for (size_t j = 0; j < results.size(); ++j) {
+    if (j == ref) continue;
+    require(results[j].outcomes.size() == results[ref].outcomes.size(), ErrorCode::InvalidArgument,
+            "paired_differences: " + results[j].policy + " and " + results[ref].policy + " ran different learners");
+    std::vector<double> itm, post;
+    for (size_t k = 0; k < results[ref].outcomes.size(); ++k) {
+      const LearnerOutcome& a = results[ref].outcomes[k];
+      const LearnerOutcome& b = results[j].outcomes[k];
+      itm.push_back(static_cast<double>(a.items_to_mastery) - b.items_to_mastery);
+      post.push_back(a.post_test - b.post_test);
+    }
+    out.push_back({results[j].policy, mean_ci95(itm), mean_ci95(post)});
+  }
+  return out;
+}
+
 }  // namespace metacog

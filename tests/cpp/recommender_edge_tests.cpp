@@ -181,6 +181,16 @@ TEST_CASE("simulator: the items-to-mastery cap holds when the budget is longer; 
   const PolicyResult r2 = sim2.run(*policy2);
   MESSAGE("censored at cap 3: " << censored << " of 100; at cap 120: " << r2.censored);
   CHECK(r2.censored < censored);
+  // paired differences: the mean of the per-learner differences is the difference of the means
+  auto policy3 = sim2.make_policy("fixed");
+  const std::vector<PolicyResult> both = {r2, sim2.run(*policy3)};
+  const std::vector<PairedDifference> d = paired_differences(both, 0);
+  REQUIRE(d.size() == 1);
+  CHECK(d[0].policy == "fixed");
+  CHECK(d[0].items_to_mastery.mean == doctest::Approx(both[0].items_to_mastery.mean - both[1].items_to_mastery.mean));
+  CHECK(d[0].post_test.mean == doctest::Approx(both[0].post_test.mean - both[1].post_test.mean));
+  CHECK(d[0].items_to_mastery.n == 100);
+  CHECK(test::code_of([&] { paired_differences(both, 2); }) == ErrorCode::InvalidArgument);
   // a goal skill no item practises is refused; the default goals leave such skills out
   json doc = {{"version", 1},
               {"skills", {skill("a"), skill("lonely")}},

@@ -274,6 +274,21 @@ struct PolicyResult {
   std::vector<LearnerOutcome> outcomes;
 };
 
+/** Per-learner differences reference − other of two policies run on the same simulated learners. */
+struct PairedDifference {
+  std::string policy;           ///< the other policy
+  MeanCi items_to_mastery;      ///< censored learners counted at the cap, as in the means
+  MeanCi post_test;
+};
+
+/**
+ * Paired differences of results[ref] against every other result: learner k is the same simulated
+ * person (seed, hidden parameters) under every policy, so mean(d) ± 1.96·sd(d)/√n of the per-learner
+ * differences d_k = x_k(ref) − x_k(other) is a much narrower interval than two unpaired means.
+ * InvalidArgument if ref is out of range or the results do not have the same learners.
+ */
+std::vector<PairedDifference> paired_differences(const std::vector<PolicyResult>& results, size_t ref);
+
 /** What the non-meta-learned policies learned from the training logs. */
 struct PolicyCalibration {
   BktViewParams bkt;       ///< per-skill BKT (EM) + item offsets

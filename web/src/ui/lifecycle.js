@@ -42,6 +42,18 @@ export class WidgetLifecycle {
   /** Supersedes the current run without starting another (the widget left the page). */
   cancel() { this._run += 1; }
 
+  /**
+   * Called from disconnectedCallback: a move reconnects in the same task, so only when `host` is
+   * still out of the page a moment later is the current run cancelled and `onRemoved` called.
+   */
+  afterDisconnect(host, onRemoved) {
+    setTimeout(() => {
+      if (host.isConnected) return;
+      this.cancel();
+      onRemoved();
+    }, 0);
+  }
+
   /** The run succeeded: `ready` resolves (ignored for a superseded run). */
   succeed(run) {
     if (!this.current(run)) return;

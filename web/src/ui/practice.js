@@ -89,13 +89,11 @@ export class MetacogPractice extends LitElement {
   disconnectedCallback() {
     super.disconnectedCallback();
     // A widget moved within the page reconnects; only dispose when it stays out (also mid-start).
-    setTimeout(() => {
-      if (this.isConnected || !this._started) return;
-      this._life.cancel();
+    this._life.afterDisconnect(this, () => {
       this._disposeEngine();
       this._started = false;
       this._status = 'loading';
-    }, 0);
+    });
   }
 
   willUpdate(changed) {

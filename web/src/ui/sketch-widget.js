@@ -100,13 +100,11 @@ export class MetacogSketch extends LitElement {
 
   disconnectedCallback() {
     super.disconnectedCallback();
-    setTimeout(() => {
-      if (this.isConnected || !this._started) return;
-      this._life.cancel();
+    this._life.afterDisconnect(this, () => {
       this._disposeClassifiers();
       this._started = false;
       this._status = 'loading';
-    }, 0);
+    });
   }
 
   _disposeClassifiers() {
