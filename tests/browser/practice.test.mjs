@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { openBrowser, screenshot } from './harness.mjs';
-import { answerCurrent, nextExercise, widgetState, items } from './practice-helpers.mjs';
+import { answerCurrent, nextExercise, widgetState, watchForCount, firstShownWith, items } from './practice-helpers.mjs';
 
 let b;
 let afterTen;
@@ -44,11 +44,14 @@ test('ten exercises: feedback, new recommendations, mastery changes, events — 
   let masteryChanges = 0;
   for (let i = 0; i < 10; i++) {
     const correct = i % 3 !== 2;
+    await watchForCount(page, i + 1);
     const { item } = await answerCurrent(page, correct);
     kinds[items.get(item).content.type] += 1;
     seen.push(item);
     const s = await widgetState(page);
     assert.equal(s.responses, i + 1);
+    const first = await firstShownWith(page);  // feedback, count and mastery arrive in one render
+    assert.deepEqual([first.mastery, first.feedback], [s.mastery, s.feedback]);
     assert.ok(s.feedback.length > 0, 'feedback is shown');
     assert.match(s.feedbackClass, correct ? /\bgood\b/ : /\bbad\b/);
     if (!correct) {
@@ -116,17 +119,21 @@ test('my data: export → forget (with confirmation) → import restores everyth
   await w.locator('#forget-cancel').click();               // cancelling deletes nothing
   assert.equal((await widgetState(page)).responses, 10);
   await w.locator('#forget').click();
+  await watchForCount(page, 0);
   await w.locator('#forget-yes').click();
   await page.waitForFunction(() => document.querySelector('metacog-practice').shadowRoot.querySelector('[data-responses]').dataset.responses === '0');
   const forgotten = await widgetState(page);
   assert.notDeepEqual(forgotten.mastery, before.mastery, 'forgetting returns to the prior');
+  assert.deepEqual((await firstShownWith(page)).mastery, forgotten.mastery, 'the count 0 is never shown beside the old mastery');
   const dbs = await page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name));
   assert.ok(!dbs.includes('metacog-learner:demo'), `the learner's database is deleted: ${dbs}`);
 
+  await watchForCount(page, 10);
   await w.locator('#import-file').setInputFiles(file);
   await page.waitForFunction(() => document.querySelector('metacog-practice').shadowRoot.querySelector('[data-responses]').dataset.responses === '10');
   const restored = await widgetState(page);
   assert.deepEqual(restored.mastery, before.mastery);
+  assert.deepEqual((await firstShownWith(page)).mastery, before.mastery, 'the count 10 is never shown beside the prior');
   await page.reload();
   await w.locator('[part~="recommendation"]').waitFor({ timeout: 60000 });
   assert.deepEqual((await widgetState(page)).mastery, before.mastery, 'the import was stored');

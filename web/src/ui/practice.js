@@ -153,8 +153,9 @@ export class MetacogPractice extends LitElement {
       const info = await engine.info();
       if (!this._life.current(run)) return;
       this._storage = info.storage;
-      this._responses = info.responses;
-      if (!await this._refreshAll(engine, { showDelta: false })) return;
+      const views = await this._loadViews(engine);
+      if (!views) return;
+      this._showViews(views, { responses: info.responses, showDelta: false });
       this._showNext();
       this._status = 'ready';
       this._emit('metacog-ready', { learnerId: this.learnerId, items: info.items, skills: info.skills, responses: info.responses, storage: info.storage.backend });
@@ -175,14 +176,23 @@ export class MetacogPractice extends LitElement {
   get _goals() { return this.goal ? this.goal.split(/[\s,]+/).filter(Boolean) : []; }
 
   /**
-   * Recommendations, mastery and the goal views from `engine`. Resolves false, changing nothing, when
-   * the widget has moved on to another engine meanwhile (a restart for another learner or bank):
-   * the old engine's numbers never reach the new learner's view. A failure of the recommendations or
-   * of mastery rejects; a failure of the goal views (an unknown goal) is shown in the path panel only.
+   * Recommendations and mastery from `engine` (and its goal views, shown as they arrive). Resolves
+   * null when the widget has moved on to another engine meanwhile (a restart for another learner or
+   * bank): the old engine's numbers never reach the new learner's view. A failure of the
+   * recommendations or of mastery rejects; a failure of the goal views (an unknown goal) is shown in
+   * the path panel only.
    */
-  async _refreshAll(engine, { showDelta = true } = {}) {
+  async _loadViews(engine) {
     const [recs, mastery] = await Promise.all([engine.recommend({ count: 3 }), engine.mastery(), this._refreshGoalViews(engine)]);
-    if (engine !== this._engine) return false;
+    return engine === this._engine ? { recs, mastery } : null;
+  }
+
+  /**
+   * Shows views from `_loadViews` with `responses`, the engine's count they were computed from.
+   * Synchronous, so that whatever the caller sets next (feedback, the next exercise) renders in the
+   * same update: the widget never shows a count beside mastery it did not produce.
+   */
+  _showViews({ recs, mastery }, { responses, showDelta = true }) {
     this._upcoming = recs;
     const before = new Map(this._mastery.map((m) => [m.skill, pct(m.mastery)]));
     const delta = {};
@@ -192,8 +202,8 @@ export class MetacogPractice extends LitElement {
     }
     this._delta = delta;
     this._mastery = mastery;
-    this._emit('metacog-mastery', { mastery: mastery.map((m) => ({ ...m })), responses: this._responses });
-    return true;
+    this._responses = responses;
+    this._emit('metacog-mastery', { mastery: mastery.map((m) => ({ ...m })), responses });
   }
 
   /** The learning path and resources for the goal; never rejects: a failure is shown and reported. */
@@ -247,17 +257,25 @@ export class MetacogPractice extends LitElement {
     const responseTimeMs = Math.max(1, Math.round(performance.now() - this._startedAt));
     const engine = this._engine;
     this._busy = true;
+    let stored = null;
     try {
       // the engine stamps the answer (now, never before the learner's latest answer) and says when
-      const { responses, timestamp } = await engine.observe({ item: rec.item, correct, responseTimeMs });
+      stored = await engine.observe({ item: rec.item, correct, responseTimeMs });
+      const { responses, timestamp } = stored;
       if (engine !== this._engine) return;  // restarted for another learner or bank meanwhile
-      this._responses = responses;
+      this._emit('metacog-response', { item: rec.item, skills: item.skills.slice(), correct, answer: given, responseTimeMs, timestamp, responses });
+      // the feedback, the new count and the mastery it produced are shown in one update
+      const views = await this._loadViews(engine);
+      if (!views) return;
+      this._showViews(views, { responses });
       this._answered = { correct, given };
       this._hint = null;
-      this._emit('metacog-response', { item: rec.item, skills: item.skills.slice(), correct, answer: given, responseTimeMs, timestamp, responses });
-      if (!await this._refreshAll(engine)) return;
     } catch (err) {
       if (engine !== this._engine) return;
+      if (stored) {  // the answer is stored, though the views failed to refresh
+        this._responses = stored.responses;
+        this._answered = { correct, given };
+      }
       this._hint = { text: err.message, error: true };
       this._emit('metacog-error', errorDetail(err, 'answer'));
     } finally {
@@ -315,16 +333,20 @@ export class MetacogPractice extends LitElement {
     e.target.value = '';
     if (!file) return;
     const engine = this._engine;
+    let imported = null;
     try {
-      const { responses } = await engine.importLearnerData(await readJsonFile(file));
+      imported = await engine.importLearnerData(await readJsonFile(file));
+      const { responses } = imported;
       if (engine !== this._engine) return;
-      this._responses = responses;
-      if (!await this._refreshAll(engine, { showDelta: false })) return;
+      const views = await this._loadViews(engine);
+      if (!views) return;
+      this._showViews(views, { responses, showDelta: false });
       this._showNext();
       this._dataMessage = { text: this._t.imported(responses) };
       this._emit('metacog-data', { action: 'import', responses });
     } catch (err) {
       if (engine !== this._engine) return;
+      if (imported) this._responses = imported.responses;  // stored, though the views failed to refresh
       this._dataMessage = { text: this._t.importFailed(err.message), error: true };
       this._emit('metacog-error', errorDetail(err, 'import'));
     }
@@ -344,17 +366,21 @@ export class MetacogPractice extends LitElement {
 
   async _forget() {
     const engine = this._engine;
+    let forgotten = false;
     try {
       await engine.forget();
+      forgotten = true;
       if (engine !== this._engine) return;
       this._confirmForget = false;
-      this._responses = 0;
-      if (!await this._refreshAll(engine, { showDelta: false })) return;
+      const views = await this._loadViews(engine);
+      if (!views) return;
+      this._showViews(views, { responses: 0, showDelta: false });
       this._showNext();
       this._dataMessage = { text: this._t.forgotten };
       this._emit('metacog-data', { action: 'forget', responses: 0 });
     } catch (err) {
       if (engine !== this._engine) return;
+      if (forgotten) this._responses = 0;  // deleted, though the views failed to refresh
       this._confirmForget = false;
       this._dataMessage = { text: this._t.actionFailed(err.message), error: true };
       this._emit('metacog-error', errorDetail(err, 'forget'));
