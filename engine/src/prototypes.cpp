@@ -82,7 +82,11 @@ Classification PrototypeClassifier::classify(const std::vector<float>& x) const 
       const double diff = x[j] - s.weighted_sum[j] / s.total_weight;
       d += diff * diff;
     }
-    r.distances.push_back(static_cast<float>(d));
+    const float df = static_cast<float>(d);
+    require(std::isfinite(df), ErrorCode::InvalidArgument,
+            "classify: the squared distance to class '" + kv.first +
+                "' is beyond the float range (values near 1e19 or larger); scale the vectors down");
+    r.distances.push_back(df);
   }
   // p_k = exp(−d_k) / Σ_j exp(−d_j), shifted by min d for stability.
   const float dmin = *std::min_element(r.distances.begin(), r.distances.end());

@@ -13,6 +13,9 @@ async function open(page = b.page) {
   await page.waitForSelector('body[data-ready]');
 }
 
+/** The IndexedDB database names `page` sees. */
+const databaseNames = (page) => page.evaluate(() => window.v1.databaseNames());
+
 before(async () => {
   b = await openBrowser();
   await open();
@@ -188,14 +191,19 @@ test('export → forget → import round trip; forget deletes the database even 
     const afterForget = await b.page.evaluate(async () => {
       const s = await window.metacog.openStorage({ learnerId: 'roundtrip' });
       await s.forget();
+      // reads after forget() answer "empty" without creating the database (its name holds the learner id)
+      const exported = await s.exportDocument();
+      const loaded = await s.load();
       const names = await window.v1.databaseNames();
       s.close();
-      return { names, warnings: s.warnings };
+      return { names, warnings: s.warnings, exported: exported.responses.length, loaded: loaded.responseCount };
     });
-    assert.ok(!afterForget.names.includes('metacog-learner:roundtrip'), 'the database is deleted');
+    assert.ok(!afterForget.names.includes('metacog-learner:roundtrip'), `the database is deleted and stays so: ${afterForget.names}`);
+    assert.deepEqual([afterForget.exported, afterForget.loaded], [0, 0]);
     assert.deepEqual(afterForget.warnings, [], 'the other tab let go without blocking');
     assert.deepEqual(await other.evaluate(async () => window.__s.load()), { state: null, meta: null, responseCount: 0, revision: null },
-      'the other tab reopens and sees nothing');
+      'the other tab sees nothing');
+    assert.ok(!(await databaseNames(other)).includes('metacog-learner:roundtrip'), 'and its read did not create the database again');
     await b.page.reload();
     await b.page.waitForSelector('body[data-ready]');
     const restored = await b.page.evaluate(async (text) => {
@@ -236,7 +244,7 @@ test('two tabs answering for one learner keep every answer; a forget in one tab 
     const held = (page) => page.evaluate(async () => (await window.__e.info()).responses);
     assert.deepEqual(await start(b.page), { worker: true, backend: 'indexeddb' });
     assert.deepEqual(await start(tab), { worker: true, backend: 'indexeddb' });
-    let t = 1_800_000_000_000;
+    let t = 1_700_000_000_000;
     for (let k = 0; k < 5; k++) assert.deepEqual(await answer(b.page, k, true, (t += 1000)), { responses: k + 1, timestamp: t });
     // the second tab opened before those answers: it reloads the learner and answers on top
     assert.deepEqual(await answer(tab, 5, false, (t += 1000)), { responses: 6, timestamp: t });
@@ -282,7 +290,7 @@ test('reads in one tab follow answers and a forget given in another (BroadcastCh
     const predictions = (page) => page.evaluate(async () => (await window.__e.predict(window.__ids.slice(0, 20))).map((x) => x.p));
     const before = await predictions(tab);
     await b.page.evaluate(async () => {
-      let t = 1_900_000_000_000;
+      let t = 1_710_000_000_000;
       for (let k = 0; k < 3; k++) await window.__e.observe({ item: window.__ids[k], correct: k !== 1, timestamp: (t += 1000) });
     });
     assert.equal(await settle(tab, 3), 3, 'the other tab\'s engine reloaded the learner');

@@ -63,6 +63,12 @@ TEST_CASE("bad input is rejected with a typed error and changes nothing") {
 
   PrototypeClassifier empty(3);
   CHECK(code_of([&] { empty.classify({1, 2, 3}); }) == ErrorCode::InvalidState);
+
+  // finite inputs whose squared distance overflows float: an error, not NaN probabilities
+  PrototypeClassifier huge(2);
+  huge.add_example("c", {3e38f, 3e38f});
+  CHECK(code_of([&] { huge.classify({0.5f, 0.5f}); }) == ErrorCode::InvalidArgument);
+  CHECK(huge.classify({3e38f, 3e38f}).probabilities[0] == 1.0f);
   CHECK_THROWS_AS(PrototypeClassifier(0), Error);
 }
 

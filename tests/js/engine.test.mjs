@@ -94,6 +94,10 @@ for (const simd of [true, false]) {
       [e.observe({ item, correct: true, timestamp: 2000, extra: 1 }), 'INVALID_ARGUMENT'],
       [e.observe({ item: 'no-such-item', correct: true, timestamp: 2000 }), 'UNKNOWN_ITEM'],
       [e.observe({ item, correct: true, timestamp: 500 }), 'INVALID_ARGUMENT'],
+      // microseconds by mistake (or any time more than a day ahead): it would hold back every later answer
+      [e.observe({ item, correct: true, timestamp: Date.now() * 1000 }), 'INVALID_ARGUMENT'],
+      [e.observe({ item, correct: true, timestamp: Number.MAX_VALUE }), 'INVALID_ARGUMENT'],
+      [e.observe({ item, correct: true, timestamp: Date.now() + 2 * 86_400_000 }), 'INVALID_ARGUMENT'],
       [e.predict(['no-such-item']), 'UNKNOWN_ITEM'],
       [e.predict(42), 'INVALID_ARGUMENT'],
       [e.recommend({ count: 0 }), 'INVALID_ARGUMENT'],
@@ -170,6 +174,39 @@ for (const simd of [true, false]) {
     assert.equal((await after.info()).responses, 1);
     assert.deepEqual((await after.exportLearnerData()).responses.map((r) => r.item), [ids[6]]);
     for (const e of [a, b, reopened, solo, after]) e.dispose();
+  });
+
+  test(`[${name}] two engines and a log-only import: the import stores a state at once, so a stale engine can neither undo a forget nor drop the imported answers`, async () => {
+    const ids = BANK.items.map((i) => i.id);
+    const src = await fresh(simd);
+    let t = Date.UTC(2026, 0, 1);
+    for (let k = 0; k < 12; k++) await src.observe({ item: ids[k % 10], correct: k % 4 !== 0, timestamp: (t += 60_000) });
+    const logOnly = resealed(await src.exportLearnerData(), (d) => {
+      d.state = null;
+      Object.assign(d.meta, { updatedAt: null, modelId: null, modelHash: null, itemBankHash: null });
+    });
+    const attempts = async (e) => (await e.mastery()).reduce((n, m) => n + m.attempts, 0);
+    // 1. A imports; B forgets; A answers: A must start from the prior, not bring the 12 back
+    const id1 = `log-only-forget-${learner++}`;
+    const open1 = () => createEngine({ model: MODEL, itemBank: BANK, simd, learnerId: id1 });
+    const [a, b] = [await open1(), await open1()];
+    assert.deepEqual(await a.importLearnerData(logOnly), { responses: 12 });
+    assert.ok((await a.exportLearnerData()).state, 'the import stored a state with the log');
+    await b.forget();
+    assert.deepEqual((await a.observe({ item: ids[0], correct: false, timestamp: (t += 60_000) })).responses, 1);
+    const c = await open1();
+    assert.equal((await c.info()).responses, 1);
+    assert.equal(await attempts(c), 1, 'the stored state holds the one answer after the forget, nothing forgotten');
+    // 2. D opened before E imports; D answers: its write is refused, it reloads, and answers on top
+    const id2 = `log-only-import-${learner++}`;
+    const open2 = () => createEngine({ model: MODEL, itemBank: BANK, simd, learnerId: id2 });
+    const [d, e] = [await open2(), await open2()];
+    await e.importLearnerData(logOnly);
+    assert.deepEqual((await d.observe({ item: ids[1], correct: true, timestamp: (t += 60_000) })).responses, 13);
+    const f = await open2();
+    assert.equal((await f.info()).responses, 13);
+    assert.equal(await attempts(f), 13, 'the stored state reflects all 13 logged answers');
+    for (const x of [src, a, b, c, d, e, f]) x.dispose();
   });
 
   test(`[${name}] a document with a response log and no state is replayed; a state from a newer engine is STATE_VERSION`, async () => {

@@ -45,6 +45,11 @@ for (const simd of [true, false]) {
     await rejectsWith(clf.classify([1, 2]), 'INVALID_ARGUMENT');
     await rejectsWith(clf.removeClass('nope'), 'UNKNOWN_LABEL');
     assert.deepEqual(await clf.serialize(), before);
+    // finite values whose squared distance overflows float: an error, not NaN probabilities
+    const huge = await createPrototypeClassifier({ dim: 2, simd });
+    await huge.addExample('c', [3e38, 3e38]);
+    await rejectsWith(huge.classify([0.5, 0.5]), 'INVALID_ARGUMENT');
+    huge.dispose();
     clf.dispose();
     await rejectsWith(clf.classify([1, 2, 3]), 'DISPOSED');
   });
@@ -68,6 +73,9 @@ for (const simd of [true, false]) {
 
 test('createPrototypeClassifier validates its options', async () => {
   await rejectsWith(createPrototypeClassifier({ dim: 0 }), 'INVALID_ARGUMENT');
+  // 2^32 + 2 would wrap to 2 on its way to the engine's int
+  await rejectsWith(createPrototypeClassifier({ dim: 2 ** 32 + 2 }), 'INVALID_ARGUMENT');
+  await rejectsWith(createPrototypeClassifier({ dim: 3e9 }), 'INVALID_ARGUMENT');
   await rejectsWith(createPrototypeClassifier(), 'INVALID_ARGUMENT');
   await rejectsWith(createPrototypeClassifier({ dim: 2, simd: 'yes' }), 'INVALID_ARGUMENT');
 });

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hostObject, MetacogError, RemoteObject } from '../../dist/metacog.js';
+import { fromWireError, toWireError } from '../../web/src/rpc-errors.js';
 
 const counterModule = new URL('../browser/pages/counter.js', import.meta.url).href;
 const counter = (options) => hostObject({ module: counterModule, factory: 'createCounter', options });
@@ -52,6 +53,14 @@ test('errors keep their code and message; unexpected errors are INTERNAL', async
   await rejectsWith(c.call('dispose'), 'INVALID_ARGUMENT', /unknown method/);
   assert.equal(await c.get(), 0, 'failed calls changed nothing');
   c.dispose();
+});
+
+test('the wire form of an error keeps `conflict` (a storage write refused for another tab\'s), and only then', () => {
+  const conflict = Object.assign(new MetacogError('STORAGE', 'changed by another tab'), { conflict: true });
+  const back = fromWireError(structuredClone(toWireError(conflict)));
+  assert.deepEqual([back.code, back.message, back.conflict], ['STORAGE', 'changed by another tab', true]);
+  assert.equal(fromWireError(structuredClone(toWireError(new MetacogError('STORAGE', 'disk full')))).conflict, undefined);
+  assert.equal(fromWireError({ code: 'STORAGE', message: 'm', conflict: 'yes' }).conflict, undefined);
 });
 
 test('calls run in call order even when earlier ones are slower', async () => {

@@ -391,6 +391,8 @@ test('openStorage validates its options', async () => {
   await rejectsWith(openStorage({ quotaBytes: -1 }), 'INVALID_ARGUMENT', /quotaBytes/);
   await rejectsWith(openStorage({ meta: { modelHash: {} } }), 'INVALID_ARGUMENT', /modelHash/);
   await rejectsWith(openStorage({ onWarning: 'log' }), 'INVALID_ARGUMENT', /onWarning/);
+  await rejectsWith(openStorage({ indexedDB: 42 }), 'INVALID_ARGUMENT', /IDBFactory/);
+  await rejectsWith(openStorage({ indexedDB: {} }), 'INVALID_ARGUMENT', /IDBFactory/);
 });
 
 test('IndexedDB requested where there is none → memory with a warning event, data still kept', async (t) => {

@@ -11,6 +11,13 @@
 // undone by a stale engine in another. In browsers the engines of one learner also announce their
 // writes on a BroadcastChannel, and an engine that hears of another's write reloads the learner
 // before its next call, so reads (predict, mastery, …) follow answers given in another tab.
+//
+// The revision check relies on one invariant: an engine whose learner has anything in it knows a
+// stored state's revision. Revision null means "nothing stored", and only an engine holding the
+// empty learner may write on it. So every path that fills the learner stores a state at once —
+// an import stores the document's state, or the one rebuilt from its log, with the log in one
+// transaction, and a state stored before revisions existed (schema v1) is stamped with one when
+// it is loaded.
 import { MetacogError, check, unwrap } from './errors.js';
 import { databaseName, openStorage } from './storage.js';
 import { normalizeResponse, describeValue, isPlainObject } from './storage-records.js';
@@ -68,7 +75,8 @@ export class EngineCore {
     if (this._store.backend !== 'indexeddb' || typeof BroadcastChannel !== 'function') return;
     this._channel = new BroadcastChannel(databaseName(this._store.learnerId));
     this._channel.onmessage = (e) => {
-      if (e.data && e.data.revision !== this._revision) this._stale = true;
+      // null: the learner was forgotten (and maybe written again since): always reload
+      if (e.data && (e.data.revision === null || e.data.revision !== this._revision)) this._stale = true;
     };
   }
 
@@ -79,13 +87,16 @@ export class EngineCore {
   /** Reloads the learner from storage (restoreLearner); on a failure the engine keeps its state. */
   async _reload() {
     const before = this._snapshot();
+    let restored;
     try {
-      this._revision = await restoreLearner(this._h, this._store);
-      this._saved = null;
+      restored = await restoreLearner(this._h, this._store);
     } catch (err) {
       this._rollback(before);
       throw err;
     }
+    this._revision = restored.revision;
+    this._saved = null;
+    if (restored.wrote) this._announce();  // a rebuilt state is news to the other engines too
   }
 
   /**
@@ -126,10 +137,11 @@ export class EngineCore {
     for (let attempt = 1; ; attempt++) {
       const h = this._live();
       const before = this._snapshot();
-      const result = change(h);  // throws before changing anything on bad input
+      let result;
       let after;
       let saved;
       try {
+        result = change(h);  // throws on bad input (having changed nothing, but rolled back anyway)
         after = unwrap(h.exportState());
         saved = await write(after, this._revision);
       } catch (err) {
@@ -156,6 +168,9 @@ export class EngineCore {
     check(isPlainObject(response), `observe: pass { item, correct, timestamp?, responseTimeMs? }, got ${describeValue(response)}`);
     const defaulted = response.timestamp == null;
     let r = normalizeResponse({ ...response, timestamp: response.timestamp ?? Date.now() }, 'observe');
+    // a timestamp in the future would hold back every later one (they must not go backwards)
+    check(defaulted || r.timestamp <= Date.now() + DAY_MS,
+      `observe: the timestamp ${r.timestamp} is more than a day after this device's clock (${new Date().toISOString()}); pass milliseconds since 1970 (Date.now()), or leave it out`);
     const { saved } = await this._mutate(
       (h) => {
         // stamped against the learner as loaded now (a retry after another engine's write reloads it)
@@ -255,9 +270,12 @@ export class EngineCore {
         throw new MetacogError('STATE_FORMAT', `importLearnerData: the engine rejects response ${first.index} of the document's log (${first.message})`);
       }
     }
+    // The document's log is stored with a state in one transaction, never without one: the
+    // document's own as it was given (so export → import → export round-trips), or, when the
+    // engine rebuilt the learner from the log, the rebuilt state.
     let stored;
     try {
-      stored = await this._store.importDocument(doc);
+      stored = await this._store.importDocument(doc, rebuild ? { state: unwrap(h.exportState()) } : {});
     } catch (err) {
       this._rollback(before);
       throw err;
@@ -265,15 +283,6 @@ export class EngineCore {
     this._saved = null;
     this._revision = stored.revision;
     this._stale = false;
-    if (parsed.record && rebuild) {
-      // The document is stored as it was given; store the rebuilt state over its state too, so the
-      // next start-up need not rebuild. If that fails the import still stands (a start-up rebuilds).
-      try {
-        this._revision = (await this._store.writeState(unwrap(h.exportState()), undefined, { expectRevision: stored.revision })).revision;
-      } catch (err) {
-        if (!(err && err.conflict)) this._store._warn(`the learner was imported, but its rebuilt state could not be stored (${err && err.message}); it is rebuilt again at the next start`);
-      }
-    }
     this._announce();
     return { responses: parsed.responses.length };
   }
@@ -286,7 +295,7 @@ export class EngineCore {
     this._saved = null;
     this._revision = null;
     this._stale = false;
-    this._announce();
+    this._announce();  // revision null: every other engine on this learner reloads
   }
 
   async info() {
@@ -321,6 +330,7 @@ export class EngineCore {
 }
 
 const MAX_ATTEMPTS = 4;
+const DAY_MS = 24 * 3600 * 1000;
 
 /**
  * `now` (ms), or the earliest ms the engine accepts after an answer at `lastSeconds` (null: none
@@ -365,33 +375,39 @@ function writtenForAnotherModel(record, modelHash) {
 }
 
 /**
- * Loads the stored learner into the engine handle and returns the revision it corresponds to.
+ * Loads the stored learner into the engine handle. → { revision: the stored state's it now
+ * corresponds to (null: nothing stored), wrote: whether it stored a state }.
  * The stored state is used when the engine accepts it and this model wrote it; a state from a
  * newer metacog is refused (STATE_VERSION: replaying over it would lose what it holds); otherwise
- * — no state (a log-only import), a state the model no longer reads, or one another model wrote
+ * — no state (a log-only store), a state the model no longer reads, or one another model wrote
  * (a model upgrade) — the response log is replayed and the rebuilt state stored. Responses the
  * engine refuses during a rebuild are skipped with a warning (the log itself is kept as it is).
+ * A state used as it is but stored without a revision (schema v1) is stored again, to get one.
  */
 async function restoreLearner(h, store) {
   for (let attempt = 1; ; attempt++) {
     const loaded = await store.load();
     h.reset();
+    let reuse = false;
     if (loaded.state) {
       const r = h.importState(loaded.state);
       if (r && r.__error === 'STATE_VERSION') {
         throw new MetacogError('STATE_VERSION', `the stored learner state was written by a newer metacog (${r.message}); ` +
           'nothing was changed. Use the newer version of the page, or export the learner data there.');
       }
-      if (!(r && r.__error) && !writtenForAnotherModel(loaded.meta, store.meta.modelHash)) return loaded.revision;
-      h.reset();
+      reuse = !(r && r.__error) && !writtenForAnotherModel(loaded.meta, store.meta.modelHash);
+      if (reuse && loaded.revision !== null) return { revision: loaded.revision, wrote: false };
+      if (!reuse) h.reset();
     }
-    const responses = await store.responses();
-    if (!loaded.state && responses.length === 0) return loaded.revision;
-    const { refused } = replay(h, responses);
-    if (refused > 0) store._warn(`rebuilding the learner from its response log skipped ${refused} response(s) the engine refuses; the log is kept unchanged`);
+    if (!reuse) {
+      const responses = await store.responses();
+      if (!loaded.state && responses.length === 0) return { revision: null, wrote: false };
+      const { refused } = replay(h, responses);
+      if (refused > 0) store._warn(`rebuilding the learner from its response log skipped ${refused} response(s) the engine refuses; the log is kept unchanged`);
+    }
     try {
       const saved = await store.writeState(unwrap(h.exportState()), undefined, { expectRevision: loaded.revision });
-      return saved.revision;
+      return { revision: saved.revision, wrote: true };
     } catch (err) {
       if (!(err && err.conflict && attempt < MAX_ATTEMPTS)) throw err;
     }
@@ -423,7 +439,7 @@ export async function createEngineCore(options) {
       backend: options.storage,
       meta: { modelId: `${info.model.algo}:${info.model.trained_on}`.slice(0, 256), modelHash, itemBankHash },
     });
-    const revision = await restoreLearner(handle, store);
+    const { revision } = await restoreLearner(handle, store);
     const core = new EngineCore(Module, handle, store, { modelHash }, { itemBankHash });
     core._revision = revision;
     core._watch();

@@ -219,7 +219,9 @@ export interface EngineOptions {
 export interface Observation {
   item: string;
   correct: boolean;
-  /** milliseconds since the epoch; default now (but never before the learner's latest answer) */
+  /** milliseconds since the epoch; default now (but never before the learner's latest answer).
+   *  Must not be before the learner's latest answer (INVALID_ARGUMENT), nor more than a day after
+   *  this device's clock (microseconds by mistake, say). */
   timestamp?: number;
   responseTimeMs?: number;
 }
@@ -281,7 +283,7 @@ export interface EngineInfo {
   /** responses stored for this learner */
   responses: number;
   /** where the learner's data lives; 'memory' (persistent: false) when IndexedDB is unavailable, with the reason in warnings */
-  storage: { backend: 'indexeddb' | 'memory'; persistent: boolean; warnings: string[] };
+  storage: { backend: 'indexeddb' | 'memory'; persistent: boolean; warnings: StorageWarning[] };
   /** the wasm module's linear memory and the size of the engine state stored per observe */
   memory: { wasmHeapBytes: number; stateBytes: number };
   /** "sha256:<hex>" of the model bytes and of the item bank's JSON as loaded (a stored learner state is reused only with the same modelHash) */

@@ -6,6 +6,10 @@ import { loadModule } from './wasm.js';
 
 export const PROTOTYPES_STATE_VERSION = 1;
 
+/** Largest vector length accepted (embeddings are hundreds to a few thousand long; the engine's
+ *  dimension is a C++ int, and an unchecked larger number would wrap around on the way in). */
+export const MAX_DIM = 65536;
+
 /** @param {unknown} v @param {number} dim @param {string} what */
 export function toVector(v, dim, what) {
   const ok = v instanceof Float32Array || v instanceof Float64Array || Array.isArray(v);
@@ -146,7 +150,7 @@ function buildFromState(Module, state, dim) {
 export async function createPrototypeClassifier(options) {
   check(options && typeof options === 'object', 'createPrototypeClassifier: pass an options object { dim }');
   const { dim } = options;
-  check(Number.isInteger(dim) && dim >= 1, `createPrototypeClassifier: dim must be an integer ≥ 1, got ${String(dim)}`);
+  check(Number.isInteger(dim) && dim >= 1 && dim <= MAX_DIM, `createPrototypeClassifier: dim must be an integer from 1 to ${MAX_DIM}, got ${String(dim)}`);
   const Module = await loadModule(options);
   const handle = options.state !== undefined
     ? buildFromState(Module, options.state, dim)

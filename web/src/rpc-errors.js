@@ -1,5 +1,5 @@
 // Errors across the Worker boundary. Structured cloning keeps only an Error's message, so the
-// worker sends { code, message } and the page rebuilds a MetacogError with the same code and
+// worker sends { code, message, conflict? } and the page rebuilds a MetacogError with the same code and
 // message. Installed as comlink's 'throw' transfer handler on both sides (each bundle has its own
 // comlink, so each side installs it).
 import { transferHandlers } from 'comlink';
@@ -19,7 +19,7 @@ function isMetacogError(err) {
  */
 export function toMetacogError(err) {
   if (err instanceof MetacogError) return err;
-  if (isMetacogError(err)) return new MetacogError(err.code, err.message);
+  if (isMetacogError(err)) return fromWireError(err);
   const name = err && typeof err === 'object' ? err.name : undefined;
   const message = err && typeof err === 'object' && typeof err.message === 'string' ? err.message : String(err);
   if (message === 'Unserializable return value') return unclonableResult(err);
@@ -48,11 +48,11 @@ export function unclonableResult(cause) {
 /**
  * The wire form of a thrown value (plain data that survives structured cloning).
  * @param {unknown} err
- * @returns {{code: string, message: string}}
+ * @returns {{code: string, message: string, conflict?: true}}
  */
 export function toWireError(err) {
   const e = toMetacogError(err);
-  return { code: e.code, message: e.message };
+  return e.conflict ? { code: e.code, message: e.message, conflict: true } : { code: e.code, message: e.message };
 }
 
 /**
@@ -63,7 +63,9 @@ export function toWireError(err) {
 export function fromWireError(wire) {
   const code = wire && ERROR_CODES.includes(wire.code) ? wire.code : 'INTERNAL';
   const message = wire && typeof wire.message === 'string' ? wire.message : 'unknown error from the Worker';
-  return new MetacogError(code, message);
+  const err = new MetacogError(code, message);
+  if (wire && wire.conflict === true) err.conflict = true;  // a storage write refused for another tab's
+  return err;
 }
 
 let installed = false;

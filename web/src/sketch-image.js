@@ -1,6 +1,6 @@
 // Turning what a page has (ImageData, a canvas, raw arrays) into plain ink arrays for the engine.
 // Pixel-format conversion only: ink = alpha where the image is transparent, else 1 − luminance.
-import { check } from './errors.js';
+import { MetacogError, check } from './errors.js';
 import { describe } from './prototypes.js';
 
 /**
@@ -28,7 +28,13 @@ export function toInk(image, side, what) {
     || (typeof OffscreenCanvas !== 'undefined' && image instanceof OffscreenCanvas);
   if (isCanvas) {
     check(image.width > 0 && image.height > 0, `${what}: the canvas is empty (0×0)`);
-    data = image.getContext('2d').getImageData(0, 0, image.width, image.height);
+    const ctx = image.getContext('2d');
+    check(ctx, `${what}: the canvas has no 2D context (it already has a WebGL or bitmap one); draw on a 2D canvas or pass ImageData`);
+    try {
+      data = ctx.getImageData(0, 0, image.width, image.height);
+    } catch (err) {  // a canvas tainted by a cross-origin image: SecurityError
+      throw new MetacogError('INVALID_ARGUMENT', `${what}: the canvas's pixels cannot be read (${err && err.name}: ${err && err.message}); a canvas with images from another origin is tainted`, { cause: err });
+    }
   }
   const isImageData = data && typeof data === 'object' && Number.isInteger(data.width) && Number.isInteger(data.height)
     && data.data instanceof Uint8ClampedArray && data.data.length === data.width * data.height * 4;

@@ -110,6 +110,9 @@ export class IdbBackend {
     this.persistent = true;
     this._warn = onWarning;
     this._dbp = null;
+    /** Deleted (by destroy(), or by another tab) and not written since: reads must not bring the
+     *  database back. */
+    this._deleted = false;
   }
 
   /** Opens the database now (so that an unusable IndexedDB is found at open time). */
@@ -119,8 +122,13 @@ export class IdbBackend {
         'the learner database is being upgraded but another tab keeps the old version open; close the other tabs of this site'))
         .then((db) => {
           const drop = () => { if (this._dbp === p) this._dbp = null; };
-          // Another tab wants to upgrade or delete the database: let it (we reopen on next use).
-          db.onversionchange = () => { db.close(); drop(); };
+          // Another tab wants to upgrade or delete the database: let it (we reopen on next use; after
+          // a deletion, newVersion null, only for a write — reads must not bring it back).
+          db.onversionchange = (e) => {
+            db.close();
+            drop();
+            if (e.newVersion === null) this._deleted = true;
+          };
           db.onclose = drop;
           return db;
         });
@@ -132,7 +140,10 @@ export class IdbBackend {
 
   async _tx(mode) {
     const db = await this.open();
-    return wrap(db.transaction([LEARNER, RESPONSES], mode));
+    if (mode === 'readwrite') this._deleted = false;
+    // strict: the write is on disk when the transaction completes (Chromium's default, relaxed,
+    // may lose acknowledged answers to an OS crash or a power cut)
+    return wrap(mode === 'readwrite' ? db.transaction([LEARNER, RESPONSES], mode, { durability: 'strict' }) : db.transaction([LEARNER, RESPONSES], mode));
   }
 
   /** Runs `body(learner, log)` in one transaction; on any failure aborts it and throws the cause. */
@@ -150,18 +161,38 @@ export class IdbBackend {
     }
   }
 
+  /**
+   * Whether the database is known not to exist: deleted (by this backend's destroy(), or by
+   * another tab while this one had it open), and not created again since (by a write here, or by another tab: asked with IDBFactory.databases()
+   * where the browser has it). Opening a database creates it, and its name holds the learner id,
+   * so after forget() reads answer "empty" without opening it.
+   */
+  async _absent() {
+    if (!this._deleted) return false;
+    if (typeof this.factory.databases === 'function') {
+      try {
+        if (!(await this.factory.databases()).some((d) => d.name === this.name)) return true;
+      } catch { /* unknown: open it */ }
+    }
+    this._deleted = false;
+    return false;
+  }
+
   /** @returns {Promise<object|null>} the state record or null */
   async readRecord() {
+    if (await this._absent()) return null;
     return this._run('readonly', async (learner) => copyRecord(await learner.get(STATE_KEY)));
   }
 
   /** @returns {Promise<object[]>} the response log in order */
   async readResponses() {
+    if (await this._absent()) return [];
     return this._run('readonly', (_, log) => log.getAll());
   }
 
   /** @returns {Promise<{record: object|null, responses: object[]}>} both, from one transaction */
   async readSnapshot() {
+    if (await this._absent()) return { record: null, responses: [] };
     return this._run('readonly', async (learner, log) => {
       const [record, responses] = await Promise.all([learner.get(STATE_KEY), log.getAll()]);
       return { record: copyRecord(record), responses };
@@ -213,6 +244,7 @@ export class IdbBackend {
       request.onsuccess = () => resolve();
       request.onerror = () => reject(request.error);
     });
+    this._deleted = true;
   }
 
   /** Closes the connection (the next call reopens it). */

@@ -17,6 +17,9 @@ import { MetacogError } from './errors.js';
 /** Largest string accepted for ids and hashes (keeps a hostile document from ballooning). */
 export const MAX_ID_LENGTH = 1024;
 
+/** The largest timestamp a Date can hold (ms): 8.64e15, in the year 275760. */
+export const MAX_TIMESTAMP = 8.64e15;
+
 const RESPONSE_KEYS = new Set(['item', 'correct', 'timestamp', 'responseTimeMs']);
 const META_KEYS = ['modelId', 'modelHash', 'itemBankHash'];
 
@@ -58,8 +61,8 @@ export function normalizeResponse(r, where, code = 'INVALID_ARGUMENT') {
     fail(code, `${where}: "item" must be a non-empty item id string, got ${describeValue(item)}`);
   }
   if (typeof correct !== 'boolean') fail(code, `${where}: "correct" must be true or false, got ${describeValue(correct)}`);
-  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < 0) {
-    fail(code, `${where}: "timestamp" must be a finite number of milliseconds ≥ 0, got ${describeValue(timestamp)}`);
+  if (typeof timestamp !== 'number' || !Number.isFinite(timestamp) || timestamp < 0 || timestamp > MAX_TIMESTAMP) {
+    fail(code, `${where}: "timestamp" must be a number of milliseconds since 1970 from 0 to ${MAX_TIMESTAMP} (the range of Date), got ${describeValue(timestamp)}`);
   }
   const rt = r.responseTimeMs ?? null;
   if (rt !== null && (typeof rt !== 'number' || !Number.isFinite(rt) || rt < 0)) {

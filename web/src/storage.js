@@ -162,14 +162,20 @@ export class LearnerStore extends EventTarget {
    * text), after validating all of it: a newer version → STATE_VERSION, anything malformed,
    * inconsistent or tampered with → STATE_FORMAT, and nothing is changed.
    * @param {object|string} doc
+   * @param {{state?: Uint8Array}} [options] state: the learner state to store with the document's
+   *   log instead of the document's own (an engine's, after it read or rebuilt the document; it is
+   *   stamped with this store's model metadata), in the same transaction
    * @returns {Promise<{learnerId: string, responseCount: number, hasState: boolean, revision: string|null}>}
    *   learnerId: the id the document was exported under; revision: the new state's (null without one)
    */
-  async importDocument(doc) {
+  async importDocument(doc, options = {}) {
+    check(options !== null && typeof options === 'object', `importDocument: options must be an object, got ${describeValue(options)}`);
+    const state = options.state === undefined ? undefined : copyStateBytes(options.state, 'importDocument');
     const parsed = parseDocument(doc);
+    const record = state ? { bytes: state, ...this._meta, updatedAt: Date.now() } : parsed.record;
     return this._serial('importDocument', async () => {
-      const stored = await this._backend.replace(parsed.record, parsed.responses);
-      return { learnerId: parsed.learnerId, responseCount: parsed.responses.length, hasState: !!parsed.record, revision: revisionOf(stored) };
+      const stored = await this._backend.replace(record, parsed.responses);
+      return { learnerId: parsed.learnerId, responseCount: parsed.responses.length, hasState: !!record, revision: revisionOf(stored) };
     });
   }
 
@@ -258,6 +264,9 @@ export async function openStorage(options = {}) {
   check(quotaBytes === undefined || (typeof quotaBytes === 'number' && quotaBytes >= 0),
     `openStorage: quotaBytes must be a number ≥ 0, got ${describeValue(quotaBytes)}`);
   check(onWarning === undefined || typeof onWarning === 'function', 'openStorage: onWarning must be a function');
+  const idb = options.indexedDB;
+  check(idb === undefined || idb === null || (typeof idb === 'object' && typeof idb.open === 'function'),
+    `openStorage: indexedDB must be an IDBFactory, null or absent, got ${describeValue(idb)}`);
   const store = new LearnerStore(learnerId, normalizeModelMeta(options.meta, 'openStorage'));
   if (onWarning) store.addEventListener('warning', (e) => onWarning(e.detail));
   store._backend = await chooseBackend(store, options);

@@ -59,7 +59,10 @@ class PrototypeClassifier {
   /** The prototype c_k of a class; throws UnknownLabel if absent. */
   std::vector<float> prototype(const std::string& label) const;
 
-  /** Classifies x (length dim, finite); throws InvalidState when there are no classes. */
+  /**
+   * Classifies x (length dim, finite); throws InvalidState when there are no classes, and
+   * InvalidArgument when a squared distance overflows float (the probabilities would be NaN).
+   */
   Classification classify(const std::vector<float>& x) const;
 
   /** The stored examples per class (for serialization). */
