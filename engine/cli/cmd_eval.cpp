@@ -25,12 +25,15 @@
 // learned per-step step sizes (MAML++'s LSLR) has no step sizes for another count (refused).
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "command.hpp"
+#include "validators.hpp"
 #include "kt_compare_cli.hpp"  // record_metrics
 #include "metacog/error.hpp"
 #include "metacog/few_shot_eval.hpp"
@@ -50,21 +53,28 @@ struct EvalOptions {
   std::string model, data, split = "test", scheme = "vinyals", bn = "running", cache = "build/cache";
   std::string dataset = "omniglot";  ///< "omniglot" | "mini-imagenet"
   bool data_given = false, scheme_given = false, cache_given = false;
+  /** --way, --shot, --query, --episodes or --seed given (Lake's runs fix all of them). */
+  bool episode_options_given = false;
   int way = 5, shot = 1, query = 15, episodes = 1000;
   int test_steps = 0;  ///< > 0: adapt with this many steps instead of the model's (not recordable)
   uint64_t seed = 2024;
   bool json = false, record = false;
 };
 
-/** Lake's runs: prototypes = the 20 training drawings, accuracy over the 20 test drawings per run. */
+/** Lake's runs: the 20 training drawings are the support set (prototypes, or a matching network's attention over
+ *  them with its own kernel), accuracy over the 20 test drawings per run. */
 MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode, OmniglotResize resize) {
   NoGradGuard no_grad;
   Buffers buffers = clone_buffers(m.buffers);
+  const std::string attention = attention_kernel(m.header);  // "" for a prototypical network
   std::vector<double> acc;
   for (const OmniglotOneShotRun& run : load_omniglot_oneshot_runs(data, resize)) {
     const Var z = conv4_embed(m.arch, m.params, Var(concat_rows<float>({Var(run.training), Var(run.test)}).value()), mode,
                               &buffers);
-    const Var lp = protonet_log_probs(slice_rows(z, 20, 40), slice_rows(z, 0, 20));
+    // the run's 20 training images are the support set, one per class, in class order
+    const Var query = slice_rows(z, 20, 40), support = slice_rows(z, 0, 20);
+    const Var lp = attention.empty() ? protonet_log_probs(query, support)
+                                     : matchingnet_log_probs(query, support, 20, 1, attention);
     int correct = 0;
     for (int i = 0; i < 20; ++i) {
       int best = 0;
@@ -78,9 +88,12 @@ MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode,
 
 /** The model file with its adaptation's step count replaced by `steps` (gradient-based models only). */
 SafetensorsFile with_test_steps(SafetensorsFile file, int steps) {
+  const auto algo = file.metadata.find("algo");
   const auto it = file.metadata.find("adaptation");
-  require(it != file.metadata.end(), ErrorCode::InvalidArgument,
-          "--test-steps is for gradient-based models (maml, fomaml, reptile), which adapt at test");
+  require(algo != file.metadata.end() && is_gradient_algo(algo->second) && it != file.metadata.end(),
+          ErrorCode::InvalidArgument,
+          "--test-steps is for gradient-based models (maml, fomaml, reptile), which adapt at test; this one is '" +
+              (algo == file.metadata.end() ? std::string("?") : algo->second) + "'");
   GradientAdaptation how = GradientAdaptation::from_json(it->second);
   require(!how.learned_lr || how.steps == steps, ErrorCode::InvalidArgument,
           "this model learned its step sizes for " + std::to_string(how.steps) + " adaptation steps; it cannot adapt with " +
@@ -88,6 +101,19 @@ SafetensorsFile with_test_steps(SafetensorsFile file, int steps) {
   how.steps = steps;
   it->second = how.to_json();
   return file;
+}
+
+/**
+ * The Omniglot character scheme a model was trained on: its split record's, or for files from
+ * before the record, the one its trained_on names ("omniglot vinyals/train (…)"); empty when
+ * neither says.
+ */
+std::string trained_scheme(const OmniglotSplitRecord& split, const std::string& trained_on) {
+  if (!split.scheme.empty()) return split.scheme;
+  for (const char* scheme : {"vinyals", "lake"}) {
+    if (trained_on.rfind(std::string("omniglot ") + scheme + "/", 0) == 0) return scheme;
+  }
+  return {};
 }
 
 /** evaluate_few_shot_file with a progress bar and ETA on stderr (design.md §3.2). */
@@ -140,6 +166,9 @@ int run_eval(const EvalOptions& o) {
             "--split lake-runs evaluates prototype (protonet, matchingnet) models; this one is '" + algo + "'");
     require(!fce, ErrorCode::InvalidArgument,
             "--split lake-runs compares plain Conv-4 embeddings; it does not support full-context embeddings (--fce)");
+    require(!o.episode_options_given && !o.scheme_given, ErrorCode::InvalidArgument,
+            "--split lake-runs are Lake's 20 fixed 20-way 1-shot runs (images_evaluation): --way, --shot, --query, "
+            "--episodes, --seed and --scheme do not apply");
     r = eval_lake_runs(m, o.data, mode, resize);
     way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
   } else {
@@ -148,6 +177,13 @@ int run_eval(const EvalOptions& o) {
                                " character split: evaluate it with --scheme random (its own test characters)"
                          : "--scheme random evaluates models trained with --scheme random; this one was trained on " +
                                (trained_split.empty() ? m.header.trained_on : trained_split));
+    // each scheme's test characters are training characters of the others (Lake's evaluation
+    // alphabets hold 236 of the Vinyals split's training characters), and --record keys by split
+    // only: a model is tested on its own scheme's test characters
+    const std::string scheme = trained_scheme(split, m.header.trained_on);
+    require(scheme.empty() || scheme == o.scheme, ErrorCode::InvalidArgument,
+            "this model was trained on the " + scheme + " character scheme, whose training characters include --scheme " +
+                o.scheme + "'s test characters: evaluate it with --scheme " + scheme);
     const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize, split.split_seed);
     r = evaluate_with_progress(file, test, {way, shot, query}, episodes, o.seed, mode);
   }
@@ -185,26 +221,28 @@ void add_eval_command(CLI::App& app) {
       ->check(CLI::IsMember({"omniglot", "mini-imagenet"}))
       ->capture_default_str();
   // checked by the parser, before the test data is loaded
-  cmd->add_option("--way", o->way, "classes per episode")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--shot", o->shot, "support examples per class")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--query", o->query, "query examples per class")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--episodes", o->episodes, "test episodes")->check(CLI::PositiveNumber)->capture_default_str();
+  const std::vector<CLI::Option*> episode_options = {
+      cmd->add_option("--way", o->way, "classes per episode")->check(positive())->capture_default_str(),
+      cmd->add_option("--shot", o->shot, "support examples per class")->check(positive())->capture_default_str(),
+      cmd->add_option("--query", o->query, "query examples per class")->check(positive())->capture_default_str(),
+      cmd->add_option("--episodes", o->episodes, "test episodes")->check(positive())->capture_default_str(),
+      cmd->add_option("--seed", o->seed, "episode sampling seed")->check(seed_value())->capture_default_str()};
   cmd->add_option("--split", o->split, "test | val | train | lake-runs | test-unrotated (--scheme random: rotation 0 only, Reptile's test)")->capture_default_str();
   CLI::Option* scheme =
       cmd->add_option("--scheme", o->scheme, "vinyals | lake | random (a model trained on a random split: its own split)")
           ->capture_default_str();
   cmd->add_option("--bn", o->bn, "running | transductive")->capture_default_str();
   CLI::Option* cache = cmd->add_option("--cache", o->cache, "decoded-image cache directory")->capture_default_str();
-  cmd->add_option("--seed", o->seed, "episode sampling seed")->capture_default_str();
   cmd->add_flag("--record", o->record, "store the result in the model's metadata metrics");
   cmd->add_option("--test-steps", o->test_steps,
                   "maml/fomaml/reptile: adapt with this many steps instead of the model's own (a probe; not recordable)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
   cmd->callback([=] {
     o->data_given = data->count() > 0;
     o->scheme_given = scheme->count() > 0;
     o->cache_given = cache->count() > 0;
+    o->episode_options_given = std::any_of(episode_options.begin(), episode_options.end(), [](CLI::Option* x) { return x->count() > 0; });
     run_command([o] { return run_eval(*o); });
   });
 }

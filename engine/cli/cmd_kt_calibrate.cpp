@@ -8,7 +8,8 @@
 //                          --data ../shared/data/assist2009_updated/assist2009_updated_train.csv [--out FILE] [--json]
 // The log is read with the model's vocabulary (labels it does not know count toward the pooled
 // skill). Without --out the model file is rewritten in place; every other tensor and metadata entry
-// is kept.
+// is kept, except the recorded test results (metrics.test, metrics.cold_start) when the feature
+// range changes, since that changes predictions; the JSON lists them under "dropped_metrics".
 //
 // --item-bank FILE (≤ 17 skills) also fits ρ of the prerequisite-aware joint filter
 // (prerequisite_knowledge.hpp, learner_joint.hpp) on the same logs over that bank's prerequisite
@@ -74,7 +75,22 @@ void add_kt_calibrate_command(CLI::App& app) {
       fit_mastery_calibration(model, logs);
       // the training range of the history features (LearnerModel::standardised); mean and std stay
       std::vector<double> mean, sd;
+      const std::vector<double> lo_before = model.feature_lo, hi_before = model.feature_hi;
       fit_feature_statistics(logs, mean, sd, model.feature_lo, model.feature_hi);
+      // the range clamps the features, so a new one changes predictions: the recorded test results
+      // (kt-eval, kt-coldstart --record) no longer describe the model and are dropped; validation
+      // and selection describe training and stay
+      ojson dropped = ojson::array();
+      if (model.feature_lo != lo_before || model.feature_hi != hi_before) {
+        ojson metrics = model.header.metrics_json.empty() ? ojson::object() : ojson::parse(model.header.metrics_json);
+        for (const char* key : {"test", "cold_start"}) {
+          if (metrics.contains(key)) {
+            metrics.erase(key);
+            dropped.push_back(key);
+          }
+        }
+        model.header.metrics_json = metrics.dump();
+      }
       ojson prerequisite = nullptr;
       if (!opt->item_bank.empty()) {
         const ItemBank bank = [&] {
@@ -109,7 +125,11 @@ void add_kt_calibrate_command(CLI::App& app) {
                           {"prior", model.mastery_prior[static_cast<size_t>(s)]},
                           {"learn", model.mastery_learn[static_cast<size_t>(s)]}});
       }
-      ojson summary = {{"out", out}, {"responses", logs.num_responses()}, {"skills", skills}};
+      ojson summary = {{"out", out}, {"responses", logs.num_responses()}, {"skills", skills}, {"dropped_metrics", dropped}};
+      if (!dropped.empty()) {
+        std::fprintf(stderr, "kt-calibrate: the feature range changed, so the recorded test results (%s) were dropped; "
+                     "run kt-eval / kt-coldstart --record again\n", dropped.dump().c_str());
+      }
       if (!prerequisite.is_null()) summary["prerequisite_knowledge"] = prerequisite;
       std::printf("%s\n", opt->json ? summary.dump().c_str() : summary.dump(2).c_str());
       return 0;

@@ -8,12 +8,15 @@
 // OUT.ckpt is rewritten after every epoch; --resume continues from it exactly.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
+#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "command.hpp"
+#include "validators.hpp"
 #include "output_path.hpp"
 #include "progress.hpp"
 #include "metacog/error.hpp"
@@ -49,7 +52,7 @@ void add_kt_train_command(CLI::App& app) {
   cmd->add_option("--data", opt->data, "train file (3-line or CSV format)")->required();
   cmd->add_option("--out", opt->out, "output model (.safetensors)")->required();
   cmd->add_option("--valid", opt->valid, "validation file (default: 20% of the train learners)");
-  cmd->add_option("--seed", opt->seed, "random seed (split, init, order, dropout)");
+  cmd->add_option("--seed", opt->seed, "random seed (split, init, order, dropout)")->check(seed_value());
   cmd->add_flag("--resume", opt->resume, "continue from OUT.ckpt");
   cmd->add_option("--baseline-out", opt->baseline_out, "also write the non-meta-learned network here");
   cmd->add_option("--algos", opt->algos, "restrict the grid to these algorithms (comma list of reptile,fomaml,maml,pretrain; maml = second-order MAML)");
@@ -57,46 +60,46 @@ void add_kt_train_command(CLI::App& app) {
                   "maml: inner loops each prediction's meta-gradient goes back through (learner_train.hpp; default 1, "
                   "-1 = all: the exact gradient, which explodes on long learners)")
       ->check(CLI::Range(-1, 1000000));
-  cmd->add_option("--max-epochs", opt->max_epochs, "cap on epochs per candidate (default 30)");
-  cmd->add_option("--dim", opt->dim, "override the embedding size d");
-  cmd->add_option("--hidden", opt->hidden, "override the hidden layer size H");
-  cmd->add_option("--rank", opt->rank, "override the learner-vector size r");
-  cmd->add_option("--adapt-output", opt->adapt_output, "override arch.adapt_output (0/1)");
-  cmd->add_option("--prior-precision", opt->prior_precision, "override the inner loop's prior precision κ");
+  cmd->add_option("--max-epochs", opt->max_epochs, "cap on epochs per candidate (default 30)")->check(positive());
+  cmd->add_option("--dim", opt->dim, "override the embedding size d")->check(positive());
+  cmd->add_option("--hidden", opt->hidden, "override the hidden layer size H")->check(positive());
+  cmd->add_option("--rank", opt->rank, "override the learner-vector size r")->check(non_negative());
+  cmd->add_option("--adapt-output", opt->adapt_output, "override arch.adapt_output (0/1)")->check(CLI::Range(0, 1));
+  cmd->add_option("--prior-precision", opt->prior_precision, "override the inner loop's prior precision κ")->check(positive());
   cmd->add_option("--inner-lr", opt->inner_lr,
                   "override the inner loop's step α of the meta-learned candidates (default 0.3; the non-meta network's "
                   "is chosen on validation)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--lr", opt->lr,
                   "override the Adam step size of the meta-learned candidates (outer step of FOMAML / MAML, inner step "
                   "of Reptile; default 0.003; the non-meta network keeps its own)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--monotonicity", opt->monotonicity,
                   "weight λ of the penalty on predictions a right answer lowers (learner_train.hpp; default 1, 0 = off); "
                   "a comma list trains every meta-learned candidate with each λ (the non-meta network takes the first)")
       ->delimiter(',')
       ->check(CLI::Number)
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--max-violation-rate", opt->max_violation_rate,
                   "choose the best validation AUC among meta-learned candidates whose validation violation rate is at most "
                   "this (learner_fit.hpp; default 1 = AUC alone)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(in_range(0.0, 1.0));
   cmd->add_option("--mono-insert", opt->mono_insert,
                   "probability of a right-answered copy before each response in the penalty's augmented sequence (default 0.1)")
-      ->check(CLI::Range(0.0, 1.0));
+      ->check(in_range(0.0, 1.0));
   cmd->add_option("--average-halflife", opt->average_halflife,
                   "half-life in epochs of the parameter average that is validated and kept (learner_train.hpp; 0 = off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--early-weight", opt->early_weight,
                   "γ: weigh the loss of responses predicted from at most K earlier answers by 1 + γ, for every "
                   "candidate (learner_train.hpp; default 0 = off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--early-positions", opt->early_positions, "K of --early-weight (default 10)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_option("--unadapted-weight", opt->unadapted_weight,
                   "λ₀: add λ₀ times the loss of the predictions made without adaptation (φ = φ₀) to every "
                   "meta-learned candidate's task loss (learner_train.hpp; default 0 = off)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative());
   cmd->add_flag("--warm-start", opt->warm_start,
                 "start every meta-learned candidate from the non-meta network, trained first (pre-train, then "
                 "meta-train; learner_train.hpp); needs pretrain among --algos");
@@ -106,6 +109,9 @@ void add_kt_train_command(CLI::App& app) {
     run_command([opt] {
       require_writable_output("--out", opt->out);
       require_writable_output("--baseline-out", opt->baseline_out);
+      // an earlier run's checkpoint (hours of training) is never overwritten by a run that forgot --resume
+      require(opt->resume || !std::ifstream(opt->out + ".ckpt").good(), ErrorCode::InvalidArgument,
+              "an earlier run's checkpoint is at " + opt->out + ".ckpt: pass --resume to continue it, or delete it to start over");
       const KtDataset train = load_kt_file(opt->data);
       KtDataset valid;
       if (!opt->valid.empty()) {
@@ -122,6 +128,11 @@ void add_kt_train_command(CLI::App& app) {
       fo.refit = !opt->no_refit;
       fo.candidates = learner_grid(train, opt->seed, opt->algos);
       require(!fo.candidates.empty(), ErrorCode::InvalidArgument, "--algos selects no candidate: " + opt->algos);
+      const bool has_pretrain = std::any_of(fo.candidates.begin(), fo.candidates.end(),
+                                            [](const LearnerTrainConfig& c) { return c.algo == LearnerAlgo::Pretrain; });
+      require(opt->baseline_out.empty() || has_pretrain, ErrorCode::InvalidArgument,
+              "--baseline-out writes the non-meta network, which --algos " + opt->algos +
+                  " does not train: add pretrain to --algos, or drop --baseline-out");
       for (auto& c : fo.candidates) {
         if (opt->max_epochs > 0) c.max_epochs = opt->max_epochs;
         if (opt->dim > 0) c.arch.dim = opt->dim;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "validators.hpp"
 #include "output_path.hpp"
 #include "metacog/error.hpp"
 #include "metacog/item_bank.hpp"
@@ -107,7 +108,7 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--item-bank", opt->item_bank, "item bank JSON (design.md §3.4)")->required();
   cmd->add_option("--policy", opt->policy, "random | fixed | bkt-mastery | target-difficulty | prerequisite-bkt | metacog (needs --model) | all (without prerequisite-bkt)")->required();
   cmd->add_option("--learners", opt->learners, "simulated learners per policy (default 500)");
-  cmd->add_option("--seed", opt->seed, "seed of the world, the learners and the policies (default 1)");
+  cmd->add_option("--seed", opt->seed, "seed of the world, the learners and the policies (default 1)")->check(seed_value());
   cmd->add_option("--budget", opt->budget, "answers before the post-test (default 100)");
   cmd->add_option("--max-items", opt->max_items, "cap of items_to_mastery (default 1500)");
   cmd->add_option("--params", opt->params, "simulator population (default models/simulator-params.json)");
@@ -115,12 +116,13 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--train-learners", opt->train_learners, "learners of the policies' training logs (default 200)");
   cmd->add_option("--train-length", opt->train_length, "answers per training learner (default 300)");
   cmd->add_option("--fixed-items-per-skill", opt->fixed_items, "items per skill of the fixed curriculum (default 10)");
-  cmd->add_option("--threshold", opt->threshold, "mastery threshold of the recommender policies (default 0.95)");
+  cmd->add_option("--threshold", opt->threshold, "mastery threshold of the recommender policies (default 0.95)")->check(in_range(0.0, 1.0));
   cmd->add_option("--first-learner", opt->first_learner,
                   "index of the first simulated learner (default 0; e.g. 1000000 for training logs disjoint from evaluation)");
   cmd->add_option("--model", opt->model, "learner model (.safetensors) for the metacog policy");
   cmd->add_option("--metacog-threshold", opt->metacog_threshold,
-                  "mastery threshold of the metacog policy (the model's P(mastered), calibrated by each skill's guess and slip; default: the product's, RecommenderConfig::mastery_threshold = 0.95)");
+                  "mastery threshold of the metacog policy (the model's P(mastered), calibrated by each skill's guess and slip; default: the product's, RecommenderConfig::mastery_threshold = 0.95)")
+      ->check(in_range(0.0, 1.0));
   cmd->add_option("--logs-out", opt->logs_out, "write the evaluated learners' answers as CSV (one policy only)");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
   cmd->callback([opt] {
@@ -292,8 +294,8 @@ void add_simulate_fit_command(CLI::App& app) {
   cmd->add_option("--min-responses", opt->min_responses, "skills with fewer responses stay out of the pool (default 200)");
   cmd->add_option("--restarts", opt->restarts, "EM restarts per skill (default 5)");
   cmd->add_option("--threads", opt->threads, "threads for the per-skill EM (default 1)");
-  cmd->add_option("--prior-count", opt->prior_count, "MAP-EM pseudo-counts toward the pooled skill (default 5; 0 = plain EM)");
-  cmd->add_option("--seed", opt->seed, "seed of the EM restarts (default 1)");
+  cmd->add_option("--prior-count", opt->prior_count, "MAP-EM pseudo-counts toward the pooled skill (default 5; 0 = plain EM)")->check(non_negative());
+  cmd->add_option("--seed", opt->seed, "seed of the EM restarts (default 1)")->check(seed_value());
   cmd->add_flag("--json", opt->json, "print a JSON summary on stdout");
   cmd->callback([opt] {
     run_command([opt] {

@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "command.hpp"
+#include "validators.hpp"
 #include "metacog/sine.hpp"
 #include "progress.hpp"
 
@@ -32,11 +33,11 @@ void add_sine_command(CLI::App& app) {
   cmd->add_option("--algo", o->algo, "maml | fomaml | reptile | pretrained")
       ->check(CLI::IsMember({"maml", "fomaml", "reptile", "pretrained"}))
       ->capture_default_str();
-  cmd->add_option("--shots", o->shots, "K points per task (training and test)")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--steps", o->steps, "fine-tuning steps at test")->check(CLI::NonNegativeNumber)->capture_default_str();
-  cmd->add_option("--iterations", o->iterations, "outer iterations (default: the algorithm's)")->check(CLI::NonNegativeNumber);
-  cmd->add_option("--tasks", o->tasks, "test tasks")->check(CLI::PositiveNumber)->capture_default_str();
-  cmd->add_option("--seed", o->seed, "seed of training and of the test tasks")->capture_default_str();
+  cmd->add_option("--shots", o->shots, "K points per task (training and test)")->check(positive())->capture_default_str();
+  cmd->add_option("--steps", o->steps, "fine-tuning steps at test")->check(non_negative())->capture_default_str();
+  cmd->add_option("--iterations", o->iterations, "outer iterations (default: the algorithm's)")->check(non_negative());
+  cmd->add_option("--tasks", o->tasks, "test tasks")->check(positive())->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed of training and of the test tasks")->check(seed_value())->capture_default_str();
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
   cmd->callback([o] {
     run_command([o] {

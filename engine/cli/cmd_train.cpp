@@ -64,6 +64,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "validators.hpp"
 #include "output_path.hpp"
 #include "metacog/error.hpp"
 #include "metacog/few_shot_eval.hpp"
@@ -115,8 +116,6 @@ GradientMetaConfig paper_defaults(const TrainOptions& o, int way, int shot) {
   return is_mini_imagenet(o) ? GradientMetaConfig::mini_imagenet_defaults(o.algo, way, shot)
                              : GradientMetaConfig::defaults(o.algo, way, shot);
 }
-
-bool is_gradient_algo(const std::string& a) { return a == "maml" || a == "fomaml" || a == "reptile"; }
 
 /** The three trainers behind one interface for the loop below. */
 class Trainer {
@@ -372,6 +371,9 @@ int run_train(const TrainOptions& o) {
   const std::string ckpt_path = o.out + ".ckpt";
   install_stop_handler();
 
+  // an earlier run's checkpoint (hours of training) is never overwritten by a run that forgot --resume
+  require(o.resume || !std::filesystem::exists(ckpt_path), ErrorCode::InvalidArgument,
+          "an earlier run's checkpoint is at " + ckpt_path + ": pass --resume to continue it, or delete it to start over");
   const bool have_checkpoint = o.resume && std::filesystem::exists(ckpt_path);
   const SafetensorsFile checkpoint = have_checkpoint ? read_safetensors_file(ckpt_path) : SafetensorsFile{};
   if (have_checkpoint) {  // before loading a dataset the checkpoint did not train on
@@ -456,7 +458,7 @@ int run_train(const TrainOptions& o) {
   header.trained_on = mini ? "mini-imagenet train.csv of " + o.data + " (RGB area-resized to 84x84), " + trainer->tasks()
                             : "omniglot " + split_record + "/" + o.train_split + " (" + o.resize +
                                   " 105->28, ink = 1, 4 rotations), " + trainer->tasks();
-  header.created_by = "metacog 0.1.0";
+  header.created_by = std::string("metacog ") + METACOG_VERSION;
   // the model file says how its images were made, so that `metacog eval` makes the test images alike
   auto record_images = [&](SafetensorsFile& f) {
     if (mini) {
@@ -475,7 +477,7 @@ int run_train(const TrainOptions& o) {
     SafetensorsFile f = trainer->checkpoint();
     record_images(f);
     f.metadata["seconds"] = std::to_string(seconds_before + elapsed);
-    f.metadata["best_val"] = std::to_string(best_val);
+    f.metadata["best_val"] = nlohmann::json(best_val).dump();  // round-trips exactly (to_string keeps 6 decimals)
     f.metadata["best_episode"] = std::to_string(best_episode);
     f.metadata["train_split"] = o.train_split;
     f.metadata["val_episodes"] = std::to_string(o.val_episodes);
@@ -576,7 +578,7 @@ void add_train_command(CLI::App& app) {
   CLI::Option* scheme = cmd->add_option("--scheme", o->scheme,
                   "vinyals | lake | random (the MAML/Reptile code's split of all characters, see --split-seed)")
       ->capture_default_str();
-  CLI::Option* split_seed = cmd->add_option("--split-seed", o->split_seed, "--scheme random: seed of the character shuffle")->capture_default_str();
+  CLI::Option* split_seed = cmd->add_option("--split-seed", o->split_seed, "--scheme random: seed of the character shuffle")->check(seed_value())->capture_default_str();
   cmd->add_option("--train-split", o->train_split,
                   "train (validate on val, keep the best) | trainval (vinyals, random: train on train+val, no validation, "
                   "--out written at the end of --episodes)")
@@ -587,47 +589,48 @@ void add_train_command(CLI::App& app) {
       ->check(CLI::IsMember({"box", "nearest"}))
       ->capture_default_str();
   CLI::Option* way = cmd->add_option("--way", o->way, "classes per training episode (maml/fomaml/reptile: 5)")
-                         ->check(CLI::PositiveNumber)
+                         ->check(positive())
                          ->capture_default_str();
   CLI::Option* shot = cmd->add_option("--shot", o->shot, "support examples per class (maml/fomaml/reptile: 1)")
-                          ->check(CLI::PositiveNumber)
+                          ->check(positive())
                           ->capture_default_str();
   CLI::Option* query = cmd->add_option("--query", o->query, "query examples per class (maml: = shot)")
-                           ->check(CLI::NonNegativeNumber)
+                           ->check(non_negative())
                            ->capture_default_str();
   CLI::Option* episodes = cmd->add_option(
       "--episodes", o->episodes,
       "training episodes / meta-iterations / minibatches (default: maml, fomaml 60000; reptile 100000, 20-way 200000; others 10000)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--out", o->out, "model file to write (the best on validation)")->required();
-  cmd->add_option("--seed", o->seed, "seed of every random choice")->capture_default_str();
-  cmd->add_option("--lr", o->lr, "Adam learning rate (protonet, matchingnet, finetune)")->capture_default_str();
-  cmd->add_option("--halve-every", o->halve_every, "halve the learning rate every N episodes")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "seed of every random choice")->check(seed_value())->capture_default_str();
+  cmd->add_option("--lr", o->lr, "Adam learning rate (protonet, matchingnet, finetune)")->check(positive())->capture_default_str();
+  cmd->add_option("--halve-every", o->halve_every, "halve the learning rate every N episodes")->check(positive())->capture_default_str();
   cmd->add_option("--attention", o->attention, "matchingnet: cosine | cosine-support | euclidean")->capture_default_str();
   cmd->add_flag("--fce", o->fce, "matchingnet: full-context embeddings (bidirectional LSTM g, attention LSTM f)");
   cmd->add_option("--fce-steps", o->fce_steps, "matchingnet --fce: processing steps K of the attention LSTM")
+      ->check(positive())
       ->capture_default_str();
   CLI::Option* hidden =
-      cmd->add_option("--hidden", o->hidden, "Conv-4 filters (maml/fomaml/reptile on mini-imagenet: 32)")->capture_default_str();
+      cmd->add_option("--hidden", o->hidden, "Conv-4 filters (maml/fomaml/reptile on mini-imagenet: 32)")->check(positive())->capture_default_str();
   cmd->add_option("--pool", o->pool, "max | stride2 (protonet, matchingnet)")->capture_default_str();
   cmd->add_option("--bn-init", o->bn_init,
                   "protonet, matchingnet: batch-norm scale at initialisation: ones | uniform (U(0,1), PyTorch before 1.2)")
       ->check(CLI::IsMember({"ones", "uniform"}))
       ->capture_default_str();
-  cmd->add_option("--meta-batch", o->meta_batch, "tasks per meta-iteration (maml 32, reptile 5; 1 = serial Reptile)");
-  cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, 20-way 5; reptile 5, 20-way 10)");
-  cmd->add_option("--inner-lr", o->inner_lr, "inner-loop step (maml SGD 0.4, 20-way 0.1; reptile Adam 1e-3, 20-way 5e-4)");
+  cmd->add_option("--meta-batch", o->meta_batch, "tasks per meta-iteration (maml 32, reptile 5; 1 = serial Reptile)")->check(positive());
+  cmd->add_option("--inner-steps", o->inner_steps, "inner-loop steps in training (maml 1, 20-way 5; reptile 5, 20-way 10)")->check(positive());
+  cmd->add_option("--inner-lr", o->inner_lr, "inner-loop step (maml SGD 0.4, 20-way 0.1; reptile Adam 1e-3, 20-way 5e-4)")->check(positive());
   cmd->add_option("--inner-params", o->inner_params,
                   "maml/fomaml: parameters the inner loop adapts: all | weights (convolutions and head; batch norm held)")
       ->check(CLI::IsMember({"all", "weights"}));
-  cmd->add_option("--inner-batch", o->inner_batch, "reptile inner minibatch (10, 20-way 20; 0 = whole task)");
+  cmd->add_option("--inner-batch", o->inner_batch, "reptile inner minibatch (10, 20-way 20; 0 = whole task)")->check(non_negative());
   cmd->add_option("--train-shots", o->train_shots,
                   "reptile: examples per class of a training task (default max(--shot, 10); --shot stays the validated setting)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--inner-state", o->inner_state,
                   "reptile: shared (the inner Adam's second moment runs on across tasks and seeds test-time "
                   "adaptation, as in the authors' code; default) | fresh (a new Adam per task)");
-  cmd->add_option("--outer-lr", o->outer_lr, "outer Adam step (maml 1e-3) or initial ε (reptile 1)");
+  cmd->add_option("--outer-lr", o->outer_lr, "outer Adam step (maml 1e-3) or initial ε (reptile 1)")->check(positive());
   cmd->add_option("--outer-anneal", o->outer_anneal,
                   "maml/fomaml: constant (the papers', default) | cosine (outer step annealed to 0 over --episodes)");
   cmd->add_option("--init", o->init,
@@ -639,15 +642,15 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--multi-step-loss", o->multi_step_loss,
                   "maml/fomaml: MAML++'s multi-step loss (every inner step's query loss, weights annealed to the "
                   "last step's) over the first N iterations")
-      ->check(CLI::NonNegativeNumber);
-  cmd->add_option("--test-steps", o->test_steps, "adaptation steps at test (maml 10, reptile 50)");
-  cmd->add_option("--batch", o->batch, "finetune: pre-training minibatch (64)");
-  cmd->add_option("--val-every", o->val_every, "validate every N steps")->check(CLI::PositiveNumber)->capture_default_str();
+      ->check(non_negative());
+  cmd->add_option("--test-steps", o->test_steps, "adaptation steps at test (maml 10, reptile 50)")->check(positive());
+  cmd->add_option("--batch", o->batch, "finetune: pre-training minibatch (64)")->check(positive());
+  cmd->add_option("--val-every", o->val_every, "validate every N steps")->check(positive())->capture_default_str();
   cmd->add_option("--val-episodes", o->val_episodes, "validation episodes (a checkpoint resumes only with its own)")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   cmd->add_option("--checkpoint-every", o->checkpoint_every, "seconds between checkpoints")
-      ->check(CLI::PositiveNumber)
+      ->check(positive())
       ->capture_default_str();
   cmd->add_flag("--resume", o->resume, "continue from <out>.ckpt");
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");

@@ -1,10 +1,12 @@
 #include "kt_compare_cli.hpp"
 
 #include "output_path.hpp"
+#include "validators.hpp"
 #include "progress.hpp"
 
 #include <cmath>
 
+#include "metacog/error.hpp"
 #include "metacog/learner_model.hpp"
 #include "metacog/safetensors.hpp"
 
@@ -16,7 +18,7 @@ std::shared_ptr<KtCompareCli> add_kt_compare_options(CLI::App* cmd, const std::s
   cmd->add_option("--data", opt->data, "test file")->required();
   cmd->add_option("--train", opt->train, "train file for the baselines (default: derived from --data)");
   cmd->add_option("--nonmeta", opt->nonmeta, "the non-meta-learned network (default: trained here)");
-  cmd->add_option("--seed", opt->seed, "seed of the baselines' validation split (and of kt-coldstart's bootstrap)");
+  cmd->add_option("--seed", opt->seed, "seed of the baselines' validation split (and of kt-coldstart's bootstrap)")->check(seed_value());
   cmd->add_flag("--no-baselines", opt->no_baselines, "only the learner model");
   cmd->add_flag("--record", opt->record, "store the result in the model's __metadata__.metrics." + record_key);
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
@@ -26,6 +28,9 @@ std::shared_ptr<KtCompareCli> add_kt_compare_options(CLI::App* cmd, const std::s
 KtComparison run_kt_compare(const KtCompareCli& o, const std::string& label) {
   // --record rewrites the model file at the end: a folder that refuses it is found before the evaluation
   if (o.record) require_writable_output("--model (with --record)", o.model);
+  // the recorded entry is replaced whole: without baselines it would wipe the recorded ones
+  require(!(o.record && o.no_baselines), ErrorCode::InvalidArgument,
+          "--record stores the result with its baselines; drop --no-baselines (or --record)");
   const LearnerModel model = LearnerModel::from_safetensors(read_safetensors_file(o.model));
   KtCompareOptions co;
   co.train_path = o.train;

@@ -10,27 +10,27 @@
 
 namespace metacog {
 
-namespace {
-/** A matching network's attention kernel: metrics.attention, default cosine. */
-std::string attention_of(const ModelHeader& h) {
-  std::string attention = "cosine";
+std::string attention_kernel(const ModelHeader& h) {
+  if (h.algo != "matchingnet") return {};
   const auto j = nlohmann::json::parse(h.metrics_json.empty() ? "{}" : h.metrics_json, nullptr, false);
-  if (j.is_object() && j.contains("attention") && j["attention"].is_string()) attention = j["attention"];
-  return attention;
+  const bool named = j.is_object() && j.contains("attention") && j["attention"].is_string();
+  require(named && is_attention_kernel(j["attention"].get<std::string>()), ErrorCode::ModelFormat,
+          "this matching network does not name its attention kernel (metrics.attention: cosine, cosine-support or "
+          "euclidean)");
+  return j["attention"].get<std::string>();
 }
-}  // namespace
 
 MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec,
                               int episodes, uint64_t seed, BnMode mode, const EpisodeProgress& progress) {
   if (read_fce_metadata(file).has_value()) {  // a Matching Network with full-context embeddings
     const FceModel fm = matchingnet_fce_from_safetensors(file);
-    return evaluate_metric_model("matchingnet", fm.model, test, spec, episodes, seed, mode, attention_of(fm.model.header), &fm.fce,
+    return evaluate_metric_model("matchingnet", fm.model, test, spec, episodes, seed, mode, attention_kernel(fm.model.header), &fm.fce,
                                  progress);
   }
   const Conv4Model m = conv4_from_safetensors(file);
   const std::string& algo = m.header.algo;
   if (algo == "protonet" || algo == "matchingnet") {
-    return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention_of(m.header), nullptr, progress);
+    return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention_kernel(m.header), nullptr, progress);
   }
   if (algo == "maml" || algo == "fomaml" || algo == "reptile") {
     return evaluate_gradient_model(m, read_adaptation(file, m.params), test, spec, episodes, seed, mode, progress);

@@ -197,7 +197,7 @@ void check_outer_anneal(const std::string& algo, const std::string& outer_anneal
 }
 
 void GradientMetaConfig::validate() const {
-  require(algo == "maml" || algo == "fomaml" || algo == "reptile", ErrorCode::InvalidArgument,
+  require(is_gradient_algo(algo), ErrorCode::InvalidArgument,
           "gradient-based meta-training supports maml, fomaml and reptile, got '" + algo + "'");
   const bool reptile = algo == "reptile";
   require(spec.n_way >= 2 && spec.k_shot >= 1 && (reptile ? spec.n_query >= 0 : spec.n_query >= 1),

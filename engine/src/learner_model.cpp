@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <set>
 
 #include "metacog/error.hpp"
 #include "metacog/rng.hpp"
@@ -323,14 +324,19 @@ LearnerModel LearnerModel::from_safetensors(const SafetensorsFile& f) {
     require(v.is_object() && v.contains("items") && v.contains("skills") && v["items"].is_array() &&
                 v["skills"].is_array(),
             ErrorCode::ModelFormat, "learner model: __metadata__.vocab must be {\"items\": [...], \"skills\": [...]}");
-    for (const auto& s : v["items"]) {
-      require(s.is_string(), ErrorCode::ModelFormat, "learner model: vocab labels must be strings");
-      m.item_labels.push_back(s.get<std::string>());
-    }
-    for (const auto& s : v["skills"]) {
-      require(s.is_string(), ErrorCode::ModelFormat, "learner model: vocab labels must be strings");
-      m.skill_labels.push_back(s.get<std::string>());
-    }
+    // each label names one row: a repeated one would map to its first row here and to its last
+    // where labels are looked up in a hash map (the browser session)
+    const auto read_labels = [&v](const char* key, std::vector<std::string>& out) {
+      std::set<std::string> seen;
+      for (const auto& s : v[key]) {
+        require(s.is_string(), ErrorCode::ModelFormat, "learner model: vocab labels must be strings");
+        require(seen.insert(s.get<std::string>()).second, ErrorCode::ModelFormat,
+                std::string("learner model: vocab.") + key + " names '" + s.get<std::string>() + "' twice");
+        out.push_back(s.get<std::string>());
+      }
+    };
+    read_labels("items", m.item_labels);
+    read_labels("skills", m.skill_labels);
     require(m.item_labels.empty() || static_cast<int>(m.item_labels.size()) == m.arch_.num_items, ErrorCode::ModelFormat,
             "learner model: vocab.items has " + std::to_string(m.item_labels.size()) + " labels but arch.num_items is " +
                 std::to_string(m.arch_.num_items));

@@ -33,10 +33,11 @@ Tensor oihw_to_ohwi(const Tensor& w) {
   return out;
 }
 
-static bool is_conv_weight(const std::string& name) {
-  const std::string suffix = ".conv.weight";
+static bool ends_with(const std::string& name, std::string_view suffix) {
   return name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
+
+static bool is_conv_weight(const std::string& name) { return ends_with(name, ".conv.weight"); }
 
 SafetensorsFile conv4_to_safetensors(const Conv4Model& model) {
   model.arch.validate();
@@ -96,13 +97,20 @@ Conv4Model conv4_from_safetensors(const SafetensorsFile& file) {
     file.require_tensor(kv.first, kv.second.shape());
     Tensor v = file.get_f32(kv.first);
     require_finite(v, kv.first);
+    if (ends_with(kv.first, ".running_var")) {
+      // 1/sqrt(var + eps) of a negative variance is NaN, which ReLU and max-pool then hide
+      for (int64_t i = 0; i < v.numel(); ++i) {
+        const float x = v[i];
+        require(x >= 0.0f, ErrorCode::ModelFormat,
+                "tensor '" + kv.first + "' holds a negative variance (" + std::to_string(x) + ")");
+      }
+    }
     m.buffers[kv.first] = v;
   }
   for (const auto& kv : file.tensors) {
     if (expected.count(kv.first) || kv.first.rfind("adaptation.", 0) == 0) continue;
-    const std::string tracked = ".num_batches_tracked";
     const std::string& n = kv.first;
-    if (n.size() > tracked.size() && n.compare(n.size() - tracked.size(), tracked.size(), tracked) == 0) continue;
+    if (ends_with(n, ".num_batches_tracked")) continue;
     throw Error(ErrorCode::ModelFormat, "unexpected tensor '" + n + "' for arch " + m.header.arch_json);
   }
   return m;

@@ -8,6 +8,8 @@
 #include <cmath>
 #include <cstring>
 
+#include <nlohmann/json.hpp>
+
 #include "metacog/kt_baselines.hpp"
 #include "metacog/kt_protocol.hpp"
 #include "metacog/learner_features.hpp"
@@ -689,6 +691,19 @@ TEST_CASE("learner model file: round trip and validation errors") {
   CHECK(with([](SafetensorsFile& f) { f.metadata["algo"] = "protonet"; }) == ErrorCode::ModelKind);
   CHECK(with([](SafetensorsFile& f) { f.metadata["arch"] = R"({"kind":"learner","dim":4})"; }) == ErrorCode::ModelFormat);
   CHECK(with([](SafetensorsFile& f) { f.metadata["vocab"] = R"({"items":[1],"skills":[]})"; }) == ErrorCode::ModelFormat);
+  // a label named twice: native loaders would map it to its first row, the browser session to its last
+  auto vocab = [&](int repeat_at) {
+    nlohmann::json v = {{"items", nlohmann::json::array()}, {"skills", nlohmann::json::array()}};
+    for (int i = 0; i < m.arch().num_items; ++i) v["items"].push_back(std::to_string(i == repeat_at ? 0 : i));
+    return v.dump();
+  };
+  {
+    SafetensorsFile f = m.to_safetensors();
+    f.metadata["vocab"] = vocab(-1);
+    const std::vector<uint8_t> b = serialize_safetensors(f);
+    CHECK_NOTHROW(LearnerModel::from_safetensors(b.data(), b.size()));
+  }
+  CHECK(with([&](SafetensorsFile& f) { f.metadata["vocab"] = vocab(1); }) == ErrorCode::ModelFormat);
   const std::vector<uint8_t> junk = {1, 2, 3};
   CHECK(test::code_of([&] { LearnerSession::load_model(junk.data(), junk.size()); }) == ErrorCode::ModelFormat);
 }

@@ -160,6 +160,12 @@ TEST_CASE("model files: Conv-4 round trip through safetensors (OIHW on disk) and
   bad[1] = std::nanf("");
   nan.set_f32("head.bias", bad);
   CHECK(code_of([&] { conv4_from_safetensors(nan); }) == ErrorCode::ModelFormat);
+  SafetensorsFile negative_var = g;  // a NaN after 1/sqrt(var + eps), which ReLU would hide
+  Tensor var = g.get_f32("encoder.2.bn.running_var");
+  var[0] = -1.0f;
+  negative_var.set_f32("encoder.2.bn.running_var", var);
+  CHECK(message_of([&] { conv4_from_safetensors(negative_var); }).find("negative variance") != std::string::npos);
+  CHECK(code_of([&] { conv4_from_safetensors(negative_var); }) == ErrorCode::ModelFormat);
   SafetensorsFile extra = g;
   extra.set_f32("encoder.9.conv.weight", Tensor::zeros({1}));
   CHECK(code_of([&] { conv4_from_safetensors(extra); }) == ErrorCode::ModelFormat);

@@ -106,6 +106,9 @@ struct GradientAdaptation {
   void validate() const;
 };
 
+/** Whether `algo` is one of the gradient-based meta-learners (maml, fomaml, reptile), which adapt at test. */
+inline bool is_gradient_algo(const std::string& algo) { return algo == "maml" || algo == "fomaml" || algo == "reptile"; }
+
 struct GradientMetaConfig {
   std::string algo = "maml";  ///< "maml" | "fomaml" | "reptile"
   EpisodeSpec spec{5, 1, 1};  ///< training tasks (Reptile: K = train shots, Q = 0)

@@ -88,6 +88,10 @@ KtComparison compare_kt(const LearnerModel& model, const std::string& test_path,
   LearnerModel nonmeta;
   if (!opt.nonmeta_path.empty()) {
     nonmeta = LearnerModel::from_safetensors(read_safetensors_file(opt.nonmeta_path));
+    // the baseline that isolates what meta-learning adds: a meta-learned model here would compare the model with itself
+    require(nonmeta.header.algo == "learner-pretrain", ErrorCode::InvalidArgument,
+            "--nonmeta " + opt.nonmeta_path + " is a '" + nonmeta.header.algo +
+                "' model; pass the non-meta network (algo learner-pretrain, written by kt-train --baseline-out)");
   } else {
     // the same network (arch of the model) trained without meta-learning on the train file
     require(model.item_labels == train.item_labels && model.skill_labels == train.skill_labels, ErrorCode::InvalidArgument,

@@ -285,6 +285,10 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
   CHECK(metacog::model_omniglot_split(f) == "random:7");
   CHECK(f.metadata.at("trained_on").rfind("omniglot random:7/train", 0) == 0);
   CHECK(metacog::model_omniglot_split(metacog::read_safetensors_file(out.string() + ".ckpt")) == "random:7");
+  // the checkpoint keeps the best validation accuracy exactly: a resumed run compares new ones with it
+  const nlohmann::json tj = nlohmann::json::parse(t.output.substr(t.output.rfind("{\"algo\"")));
+  CHECK(std::stod(metacog::read_safetensors_file(out.string() + ".ckpt").metadata.at("best_val")) ==
+        tj.at("best_val_accuracy").get<double>());
   const CliResult e = run_cli("eval --model '" + out.string() + "' --scheme random --way 5 --shot 1 --query 2 --episodes 3 --json");
   REQUIRE_MESSAGE(e.exit_code == 0, e.output);
   CHECK(e.output.find("\"scheme\":\"random\"") != std::string::npos);
@@ -308,6 +312,10 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
   const CliResult shipped = run_cli("eval --model models/omniglot-protonet.safetensors --scheme random --episodes 3");
   CHECK(shipped.exit_code != 0);
   CHECK(shipped.output.find("--scheme random evaluates models trained with --scheme random") != std::string::npos);
+  // nor a Vinyals-split model on the lake scheme: Lake's evaluation alphabets hold its training characters
+  const CliResult lake_scheme = run_cli("eval --model models/omniglot-protonet.safetensors --scheme lake --episodes 3");
+  CHECK(lake_scheme.exit_code != 0);
+  CHECK(lake_scheme.output.find("evaluate it with --scheme vinyals") != std::string::npos);
   // a malformed record is a typed error, not a crash
   metacog::SafetensorsFile bad = f;
   bad.metadata[metacog::kOmniglotSplitKey] = "random:seven";
@@ -330,6 +338,15 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
     CHECK(resumed.output.find("MODEL_FORMAT") != std::string::npos);
     CHECK(metacog::model_omniglot_split(metacog::read_safetensors_file(ckpt)) == "random:7x");
     metacog::write_safetensors_file(ckpt, good_ckpt);
+  }
+  // a run without --resume never overwrites an earlier run's checkpoint
+  {
+    const std::string ckpt_before = read_text(out.string() + ".ckpt");
+    const CliResult again = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 2 --val-every 2 "
+                                    "--val-episodes 2 --scheme random --split-seed 7 --out '" + out.string() + "'");
+    CHECK(again.exit_code != 0);
+    CHECK(again.output.find("pass --resume to continue it, or delete it") != std::string::npos);
+    CHECK(read_text(out.string() + ".ckpt") == ckpt_before);
   }
   // a checkpoint resumes only on its own split
   for (const std::string other : {"--scheme vinyals", "--scheme random --split-seed 8"}) {
@@ -464,4 +481,37 @@ TEST_CASE("cli kt-eval / kt-coldstart: the model with its inner loop off is repo
   CHECK(est <= m.at("ci95_high").get<double>());
   for (const fs::path& p : {data, test, out}) fs::remove(p);
   fs::remove(out.string() + ".ckpt");
+}
+
+TEST_CASE("cli eval: a matching network is scored with its own attention kernel, on Lake's runs too; one that does not name it is refused") {
+  if (!metacog::test::require_data("omniglot/one-shot-classification/all_runs.zip")) return;
+  const std::string model = "models/omniglot-matchingnet.safetensors";  // cosine (1-shot euclidean would equal ProtoNet)
+  const CliResult lake = run_cli("eval --model " + model + " --split lake-runs --json");
+  REQUIRE_MESSAGE(lake.exit_code == 0, lake.output);
+  // the same weights read as a prototypical network: another classifier, another score on the same runs
+  metacog::SafetensorsFile f = metacog::read_safetensors_file(model);
+  metacog::SafetensorsFile as_protonet = f;
+  as_protonet.metadata["algo"] = "protonet";
+  const fs::path proto = scratch_path("matchingnet-as-protonet.safetensors");
+  metacog::write_safetensors_file(proto.string(), as_protonet);
+  const CliResult p = run_cli("eval --model '" + proto.string() + "' --split lake-runs --json");
+  REQUIRE_MESSAGE(p.exit_code == 0, p.output);
+  const auto accuracy = [](const std::string& out) {
+    return nlohmann::json::parse(out.substr(out.rfind("{\"algo\""))).at("accuracy").get<double>();
+  };
+  CHECK(accuracy(lake.output) != accuracy(p.output));
+  // Lake's runs fix way, shot, query and episodes: giving them is refused, not ignored
+  const CliResult options = run_cli("eval --model " + model + " --split lake-runs --way 7 --json");
+  CHECK(options.exit_code != 0);
+  CHECK(options.output.find("do not apply") != std::string::npos);
+  // no kernel named: refused rather than scored with a default
+  metacog::SafetensorsFile unnamed = f;
+  unnamed.metadata["metrics"] = "{}";
+  const fs::path bad = scratch_path("matchingnet-unnamed.safetensors");
+  metacog::write_safetensors_file(bad.string(), unnamed);
+  const CliResult refused = run_cli("eval --model '" + bad.string() + "' --episodes 3 --json");
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.output.find("MODEL_FORMAT") != std::string::npos);
+  fs::remove(proto);
+  fs::remove(bad);
 }
