@@ -3,7 +3,7 @@
 //     metacog eval --model models/omniglot-protonet.safetensors --data ../shared/data/omniglot
 //       --way 5 --shot 1 --query 15 --episodes 1000 [--split test] [--bn running|transductive] --json
 //     → {"algo", "way", "shot", "query", "episodes", "accuracy", "ci95", "bn", "split", "dataset", "scheme", "seed",
-//        "resize", "seconds"} ("scheme" and "resize" for Omniglot only)
+//        "resize", "seconds"} ("scheme" and "resize" for Omniglot only; no "scheme" or "seed" for lake-runs)
 //
 // Protocol (design.md §4): `episodes` episodes drawn with Pcg32(--seed) from the split's classes
 // (Vinyals split by default; --split lake-runs evaluates Lake's 20 one-shot runs instead), accuracy
@@ -14,7 +14,10 @@
 // --scheme random evaluates a model trained with `metacog train --scheme random` on the test
 // characters of its own split (the split seed comes from its "omniglot_split" metadata); any other
 // pairing of a random-split model and a scheme (or --split lake-runs) is refused, since the test
-// characters would overlap its training characters. With --scheme random, --split test-unrotated
+// characters would overlap its training characters; so is a Vinyals-split model on --scheme lake (or
+// the reverse): a model is tested on its own scheme's test characters. --split lake-runs takes no
+// episode options (its runs are fixed) and scores a matching network with its own attention kernel.
+// With --scheme random, --split test-unrotated
 // tests the same characters at rotation 0 only, Reptile's own test protocol (omniglot.hpp); it is
 // recorded under its own key, "test-unrotated/…".
 // --dataset mini-imagenet --data ROOT evaluates a model trained with `metacog train --dataset mini-imagenet` on
@@ -166,9 +169,9 @@ int run_eval(const EvalOptions& o) {
             "--split lake-runs evaluates prototype (protonet, matchingnet) models; this one is '" + algo + "'");
     require(!fce, ErrorCode::InvalidArgument,
             "--split lake-runs compares plain Conv-4 embeddings; it does not support full-context embeddings (--fce)");
-    require(!o.episode_options_given && !o.scheme_given, ErrorCode::InvalidArgument,
+    require(!o.episode_options_given && !o.scheme_given && !o.cache_given, ErrorCode::InvalidArgument,
             "--split lake-runs are Lake's 20 fixed 20-way 1-shot runs (images_evaluation): --way, --shot, --query, "
-            "--episodes, --seed and --scheme do not apply");
+            "--episodes, --seed, --scheme and --cache do not apply");
     r = eval_lake_runs(m, o.data, mode, resize);
     way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
   } else {
@@ -191,15 +194,18 @@ int run_eval(const EvalOptions& o) {
   nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},
                                 {"episodes", episodes}, {"accuracy", r.mean}, {"ci95", r.ci95}, {"bn", o.bn},
                                 {"split", o.split}, {"dataset", o.dataset}};
-  if (!mini) out["scheme"] = o.scheme;
-  out["seed"] = o.seed;
+  const bool lake = o.split == "lake-runs";  // fixed runs: no scheme, no episode seed
+  if (!mini && !lake) out["scheme"] = o.scheme;
+  if (!lake) out["seed"] = o.seed;
   if (!mini) out["resize"] = omniglot_resize_name(resize);
   out["seconds"] = seconds;
   if (fce) out["fce_steps"] = read_fce_metadata(file)->steps;
   if (o.test_steps > 0) out["test_steps"] = o.test_steps;
   if (o.record) {
     const std::string key = o.split + "/" + std::to_string(way) + "w" + std::to_string(shot) + "s/" + o.bn;
-    record_metrics(o.model, key, {{"accuracy", r.mean}, {"ci95", r.ci95}, {"episodes", episodes}, {"query", query}, {"seed", o.seed}});
+    nlohmann::ordered_json value = {{"accuracy", r.mean}, {"ci95", r.ci95}, {"episodes", episodes}, {"query", query}};
+    if (!lake) value["seed"] = o.seed;
+    record_metrics(o.model, key, value);
   }
   if (o.json) {
     std::printf("%s\n", out.dump().c_str());

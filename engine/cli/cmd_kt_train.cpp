@@ -10,7 +10,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -109,9 +108,7 @@ void add_kt_train_command(CLI::App& app) {
     run_command([opt] {
       require_writable_output("--out", opt->out);
       require_writable_output("--baseline-out", opt->baseline_out);
-      // an earlier run's checkpoint (hours of training) is never overwritten by a run that forgot --resume
-      require(opt->resume || !std::ifstream(opt->out + ".ckpt").good(), ErrorCode::InvalidArgument,
-              "an earlier run's checkpoint is at " + opt->out + ".ckpt: pass --resume to continue it, or delete it to start over");
+      if (!opt->resume) set_aside_checkpoint(opt->out + ".ckpt");  // an earlier run's checkpoint is kept, not overwritten
       const KtDataset train = load_kt_file(opt->data);
       KtDataset valid;
       if (!opt->valid.empty()) {

@@ -191,13 +191,20 @@ void add_simulate_command(CLI::App& app) {
       }
       install_stop_handler();
       std::vector<PolicyResult> results;
-      for (auto& p : made) {
-        Progress bar("simulate " + p->name(), so.learners);
-        results.push_back(sim.run(*p, [&](int done, int) {
-          bar.update(done, "");
-          if (stop_requested()) throw Error(ErrorCode::InvalidState, "interrupted");
-        }));
-        bar.finish();
+      struct Interrupted {};
+      try {
+        for (auto& p : made) {
+          Progress bar("simulate " + p->name(), so.learners);
+          results.push_back(sim.run(*p, [&](int done, int) {
+            bar.update(done, "");
+            if (stop_requested()) throw Interrupted{};
+          }));
+          bar.finish();
+        }
+      } catch (const Interrupted&) {
+        // Ctrl-C: the shell's convention for a run stopped by SIGINT; a simulation has no checkpoint
+        std::fprintf(stderr, "\nsimulate: interrupted (Ctrl-C); nothing was written\n");
+        return 130;
       }
       if (!opt->logs_out.empty()) {
         std::string csv = "learner,item,skill,correct,timestamp\n";

@@ -371,9 +371,7 @@ int run_train(const TrainOptions& o) {
   const std::string ckpt_path = o.out + ".ckpt";
   install_stop_handler();
 
-  // an earlier run's checkpoint (hours of training) is never overwritten by a run that forgot --resume
-  require(o.resume || !std::filesystem::exists(ckpt_path), ErrorCode::InvalidArgument,
-          "an earlier run's checkpoint is at " + ckpt_path + ": pass --resume to continue it, or delete it to start over");
+  if (!o.resume) set_aside_checkpoint(ckpt_path);  // an earlier run's checkpoint is kept, not overwritten
   const bool have_checkpoint = o.resume && std::filesystem::exists(ckpt_path);
   const SafetensorsFile checkpoint = have_checkpoint ? read_safetensors_file(ckpt_path) : SafetensorsFile{};
   if (have_checkpoint) {  // before loading a dataset the checkpoint did not train on

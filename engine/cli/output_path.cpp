@@ -2,6 +2,7 @@
 #include "output_path.hpp"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -31,6 +32,17 @@ void require_writable_output(const std::string& option, const std::string& path)
   }
   ::close(fd);
   ::unlink(name.data());
+}
+
+void set_aside_checkpoint(const std::string& ckpt) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(ckpt, ec)) return;
+  const std::string previous = ckpt + ".previous";
+  fs::rename(ckpt, previous, ec);
+  if (ec) throw Error(ErrorCode::Io, "an earlier run's checkpoint is at " + ckpt + " and could not be kept as " + previous + " (" +
+                                         ec.message() + "); pass --resume to continue it, or move it away to start over");
+  std::fprintf(stderr, "starting over (no --resume): the earlier run's checkpoint is kept as %s\n", previous.c_str());
 }
 
 }  // namespace metacog::cli

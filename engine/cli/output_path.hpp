@@ -1,4 +1,5 @@
-// engine/cli/output_path.hpp — refusing an output path that cannot be written, before any work.
+// engine/cli/output_path.hpp — refusing an output path that cannot be written, before any work;
+// keeping an earlier run's checkpoint when a new run starts over.
 #pragma once
 
 #include <string>
@@ -13,5 +14,13 @@ namespace metacog::cli {
  * not checked (the option was not given).
  */
 void require_writable_output(const std::string& option, const std::string& path);
+
+/**
+ * A run started without --resume where an earlier run left its checkpoint `ckpt`: the checkpoint
+ * (perhaps hours of training) is moved to `ckpt`.previous (replacing an older one) and a line on
+ * stderr says so, instead of being overwritten without a word. Nothing happens when `ckpt` does
+ * not exist.
+ */
+void set_aside_checkpoint(const std::string& ckpt);
 
 }  // namespace metacog::cli

@@ -32,7 +32,7 @@ MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& t
   if (algo == "protonet" || algo == "matchingnet") {
     return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention_kernel(m.header), nullptr, progress);
   }
-  if (algo == "maml" || algo == "fomaml" || algo == "reptile") {
+  if (is_gradient_algo(algo)) {
     return evaluate_gradient_model(m, read_adaptation(file, m.params), test, spec, episodes, seed, mode, progress);
   }
   if (algo == "finetune") {

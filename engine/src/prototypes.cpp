@@ -82,14 +82,13 @@ Classification PrototypeClassifier::classify(const std::vector<float>& x) const 
       const double diff = x[j] - s.weighted_sum[j] / s.total_weight;
       d += diff * diff;
     }
-    const float df = static_cast<float>(d);
-    require(std::isfinite(df), ErrorCode::InvalidArgument,
-            "classify: the squared distance to class '" + kv.first +
-                "' is beyond the float range (values near 1e19 or larger); scale the vectors down");
-    r.distances.push_back(df);
+    r.distances.push_back(static_cast<float>(d));  // +inf beyond the float range: that class gets p = 0
   }
   // p_k = exp(−d_k) / Σ_j exp(−d_j), shifted by min d for stability.
   const float dmin = *std::min_element(r.distances.begin(), r.distances.end());
+  require(std::isfinite(dmin), ErrorCode::InvalidArgument,
+          "classify: the squared distance to every class is beyond the float range (values near 1e19 or larger), "
+          "so no class is nearer; scale the vectors down");
   double z = 0.0;
   r.probabilities.resize(r.distances.size());
   for (size_t k = 0; k < r.distances.size(); ++k) {

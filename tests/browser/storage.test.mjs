@@ -121,7 +121,7 @@ test('v1 → v2 migration of a database written by Chromium', async () => {
   const out = await b.page.evaluate(async () => {
     const s = await window.metacog.openStorage({ learnerId: 'legacy' });
     const l = await s.load();
-    const res = { state: Array.from(l.state), meta: l.meta, responses: await s.responses(), doc: await s.exportDocument() };
+    const res = { state: Array.from(l.state), meta: l.meta, revision: l.revision, responses: await s.responses(), doc: await s.exportDocument() };
     const ns = await window.metacog.openStorage({ learnerId: 'legacy-nostate' });
     res.nostate = { load: await ns.load(), responses: await ns.responses() };
     s.close();
@@ -135,6 +135,8 @@ test('v1 → v2 migration of a database written by Chromium', async () => {
     return res;
   });
   assert.deepEqual(out.state, [11, 22, 33]);
+  // a record from before revisions gets one derived from its contents: null stays "nothing stored"
+  assert.equal(out.revision, 'legacy:12345:3');
   assert.deepEqual(out.meta, {
     modelId: null, modelHash: null, itemBankHash: 'bank-v1', updatedAt: 12345, responseCount: 3, schemaVersion: 2,
   });

@@ -69,6 +69,11 @@ TEST_CASE("bad input is rejected with a typed error and changes nothing") {
   huge.add_example("c", {3e38f, 3e38f});
   CHECK(code_of([&] { huge.classify({0.5f, 0.5f}); }) == ErrorCode::InvalidArgument);
   CHECK(huge.classify({3e38f, 3e38f}).probabilities[0] == 1.0f);
+  huge.add_example("b", {0.0f, 0.0f});  // one class far beyond float range, one near: well defined
+  const auto near = huge.classify({0.5f, 0.5f});
+  CHECK(near.label == "b");
+  CHECK(near.probabilities[0] == 1.0f);
+  CHECK(std::isinf(near.distances[1]));
   CHECK_THROWS_AS(PrototypeClassifier(0), Error);
 }
 

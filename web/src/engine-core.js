@@ -16,8 +16,8 @@
 // stored state's revision. Revision null means "nothing stored", and only an engine holding the
 // empty learner may write on it. So every path that fills the learner stores a state at once —
 // an import stores the document's state, or the one rebuilt from its log, with the log in one
-// transaction, and a state stored before revisions existed (schema v1) is stamped with one when
-// it is loaded.
+// transaction — and a state stored before revisions existed has one derived from its contents
+// (storage-backend.js revisionOf).
 import { MetacogError, check, unwrap } from './errors.js';
 import { databaseName, openStorage } from './storage.js';
 import { normalizeResponse, describeValue, isPlainObject } from './storage-records.js';
@@ -87,16 +87,17 @@ export class EngineCore {
   /** Reloads the learner from storage (restoreLearner); on a failure the engine keeps its state. */
   async _reload() {
     const before = this._snapshot();
-    let restored;
+    let revision;
     try {
-      restored = await restoreLearner(this._h, this._store);
+      revision = await restoreLearner(this._h, this._store);
     } catch (err) {
       this._rollback(before);
       throw err;
     }
-    this._revision = restored.revision;
+    this._revision = revision;
     this._saved = null;
-    if (restored.wrote) this._announce();  // a rebuilt state is news to the other engines too
+    // a state rebuilt here is not announced: two tabs on two model versions (a deploy) would then
+    // rebuild on every read in turn; the other engines find it at their next write (a conflict)
   }
 
   /**
@@ -375,39 +376,34 @@ function writtenForAnotherModel(record, modelHash) {
 }
 
 /**
- * Loads the stored learner into the engine handle. → { revision: the stored state's it now
- * corresponds to (null: nothing stored), wrote: whether it stored a state }.
- * The stored state is used when the engine accepts it and this model wrote it; a state from a
- * newer metacog is refused (STATE_VERSION: replaying over it would lose what it holds); otherwise
- * — no state (a log-only store), a state the model no longer reads, or one another model wrote
- * (a model upgrade) — the response log is replayed and the rebuilt state stored. Responses the
- * engine refuses during a rebuild are skipped with a warning (the log itself is kept as it is).
- * A state used as it is but stored without a revision (schema v1) is stored again, to get one.
+ * Loads the stored learner into the engine handle and returns the revision it corresponds to
+ * (null: nothing stored). The stored state is used when the engine accepts it and this model
+ * wrote it; a state from a newer metacog is refused (STATE_VERSION: replaying over it would lose
+ * what it holds); otherwise — no state (a log-only store), a state the model no longer reads, or
+ * one another model wrote (a model upgrade) — the response log is replayed and the rebuilt state
+ * stored. Responses the engine refuses during a rebuild are skipped with a warning (the log itself
+ * is kept as it is).
  */
 async function restoreLearner(h, store) {
   for (let attempt = 1; ; attempt++) {
     const loaded = await store.load();
     h.reset();
-    let reuse = false;
     if (loaded.state) {
       const r = h.importState(loaded.state);
       if (r && r.__error === 'STATE_VERSION') {
         throw new MetacogError('STATE_VERSION', `the stored learner state was written by a newer metacog (${r.message}); ` +
           'nothing was changed. Use the newer version of the page, or export the learner data there.');
       }
-      reuse = !(r && r.__error) && !writtenForAnotherModel(loaded.meta, store.meta.modelHash);
-      if (reuse && loaded.revision !== null) return { revision: loaded.revision, wrote: false };
-      if (!reuse) h.reset();
+      if (!(r && r.__error) && !writtenForAnotherModel(loaded.meta, store.meta.modelHash)) return loaded.revision;
+      h.reset();
     }
-    if (!reuse) {
-      const responses = await store.responses();
-      if (!loaded.state && responses.length === 0) return { revision: null, wrote: false };
-      const { refused } = replay(h, responses);
-      if (refused > 0) store._warn(`rebuilding the learner from its response log skipped ${refused} response(s) the engine refuses; the log is kept unchanged`);
-    }
+    const responses = await store.responses();
+    if (!loaded.state && responses.length === 0) return loaded.revision;
+    const { refused } = replay(h, responses);
+    if (refused > 0) store._warn(`rebuilding the learner from its response log skipped ${refused} response(s) the engine refuses; the log is kept unchanged`);
     try {
       const saved = await store.writeState(unwrap(h.exportState()), undefined, { expectRevision: loaded.revision });
-      return { revision: saved.revision, wrote: true };
+      return saved.revision;
     } catch (err) {
       if (!(err && err.conflict && attempt < MAX_ATTEMPTS)) throw err;
     }
@@ -439,7 +435,7 @@ export async function createEngineCore(options) {
       backend: options.storage,
       meta: { modelId: `${info.model.algo}:${info.model.trained_on}`.slice(0, 256), modelHash, itemBankHash },
     });
-    const { revision } = await restoreLearner(handle, store);
+    const revision = await restoreLearner(handle, store);
     const core = new EngineCore(Module, handle, store, { modelHash }, { itemBankHash });
     core._revision = revision;
     core._watch();

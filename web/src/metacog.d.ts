@@ -137,8 +137,10 @@ export class LearnerStore extends EventTarget {
   ): Promise<{ responseCount: number; updatedAt: number; revision: string }>;
   writeState(stateBytes: Uint8Array, meta?: Partial<ModelMeta>, options?: WriteCondition): Promise<{ responseCount: number; updatedAt: number; revision: string }>;
   exportDocument(): Promise<LearnerDataDocument>;
-  /** Throws STATE_VERSION for a newer document, STATE_FORMAT for a malformed or tampered one. */
-  importDocument(doc: LearnerDataDocument | string): Promise<{ learnerId: string; responseCount: number; hasState: boolean; revision: string | null }>;
+  /** Throws STATE_VERSION for a newer document, STATE_FORMAT for a malformed or tampered one.
+   *  `options.state`: store this learner state (an engine's) with the document's log instead of the
+   *  document's own, in the same transaction. */
+  importDocument(doc: LearnerDataDocument | string, options?: { state?: Uint8Array }): Promise<{ learnerId: string; responseCount: number; hasState: boolean; revision: string | null }>;
   forget(): Promise<void>;
   close(): void;
   addEventListener(type: 'warning', listener: (event: CustomEvent<StorageWarning>) => void, options?: boolean | AddEventListenerOptions): void;

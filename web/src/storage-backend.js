@@ -41,13 +41,17 @@ export function storedRecord(record, responseCount) {
 }
 
 /**
- * The revision of a stored record (null when there is none, or for records written before
- * revisions existed).
+ * The revision of a stored record: null when there is none. A record written before revisions
+ * existed (schema v1, and v2 before revisions) gets one derived from what it holds, so that null
+ * keeps meaning "nothing stored" — an engine that loaded such a record must not pass a check
+ * meant for an empty learner (and nothing has to be written to give it one). Only one state
+ * record exists per learner, and the first write replaces it with a random revision.
  * @param {object|null|undefined} record
  * @returns {string|null}
  */
 export function revisionOf(record) {
-  return (record && record.revision) || null;
+  if (!record) return null;
+  return record.revision || `legacy:${record.updatedAt ?? 'unknown'}:${record.responseCount ?? 'unknown'}`;
 }
 
 /**

@@ -61,7 +61,8 @@ class PrototypeClassifier {
 
   /**
    * Classifies x (length dim, finite); throws InvalidState when there are no classes, and
-   * InvalidArgument when a squared distance overflows float (the probabilities would be NaN).
+   * InvalidArgument when the squared distance to every class overflows float (the probabilities
+   * would be NaN); a class whose distance alone overflows gets distance +inf and p = 0.
    */
   Classification classify(const std::vector<float>& x) const;
 

@@ -339,14 +339,16 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
     CHECK(metacog::model_omniglot_split(metacog::read_safetensors_file(ckpt)) == "random:7x");
     metacog::write_safetensors_file(ckpt, good_ckpt);
   }
-  // a run without --resume never overwrites an earlier run's checkpoint
+  // a run without --resume starts over but keeps the earlier run's checkpoint, and says so
   {
     const std::string ckpt_before = read_text(out.string() + ".ckpt");
     const CliResult again = run_cli("train --algo protonet --way 5 --shot 1 --query 2 --episodes 2 --val-every 2 "
-                                    "--val-episodes 2 --scheme random --split-seed 7 --out '" + out.string() + "'");
-    CHECK(again.exit_code != 0);
-    CHECK(again.output.find("pass --resume to continue it, or delete it") != std::string::npos);
-    CHECK(read_text(out.string() + ".ckpt") == ckpt_before);
+                                    "--val-episodes 2 --scheme random --split-seed 7 --seed 4 --out '" + out.string() + "'");
+    CHECK_MESSAGE(again.exit_code == 0, again.output);
+    CHECK(again.output.find("the earlier run's checkpoint is kept as") != std::string::npos);
+    CHECK(read_text(out.string() + ".ckpt.previous") == ckpt_before);
+    CHECK(read_text(out.string() + ".ckpt") != ckpt_before);
+    fs::remove(out.string() + ".ckpt.previous");
   }
   // a checkpoint resumes only on its own split
   for (const std::string other : {"--scheme vinyals", "--scheme random --split-seed 8"}) {
@@ -514,4 +516,16 @@ TEST_CASE("cli eval: a matching network is scored with its own attention kernel,
   CHECK(refused.output.find("MODEL_FORMAT") != std::string::npos);
   fs::remove(proto);
   fs::remove(bad);
+}
+
+TEST_CASE("cli simulate: Ctrl-C exits 130 (the SIGINT convention, as train and kt-train) and writes nothing") {
+  const fs::path logs = scratch_path("simulate-interrupted.csv");
+  fs::remove(logs);
+  // interrupted as soon as the progress line shows the learners' total
+  const CliResult r = run_cli_interrupted("simulate --item-bank web/demo/item-bank.json --policy random --learners 1000000 --json "
+                                          "--logs-out '" + logs.string() + "'",
+                                          "/1000000 ");
+  CHECK_MESSAGE(r.exit_code == 130, r.output);
+  CHECK(r.output.find("interrupted") != std::string::npos);
+  CHECK_FALSE(fs::exists(logs));
 }

@@ -32,8 +32,14 @@ async function masteryOverTime(bank, modelBytes) {
   const replay = await createEngine({ model: modelBytes.slice(), itemBank: bank, learnerId: 'replay', storage: 'memory' });
   const names = new Map(bank.skills.map((s) => [s.id, zh ? s.name.zh : s.name.en]));
   const history = [await replay.mastery()];
+  let refused = null;  // an answer the engine refuses now (e.g. dated more than a day ahead of this device's clock)
   for (const r of responses) {
-    await replay.observe({ item: r.item, correct: r.correct, timestamp: r.timestamp, responseTimeMs: r.responseTimeMs ?? undefined });
+    try {
+      await replay.observe({ item: r.item, correct: r.correct, timestamp: r.timestamp, responseTimeMs: r.responseTimeMs ?? undefined });
+    } catch (err) {
+      refused = err;
+      break;
+    }
     history.push(await replay.mastery());
   }
   replay.dispose();
@@ -43,7 +49,10 @@ async function masteryOverTime(bank, modelBytes) {
   const series = practised.map((skill) => ({ label: names.get(skill) || skill, values: history.map((h) => h.find((m) => m.skill === skill).mastery) }));
   lineChart($('mastery-chart'), { x, series, xLabel: T('answers', '作答次数'), yLabel: T('mastery', '掌握度'), yRange: [0, 1], integerX: true });
   $('mastery-note').replaceChildren(
-    document.createTextNode(T(`${responses.length} answers replayed.`, `已重放 ${responses.length} 次作答。`)),
+    document.createTextNode(refused
+      ? T(`${history.length - 1} of ${responses.length} answers replayed; the replay stopped at the next one: ${refused.message}`,
+        `已重放 ${responses.length} 次作答中的 ${history.length - 1} 次；下一次作答无法重放：${refused.message}`)
+      : T(`${responses.length} answers replayed.`, `已重放 ${responses.length} 次作答。`)),
     details(T('Data table', '数据表'), dataTable(T('Mastery after each answer', '每次作答后的掌握度'),
       [T('answers', '作答次数'), ...series.map((s) => s.label)],
       x.map((i) => [i, ...series.map((s) => s.values[i].toFixed(3))]))));
