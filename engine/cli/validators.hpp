@@ -16,39 +16,32 @@
 
 namespace metacog::cli {
 
-/** A number > 0 (finite). */
-inline CLI::Validator positive() {
+/** A number for which `ok` holds (`rule` names it in the message: "must be a number <rule>, got …"). */
+template <class Ok>
+CLI::Validator number_where(Ok ok, const std::string& rule) {
   return CLI::Validator(
-      [](std::string& s) -> std::string {
+      [ok, rule](std::string& s) -> std::string {
         double v = 0;
-        if (!CLI::detail::lexical_cast(s, v) || !std::isfinite(v) || v <= 0) return "must be a number > 0, got " + s;
+        if (!CLI::detail::lexical_cast(s, v) || !ok(v)) return "must be a number " + rule + ", got " + s;
         return {};
       },
-      "> 0");
+      rule);
+}
+
+/** A number > 0 (finite). */
+inline CLI::Validator positive() {
+  return number_where([](double v) { return std::isfinite(v) && v > 0; }, "> 0");
 }
 
 /** A number ≥ 0 (finite). */
 inline CLI::Validator non_negative() {
-  return CLI::Validator(
-      [](std::string& s) -> std::string {
-        double v = 0;
-        if (!CLI::detail::lexical_cast(s, v) || !std::isfinite(v) || v < 0) return "must be a number >= 0, got " + s;
-        return {};
-      },
-      ">= 0");
+  return number_where([](double v) { return std::isfinite(v) && v >= 0; }, ">= 0");
 }
 
 /** A number in [lo, hi] (CLI::Range lets NaN through: every comparison with it is false). */
 inline CLI::Validator in_range(double lo, double hi) {
-  return CLI::Validator(
-      [lo, hi](std::string& s) -> std::string {
-        double v = 0;
-        if (!CLI::detail::lexical_cast(s, v) || !(v >= lo && v <= hi)) {
-          return "must be a number from " + CLI::detail::to_string(lo) + " to " + CLI::detail::to_string(hi) + ", got " + s;
-        }
-        return {};
-      },
-      "[" + CLI::detail::to_string(lo) + ", " + CLI::detail::to_string(hi) + "]");
+  return number_where([lo, hi](double v) { return v >= lo && v <= hi; },
+                      "from " + CLI::detail::to_string(lo) + " to " + CLI::detail::to_string(hi));
 }
 
 /** A seed: decimal digits only, 0 to 2^64 − 1 (no sign, no wrap-around, no silent cap). */

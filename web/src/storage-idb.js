@@ -143,7 +143,7 @@ export class IdbBackend {
     if (mode === 'readwrite') this._deleted = false;
     // strict: the write is on disk when the transaction completes (Chromium's default, relaxed,
     // may lose acknowledged answers to an OS crash or a power cut)
-    return wrap(mode === 'readwrite' ? db.transaction([LEARNER, RESPONSES], mode, { durability: 'strict' }) : db.transaction([LEARNER, RESPONSES], mode));
+    return wrap(db.transaction([LEARNER, RESPONSES], mode, mode === 'readwrite' ? { durability: 'strict' } : {}));
   }
 
   /** Runs `body(learner, log)` in one transaction; on any failure aborts it and throws the cause. */

@@ -21,6 +21,7 @@
 #include "stb_image_write_private.hpp"
 
 namespace fs = std::filesystem;
+using metacog::test::printed_json;
 using metacog::test::check_refused;
 using metacog::test::CliResult;
 using metacog::test::run_cli;
@@ -113,7 +114,7 @@ TEST_CASE("cli train → eval --dataset mini-imagenet: RGB 84×84 models, record
                         "--algo protonet --way 4 --shot 1 --query 3 --hidden 16 --episodes 6 --val-every 3 "
                         "--val-episodes 4 --seed 2 --json --out '" + proto.string() + "'");
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  const nlohmann::json trained = nlohmann::json::parse(r.output.substr(r.output.rfind("{\"algo\"")));
+  const nlohmann::json trained = printed_json(r);
   CHECK(trained.at("completed") == true);
   CHECK(trained.at("best_episode").get<int>() > 0);
   {
@@ -130,7 +131,7 @@ TEST_CASE("cli train → eval --dataset mini-imagenet: RGB 84×84 models, record
   r = run_cli("eval " + replica.data() + "--model '" + proto.string() +
               "' --way 4 --shot 1 --query 5 --episodes 20 --record --json");
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  const nlohmann::json tested = nlohmann::json::parse(r.output.substr(r.output.rfind("{\"algo\"")));
+  const nlohmann::json tested = printed_json(r);
   CHECK(tested.at("dataset") == "mini-imagenet");
   CHECK(tested.at("split") == "test");
   CHECK(tested.count("resize") == 0);
@@ -161,7 +162,7 @@ TEST_CASE("cli train → eval --dataset mini-imagenet: RGB 84×84 models, record
               "--val-episodes 4 --seed 2 --resume --json --out '" + proto.string() + "'");
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
   CHECK(r.output.find("resuming") != std::string::npos);
-  CHECK(nlohmann::json::parse(r.output.substr(r.output.rfind("{\"algo\""))).at("episodes") == 8);
+  CHECK(printed_json(r).at("episodes") == 8);
   {
     // through the CLI, 6 episodes then --resume to 8 is the run of 8 in one go: the same training state,
     // tensor for tensor (weights, optimiser moments, RNG), and the same saved model
@@ -235,7 +236,7 @@ TEST_CASE("cli train --dataset mini-imagenet: MAML and Reptile take the papers' 
   r = run_cli("eval " + replica.data() + "--model '" + maml.string() +
               "' --way 3 --shot 1 --query 5 --episodes 4 --bn transductive --json");
   REQUIRE_MESSAGE(r.exit_code == 0, r.output);
-  CHECK(nlohmann::json::parse(r.output.substr(r.output.rfind("{\"algo\""))).at("bn") == "transductive");
+  CHECK(printed_json(r).at("bn") == "transductive");
 
   r = run_cli("train " + replica.data() +
               "--algo reptile --way 3 --shot 1 --inner-steps 1 --test-steps 1 --episodes 2 --val-every 2 "

@@ -15,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include "../test_support.hpp"
 
 namespace metacog::test {
@@ -88,6 +90,13 @@ inline void check_refused(const std::string& args, const std::string& why) {
   const CliResult r = run_cli(args);
   CHECK(r.exit_code != 0);
   CHECK_MESSAGE(r.output.find(why) != std::string::npos, r.output);
+}
+
+/** The JSON object `train` or `eval` printed with --json (the last one starting with {"algo"). */
+inline nlohmann::json printed_json(const CliResult& r) {
+  const size_t at = r.output.rfind("{\"algo\"");
+  REQUIRE_MESSAGE(at != std::string::npos, r.output);
+  return nlohmann::json::parse(r.output.substr(at));
 }
 
 }  // namespace metacog::test

@@ -26,6 +26,7 @@
 
 namespace fs = std::filesystem;
 using metacog::test::check_refused;
+using metacog::test::printed_json;
 using metacog::test::CliResult;
 using metacog::test::run_cli;
 using metacog::test::run_cli_interrupted;
@@ -286,9 +287,8 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
   CHECK(f.metadata.at("trained_on").rfind("omniglot random:7/train", 0) == 0);
   CHECK(metacog::model_omniglot_split(metacog::read_safetensors_file(out.string() + ".ckpt")) == "random:7");
   // the checkpoint keeps the best validation accuracy exactly: a resumed run compares new ones with it
-  const nlohmann::json tj = nlohmann::json::parse(t.output.substr(t.output.rfind("{\"algo\"")));
   CHECK(std::stod(metacog::read_safetensors_file(out.string() + ".ckpt").metadata.at("best_val")) ==
-        tj.at("best_val_accuracy").get<double>());
+        printed_json(t).at("best_val_accuracy").get<double>());
   const CliResult e = run_cli("eval --model '" + out.string() + "' --scheme random --way 5 --shot 1 --query 2 --episodes 3 --json");
   REQUIRE_MESSAGE(e.exit_code == 0, e.output);
   CHECK(e.output.find("\"scheme\":\"random\"") != std::string::npos);
@@ -313,9 +313,7 @@ TEST_CASE("cli train → eval: a random-split model is evaluated only on its own
   CHECK(shipped.exit_code != 0);
   CHECK(shipped.output.find("--scheme random evaluates models trained with --scheme random") != std::string::npos);
   // nor a Vinyals-split model on the lake scheme: Lake's evaluation alphabets hold its training characters
-  const CliResult lake_scheme = run_cli("eval --model models/omniglot-protonet.safetensors --scheme lake --episodes 3");
-  CHECK(lake_scheme.exit_code != 0);
-  CHECK(lake_scheme.output.find("evaluate it with --scheme vinyals") != std::string::npos);
+  check_refused("eval --model models/omniglot-protonet.safetensors --scheme lake --episodes 3", "evaluate it with --scheme vinyals");
   // a malformed record is a typed error, not a crash
   metacog::SafetensorsFile bad = f;
   bad.metadata[metacog::kOmniglotSplitKey] = "random:seven";
@@ -498,22 +496,15 @@ TEST_CASE("cli eval: a matching network is scored with its own attention kernel,
   metacog::write_safetensors_file(proto.string(), as_protonet);
   const CliResult p = run_cli("eval --model '" + proto.string() + "' --split lake-runs --json");
   REQUIRE_MESSAGE(p.exit_code == 0, p.output);
-  const auto accuracy = [](const std::string& out) {
-    return nlohmann::json::parse(out.substr(out.rfind("{\"algo\""))).at("accuracy").get<double>();
-  };
-  CHECK(accuracy(lake.output) != accuracy(p.output));
+  CHECK(printed_json(lake).at("accuracy") != printed_json(p).at("accuracy"));
   // Lake's runs fix way, shot, query and episodes: giving them is refused, not ignored
-  const CliResult options = run_cli("eval --model " + model + " --split lake-runs --way 7 --json");
-  CHECK(options.exit_code != 0);
-  CHECK(options.output.find("do not apply") != std::string::npos);
+  check_refused("eval --model " + model + " --split lake-runs --way 7 --json", "do not apply");
   // no kernel named: refused rather than scored with a default
   metacog::SafetensorsFile unnamed = f;
   unnamed.metadata["metrics"] = "{}";
   const fs::path bad = scratch_path("matchingnet-unnamed.safetensors");
   metacog::write_safetensors_file(bad.string(), unnamed);
-  const CliResult refused = run_cli("eval --model '" + bad.string() + "' --episodes 3 --json");
-  CHECK(refused.exit_code != 0);
-  CHECK(refused.output.find("MODEL_FORMAT") != std::string::npos);
+  check_refused("eval --model '" + bad.string() + "' --episodes 3 --json", "MODEL_FORMAT");
   fs::remove(proto);
   fs::remove(bad);
 }
