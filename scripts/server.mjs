@@ -6,7 +6,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 export const CSP = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; connect-src 'self'; " +
   "worker-src 'self'; object-src 'none'; base-uri 'none'";
@@ -21,15 +21,17 @@ const MIME = {
 };
 
 /** URL prefix → folder. The demo is the site root; the library, models and test pages sit beside it. */
-const MOUNTS = [
-  ['/dist/', path.join(root, 'dist')],
-  ['/models/', path.join(root, 'models')],
-  ['/tests/', path.join(root, 'tests', 'browser', 'pages')], // browser-test pages and fixtures
-  ['/', path.join(root, 'web', 'demo')],
-];
+function mounts(root) {
+  return [
+    ['/dist/', path.join(root, 'dist')],
+    ['/models/', path.join(root, 'models')],
+    ['/tests/', path.join(root, 'tests', 'browser', 'pages')], // browser-test pages and fixtures
+    ['/', path.join(root, 'web', 'demo')],
+  ];
+}
 
-function resolve(urlPath) {
-  for (const [prefix, dir] of MOUNTS) {
+function resolve(urlPath, folders) {
+  for (const [prefix, dir] of folders) {
     if (urlPath.startsWith(prefix)) {
       const rel = decodeURIComponent(urlPath.slice(prefix.length)) || 'index.html';
       const file = path.resolve(dir, rel);
@@ -41,13 +43,15 @@ function resolve(urlPath) {
 }
 
 /**
- * Starts the server. `extraHeaders(urlPath)` may add or override headers (tests use it).
+ * Starts the server. `extraHeaders(urlPath)` may add or override headers (tests use it); `root`
+ * serves another checkout's layout (a test's copy of the site standing for another build).
  * @returns {Promise<{server: http.Server, url: string, close: () => Promise<void>}>}
  */
-export function startServer({ port = 0, host = '127.0.0.1', extraHeaders, quiet = true } = {}) {
+export function startServer({ port = 0, host = '127.0.0.1', extraHeaders, quiet = true, root = repoRoot } = {}) {
+  const folders = mounts(path.resolve(root));
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, 'http://localhost');
-    let file = resolve(url.pathname);
+    let file = resolve(url.pathname, folders);
     let stat = null;
     try {
       stat = file && statSync(file);

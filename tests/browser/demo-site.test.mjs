@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { openBrowser, screenshot, repoRoot } from './harness.mjs';
+import { openBrowser, screenshot, repoRoot, waitUntil } from './harness.mjs';
 import { CSP } from '../../scripts/server.mjs';
 import { answerCurrent, nextExercise } from './practice-helpers.mjs';
 
@@ -128,7 +128,7 @@ test('offline: after the first visit the demo works with the network off', async
   // a page's query may name a learner (widget.html?learner=…): the offline cache keeps no query.
   // prototypes.html is not precached, so its entry can only come from this visit's cache.put
   await page.goto(b.site.url + 'prototypes.html?learner=cache-probe-7');
-  await page.waitForFunction(async () => {
+  await waitUntil(page, async () => {
     for (const name of await caches.keys()) {
       for (const req of await (await caches.open(name)).keys()) if (new URL(req.url).pathname.endsWith('/prototypes.html')) return true;
     }

@@ -12,8 +12,8 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 
 /** Launches the server and Chromium; returns helpers and a close(). */
-export async function openBrowser({ extraHeaders, viewport } = {}) {
-  const site = await startServer({ extraHeaders });
+export async function openBrowser({ extraHeaders, viewport, root } = {}) {
+  const site = await startServer({ extraHeaders, root });
   const userDataDir = mkdtempSync(path.join(tmpdir(), 'metacog-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -53,6 +53,26 @@ export async function openBrowser({ extraHeaders, viewport } = {}) {
       rmSync(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Waits until `fn(arg)`, evaluated in the page, resolves truthy; returns that value. For conditions
+ * that need a promise (caches, IndexedDB): Playwright's waitForFunction does not await one, so an
+ * async predicate there passes at once (microsoft/playwright#29132).
+ */
+export async function waitUntil(page, fn, arg, { timeout = 60000, interval = 100 } = {}) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      last = await page.evaluate(fn, arg);
+      if (last) return last;
+    } catch (err) {  // a navigation replaced the page meanwhile: ask the new one
+      if (!/Execution context was destroyed|navigat/i.test(String(err && err.message))) throw err;
+    }
+    if (Date.now() > end) throw new Error(`waitUntil: still ${JSON.stringify(last)} after ${timeout} ms: ${fn}`);
+    await new Promise((ok) => setTimeout(ok, interval));
+  }
 }
 
 /** Saves a screenshot under test-results/ and returns its path. */

@@ -1,5 +1,6 @@
 // Structural guards: the engine never sees Emscripten, the SIMD build really uses SIMD and the
-// scalar build really does not, and the glue runs without any code generation from strings.
+// scalar build really does not, the glue runs without any code generation from strings, and no
+// browser test waits on a promise with waitForFunction (it would not wait).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -20,6 +21,15 @@ test('engine/ includes no Emscripten header and uses no Emscripten API', () => {
   const offenders = walk(path.join(root, 'engine'))
     .filter((f) => /\.(c|cc|cpp|h|hpp)$/.test(f))
     .filter((f) => /#\s*include\s*[<"]emscripten|EMSCRIPTEN_|emscripten::/.test(readFileSync(f, 'utf8')));
+  assert.deepEqual(offenders, []);
+});
+
+test('browser tests wait on promises with waitUntil: waitForFunction passes an async predicate at once', () => {
+  // Playwright evaluates waitForFunction's predicate synchronously: a promise is truthy, so the wait
+  // ends at the first poll whatever the promise resolves to (microsoft/playwright#29132)
+  const offenders = walk(path.join(root, 'tests/browser'))
+    .filter((f) => f.endsWith('.mjs'))
+    .filter((f) => /waitForFunction\(\s*(async\b|(\([^)]*\)|\w+)\s*=>[^;]*?\.then\()/.test(readFileSync(f, 'utf8')));
   assert.deepEqual(offenders, []);
 });
 
