@@ -94,6 +94,14 @@ for (const simd of [true, false]) {
     await rejectsWith(s.restore({ ...good, examples: [{ ...good.examples[0], label: 'x'.repeat(201) }] }), 'STATE_FORMAT');
     await rejectsWith(s.addExample('x'.repeat(201), drawing(50, 50, ring(25, 25, 10))), 'INVALID_ARGUMENT');
     await rejectsWith(s.addExample('b', new Uint8ClampedArray(100)), 'INVALID_ARGUMENT');
+    // blank: no pixel with more ink than 0.05, the same rule for a raw model input as for a drawing
+    const grey = (v) => ({ width: 20, height: 20, data: new Uint8ClampedArray(1600).map((_, i) => (i % 4 === 3 ? 255 : v)) });
+    await rejectsWith(s.addExample('b', grey(245)), 'INVALID_ARGUMENT');  // ink 10/255
+    await rejectsWith(s.addExample('b', new Float32Array(784).fill(0.04)), 'INVALID_ARGUMENT');
+    await rejectsWith(s.addExample('b', new Uint8Array(784).fill(12)), 'INVALID_ARGUMENT');  // ink 12/255
+    assert.equal((await s.classify(grey(242))).label, 'a');  // ink 13/255: drawn
+    assert.equal((await s.classify(new Float32Array(784).fill(0.06))).label, 'a');
+    assert.equal((await s.classify(new Uint8Array(784).fill(13))).label, 'a');
     assert.deepEqual(await s.classes(), ['a']);
     s.dispose();
     await rejectsWith(s.classes(), 'DISPOSED');

@@ -334,6 +334,10 @@ export function createEngine(options: EngineOptions): Promise<Engine>;
 
 // ── createSketchClassifier: few-shot drawings with a meta-learned embedding ──
 
+/**
+ * A drawing of any size (ImageData, a canvas), or a 28×28 model input (ink in [0, 1] as a Float32Array,
+ * 0..255 as a byte array). A blank one (no pixel with more ink than 0.05) is INVALID_ARGUMENT.
+ */
 export type SketchImage = ImageData | HTMLCanvasElement | OffscreenCanvas | Float32Array | Uint8Array | Uint8ClampedArray;
 
 export interface SketchClassification {

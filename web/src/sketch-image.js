@@ -3,6 +3,10 @@
 import { MetacogError, check } from './errors.js';
 import { describe } from './prototypes.js';
 
+/** A pixel with more ink than this is drawn: the engine's rule for an empty drawing (sketch.hpp),
+ *  applied here to raw model inputs, which skip the engine's preprocessing. */
+export const SKETCH_INK = 0.05;
+
 /**
  * @param {unknown} image ImageData | HTMLCanvasElement | OffscreenCanvas | Float32Array | Uint8Array |
  *   Uint8ClampedArray (the two byte arrays hold 0..255)
@@ -16,11 +20,14 @@ export function toInk(image, side, what) {
       `${what}: a raw image must hold ${side}×${side} = ${side * side} values (ink = 1), got ${image.length}; pass ImageData or a canvas for other sizes`);
     const ink = new Float32Array(image.length);
     const scale = bytes ? 1 / 255 : 1;
+    let drawn = false;
     for (let i = 0; i < ink.length; i++) {
       const v = image[i] * scale;
       check(Number.isFinite(v) && v >= 0 && v <= 1, `${what}: pixel ${i} is ${image[i]}; values must be in [0, 1] (or 0..255 for Uint8Array and Uint8ClampedArray)`);
       ink[i] = v;
+      drawn ||= v > SKETCH_INK;
     }
+    check(drawn, `${what}: the image is blank (no pixel has more ink than ${SKETCH_INK}); draw something first`);
     return { ink, h: side, w: side, ready: true };
   }
   let data = image;
