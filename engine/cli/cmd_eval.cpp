@@ -37,12 +37,13 @@
 
 #include "command.hpp"
 #include "validators.hpp"
-#include "kt_compare_cli.hpp"  // record_metrics
+#include "model_record.hpp"
 #include "metacog/error.hpp"
 #include "metacog/few_shot_eval.hpp"
 #include "metacog/gradient_meta.hpp"
 #include "metacog/matchingnet_fce.hpp"
 #include "metacog/meta_train.hpp"
+#include "metacog/model_file.hpp"
 #include "metacog/model_io.hpp"
 #include "metacog/omniglot.hpp"
 #include "metacog/ops.hpp"
@@ -134,22 +135,25 @@ int run_eval(const EvalOptions& o) {
           "--test-steps is a probe of the model with another step count; its result is not recorded (drop --record)");
   // --record rewrites the model file at the end: a folder that refuses it is found before the episodes run
   if (o.record) require_writable_output("--model (with --record)", o.model);
-  const SafetensorsFile file =
-      o.test_steps > 0 ? with_test_steps(read_safetensors_file(o.model), o.test_steps) : read_safetensors_file(o.model);
-  const bool fce = read_fce_metadata(file).has_value();
-  const Conv4Model m = fce ? matchingnet_fce_from_safetensors(file).model : conv4_from_safetensors(file);
+  const SafetensorsFile file = from_model_file(
+      o.model, [&](const SafetensorsFile& f) { return o.test_steps > 0 ? with_test_steps(f, o.test_steps) : f; });
+  auto of_model = [&](auto read) { return naming_file(o.model, read); };  // what the file says: errors name it
+  const bool fce = of_model([&] { return read_fce_metadata(file).has_value(); });
+  const Conv4Model m =
+      of_model([&] { return fce ? matchingnet_fce_from_safetensors(file).model : conv4_from_safetensors(file); });
   const std::string algo = m.header.algo;
-  const OmniglotResize resize = model_omniglot_resize(file);  // test images made like the training images
+  // test images made like the training images
+  const OmniglotResize resize = of_model([&] { return model_omniglot_resize(file); });
   const BnMode mode = parse_bn_mode(o.bn);
   require(mode != BnMode::Train, ErrorCode::InvalidArgument, "--bn must be running or transductive");
   MeanCi r;
   int way = o.way, shot = o.shot, episodes = o.episodes, query = o.query;
-  const std::string trained_on = model_image_dataset(file);
+  const std::string trained_on = of_model([&] { return model_image_dataset(file); });
   require(trained_on == o.dataset, ErrorCode::InvalidArgument,
           "this model was trained on " + trained_on + ": evaluate it with --dataset " + trained_on);
   const bool mini = o.dataset == "mini-imagenet";
-  const std::string trained_split = model_omniglot_split(file);
-  const OmniglotSplitRecord split = parse_omniglot_split(trained_split);
+  const std::string trained_split = of_model([&] { return model_omniglot_split(file); });
+  const OmniglotSplitRecord split = of_model([&] { return parse_omniglot_split(trained_split); });
   const bool random_model = split.scheme == "random";
   if (mini) {
     require(o.data_given, ErrorCode::InvalidArgument,
@@ -205,7 +209,7 @@ int run_eval(const EvalOptions& o) {
     const std::string key = o.split + "/" + std::to_string(way) + "w" + std::to_string(shot) + "s/" + o.bn;
     nlohmann::ordered_json value = {{"accuracy", r.mean}, {"ci95", r.ci95}, {"episodes", episodes}, {"query", query}};
     if (!lake) value["seed"] = o.seed;
-    record_metrics(o.model, key, value);
+    record_metrics(o.model, file, key, value);  // --test-steps (a changed file) is never recorded
   }
   if (o.json) {
     std::printf("%s\n", out.dump().c_str());

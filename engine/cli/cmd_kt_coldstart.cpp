@@ -21,6 +21,7 @@
 
 #include "command.hpp"
 #include "kt_compare_cli.hpp"
+#include "model_record.hpp"
 #include "metacog/error.hpp"
 #include "metacog/kt_bootstrap.hpp"
 #include "metacog/learner_eval.hpp"
@@ -44,7 +45,8 @@ void add_kt_coldstart_command(CLI::App& app) {
   auto opt = add_kt_compare_options(cmd, "cold_start");
   cmd->callback([opt] {
     run_command([opt] {
-      const KtComparison c = run_kt_compare(*opt, "kt-coldstart");
+      const KtCompareRun run = run_kt_compare(*opt, "kt-coldstart");
+      const KtComparison& c = run.comparison;
       nlohmann::ordered_json out = curve_json(c.metacog.result);
       // a system's curve and how sure metacog's margin over it is: paired bootstrap over the test learners
       auto compared = [&](const KtSystemResult& b) {
@@ -64,7 +66,7 @@ void add_kt_coldstart_command(CLI::App& app) {
       if (!c.baselines.empty()) out["baselines"] = baselines;
       out["ablations"] = {{"no_adaptation", compared(c.no_adaptation)}};
       out["test"] = opt->data;
-      if (opt->record) record_metrics(opt->model, "cold_start", out);
+      if (opt->record) record_metrics(opt->model, run.file, "cold_start", out);
       if (opt->json) {
         std::printf("%s\n", out.dump().c_str());
       } else {

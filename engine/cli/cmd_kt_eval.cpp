@@ -21,6 +21,7 @@
 
 #include "command.hpp"
 #include "kt_compare_cli.hpp"
+#include "model_record.hpp"
 #include "metacog/error.hpp"
 #include "metacog/learner_eval.hpp"
 #include "metacog/learner_model.hpp"
@@ -35,7 +36,8 @@ void add_kt_eval_command(CLI::App& app) {
   auto opt = add_kt_compare_options(cmd, "test");
   cmd->callback([opt] {
     run_command([opt] {
-      const KtComparison c = run_kt_compare(*opt, "kt-eval");
+      const KtCompareRun run = run_kt_compare(*opt, "kt-eval");
+      const KtComparison& c = run.comparison;
       nlohmann::ordered_json out = kt_metrics_json(c.metacog.result);
       nlohmann::ordered_json baselines = nlohmann::ordered_json::object();
       for (const KtSystemResult& b : c.baselines) baselines[b.name] = kt_metrics_json(b.result);
@@ -43,14 +45,13 @@ void add_kt_eval_command(CLI::App& app) {
       out["ablations"] = {{"no_adaptation", kt_metrics_json(c.no_adaptation.result)}};
       {
         // how often one more right answer lowers the model's prediction on these learners (learner_monotonicity.hpp)
-        const LearnerModel model = LearnerModel::from_safetensors(read_safetensors_file(opt->model));
-        const KtDataset logs = load_kt_with_vocabulary(opt->data, model.item_labels, model.skill_labels);
-        out["monotonicity"] = nlohmann::ordered_json::parse(measure_monotonicity(model, logs).to_json());
+        const KtDataset logs = load_kt_with_vocabulary(opt->data, run.model.item_labels, run.model.skill_labels);
+        out["monotonicity"] = nlohmann::ordered_json::parse(measure_monotonicity(run.model, logs).to_json());
       }
       out["protocol"] = "online: predict response t >= 1 of each test learner from responses 0..t-1";
       out["test"] = opt->data;
       if (!c.train_path.empty()) out["train"] = c.train_path;
-      if (opt->record) record_metrics(opt->model, "test", out);
+      if (opt->record) record_metrics(opt->model, run.file, "test", out);
       if (opt->json) {
         std::printf("%s\n", out.dump().c_str());
       } else {

@@ -73,6 +73,7 @@
 #include "metacog/gradient_meta.hpp"
 #include "metacog/meta_train.hpp"
 #include "metacog/training_state.hpp"
+#include "metacog/model_file.hpp"
 #include "metacog/model_io.hpp"
 #include "metacog/omniglot.hpp"
 #include "progress.hpp"
@@ -242,9 +243,10 @@ std::unique_ptr<Trainer> new_trainer(const TrainOptions& o, const ImageDataset& 
     GradientTrainer t(c);
     if (!o.init.empty()) {
       const SafetensorsFile init = read_safetensors_file(o.init);
-      const Conv4Model m = conv4_from_safetensors(init);
+      const Conv4Model m = naming_file(o.init, [&] { return conv4_from_safetensors(init); });
       GradientAdaptation how;
-      if (c.learn_inner_lr) how = read_adaptation(init, m.params);  // its learned step sizes carry over
+      // its learned step sizes carry over
+      if (c.learn_inner_lr) how = naming_file(o.init, [&] { return read_adaptation(init, m.params); });
       t.warm_start(m, o.init, c.learn_inner_lr ? &how : nullptr);
     }
     return std::make_unique<GradientAdapter>(std::move(t));
@@ -400,7 +402,7 @@ int run_train(const TrainOptions& o) {
   }
   if (have_checkpoint) {
     const SafetensorsFile& f = checkpoint;
-    trainer = trainer_from_checkpoint(f);
+    trainer = naming_file(ckpt_path, [&] { return trainer_from_checkpoint(f); });
     seconds_before = std::stod(f.metadata.count("seconds") ? f.metadata.at("seconds") : "0");
     best_val = std::stod(f.metadata.count("best_val") ? f.metadata.at("best_val") : "-1");
     best_episode = std::stoll(f.metadata.count("best_episode") ? f.metadata.at("best_episode") : "-1");

@@ -8,6 +8,7 @@
 
 #include "metacog/error.hpp"
 #include "metacog/learner_model.hpp"
+#include "metacog/model_file.hpp"
 #include "metacog/safetensors.hpp"
 
 namespace metacog::cli {
@@ -25,13 +26,15 @@ std::shared_ptr<KtCompareCli> add_kt_compare_options(CLI::App* cmd, const std::s
   return opt;
 }
 
-KtComparison run_kt_compare(const KtCompareCli& o, const std::string& label) {
+KtCompareRun run_kt_compare(const KtCompareCli& o, const std::string& label) {
   // --record rewrites the model file at the end: a folder that refuses it is found before the evaluation
   if (o.record) require_writable_output("--model (with --record)", o.model);
   // the recorded entry is replaced whole: without baselines it would wipe the recorded ones
   require(!(o.record && o.no_baselines), ErrorCode::InvalidArgument,
           "--record stores the result with its baselines; drop --no-baselines (or --record)");
-  const LearnerModel model = LearnerModel::from_safetensors(read_safetensors_file(o.model));
+  KtCompareRun run;
+  run.file = read_safetensors_file(o.model);
+  run.model = naming_file(o.model, [&] { return LearnerModel::from_safetensors(run.file); });
   KtCompareOptions co;
   co.train_path = o.train;
   co.nonmeta_path = o.nonmeta;
@@ -39,9 +42,9 @@ KtComparison run_kt_compare(const KtCompareCli& o, const std::string& label) {
   co.seed = o.seed;
   Progress bar(label);
   co.progress = [&bar](double f, const std::string& s) { bar.update_fraction(f, s); };
-  KtComparison c = compare_kt(model, o.data, co);
+  run.comparison = compare_kt(run.model, o.data, co);
   bar.finish();
-  return c;
+  return run;
 }
 
 nlohmann::ordered_json kt_metrics_json(const KtEvalResult& r) {
@@ -56,17 +59,6 @@ nlohmann::ordered_json kt_by_k_json(const KtEvalResult& r) {
                  {"n", p.n}});
   }
   return a;
-}
-
-/** Rewrites the model file with metrics[key] = value (other metadata kept). */
-void record_metrics(const std::string& model_path, const std::string& key, const nlohmann::ordered_json& value) {
-  SafetensorsFile f = read_safetensors_file(model_path);
-  nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
-  auto it = f.metadata.find("metrics");
-  if (it != f.metadata.end()) metrics = nlohmann::ordered_json::parse(it->second);
-  metrics[key] = value;
-  f.metadata["metrics"] = metrics.dump();
-  write_safetensors_file(model_path, f);
 }
 
 }  // namespace metacog::cli

@@ -1,6 +1,5 @@
 // engine/cli/kt_compare_cli.hpp — what `metacog kt-eval` and `metacog kt-coldstart` share: their
-// options, the comparison run (learner model + baselines, learner_eval.hpp), the JSON of results,
-// and --record (metrics stored in the model file; `metacog eval --record` uses it too).
+// options, the comparison run (learner model + baselines, learner_eval.hpp) and the JSON of results.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -12,6 +11,8 @@
 #include <string>
 
 #include "metacog/learner_eval.hpp"
+#include "metacog/learner_model.hpp"
+#include "metacog/safetensors.hpp"
 
 namespace metacog::cli {
 
@@ -24,14 +25,19 @@ struct KtCompareCli {
 /** Adds --model --data --train --nonmeta --seed --no-baselines --record --json to `cmd`. */
 std::shared_ptr<KtCompareCli> add_kt_compare_options(CLI::App* cmd, const std::string& record_key);
 
+/** The model file as read, the model built from it, and its comparison with the baselines. */
+struct KtCompareRun {
+  SafetensorsFile file;  ///< what --record checks the file still holds (model_record.hpp)
+  LearnerModel model;
+  KtComparison comparison;
+};
+
 /** Loads the model and compares it with the baselines on the test file (progress on stderr). */
-KtComparison run_kt_compare(const KtCompareCli& o, const std::string& label);
+KtCompareRun run_kt_compare(const KtCompareCli& o, const std::string& label);
 
 /** {auc, acc, rmse, logloss, n} */
 nlohmann::ordered_json kt_metrics_json(const KtEvalResult& r);
 /** [{k, auc (null if undefined), n}] */
 nlohmann::ordered_json kt_by_k_json(const KtEvalResult& r);
-/** Rewrites the model file with __metadata__.metrics[key] = value (other metadata kept). */
-void record_metrics(const std::string& model_path, const std::string& key, const nlohmann::ordered_json& value);
 
 }  // namespace metacog::cli

@@ -14,6 +14,7 @@
 #include <unistd.h>  // fsync, getpid (POSIX; Emscripten provides both)
 
 #include "metacog/error.hpp"
+#include "metacog/model_file.hpp"
 
 namespace metacog {
 
@@ -571,11 +572,7 @@ void write_binary_file(const std::string& path, const std::vector<uint8_t>& byte
 
 SafetensorsFile read_safetensors_file(const std::string& path) {
   const std::vector<uint8_t> bytes = read_binary_file(path);
-  try {
-    return parse_safetensors(bytes);
-  } catch (const Error& e) {
-    throw Error(e.code(), path + ": " + e.what());
-  }
+  return naming_file(path, [&] { return parse_safetensors(bytes); });
 }
 
 void write_safetensors_file(const std::string& path, const SafetensorsFile& f) {

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "metacog/error.hpp"
+#include "metacog/model_file.hpp"
 #include "metacog/kt_baselines.hpp"
 #include "metacog/learner_fit.hpp"
 #include "metacog/learner_train.hpp"
@@ -87,7 +88,7 @@ KtComparison compare_kt(const LearnerModel& model, const std::string& test_path,
   report((1 + names.size()) / steps, "baseline nonmeta");
   LearnerModel nonmeta;
   if (!opt.nonmeta_path.empty()) {
-    nonmeta = LearnerModel::from_safetensors(read_safetensors_file(opt.nonmeta_path));
+    nonmeta = from_model_file(opt.nonmeta_path, [](const SafetensorsFile& f) { return LearnerModel::from_safetensors(f); });
     // the baseline that isolates what meta-learning adds: a meta-learned model here would compare the model with itself
     require(nonmeta.header.algo == "learner-pretrain", ErrorCode::InvalidArgument,
             "--nonmeta " + opt.nonmeta_path + " is a '" + nonmeta.header.algo +

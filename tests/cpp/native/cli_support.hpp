@@ -46,11 +46,13 @@ inline CliResult run_cli(const std::string& args) {
 }
 
 /**
- * Starts build/metacog with `args` like run_cli, waits until its output shows `marker` (or it exits, or
- * `timeout_s` passes), then sends it SIGINT, as Ctrl-C would, and waits for it to finish.
+ * Starts build/metacog with `args` like run_cli and waits until its output shows `marker`; then calls
+ * `on_marker(pid)` and waits for it to finish. If it exits first, on_marker is not called; if
+ * `timeout_s` passes first, it gets SIGINT instead.
  */
-inline CliResult run_cli_interrupted(const std::string& args, const std::string& marker, double timeout_s = 120) {
-  const std::string log = scratch_path("cli-interrupted.log");
+template <class OnMarker>
+CliResult run_cli_until(const std::string& args, const std::string& marker, OnMarker on_marker, double timeout_s = 120) {
+  const std::string log = scratch_path("cli-until.log");
   const std::string cmd = cli_command(args) + " >'" + log + "' 2>&1";
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
@@ -65,9 +67,9 @@ inline CliResult run_cli_interrupted(const std::string& args, const std::string&
     return ss.str();
   };
   int status = 0;
-  bool exited = false;
+  bool exited = false, seen = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  while (std::chrono::steady_clock::now() < deadline && output().find(marker) == std::string::npos) {
+  while (std::chrono::steady_clock::now() < deadline && !(seen = output().find(marker) != std::string::npos)) {
     if (::waitpid(pid, &status, WNOHANG) == pid) {
       exited = true;
       break;
@@ -75,7 +77,11 @@ inline CliResult run_cli_interrupted(const std::string& args, const std::string&
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   if (!exited) {
-    ::kill(pid, SIGINT);
+    if (seen) {
+      on_marker(pid);
+    } else {
+      ::kill(pid, SIGINT);
+    }
     ::waitpid(pid, &status, 0);
   }
   CliResult r;
@@ -83,6 +89,11 @@ inline CliResult run_cli_interrupted(const std::string& args, const std::string&
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   std::filesystem::remove(log);
   return r;
+}
+
+/** run_cli_until `marker`, then SIGINT, as Ctrl-C would. */
+inline CliResult run_cli_interrupted(const std::string& args, const std::string& marker, double timeout_s = 120) {
+  return run_cli_until(args, marker, [](pid_t pid) { ::kill(pid, SIGINT); }, timeout_s);
 }
 
 /** The command fails and its output says `why`. */

@@ -30,6 +30,7 @@ using metacog::test::printed_json;
 using metacog::test::CliResult;
 using metacog::test::run_cli;
 using metacog::test::run_cli_interrupted;
+using metacog::test::run_cli_until;
 using metacog::test::read_text;
 using metacog::test::scratch_path;
 
@@ -519,4 +520,42 @@ TEST_CASE("cli simulate: Ctrl-C exits 130 (the SIGINT convention, as train and k
   CHECK_MESSAGE(r.exit_code == 130, r.output);
   CHECK(r.output.find("interrupted") != std::string::npos);
   CHECK_FALSE(fs::exists(logs));
+}
+
+TEST_CASE("cli eval: errors about a model name its file; --record writes only into the model it evaluated") {
+  if (!metacog::test::require_data("omniglot/images_evaluation.zip")) return;
+  const fs::path path = scratch_path("record-target.safetensors");
+  const metacog::SafetensorsFile shipped =
+      metacog::read_safetensors_file(metacog::test::source_dir() + "/models/omniglot-protonet.safetensors");
+  // a tensor missing is found while the model is built from the parsed file: the error names the file
+  metacog::SafetensorsFile broken = shipped;
+  broken.tensors.erase(broken.tensors.begin());
+  metacog::write_safetensors_file(path.string(), broken);
+  check_refused("eval --model '" + path.string() + "' --episodes 3", path.string() + ": ");
+  check_refused("kt-eval --model '" + path.string() + "' --data no-such-test.csv", path.string() + ": ");  // read before the data
+
+  const std::string record = "eval --model '" + path.string() + "' --way 5 --shot 1 --query 15 --episodes 1000 --record";
+  const std::string started = "eval 5-way 1-shot [";
+  // another model written to the file during the evaluation: the result is not recorded into it
+  metacog::SafetensorsFile other = shipped;
+  other.tensors.begin()->second.bytes[0] ^= 1;
+  metacog::write_safetensors_file(path.string(), shipped);
+  const CliResult replaced =
+      run_cli_until(record, started, [&](pid_t) { metacog::write_safetensors_file(path.string(), other); });
+  CHECK(replaced.exit_code != 0);
+  CHECK_MESSAGE(replaced.output.find("another model than the one evaluated") != std::string::npos, replaced.output);
+  CHECK(metacog::read_safetensors_file(path.string()).metadata == other.metadata);
+  // the same model with a result recorded meanwhile under another key: both results are kept
+  metacog::SafetensorsFile noted = shipped;
+  nlohmann::json metrics = nlohmann::json::parse(noted.metadata.at("metrics"));
+  metrics["probe"] = 1;
+  noted.metadata["metrics"] = metrics.dump();
+  metacog::write_safetensors_file(path.string(), shipped);
+  const CliResult merged =
+      run_cli_until(record, started, [&](pid_t) { metacog::write_safetensors_file(path.string(), noted); });
+  REQUIRE_MESSAGE(merged.exit_code == 0, merged.output);
+  const nlohmann::json kept = nlohmann::json::parse(metacog::read_safetensors_file(path.string()).metadata.at("metrics"));
+  CHECK(kept.contains("probe"));
+  CHECK(kept.contains("test/5w1s/running"));
+  fs::remove(path);
 }

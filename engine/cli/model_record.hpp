@@ -1,0 +1,22 @@
+// engine/cli/model_record.hpp — --record: an evaluation's result stored in the evaluated model's
+// file, under __metadata__.metrics[key] (`metacog eval`, `kt-eval`, `kt-coldstart`).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+#include "metacog/safetensors.hpp"
+
+namespace metacog::cli {
+
+/**
+ * Rewrites the model file at `path` with metrics[key] = value. The file is read again, so results
+ * other commands recorded meanwhile under other keys are kept; but it must still hold the model
+ * that was evaluated (`evaluated`: its tensors and its metadata apart from metrics), else nothing
+ * is written and the error (InvalidState) says the file was replaced during the evaluation.
+ */
+void record_metrics(const std::string& path, const SafetensorsFile& evaluated, const std::string& key,
+                    const nlohmann::ordered_json& value);
+
+}  // namespace metacog::cli
