@@ -1,6 +1,8 @@
 // A small static server for the demo and the browser tests, with the strict headers of
 // design.md §7: CSP without 'unsafe-eval', correct MIME types (application/wasm), no caching
-// surprises, nothing served from outside the repository's public folders.
+// surprises, nothing served from outside the public folders (dist, models, web/demo, the test
+// pages) of the checkout at `root`. A URL cannot climb out of them; symlinks inside them are
+// followed (a browser test serves a copy of the site made of symlinks).
 import http from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -33,7 +35,12 @@ function mounts(root) {
 function resolve(urlPath, folders) {
   for (const [prefix, dir] of folders) {
     if (urlPath.startsWith(prefix)) {
-      const rel = decodeURIComponent(urlPath.slice(prefix.length)) || 'index.html';
+      let rel;
+      try {
+        rel = decodeURIComponent(urlPath.slice(prefix.length)) || 'index.html';
+      } catch {
+        return null;  // a malformed %-escape names no file
+      }
       const file = path.resolve(dir, rel);
       if (!file.startsWith(dir + path.sep) && file !== dir) return null;
       return file;

@@ -68,7 +68,8 @@ export async function waitUntil(page, fn, arg, { timeout = 60000, interval = 100
       last = await page.evaluate(fn, arg);
       if (last) return last;
     } catch (err) {  // a navigation replaced the page meanwhile: ask the new one
-      if (!/Execution context was destroyed|navigat/i.test(String(err && err.message))) throw err;
+      if (!/Execution context was destroyed|because of a navigation/.test(String(err && err.message))) throw err;
+      last = `(${err.message})`;
     }
     if (Date.now() > end) throw new Error(`waitUntil: still ${JSON.stringify(last)} after ${timeout} ms: ${fn}`);
     await new Promise((ok) => setTimeout(ok, interval));

@@ -29,7 +29,8 @@ test('browser tests wait on promises with waitUntil: waitForFunction passes an a
   // ends at the first poll whatever the promise resolves to (microsoft/playwright#29132)
   const offenders = walk(path.join(root, 'tests/browser'))
     .filter((f) => f.endsWith('.mjs'))
-    .filter((f) => /waitForFunction\(\s*(async\b|(\([^)]*\)|\w+)\s*=>[^;]*?\.then\()/.test(readFileSync(f, 'utf8')));
+    .filter((f) => /waitForFunction\(\s*(async\b|function\b[^;]*?\b(caches|indexedDB)\.|(\([^)]*\)|\w+)\s*=>[^;]*?(\.then\(|\b(caches|indexedDB)\.|serviceWorker\.ready))/
+      .test(readFileSync(f, 'utf8')));
   assert.deepEqual(offenders, []);
 });
 

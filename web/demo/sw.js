@@ -6,7 +6,10 @@
 // by scripts/build.mjs). The browser re-checks imported scripts for updates (site.js registers with
 // updateViaCache: 'none', so neither check is answered by the HTTP cache), so a new build is a new
 // service worker: it caches every file of the new build, and on activation the old cache is deleted.
-// Offline, a page therefore never mixes files of two builds.
+// A file the cache holds is never replaced by a later fetch (within a build the files do not change),
+// so while a new build installs, the old worker's fetches do not put the new build's files into the
+// old build's cache; only a page neither build cached before is taken from the network as it comes.
+// Offline, a page therefore does not mix files of two builds.
 importScripts('dist/build-id.js');
 const CACHE = `metacog-demo-${self.METACOG_BUILD}`;
 const FILES = [
@@ -29,7 +32,12 @@ async function precache() {
 }
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(precache().then(() => self.skipWaiting()));
+  // an install that fails (a file missing, the network gone) leaves no half-filled cache behind: the
+  // worker is discarded, the previous build's worker and cache stay, and the next visit tries again
+  event.waitUntil(precache().then(() => self.skipWaiting(), async (err) => {
+    await caches.delete(CACHE);
+    throw err;
+  }));
 });
 
 self.addEventListener('activate', (event) => {
@@ -44,17 +52,23 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (req.method !== 'GET' || url.origin !== self.location.origin) return;
   event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
     try {
       const res = await fetch(req);
       // kept under the path without its query: a page's query (widget.html?learner=…) may name a
       // learner, and the cache must not keep it after "Forget me"; pages read their query themselves
-      if (res.ok && res.type === 'basic') event.waitUntil(cache.put(url.origin + url.pathname, res.clone()));
+      if (res.ok && res.type === 'basic') event.waitUntil(keep(url.origin + url.pathname, res.clone()));
       return res;
     } catch (err) {
-      const hit = await cache.match(req, { ignoreSearch: true });
+      const hit = await caches.match(req, { ignoreSearch: true, cacheName: CACHE });
       if (hit) return hit;
       throw err;
     }
   })());
 });
+
+/** Puts a file this build's cache lacks; never re-creates the cache after a newer worker deleted it. */
+async function keep(key, res) {
+  if (!(await caches.has(CACHE))) return;
+  const cache = await caches.open(CACHE);
+  if (!(await cache.match(key))) await cache.put(key, res);
+}

@@ -25,7 +25,7 @@ export function toInk(image, side, what) {
       const v = image[i] * scale;
       check(Number.isFinite(v) && v >= 0 && v <= 1, `${what}: pixel ${i} is ${image[i]}; values must be in [0, 1] (or 0..255 for Uint8Array and Uint8ClampedArray)`);
       ink[i] = v;
-      drawn ||= v > SKETCH_INK;
+      drawn ||= ink[i] > Math.fround(SKETCH_INK);  // compared as the engine does, in float
     }
     check(drawn, `${what}: the image is blank (no pixel has more ink than ${SKETCH_INK}); draw something first`);
     return { ink, h: side, w: side, ready: true };
