@@ -135,8 +135,10 @@ int run_eval(const EvalOptions& o) {
           "--test-steps is a probe of the model with another step count; its result is not recorded (drop --record)");
   // --record rewrites the model file at the end: a folder that refuses it is found before the episodes run
   if (o.record) require_writable_output("--model (with --record)", o.model);
-  const SafetensorsFile file = from_model_file(
-      o.model, [&](const SafetensorsFile& f) { return o.test_steps > 0 ? with_test_steps(f, o.test_steps) : f; });
+  const SafetensorsFile file = from_model_file(o.model, [&](SafetensorsFile f) {
+    if (o.test_steps > 0) return with_test_steps(std::move(f), o.test_steps);
+    return f;
+  });
   auto of_model = [&](auto read) { return naming_file(o.model, read); };  // what the file says: errors name it
   const bool fce = of_model([&] { return read_fce_metadata(file).has_value(); });
   const Conv4Model m =

@@ -32,6 +32,7 @@
 #include "metacog/learner_mastery.hpp"
 #include "metacog/learner_model.hpp"
 #include "metacog/learner_train.hpp"
+#include "metacog/model_file.hpp"
 #include "metacog/safetensors.hpp"
 
 namespace metacog::cli {
@@ -60,7 +61,7 @@ void add_kt_calibrate_command(CLI::App& app) {
         require_writable_output("--out", opt->out);
       }
       const std::vector<uint8_t> bytes = read_binary_file(opt->model);
-      LearnerModel model = LearnerModel::from_safetensors(bytes.data(), bytes.size());
+      LearnerModel model = naming_file(opt->model, [&] { return LearnerModel::from_safetensors(bytes.data(), bytes.size()); });
       require(static_cast<int>(model.skill_labels.size()) == model.arch().num_skills &&
                   static_cast<int>(model.item_labels.size()) == model.arch().num_items,
               ErrorCode::InvalidArgument, opt->model + ": the model has no vocabulary to read the logs with");
@@ -93,14 +94,9 @@ void add_kt_calibrate_command(CLI::App& app) {
       }
       ojson prerequisite = nullptr;
       if (!opt->item_bank.empty()) {
-        const ItemBank bank = [&] {
-          try {
-            const std::vector<uint8_t> text = read_binary_file(opt->item_bank);
-            return ItemBank::parse(std::string(text.begin(), text.end()));
-          } catch (const Error& e) {
-            throw Error(e.code(), opt->item_bank + ": " + e.what());
-          }
-        }();
+        const std::vector<uint8_t> text = read_binary_file(opt->item_bank);
+        const ItemBank bank =
+            naming_file(opt->item_bank, [&] { return ItemBank::parse(std::string(text.begin(), text.end())); });
         require(bank.num_skills() <= static_cast<size_t>(kMaxJointSkills), ErrorCode::InvalidArgument,
                 opt->item_bank + ": the joint filter is limited to " + std::to_string(kMaxJointSkills) + " skills; this bank has " +
                     std::to_string(bank.num_skills()));

@@ -23,7 +23,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -36,6 +35,7 @@
 #include "metacog/item_bank.hpp"
 #include "metacog/kt_data.hpp"
 #include "metacog/learner_session.hpp"
+#include "metacog/model_file.hpp"
 #include "metacog/safetensors.hpp"
 #include "metacog/recommender_learner.hpp"
 #include "metacog/simulator.hpp"
@@ -47,11 +47,8 @@ namespace {
 using ojson = nlohmann::ordered_json;
 
 std::string read_text(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorCode::Io, "cannot read " + path);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
+  const std::vector<uint8_t> bytes = read_binary_file(path);  // an IO error names the path
+  return std::string(bytes.begin(), bytes.end());
 }
 
 /** Through a temporary file and a rename, as model files: an interrupted run leaves the old file whole. */
@@ -127,18 +124,14 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
   cmd->callback([opt] {
     run_command([opt] {
-      const ItemBank bank = [&] {
-        try {
-          return ItemBank::parse(read_text(opt->item_bank));
-        } catch (const Error& e) {
-          throw Error(e.code(), opt->item_bank + ": " + e.what());
-        }
-      }();
+      const std::string bank_text = read_text(opt->item_bank);
+      const ItemBank bank = naming_file(opt->item_bank, [&] { return ItemBank::parse(bank_text); });
       const SimulatorParams params = [&] {
         try {
-          return SimulatorParams::from_json(read_text(opt->params));
+          const std::string text = read_text(opt->params);
+          return naming_file(opt->params, [&] { return SimulatorParams::from_json(text); });
         } catch (const Error& e) {
-          throw Error(e.code(), opt->params + ": " + e.what() + " (create it with `metacog simulate-fit`)");
+          throw Error(e.code(), std::string(e.what()) + " (create it with `metacog simulate-fit`)");
         }
       }();
       SimulationOptions so;
@@ -167,11 +160,7 @@ void add_simulate_command(CLI::App& app) {
       if (std::find(policies.begin(), policies.end(), "metacog") != policies.end()) {
         require(!opt->model.empty(), ErrorCode::InvalidArgument, "the metacog policy needs a learner model: pass --model FILE");
         const std::vector<uint8_t> bytes = read_binary_file(opt->model);
-        try {
-          model = LearnerSession::load_model(bytes.data(), bytes.size());
-        } catch (const Error& e) {
-          throw Error(e.code(), opt->model + ": " + e.what());
-        }
+        model = naming_file(opt->model, [&] { return LearnerSession::load_model(bytes.data(), bytes.size()); });
       }
       require(opt->logs_out.empty() || policies.size() == 1, ErrorCode::InvalidArgument, "--logs-out needs a single --policy");
       require_writable_output("--logs-out", opt->logs_out);

@@ -377,7 +377,7 @@ int run_train(const TrainOptions& o) {
   const bool have_checkpoint = o.resume && std::filesystem::exists(ckpt_path);
   const SafetensorsFile checkpoint = have_checkpoint ? read_safetensors_file(ckpt_path) : SafetensorsFile{};
   if (have_checkpoint) {  // before loading a dataset the checkpoint did not train on
-    const std::string ckpt_dataset = model_image_dataset(checkpoint);
+    const std::string ckpt_dataset = naming_file(ckpt_path, [&] { return model_image_dataset(checkpoint); });
     require(ckpt_dataset == o.dataset, ErrorCode::InvalidArgument,
             "the checkpoint " + ckpt_path + " trained on " + ckpt_dataset + ": resume it with --dataset " + ckpt_dataset);
   }

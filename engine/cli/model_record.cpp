@@ -1,7 +1,6 @@
 #include "model_record.hpp"
 
 #include "metacog/error.hpp"
-#include "metacog/model_file.hpp"
 
 namespace metacog::cli {
 
@@ -31,13 +30,13 @@ void record_metrics(const std::string& path, const SafetensorsFile& evaluated, c
   require(same_model(f, evaluated), ErrorCode::InvalidState,
           path + ": the file now holds another model than the one evaluated (it was written during the "
                  "evaluation); the result is not recorded: evaluate the new model");
-  naming_file(path, [&] {
-    nlohmann::ordered_json metrics = nlohmann::ordered_json::object();
-    auto it = f.metadata.find("metrics");
-    if (it != f.metadata.end()) metrics = nlohmann::ordered_json::parse(it->second);
-    metrics[key] = value;
-    f.metadata["metrics"] = metrics.dump();
-  });
+  const auto it = f.metadata.find("metrics");
+  nlohmann::ordered_json metrics = it == f.metadata.end() ? nlohmann::ordered_json::object()
+                                                          : nlohmann::ordered_json::parse(it->second, nullptr, false);
+  require(metrics.is_object(), ErrorCode::ModelFormat,
+          path + ": __metadata__.metrics is not a JSON object; the result is not recorded");
+  metrics[key] = value;
+  f.metadata["metrics"] = metrics.dump();
   write_safetensors_file(path, f);
 }
 

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "metacog/error.hpp"
+#include "metacog/model_file.hpp"
 #include "metacog/learner_monotonicity.hpp"
 
 namespace metacog {
@@ -231,8 +232,10 @@ LearnerFitResult fit_learner(const KtDataset& train, const KtDataset* valid, con
     } catch (const json::exception& e) {
       throw Error(ErrorCode::StateFormat, opt.checkpoint + ": " + e.what());
     }
-    if (ckpt.has("best_meta.params")) best_meta_params = from_raw64(ckpt, "best_meta.params");
-    if (ckpt.has("pretrain.params")) pretrain_params = from_raw64(ckpt, "pretrain.params");
+    naming_file(opt.checkpoint, [&] {
+      if (ckpt.has("best_meta.params")) best_meta_params = from_raw64(ckpt, "best_meta.params");
+      if (ckpt.has("pretrain.params")) pretrain_params = from_raw64(ckpt, "pretrain.params");
+    });
     have_cur = ckpt.has("cur.params");
   }
 

@@ -47,8 +47,8 @@ inline CliResult run_cli(const std::string& args) {
 
 /**
  * Starts build/metacog with `args` like run_cli and waits until its output shows `marker`; then calls
- * `on_marker(pid)` and waits for it to finish. If it exits first, on_marker is not called; if
- * `timeout_s` passes first, it gets SIGINT instead.
+ * `on_marker(pid)` and waits for it to finish. If it exits first (also just after the marker),
+ * on_marker is not called; if `timeout_s` passes first, it gets SIGINT instead.
  */
 template <class OnMarker>
 CliResult run_cli_until(const std::string& args, const std::string& marker, OnMarker on_marker, double timeout_s = 120) {
@@ -76,6 +76,7 @@ CliResult run_cli_until(const std::string& args, const std::string& marker, OnMa
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+  if (seen && ::waitpid(pid, &status, WNOHANG) == pid) exited = true;  // it ended with the marker
   if (!exited) {
     if (seen) {
       on_marker(pid);

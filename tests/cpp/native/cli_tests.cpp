@@ -525,8 +525,14 @@ TEST_CASE("cli simulate: Ctrl-C exits 130 (the SIGINT convention, as train and k
 TEST_CASE("cli eval: errors about a model name its file; --record writes only into the model it evaluated") {
   if (!metacog::test::require_data("omniglot/images_evaluation.zip")) return;
   const fs::path path = scratch_path("record-target.safetensors");
-  const metacog::SafetensorsFile shipped =
+  // the shipped model without the result this test records (so finding it shows it was recorded)
+  metacog::SafetensorsFile shipped =
       metacog::read_safetensors_file(metacog::test::source_dir() + "/models/omniglot-protonet.safetensors");
+  {
+    nlohmann::json m = nlohmann::json::parse(shipped.metadata.at("metrics"));
+    m.erase("test/5w1s/running");
+    shipped.metadata["metrics"] = m.dump();
+  }
   // a tensor missing is found while the model is built from the parsed file: the error names the file
   metacog::SafetensorsFile broken = shipped;
   broken.tensors.erase(broken.tensors.begin());
@@ -541,10 +547,12 @@ TEST_CASE("cli eval: errors about a model name its file; --record writes only in
   other.tensors.begin()->second.bytes[0] ^= 1;
   metacog::write_safetensors_file(path.string(), shipped);
   const CliResult replaced =
-      run_cli_until(record, started, [&](pid_t) { metacog::write_safetensors_file(path.string(), other); });
+      run_cli_until(record, started, [&](pid_t) { metacog::write_safetensors_file(path.string(), other); }, 600);
   CHECK(replaced.exit_code != 0);
   CHECK_MESSAGE(replaced.output.find("another model than the one evaluated") != std::string::npos, replaced.output);
-  CHECK(metacog::read_safetensors_file(path.string()).metadata == other.metadata);
+  const metacog::SafetensorsFile left = metacog::read_safetensors_file(path.string());
+  CHECK(left.metadata == other.metadata);
+  CHECK(left.tensors.begin()->second.bytes == other.tensors.begin()->second.bytes);
   // the same model with a result recorded meanwhile under another key: both results are kept
   metacog::SafetensorsFile noted = shipped;
   nlohmann::json metrics = nlohmann::json::parse(noted.metadata.at("metrics"));
@@ -552,7 +560,7 @@ TEST_CASE("cli eval: errors about a model name its file; --record writes only in
   noted.metadata["metrics"] = metrics.dump();
   metacog::write_safetensors_file(path.string(), shipped);
   const CliResult merged =
-      run_cli_until(record, started, [&](pid_t) { metacog::write_safetensors_file(path.string(), noted); });
+      run_cli_until(record, started, [&](pid_t) { metacog::write_safetensors_file(path.string(), noted); }, 600);
   REQUIRE_MESSAGE(merged.exit_code == 0, merged.output);
   const nlohmann::json kept = nlohmann::json::parse(metacog::read_safetensors_file(path.string()).metadata.at("metrics"));
   CHECK(kept.contains("probe"));
