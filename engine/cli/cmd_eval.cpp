@@ -41,7 +41,6 @@
 #include "metacog/error.hpp"
 #include "metacog/few_shot_eval.hpp"
 #include "metacog/gradient_meta.hpp"
-#include "metacog/matchingnet_fce.hpp"
 #include "metacog/meta_train.hpp"
 #include "metacog/model_file.hpp"
 #include "metacog/model_io.hpp"
@@ -67,10 +66,11 @@ struct EvalOptions {
 
 /** Lake's runs: the 20 training drawings are the support set (prototypes, or a matching network's attention over
  *  them with its own kernel), accuracy over the 20 test drawings per run. */
-MeanCi eval_lake_runs(const Conv4Model& m, const std::string& data, BnMode mode, OmniglotResize resize) {
+MeanCi eval_lake_runs(const FewShotModel& model, const std::string& data, BnMode mode, OmniglotResize resize) {
   NoGradGuard no_grad;
+  const Conv4Model& m = model.model;
   Buffers buffers = clone_buffers(m.buffers);
-  const std::string attention = attention_kernel(m.header);  // "" for a prototypical network
+  const std::string& attention = model.attention;  // "" for a prototypical network
   std::vector<double> acc;
   for (const OmniglotOneShotRun& run : load_omniglot_oneshot_runs(data, resize)) {
     const Var z = conv4_embed(m.arch, m.params, Var(concat_rows<float>({Var(run.training), Var(run.test)}).value()), mode,
@@ -120,11 +120,11 @@ std::string trained_scheme(const OmniglotSplitRecord& split, const std::string& 
   return {};
 }
 
-/** evaluate_few_shot_file with a progress bar and ETA on stderr (design.md §3.2). */
-MeanCi evaluate_with_progress(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec, int episodes,
+/** evaluate_few_shot with a progress bar and ETA on stderr (design.md §3.2). */
+MeanCi evaluate_with_progress(const FewShotModel& model, const ImageDataset& test, const EpisodeSpec& spec, int episodes,
                               uint64_t seed, BnMode mode) {
   Progress bar("eval " + std::to_string(spec.n_way) + "-way " + std::to_string(spec.k_shot) + "-shot", episodes);
-  const MeanCi r = evaluate_few_shot_file(file, test, spec, episodes, seed, mode, [&](int done) { bar.update(done, ""); });
+  const MeanCi r = evaluate_few_shot(model, test, spec, episodes, seed, mode, [&](int done) { bar.update(done, ""); });
   bar.finish();
   return r;
 }
@@ -140,9 +140,10 @@ int run_eval(const EvalOptions& o) {
     return f;
   });
   auto of_model = [&](auto read) { return naming_file(o.model, read); };  // what the file says: errors name it
-  const bool fce = of_model([&] { return read_fce_metadata(file).has_value(); });
-  const Conv4Model m =
-      of_model([&] { return fce ? matchingnet_fce_from_safetensors(file).model : conv4_from_safetensors(file); });
+  // the whole model, its adaptation settings and attention kernel included, before any episode runs
+  const FewShotModel model = of_model([&] { return read_few_shot_model(file); });
+  const Conv4Model& m = model.model;
+  const bool fce = model.fce.has_value();
   const std::string algo = m.header.algo;
   // test images made like the training images
   const OmniglotResize resize = of_model([&] { return model_omniglot_resize(file); });
@@ -163,7 +164,7 @@ int run_eval(const EvalOptions& o) {
     require(!o.scheme_given && !o.cache_given && o.split != "lake-runs", ErrorCode::InvalidArgument,
             "--scheme, --cache and --split lake-runs are Omniglot options; mini-ImageNet's splits are test, val and train");
     const ImageDataset test = load_mini_imagenet(o.data, o.split, m.arch.image_size);
-    r = evaluate_with_progress(file, test, {way, shot, query}, episodes, o.seed, mode);
+    r = evaluate_with_progress(model, test, {way, shot, query}, episodes, o.seed, mode);
   } else if (o.split == "lake-runs") {
     // Lake's runs draw on images_evaluation characters, which a random-split model may have trained
     // on (its characters come from both zips): refused, as on the Vinyals test.
@@ -178,7 +179,7 @@ int run_eval(const EvalOptions& o) {
     require(!o.episode_options_given && !o.scheme_given && !o.cache_given, ErrorCode::InvalidArgument,
             "--split lake-runs are Lake's 20 fixed 20-way 1-shot runs (images_evaluation): --way, --shot, --query, "
             "--episodes, --seed, --scheme and --cache do not apply");
-    r = eval_lake_runs(m, o.data, mode, resize);
+    r = eval_lake_runs(model, o.data, mode, resize);
     way = 20, shot = 1, query = 1, episodes = static_cast<int>(r.n);
   } else {
     require(random_model == (o.scheme == "random"), ErrorCode::InvalidArgument,
@@ -194,7 +195,7 @@ int run_eval(const EvalOptions& o) {
             "this model was trained on the " + scheme + " character scheme, whose training characters include --scheme " +
                 o.scheme + "'s test characters: evaluate it with --scheme " + scheme);
     const ImageDataset test = load_omniglot(o.data, o.scheme, o.split, o.cache, nullptr, resize, split.split_seed);
-    r = evaluate_with_progress(file, test, {way, shot, query}, episodes, o.seed, mode);
+    r = evaluate_with_progress(model, test, {way, shot, query}, episodes, o.seed, mode);
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::ordered_json out = {{"algo", algo},    {"way", way},         {"shot", shot},   {"query", query},
@@ -205,7 +206,7 @@ int run_eval(const EvalOptions& o) {
   if (!lake) out["seed"] = o.seed;
   if (!mini) out["resize"] = omniglot_resize_name(resize);
   out["seconds"] = seconds;
-  if (fce) out["fce_steps"] = read_fce_metadata(file)->steps;
+  if (fce) out["fce_steps"] = model.fce->steps;
   if (o.test_steps > 0) out["test_steps"] = o.test_steps;
   if (o.record) {
     const std::string key = o.split + "/" + std::to_string(way) + "w" + std::to_string(shot) + "s/" + o.bn;

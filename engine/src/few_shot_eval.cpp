@@ -3,9 +3,6 @@
 #include <nlohmann/json.hpp>
 
 #include "metacog/error.hpp"
-#include "metacog/finetune.hpp"
-#include "metacog/gradient_meta.hpp"
-#include "metacog/matchingnet_fce.hpp"
 #include "metacog/meta_train.hpp"
 
 namespace metacog {
@@ -20,29 +17,41 @@ std::string attention_kernel(const ModelHeader& h) {
   return j["attention"].get<std::string>();
 }
 
-MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec,
-                              int episodes, uint64_t seed, BnMode mode, const EpisodeProgress& progress) {
-  if (read_fce_metadata(file).has_value()) {  // a Matching Network with full-context embeddings
-    const FceModel fm = matchingnet_fce_from_safetensors(file);
-    return evaluate_metric_model("matchingnet", fm.model, test, spec, episodes, seed, mode, attention_kernel(fm.model.header), &fm.fce,
-                                 progress);
+FewShotModel read_few_shot_model(const SafetensorsFile& file) {
+  if (read_fce_metadata(file).has_value()) {
+    FceModel fm = matchingnet_fce_from_safetensors(file);
+    const std::string kernel = attention_kernel(fm.model.header);
+    return {std::move(fm.model), kernel, fm.fce, std::nullopt, std::nullopt};
   }
-  const Conv4Model m = conv4_from_safetensors(file);
-  const std::string& algo = m.header.algo;
+  FewShotModel r{conv4_from_safetensors(file), {}, std::nullopt, std::nullopt, std::nullopt};
+  const std::string& algo = r.model.header.algo;
   if (algo == "protonet" || algo == "matchingnet") {
-    return evaluate_metric_model(algo, m, test, spec, episodes, seed, mode, attention_kernel(m.header), nullptr, progress);
-  }
-  if (is_gradient_algo(algo)) {
-    return evaluate_gradient_model(m, read_adaptation(file, m.params), test, spec, episodes, seed, mode, progress);
-  }
-  if (algo == "finetune") {
+    r.attention = attention_kernel(r.model.header);
+  } else if (is_gradient_algo(algo)) {
+    r.adaptation = read_adaptation(file, r.model.params);
+  } else if (algo == "finetune") {
     const auto it = file.metadata.find("adaptation");
     require(it != file.metadata.end(), ErrorCode::ModelFormat, "this fine-tuning model lacks its \"adaptation\" metadata");
-    return evaluate_finetune_model(m, HeadFit::from_json(it->second), test, spec, episodes, seed, mode, progress);
+    r.head_fit = HeadFit::from_json(it->second);
+  } else {
+    throw Error(ErrorCode::ModelKind, "'" + algo +
+                                          "' is not a few-shot image model (expected protonet, matchingnet, maml, fomaml, "
+                                          "reptile or finetune)");
   }
-  throw Error(ErrorCode::ModelKind, "'" + algo +
-                                        "' is not a few-shot image model (expected protonet, matchingnet, maml, fomaml, "
-                                        "reptile or finetune)");
+  return r;
+}
+
+MeanCi evaluate_few_shot(const FewShotModel& m, const ImageDataset& test, const EpisodeSpec& spec, int episodes,
+                         uint64_t seed, BnMode mode, const EpisodeProgress& progress) {
+  if (m.adaptation) return evaluate_gradient_model(m.model, *m.adaptation, test, spec, episodes, seed, mode, progress);
+  if (m.head_fit) return evaluate_finetune_model(m.model, *m.head_fit, test, spec, episodes, seed, mode, progress);
+  return evaluate_metric_model(m.model.header.algo, m.model, test, spec, episodes, seed, mode, m.attention,
+                               m.fce ? &*m.fce : nullptr, progress);
+}
+
+MeanCi evaluate_few_shot_file(const SafetensorsFile& file, const ImageDataset& test, const EpisodeSpec& spec,
+                              int episodes, uint64_t seed, BnMode mode, const EpisodeProgress& progress) {
+  return evaluate_few_shot(read_few_shot_model(file), test, spec, episodes, seed, mode, progress);
 }
 
 }  // namespace metacog

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <string>
 
 #include <sys/wait.h>
@@ -539,6 +540,25 @@ TEST_CASE("cli eval: errors about a model name its file; --record writes only in
   metacog::write_safetensors_file(path.string(), broken);
   check_refused("eval --model '" + path.string() + "' --episodes 3", path.string() + ": ");
   check_refused("kt-eval --model '" + path.string() + "' --data no-such-test.csv", path.string() + ": ");  // read before the data
+  // what a model says about its evaluation (adaptation settings, attention kernel) is read before
+  // any episode runs: the error names the file (until session 55 it came from inside the episodes)
+  auto refused_as = [&](const std::string& model, const std::function<void(metacog::SafetensorsFile&)>& spoil) {
+    metacog::SafetensorsFile f = metacog::read_safetensors_file(metacog::test::source_dir() + "/models/" + model);
+    spoil(f);
+    metacog::write_safetensors_file(path.string(), f);
+    const CliResult r = run_cli("eval --model '" + path.string() + "' --bn transductive --episodes 3 --json");
+    CHECK_MESSAGE(r.exit_code != 0, model);
+    CHECK_MESSAGE(r.output.find(path.string() + ": ") != std::string::npos, r.output);
+    CHECK_MESSAGE(r.output.find("MODEL_FORMAT") != std::string::npos, r.output);
+    CHECK_MESSAGE(r.output.find("eval 5-way") == std::string::npos, r.output);  // no episode ran
+  };
+  refused_as("omniglot-maml.safetensors", [](metacog::SafetensorsFile& f) { f.metadata["adaptation"] = "{\"lr\": -1}"; });
+  refused_as("omniglot-finetune.safetensors", [](metacog::SafetensorsFile& f) { f.metadata.erase("adaptation"); });
+  refused_as("omniglot-matchingnet.safetensors", [](metacog::SafetensorsFile& f) {
+    nlohmann::json m = nlohmann::json::parse(f.metadata.at("metrics"));
+    m.erase("attention");
+    f.metadata["metrics"] = m.dump();
+  });
 
   const std::string record = "eval --model '" + path.string() + "' --way 5 --shot 1 --query 15 --episodes 1000 --record";
   const std::string started = "eval 5-way 1-shot [";
