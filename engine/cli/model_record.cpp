@@ -1,5 +1,6 @@
 #include "model_record.hpp"
 
+#include "folder_lock.hpp"
 #include "metacog/error.hpp"
 
 namespace metacog::cli {
@@ -26,6 +27,7 @@ bool same_model(const SafetensorsFile& a, const SafetensorsFile& b) {
 
 void record_metrics(const std::string& path, const SafetensorsFile& evaluated, const std::string& key,
                     const nlohmann::ordered_json& value) {
+  const FolderLock lock(path);  // another record's read-modify-write waits until this one is written
   SafetensorsFile f = read_safetensors_file(path);
   require(same_model(f, evaluated), ErrorCode::InvalidState,
           path + ": the file now holds another model than the one evaluated (it was written during the "

@@ -14,9 +14,9 @@ namespace metacog::cli {
  * Rewrites the model file at `path` with metrics[key] = value. The file is read again, so results
  * other commands recorded meanwhile under other keys are kept; but it must still hold the model
  * that was evaluated (`evaluated`: its tensors and its metadata apart from metrics), else nothing
- * is written and the error (InvalidState) says the file was replaced during the evaluation. Two
- * commands recording into one file at the same moment are not locked against each other: the later
- * write wins (run evaluations of one model one after the other, or accept re-running one).
+ * is written and the error (InvalidState) says the file was replaced during the evaluation. The
+ * read, the check and the write hold the lock of the file's folder (folder_lock.hpp), so commands
+ * recording into one file at the same moment keep each other's results (since session 55).
  */
 void record_metrics(const std::string& path, const SafetensorsFile& evaluated, const std::string& key,
                     const nlohmann::ordered_json& value);

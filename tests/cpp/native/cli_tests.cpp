@@ -5,13 +5,17 @@
 // `kt-eval` / `kt-coldstart` reporting the model with its inner loop off beside it.
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <string>
+#include <thread>
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -585,5 +589,31 @@ TEST_CASE("cli eval: errors about a model name its file; --record writes only in
   const nlohmann::json kept = nlohmann::json::parse(metacog::read_safetensors_file(path.string()).metadata.at("metrics"));
   CHECK(kept.contains("probe"));
   CHECK(kept.contains("test/5w1s/running"));
+  // a record holds the lock of the model's folder (folder_lock.hpp) from its read to its write: while
+  // this test holds it, a finished evaluation waits, and a result this test records meanwhile is kept
+  metacog::write_safetensors_file(path.string(), shipped);
+  const int folder = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  REQUIRE(folder >= 0);
+  REQUIRE(::flock(folder, LOCK_EX) == 0);
+  bool waited = false;
+  const CliResult locked = run_cli_until(
+      "eval --model '" + path.string() + "' --way 5 --shot 1 --query 15 --episodes 3 --record", "] 3/3",
+      [&](pid_t) {
+        std::this_thread::sleep_for(std::chrono::seconds(2));  // the record would take milliseconds
+        metacog::SafetensorsFile now = metacog::read_safetensors_file(path.string());
+        nlohmann::json m = nlohmann::json::parse(now.metadata.at("metrics"));
+        waited = !m.contains("test/5w1s/running");
+        m["probe-under-lock"] = 1;
+        now.metadata["metrics"] = m.dump();
+        metacog::write_safetensors_file(path.string(), now);
+        ::flock(folder, LOCK_UN);
+      },
+      600);
+  ::close(folder);
+  CHECK_MESSAGE(waited, "the record did not wait for the folder's lock");
+  REQUIRE_MESSAGE(locked.exit_code == 0, locked.output);
+  const nlohmann::json both = nlohmann::json::parse(metacog::read_safetensors_file(path.string()).metadata.at("metrics"));
+  CHECK(both.contains("probe-under-lock"));
+  CHECK(both.contains("test/5w1s/running"));
   fs::remove(path);
 }
