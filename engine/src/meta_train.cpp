@@ -112,13 +112,10 @@ Conv4Model MetricTrainer::model(const ModelHeader& header) const {
 }
 
 SafetensorsFile MetricTrainer::model_file(const ModelHeader& header) const {
-  Conv4Model m = model(header);
-  if (config_.algo == "matchingnet") {
-    nlohmann::json metrics = nlohmann::json::parse(header.metrics_json.empty() ? "{}" : header.metrics_json);
-    metrics["attention"] = config_.attention;
-    m.header.metrics_json = metrics.dump();
-  }
-  SafetensorsFile f = conv4_to_safetensors(m);
+  SafetensorsFile f = conv4_to_safetensors(model(header));
+  // the kernel is part of the classifier, so it travels beside the architecture (until session 55 it
+  // was written into metrics, which attention_kernel still reads)
+  if (config_.algo == "matchingnet") f.metadata["attention"] = config_.attention;
   if (config_.fce) set_fce_metadata(f, FceConfig{config_.fce_steps});
   return f;
 }

@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "metacog/few_shot_eval.hpp"
 #include "metacog/fewshot.hpp"
 #include "metacog/meta_train.hpp"
 #include "metacog/ops.hpp"
@@ -101,6 +102,34 @@ TEST_CASE("fewshot: ProtoNets and Matching Networks learn a synthetic few-shot p
     if (std::string(attention) != "cosine") CHECK(after.mean > 0.95);
     CHECK(after.mean > before.mean + 0.3);
   }
+}
+
+TEST_CASE("fewshot: a matching network's file names its attention kernel in __metadata__; older files' metrics.attention still read") {
+  MetaTrainConfig cfg = tiny_config("matchingnet");
+  cfg.attention = "euclidean";
+  const SafetensorsFile f = MetricTrainer(cfg).model_file(ModelHeader{});
+  REQUIRE(f.metadata.count("attention") == 1);
+  CHECK(f.metadata.at("attention") == "euclidean");
+  CHECK(read_few_shot_model(f).attention == "euclidean");
+  CHECK((f.metadata.count("metrics") == 0 || f.metadata.at("metrics").find("attention") == std::string::npos));  // results only
+  // a file written before session 55: the kernel in metrics
+  SafetensorsFile legacy = f;
+  legacy.metadata.erase("attention");
+  legacy.metadata["metrics"] = R"({"attention": "cosine-support", "test/5w1s/running": {"accuracy": 0.5}})";
+  CHECK(read_few_shot_model(legacy).attention == "cosine-support");
+  // both places, disagreeing; neither; an unknown kernel: refused rather than evaluated with a guess
+  SafetensorsFile both = legacy;
+  both.metadata["attention"] = "euclidean";
+  CHECK(code_of([&] { read_few_shot_model(both); }) == ErrorCode::ModelFormat);
+  both.metadata["attention"] = "cosine-support";
+  CHECK(read_few_shot_model(both).attention == "cosine-support");
+  SafetensorsFile neither = f;
+  neither.metadata.erase("attention");
+  CHECK(code_of([&] { read_few_shot_model(neither); }) == ErrorCode::ModelFormat);
+  neither.metadata["attention"] = "dot";
+  CHECK(code_of([&] { read_few_shot_model(neither); }) == ErrorCode::ModelFormat);
+  // a prototypical network has no kernel
+  CHECK(read_few_shot_model(MetricTrainer(tiny_config("protonet")).model_file(ModelHeader{})).attention.empty());
 }
 
 TEST_CASE("fewshot: --resume continues bit for bit (checkpoint after 7 episodes == 12 straight)") {

@@ -1,7 +1,7 @@
 // metacog/few_shot_eval.hpp — one evaluation entry point for every few-shot model file.
 //
 // Dispatches on the file's `algo`: protonet / matchingnet (metric, meta_train.hpp; a matching
-// network's attention kernel is read from metrics.attention, where training writes it; a file with
+// network's attention kernel is read from __metadata__.attention, see attention_kernel; a file with
 // __metadata__.fce = "true" is a Matching Network with full-context embeddings, matchingnet_fce.hpp,
 // evaluated with its fce_steps), maml / fomaml /
 // reptile (adapted per episode with the file's "adaptation" settings, gradient_meta.hpp) and
@@ -27,11 +27,12 @@
 namespace metacog {
 
 /**
- * A metric model's attention kernel: a matching network's metrics.attention (cosine,
- * cosine-support or euclidean; ModelFormat when absent or unknown: a wrong kernel evaluates a
- * different classifier without a word); "" for any other algo.
+ * A metric model's attention kernel: a matching network's __metadata__.attention (cosine,
+ * cosine-support or euclidean), or for files written before session 55 its metrics.attention;
+ * ModelFormat when absent, unknown or the two disagree (a wrong kernel evaluates a different
+ * classifier without a word); "" for any other algo.
  */
-std::string attention_kernel(const ModelHeader& header);
+std::string attention_kernel(const SafetensorsFile& file, const ModelHeader& header);
 
 /** A few-shot model file read and checked whole; exactly one of the optional parts is set for
  *  FCE, gradient-based and fine-tuning models, none for a plain metric model. */

@@ -71,7 +71,7 @@ class MetricTrainer {
   static MetricTrainer from_checkpoint(const SafetensorsFile& file);
   /** The current network as a model (copies of the values; fce.* parameters included). */
   Conv4Model model(const ModelHeader& header) const;
-  /** The model file: a matching network's attention in metrics.attention, FCE in __metadata__. */
+  /** The model file: a matching network's attention kernel and FCE settings in __metadata__. */
   SafetensorsFile model_file(const ModelHeader& header) const;
 
  private:
