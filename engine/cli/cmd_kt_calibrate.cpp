@@ -24,6 +24,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "model_record.hpp"
 #include "output_path.hpp"
 #include "metacog/error.hpp"
 #include "metacog/item_bank.hpp"
@@ -112,7 +113,7 @@ void add_kt_calibrate_command(CLI::App& app) {
                         {"answers", on_bank.num_responses()}, {"skipped", skipped}};
       }
       const std::string out = opt->out.empty() ? opt->model : opt->out;
-      write_safetensors_file(out, model.to_safetensors());
+      write_model_file(out, model.to_safetensors());
       ojson skills = ojson::array();
       for (int s = 0; s <= model.arch().num_skills; ++s) {
         skills.push_back({{"skill", s < model.arch().num_skills ? model.skill_labels[static_cast<size_t>(s)] : std::string("(unknown)")},

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "command.hpp"
+#include "model_record.hpp"
 #include "validators.hpp"
 #include "output_path.hpp"
 #include "progress.hpp"
@@ -207,10 +208,10 @@ void add_kt_train_command(CLI::App& app) {
       // --out first: it is the run's product; the checkpoint goes only once both files are written
       primary.header.trained_on = trained_on;
       primary.header.metrics_json = metrics.dump();
-      write_safetensors_file(opt->out, primary.to_safetensors());
+      write_model_file(opt->out, primary.to_safetensors());
       if (!opt->baseline_out.empty() && r.pretrain.params().size() > 0) {
         r.pretrain.header.trained_on = trained_on;
-        write_safetensors_file(opt->baseline_out, r.pretrain.to_safetensors());
+        write_model_file(opt->baseline_out, r.pretrain.to_safetensors());
       }
       std::remove(fo.checkpoint.c_str());
       ojson out = {{"completed", true},

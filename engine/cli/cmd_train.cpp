@@ -64,6 +64,7 @@
 #include <string>
 
 #include "command.hpp"
+#include "model_record.hpp"
 #include "validators.hpp"
 #include "output_path.hpp"
 #include "metacog/error.hpp"
@@ -509,7 +510,7 @@ int run_train(const TrainOptions& o) {
                                             {"bn", bn_mode_name(trainer->val_bn())}}},
                                           {"best_episode", best_episode}})
                               .dump();
-      write_safetensors_file(o.out, model_file(best));
+      write_model_file(o.out, model_file(best));
     }
     return r.mean;
   };
@@ -530,7 +531,7 @@ int run_train(const TrainOptions& o) {
       best_episode = total;
       ModelHeader final_header = header;
       final_header.metrics_json = nlohmann::json({{"train_split", "trainval"}, {"episodes", total}}).dump();
-      write_safetensors_file(o.out, model_file(final_header));
+      write_model_file(o.out, model_file(final_header));
     }
     char status[160];
     std::snprintf(status, sizeof status, "loss %.4f acc %.3f val %.4f", loss_avg, acc_avg, val_acc);

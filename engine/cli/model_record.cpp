@@ -42,4 +42,9 @@ void record_metrics(const std::string& path, const SafetensorsFile& evaluated, c
   write_safetensors_file(path, f);
 }
 
+void write_model_file(const std::string& path, const SafetensorsFile& file) {
+  const FolderLock lock(path);
+  write_safetensors_file(path, file);
+}
+
 }  // namespace metacog::cli

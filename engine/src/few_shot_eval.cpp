@@ -7,18 +7,23 @@
 
 namespace metacog {
 
-std::string attention_kernel(const SafetensorsFile& file, const ModelHeader& h) {
-  if (h.algo != "matchingnet") return {};
-  const auto j = nlohmann::json::parse(h.metrics_json.empty() ? "{}" : h.metrics_json, nullptr, false);
+std::string attention_kernel(const SafetensorsFile& file) {
+  const auto algo = file.metadata.find("algo");
+  if (algo == file.metadata.end() || algo->second != "matchingnet") return {};
+  const auto metrics = file.metadata.find("metrics");
+  const auto j = nlohmann::json::parse(metrics == file.metadata.end() ? "{}" : metrics->second, nullptr, false);
   // where files written before session 55 name it
   const std::string in_metrics = j.is_object() && j.contains("attention") && j.at("attention").is_string()
                                      ? j.at("attention").get<std::string>()
                                      : std::string();
   const auto it = file.metadata.find("attention");
   const std::string kernel = it != file.metadata.end() ? it->second : in_metrics;
-  require(is_attention_kernel(kernel), ErrorCode::ModelFormat,
+  require(!kernel.empty(), ErrorCode::ModelFormat,
           "this matching network does not name its attention kernel (__metadata__.attention: cosine, cosine-support or "
           "euclidean)");
+  require(is_attention_kernel(kernel), ErrorCode::ModelFormat,
+          "this matching network names an unknown attention kernel '" + kernel +
+              "' (cosine, cosine-support or euclidean)");
   require(in_metrics.empty() || in_metrics == kernel, ErrorCode::ModelFormat,
           "this matching network names two attention kernels (__metadata__.attention " + kernel + ", metrics.attention " +
               in_metrics + ")");
@@ -28,13 +33,13 @@ std::string attention_kernel(const SafetensorsFile& file, const ModelHeader& h) 
 FewShotModel read_few_shot_model(const SafetensorsFile& file) {
   if (read_fce_metadata(file).has_value()) {
     FceModel fm = matchingnet_fce_from_safetensors(file);
-    const std::string kernel = attention_kernel(file, fm.model.header);
+    const std::string kernel = attention_kernel(file);
     return {std::move(fm.model), kernel, fm.fce, std::nullopt, std::nullopt};
   }
   FewShotModel r{conv4_from_safetensors(file), {}, std::nullopt, std::nullopt, std::nullopt};
   const std::string& algo = r.model.header.algo;
   if (algo == "protonet" || algo == "matchingnet") {
-    r.attention = attention_kernel(file, r.model.header);
+    r.attention = attention_kernel(file);
   } else if (is_gradient_algo(algo)) {
     r.adaptation = read_adaptation(file, r.model.params);
   } else if (algo == "finetune") {

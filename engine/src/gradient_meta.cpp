@@ -663,7 +663,15 @@ GradientAdaptation read_adaptation(const SafetensorsFile& file, const ParamSet& 
   const auto it = file.metadata.find("adaptation");
   require(it != file.metadata.end(), ErrorCode::ModelFormat,
           "this gradient-based model lacks its \"adaptation\" metadata (optimizer, lr, steps, batch)");
-  GradientAdaptation a = GradientAdaptation::from_json(it->second);
+  // settings that parse but are out of range are the file's fault, not the command line's
+  GradientAdaptation a = [&] {
+    try {
+      return GradientAdaptation::from_json(it->second);
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::InvalidArgument) throw;
+      throw Error(ErrorCode::ModelFormat, std::string("adaptation settings: ") + e.what());
+    }
+  }();
   if (a.learned_lr) {
     for (size_t i = 0; i < params.size(); ++i) {
       const std::string name = kAdaptationStepSizePrefix + params.names()[i];

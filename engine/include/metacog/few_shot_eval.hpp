@@ -30,9 +30,10 @@ namespace metacog {
  * A metric model's attention kernel: a matching network's __metadata__.attention (cosine,
  * cosine-support or euclidean), or for files written before session 55 its metrics.attention;
  * ModelFormat when absent, unknown or the two disagree (a wrong kernel evaluates a different
- * classifier without a word); "" for any other algo.
+ * classifier without a word); "" for any other algo. A metacog built before session 55 refuses a
+ * file that names its kernel only in __metadata__ (the same ModelFormat), rather than guess.
  */
-std::string attention_kernel(const SafetensorsFile& file, const ModelHeader& header);
+std::string attention_kernel(const SafetensorsFile& file);
 
 /** A few-shot model file read and checked whole; exactly one of the optional parts is set for
  *  FCE, gradient-based and fine-tuning models, none for a plain metric model. */

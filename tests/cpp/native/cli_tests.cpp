@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <string>
 #include <thread>
 
@@ -505,9 +506,22 @@ TEST_CASE("cli eval: a matching network is scored with its own attention kernel,
   CHECK(printed_json(lake).at("accuracy") != printed_json(p).at("accuracy"));
   // Lake's runs fix way, shot, query and episodes: giving them is refused, not ignored
   check_refused("eval --model " + model + " --split lake-runs --way 7 --json", "do not apply");
+  // a file written since session 55 names its kernel in __metadata__.attention: the same score
+  metacog::SafetensorsFile current = f;
+  nlohmann::json results = nlohmann::json::parse(f.metadata.at("metrics"));
+  current.metadata["attention"] = results.at("attention").get<std::string>();
+  results.erase("attention");
+  current.metadata["metrics"] = results.dump();
+  const fs::path moved = scratch_path("matchingnet-kernel-in-metadata.safetensors");
+  metacog::write_safetensors_file(moved.string(), current);
+  const CliResult same = run_cli("eval --model '" + moved.string() + "' --split lake-runs --json");
+  REQUIRE_MESSAGE(same.exit_code == 0, same.output);
+  CHECK(printed_json(same).at("accuracy") == printed_json(lake).at("accuracy"));
+  fs::remove(moved);
   // no kernel named: refused rather than scored with a default
   metacog::SafetensorsFile unnamed = f;
   unnamed.metadata["metrics"] = "{}";
+  unnamed.metadata.erase("attention");
   const fs::path bad = scratch_path("matchingnet-unnamed.safetensors");
   metacog::write_safetensors_file(bad.string(), unnamed);
   check_refused("eval --model '" + bad.string() + "' --episodes 3 --json", "MODEL_FORMAT");
@@ -554,14 +568,19 @@ TEST_CASE("cli eval: errors about a model name its file; --record writes only in
     CHECK_MESSAGE(r.exit_code != 0, model);
     CHECK_MESSAGE(r.output.find(path.string() + ": ") != std::string::npos, r.output);
     CHECK_MESSAGE(r.output.find("MODEL_FORMAT") != std::string::npos, r.output);
-    CHECK_MESSAGE(r.output.find("eval 5-way") == std::string::npos, r.output);  // no episode ran
   };
-  refused_as("omniglot-maml.safetensors", [](metacog::SafetensorsFile& f) { f.metadata["adaptation"] = "{\"lr\": -1}"; });
+  refused_as("omniglot-maml.safetensors", [](metacog::SafetensorsFile& f) {  // well formed, out of range
+    nlohmann::json how = nlohmann::json::parse(f.metadata.at("adaptation"));
+    how["lr"] = -1;
+    f.metadata["adaptation"] = how.dump();
+  });
+  refused_as("omniglot-maml.safetensors", [](metacog::SafetensorsFile& f) { f.metadata["adaptation"] = "{\"lr\": 0.4}"; });
   refused_as("omniglot-finetune.safetensors", [](metacog::SafetensorsFile& f) { f.metadata.erase("adaptation"); });
   refused_as("omniglot-matchingnet.safetensors", [](metacog::SafetensorsFile& f) {
     nlohmann::json m = nlohmann::json::parse(f.metadata.at("metrics"));
     m.erase("attention");
     f.metadata["metrics"] = m.dump();
+    f.metadata.erase("attention");
   });
 
   const std::string record = "eval --model '" + path.string() + "' --way 5 --shot 1 --query 15 --episodes 1000 --record";
@@ -590,29 +609,42 @@ TEST_CASE("cli eval: errors about a model name its file; --record writes only in
   CHECK(kept.contains("probe"));
   CHECK(kept.contains("test/5w1s/running"));
   // a record holds the lock of the model's folder (folder_lock.hpp) from its read to its write: while
-  // this test holds it, a finished evaluation waits, and a result this test records meanwhile is kept
-  metacog::write_safetensors_file(path.string(), shipped);
-  const int folder = ::open(path.parent_path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  REQUIRE(folder >= 0);
-  REQUIRE(::flock(folder, LOCK_EX) == 0);
+  // this test holds it, a finished evaluation waits, and a result this test records meanwhile is kept.
+  // The model sits in a folder of its own, so that no other command's lock is held.
+  std::string own = (fs::temp_directory_path() / "metacog-lock-XXXXXX").string();
+  REQUIRE(::mkdtemp(own.data()) != nullptr);
+  const fs::path target = fs::path(own) / "model.safetensors";
+  metacog::write_safetensors_file(target.string(), shipped);
+  struct HeldLock {  // released however the test ends
+    int fd;
+    ~HeldLock() {
+      ::flock(fd, LOCK_UN);
+      ::close(fd);
+    }
+  };
+  std::unique_ptr<HeldLock> lock(new HeldLock{::open(own.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)});
+  REQUIRE(lock->fd >= 0);
+  REQUIRE(::flock(lock->fd, LOCK_EX) == 0);
   bool waited = false;
   const CliResult locked = run_cli_until(
-      "eval --model '" + path.string() + "' --way 5 --shot 1 --query 15 --episodes 3 --record", "] 3/3",
+      "eval --model '" + target.string() + "' --way 5 --shot 1 --query 15 --episodes 3 --record", "] 3/3",
       [&](pid_t) {
         std::this_thread::sleep_for(std::chrono::seconds(2));  // the record would take milliseconds
-        metacog::SafetensorsFile now = metacog::read_safetensors_file(path.string());
+        metacog::SafetensorsFile now = metacog::read_safetensors_file(target.string());
         nlohmann::json m = nlohmann::json::parse(now.metadata.at("metrics"));
         waited = !m.contains("test/5w1s/running");
         m["probe-under-lock"] = 1;
         now.metadata["metrics"] = m.dump();
-        metacog::write_safetensors_file(path.string(), now);
-        ::flock(folder, LOCK_UN);
+        metacog::write_safetensors_file(target.string(), now);
+        lock.reset();
       },
       600);
-  ::close(folder);
+  lock.reset();
   CHECK_MESSAGE(waited, "the record did not wait for the folder's lock");
   REQUIRE_MESSAGE(locked.exit_code == 0, locked.output);
-  const nlohmann::json both = nlohmann::json::parse(metacog::read_safetensors_file(path.string()).metadata.at("metrics"));
+  CHECK_MESSAGE(locked.output.find("waiting for another metacog command") != std::string::npos, locked.output);
+  const nlohmann::json both = nlohmann::json::parse(metacog::read_safetensors_file(target.string()).metadata.at("metrics"));
+  fs::remove_all(own);
   CHECK(both.contains("probe-under-lock"));
   CHECK(both.contains("test/5w1s/running"));
   fs::remove(path);
