@@ -63,6 +63,22 @@ inline std::string scratch_path(const std::string& name) {
       .string();
 }
 
+/** A fresh folder at a scratch_path, removed with the object. */
+struct TempDir {
+  std::filesystem::path path;
+  explicit TempDir(const std::string& tag) : path(scratch_path(tag)) {
+    std::filesystem::remove_all(path);
+    std::filesystem::create_directories(path);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string str() const { return path.string(); }
+};
+
 /** The whole file as text ("" if it cannot be read). */
 inline std::string read_text(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -611,9 +611,8 @@ TEST_CASE("cli eval: errors about a model name its file; --record writes only in
   // a record holds the lock of the model's folder (folder_lock.hpp) from its read to its write: while
   // this test holds it, a finished evaluation waits, and a result this test records meanwhile is kept.
   // The model sits in a folder of its own, so that no other command's lock is held.
-  std::string own = (fs::temp_directory_path() / "metacog-lock-XXXXXX").string();
-  REQUIRE(::mkdtemp(own.data()) != nullptr);
-  const fs::path target = fs::path(own) / "model.safetensors";
+  const metacog::test::TempDir own("lock");
+  const fs::path target = own.path / "model.safetensors";
   metacog::write_safetensors_file(target.string(), shipped);
   struct HeldLock {  // released however the test ends
     int fd;
@@ -622,7 +621,7 @@ TEST_CASE("cli eval: errors about a model name its file; --record writes only in
       ::close(fd);
     }
   };
-  std::unique_ptr<HeldLock> lock(new HeldLock{::open(own.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)});
+  std::unique_ptr<HeldLock> lock(new HeldLock{::open(own.str().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)});
   REQUIRE(lock->fd >= 0);
   REQUIRE(::flock(lock->fd, LOCK_EX) == 0);
   bool waited = false;
@@ -644,7 +643,6 @@ TEST_CASE("cli eval: errors about a model name its file; --record writes only in
   REQUIRE_MESSAGE(locked.exit_code == 0, locked.output);
   CHECK_MESSAGE(locked.output.find("waiting for another metacog command") != std::string::npos, locked.output);
   const nlohmann::json both = nlohmann::json::parse(metacog::read_safetensors_file(target.string()).metadata.at("metrics"));
-  fs::remove_all(own);
   CHECK(both.contains("probe-under-lock"));
   CHECK(both.contains("test/5w1s/running"));
   fs::remove(path);

@@ -25,23 +25,10 @@ using metacog::ErrorCode;
 using metacog::ImageDataset;
 using metacog::test::code_of;
 using metacog::test::message_of;
+using metacog::test::TempDir;
 
 namespace {
 
-// A fresh temporary directory, removed with the object.
-struct TempDir {
-  fs::path path;
-  explicit TempDir(const std::string& tag) {
-    path = metacog::test::scratch_path(tag);
-    fs::remove_all(path);
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string str() const { return path.string(); }
-};
 
 std::string omniglot_dir() { return metacog::test::data_dir() + "/omniglot"; }
 
