@@ -5,7 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { _loadModule } from '../dist/metacog.js';
+// the loader itself (the public entry hands out no Embind module, design.md §7)
+import { loadModule } from '../web/src/wasm.js';
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--repeats');
@@ -17,7 +18,7 @@ if (existsSync(cli)) {
 }
 for (const simd of [true, false]) {
   // the benchmark module (dist/bench/: the library's bindings plus the benchmark ones)
-  const Module = await _loadModule({ simd, baseUrl: new URL('../dist/bench/', import.meta.url) });
+  const Module = await loadModule({ simd, baseUrl: new URL('../dist/bench/', import.meta.url) });
   const r = Module.coreBench(repeats);
   if (typeof r !== 'string') throw new Error(r.message);
   out[simd ? 'wasm_simd' : 'wasm_scalar'] = JSON.parse(r);

@@ -30,14 +30,16 @@ if (args.includes('--browser')) {
   });
   console.log(JSON.stringify({ where: 'chromium', simd, items: 1000, past_responses: 200, rounds, ...r }));
 } else {
-  const { createEngine, _loadModule } = await import('../dist/metacog.js');
+  const { createEngine } = await import('../dist/metacog.js');
+  // the engine measured bare: the loader itself (the public entry hands out no Embind module)
+  const { loadModule } = await import('../web/src/wasm.js');
   const modelPath = opt('model', null);
   const model = readFileSync(modelPath ?? path.join(root, 'models/demo-learner.safetensors'));
   const bank = modelPath ? vocabBank(model)
     : growBank(JSON.parse(readFileSync(path.join(root, 'web/demo/item-bank.json'), 'utf8')));
   const rand = makeRand();
   const clock = { t: 1 };
-  const Module = await _loadModule({ simd });
+  const Module = await loadModule({ simd, baseUrl: new URL('../dist/', import.meta.url) });
   const engine = measureEngine({ Module, model, bank, rounds, rand, clock });
   const api = await measureApi({ createEngine, model, bank, rounds, rand, clock, simd });
   console.log(JSON.stringify({ where: 'node', model: modelPath ?? 'models/demo-learner.safetensors', skills: bank.skills.length, simd, items: bank.items.length, past_responses: 200, rounds, engine, api }));

@@ -194,6 +194,51 @@ test('the built-in prototypes factory runs the wasm classifier inside the Worker
   assert.ok(b.requests.some((u) => u.endsWith('/dist/metacog-scalar.wasm')));
 });
 
+test('createPrototypeClassifier runs in a Worker by default: the page holds no Embind handle (design.md §7)', async () => {
+  const out = await b.page.evaluate(async () => {
+    // An Embind object carries `$$` (its pointer record) and a `deleteLater` method; look for one
+    // among everything reachable from the page-side classifier through properties and collections.
+    const embind = (v) => '$$' in v || typeof v.deleteLater === 'function';
+    const seen = (root) => {
+      const visited = new Set();
+      const walk = (v, depth) => {
+        if (v === null || typeof v !== 'object' || visited.has(v) || depth > 6) return false;
+        visited.add(v);
+        if (embind(v)) return true;
+        const inner = v instanceof Map || v instanceof Set ? [...v.values()] : Object.getOwnPropertyNames(v).map((k) => v[k]);
+        return inner.some((x) => walk(x, depth + 1));
+      };
+      return walk(root, 0);
+    };
+    const clf = await window.metacog.createPrototypeClassifier({ dim: 2 });
+    await clf.addExample('north', [0, 5]);
+    await clf.addExample('east', [5, 0], 2);
+    const r = await clf.classify([0.5, 4]);
+    const state = await clf.serialize();
+    const copy = await window.metacog.createPrototypeClassifier({ dim: 2, state });
+    const same = JSON.stringify(await copy.classify([0.5, 4])) === JSON.stringify(r);
+    const bad = await clf.addExample('north', [1]).catch((e) => `${e.code}: ${e.message}`);
+    const local = await window.metacog.createPrototypeClassifier({ dim: 2, state, worker: false });
+    const out = { inWorker: [clf.inWorker, copy.inWorker, local.inWorker], handle: seen(clf) || seen(copy), label: r.label,
+      control: seen({ a: [new Set([{ $$: { ptr: 8 } }])] }),
+      same, bad, dim: clf.dim, localLabel: (await local.classify([0.5, 4])).label };
+    await clf.dispose();
+    out.disposed = await clf.classify([0, 1]).catch((e) => e.code);
+    await copy.dispose();
+    await local.dispose();
+    return out;
+  });
+  assert.deepEqual(out.inWorker, [true, true, false]);
+  assert.equal(out.control, true, 'the search finds a handle-like object nested in arrays and sets');
+  assert.equal(out.handle, false, 'no Embind object is reachable from the page-side classifier');
+  assert.equal(out.label, 'north');
+  assert.equal(out.localLabel, 'north');
+  assert.equal(out.same, true, 'a classifier restored from serialize() classifies the same');
+  assert.equal(out.dim, 2);
+  assert.match(out.bad, /^INVALID_ARGUMENT: addExample: expected a vector of length 2, got length 1/);
+  assert.equal(out.disposed, 'DISPOSED');
+});
+
 test('engines in Workers: the page compiles the wasm build once, while the Workers start; promised options; a failed load ends its Worker', async () => {
   await freshPage();
   const wasmRequests = () => b.requests.filter((u) => u.endsWith('/dist/metacog-simd.wasm')).length;

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createEngine, createSketchClassifier, hostObject, MetacogError, _loadModule } from '../../dist/metacog.js';
+import { createEngine, createPrototypeClassifier, createSketchClassifier, hostObject, MetacogError } from '../../dist/metacog.js';
 
 const MODEL = readFileSync(new URL('../../models/demo-learner.safetensors', import.meta.url));
 const BANK = JSON.parse(readFileSync(new URL('../../web/demo/item-bank.json', import.meta.url), 'utf8'));
@@ -37,7 +37,7 @@ for (const bad of ['http://', 'http://[::1']) {
     await rejectsWith(hostObject({ module: bad, factory: 'x', worker: false }), 'INVALID_ARGUMENT', /module is not a valid URL/);
   });
 
-  test(`loadModule: baseUrl '${bad}' rejects with a MetacogError`, async () => {
-    await rejectsWith(_loadModule({ baseUrl: bad }), 'INVALID_ARGUMENT', /baseUrl is not a valid URL/);
+  test(`createPrototypeClassifier: the wasm baseUrl '${bad}' rejects with a MetacogError`, async () => {
+    await rejectsWith(createPrototypeClassifier({ dim: 2, baseUrl: bad, worker: false }), 'INVALID_ARGUMENT', /baseUrl is not a valid URL/);
   });
 }

@@ -32,9 +32,15 @@ export interface PrototypesState {
   examples: { label: string; x: number[]; weight: number }[];
 }
 
-/** Prototype classifier over vectors: c_k = Σ s_i x_i / Σ s_i, p(k|x) = softmax(−‖x − c_k‖²). */
+/**
+ * Prototype classifier over vectors: c_k = Σ s_i x_i / Σ s_i, p(k|x) = softmax(−‖x − c_k‖²).
+ * Runs in a dedicated Worker (browser default) or in-process (`worker: false`, the Node default);
+ * the page holds plain data only.
+ */
 export class PrototypeClassifier {
   readonly dim: number;
+  /** whether the classifier runs in a Worker */
+  readonly inWorker: boolean;
   addExample(label: string, vector: Vector, weight?: number): Promise<void>;
   classify(vector: Vector): Promise<Classification>;
   removeClass(label: string): Promise<void>;
@@ -43,14 +49,18 @@ export class PrototypeClassifier {
   counts(): Promise<Record<string, number>>;
   serialize(): Promise<PrototypesState>;
   restore(state: PrototypesState): Promise<void>;
-  dispose(): void;
+  /** As Engine.dispose: calls already made finish, then the Worker is terminated. */
+  dispose(options?: DisposeOptions): Promise<void>;
 }
 
 export function createPrototypeClassifier(options: {
   dim: number;
   state?: PrototypesState;
   simd?: SimdOption;
+  /** the folder of the wasm builds, on this page's origin (default: next to metacog.js) */
   baseUrl?: string | URL;
+  /** default: true in browsers, false under Node */
+  worker?: boolean;
 }): Promise<PrototypeClassifier>;
 
 // ── Storage (storage.js): one learner's responses and engine state, IndexedDB or memory ──

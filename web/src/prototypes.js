@@ -1,8 +1,12 @@
 // Prototype classification over vectors (embeddings) — the JS face of metacog/prototypes.hpp.
 //   c_k = Σ s_i x_i / Σ s_i,   p(k | x) = softmax_k(−‖x − c_k‖²)
 // The maths runs in the engine (wasm); this file validates arguments and converts values.
+// Two halves, as for the sketch classifier (design.md §7: no Embind handle escapes the Worker):
+// PrototypesCore holds the engine's handle and runs where hostObject puts it (a Worker in
+// browsers); PrototypeClassifier is what the page gets, and holds only plain data.
 import { MetacogError, check, unwrap } from './errors.js';
-import { loadModule } from './wasm.js';
+import { hostObject } from './rpc.js';
+import { checkSimdOption, loadModule, resolveBase } from './wasm.js';
 
 export const PROTOTYPES_STATE_VERSION = 1;
 
@@ -34,8 +38,8 @@ function checkLabel(label, what) {
   check(typeof label === 'string' && label.length > 0, `${what}: the label must be a non-empty string, got ${describe(label)}`);
 }
 
-/** A prototype classifier over fixed-length vectors. Create with createPrototypeClassifier. */
-export class PrototypeClassifier {
+/** The hosted half: owns the engine's classifier (factory `prototypes`, see factories.js). */
+export class PrototypesCore {
   /** @param {any} Module @param {any} handle @param {number} dim */
   constructor(Module, handle, dim) {
     this._Module = Module;
@@ -143,17 +147,69 @@ function buildFromState(Module, state, dim) {
   return h;
 }
 
+function checkDim(dim, what) {
+  check(Number.isInteger(dim) && dim >= 1 && dim <= MAX_DIM, `${what}: dim must be an integer from 1 to ${MAX_DIM}, got ${String(dim)}`);
+}
+
 /**
- * Creates a prototype classifier for vectors of length `dim`.
- * @param {{dim: number, state?: object, simd?: 'auto'|boolean, baseUrl?: string}} options
+ * Factory of the hosted half (Worker or in-process): options { dim, state?, simd?, baseUrl? }.
+ * @returns {Promise<PrototypesCore>}
  */
-export async function createPrototypeClassifier(options) {
+export async function createPrototypesCore(options) {
   check(options && typeof options === 'object', 'createPrototypeClassifier: pass an options object { dim }');
   const { dim } = options;
-  check(Number.isInteger(dim) && dim >= 1 && dim <= MAX_DIM, `createPrototypeClassifier: dim must be an integer from 1 to ${MAX_DIM}, got ${String(dim)}`);
+  checkDim(dim, 'createPrototypeClassifier');
   const Module = await loadModule(options);
   const handle = options.state !== undefined
     ? buildFromState(Module, options.state, dim)
     : unwrap(Module.makePrototypeClassifier(dim));
-  return new PrototypeClassifier(Module, handle, dim);
+  return new PrototypesCore(Module, handle, dim);
+}
+
+/** The page-side classifier: checks vectors, forwards to the hosted core; plain data only. */
+export class PrototypeClassifier {
+  /** @param {import('./rpc.js').RemoteObject} remote */
+  constructor(remote) {
+    this._remote = remote;
+    /** @type {number} the vector length */
+    this.dim = remote.properties.dim;
+  }
+
+  /** Adds one support example of class `label` (weight s > 0, default 1). */
+  async addExample(label, vector, weight = 1) { return this._remote.call('addExample', label, toVector(vector, this.dim, 'addExample'), weight); }
+  /** → { label, probabilities: {label: p}, distances: {label: d} } */
+  async classify(vector) { return this._remote.call('classify', toVector(vector, this.dim, 'classify')); }
+  removeClass(label) { return this._remote.call('removeClass', label); }
+  clear() { return this._remote.call('clear'); }
+  /** Sorted class labels. */
+  classes() { return this._remote.call('classes'); }
+  /** Number of stored examples per class: { label: n }. */
+  counts() { return this._remote.call('counts'); }
+  /** A versioned, JSON-serialisable snapshot of every stored example. */
+  serialize() { return this._remote.call('serialize'); }
+  /** Replaces the classes with those of a serialized state; validates everything first. */
+  restore(state) { return this._remote.call('restore', state); }
+  /** @returns {boolean} whether the classifier runs in a Worker */
+  get inWorker() { return this._remote.inWorker; }
+  /** Frees the classifier (terminating its Worker); later calls reject with DISPOSED. */
+  dispose(options) { return this._remote.dispose(options); }
+}
+
+/**
+ * Creates a prototype classifier for vectors of length `dim`, in a dedicated Worker (browser
+ * default) or in-process (`worker: false`; the Node default).
+ * @param {{dim: number, state?: object, simd?: 'auto'|boolean, baseUrl?: string|URL, worker?: boolean}} options
+ *   baseUrl: the folder of the wasm builds (same origin only; default: next to metacog.js)
+ * @returns {Promise<PrototypeClassifier>}
+ */
+export async function createPrototypeClassifier(options) {
+  check(options !== null && typeof options === 'object', 'createPrototypeClassifier: pass an options object { dim, state?, simd?, worker? }');
+  const { dim, state, simd, worker } = options;
+  checkDim(dim, 'createPrototypeClassifier');
+  checkSimdOption(simd);  // before a Worker is started
+  const baseUrl = options.baseUrl === undefined ? undefined : resolveBase(options.baseUrl).href;
+  // The page compiles the default build while the Worker starts; another folder is the Worker's to load.
+  const preload = baseUrl === undefined ? { simd } : undefined;
+  const remote = await hostObject({ factory: 'prototypes', options: { dim, state, simd, baseUrl }, worker, preload });
+  return new PrototypeClassifier(remote);
 }

@@ -16,11 +16,28 @@ const defaultBase = new URL('./', import.meta.url);
  * @returns {Promise<boolean>} true for the SIMD build
  */
 export async function resolveSimd(simd = 'auto') {
+  checkSimdOption(simd);
   if (simd === true || simd === false) return simd;
-  if (simd !== 'auto') {
+  return detectSimd();
+}
+
+/** Throws INVALID_ARGUMENT unless `simd` is undefined, 'auto', true or false. */
+export function checkSimdOption(simd) {
+  if (simd !== undefined && simd !== 'auto' && simd !== true && simd !== false) {
     throw new MetacogError('INVALID_ARGUMENT', `simd must be 'auto', true or false, got ${String(simd)}`);
   }
-  return detectSimd();
+}
+
+/**
+ * The folder of the wasm builds: `baseUrl` resolved against dist/ (same origin only), or dist/.
+ * @param {string|URL|undefined} baseUrl
+ * @returns {URL}
+ */
+export function resolveBase(baseUrl) {
+  if (!baseUrl) return defaultBase;
+  const base = parseUrl(baseUrl, defaultBase, 'baseUrl');
+  requireSameOrigin(base, 'baseUrl', 'metacog loads no code from elsewhere');
+  return base;
 }
 
 
@@ -40,8 +57,7 @@ const cache = new Map();
 
 async function build(options) {
   const useSimd = await resolveSimd(options.simd ?? 'auto');
-  const base = options.baseUrl ? parseUrl(options.baseUrl, defaultBase, 'baseUrl') : defaultBase;
-  if (options.baseUrl) requireSameOrigin(base, 'baseUrl', 'metacog loads no code from elsewhere');
+  const base = resolveBase(options.baseUrl);
   const flavor = useSimd ? 'simd' : 'scalar';
   return { base, flavor, key: `${base.href}|${flavor}` };
 }
