@@ -245,7 +245,8 @@ export interface Prediction { item: string; p: number }
  * (engine/include/metacog/learner_joint.hpp), otherwise from the per-skill knowledge filter or the
  * network's calibrated success rate.
  */
-export interface SkillMastery { skill: string; mastery: number; attempts: number; lastSeen: number | null; [key: string]: unknown }
+/** attempts / correct: the learner's answers on items of the skill and how many were right; lastSeen: ms since the epoch of the latest, or null */
+export interface SkillMastery { skill: string; mastery: number; attempts: number; correct: number; lastSeen: number | null; [key: string]: unknown }
 /**
  * `p` is the recommender's P(correct) for the item. With a model that carries the knowledge filter
  * (the demo model), it takes its level from the filter (the joint filter's P(correct) for the item,
@@ -324,7 +325,7 @@ export class Engine {
   /** Why the model predicts what it does for an item (feature-group contributions, recent responses). */
   explain(item: string): Promise<Record<string, unknown>>;
   /** An explicit Reptile fine-tuning pass (observe() adapts too). */
-  adapt(options?: { steps?: number }): Promise<unknown>;
+  adapt(options?: { steps?: number }): Promise<void>;
   /** Everything stored about the learner, versioned and checksummed. */
   exportLearnerData(): Promise<LearnerDataDocument>;
   /** Validates the whole document (object or JSON text) before replacing anything. Its state is
