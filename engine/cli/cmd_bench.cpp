@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "command.hpp"
+#include "progress.hpp"
 #include "validators.hpp"
 #include "metacog/bench.hpp"
 
@@ -32,8 +33,13 @@ void add_bench_command(CLI::App& app) {
   cmd->add_flag("--no-protonet", o->no_protonet, "skip the ProtoNet training-episode timing");
   cmd->callback([o] {
     run_command([o] {
-      nlohmann::ordered_json j = nlohmann::ordered_json::parse(run_core_bench({o->repeats}).to_json());
-      if (!o->no_protonet) j["protonet_episode_ms"] = bench_protonet_episode_ms(o->repeats);
+      const int runs = core_bench_runs(o->repeats) + (o->no_protonet ? 0 : o->repeats + 1);
+      Progress bar("bench", runs);
+      int done = 0;
+      const BenchTick tick = [&](const char* measurement) { bar.update(++done, measurement); };
+      nlohmann::ordered_json j = nlohmann::ordered_json::parse(run_core_bench({o->repeats, tick}).to_json());
+      if (!o->no_protonet) j["protonet_episode_ms"] = bench_protonet_episode_ms(o->repeats, tick);
+      bar.finish();
 #if defined(_OPENMP)
       j["threads"] = omp_get_max_threads();
 #else

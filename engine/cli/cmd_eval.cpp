@@ -256,7 +256,7 @@ void add_eval_command(CLI::App& app) {
     o->scheme_given = scheme->count() > 0;
     o->cache_given = cache->count() > 0;
     o->episode_options_given = std::any_of(episode_options.begin(), episode_options.end(), [](CLI::Option* x) { return x->count() > 0; });
-    run_command([o] { return run_eval(*o); });
+    run_command([o] { return with_default_path_hint(o->data_given, "--data", o->data, [&] { return run_eval(*o); }); });
   });
 }
 

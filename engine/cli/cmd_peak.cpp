@@ -8,9 +8,11 @@
 #include <chrono>
 #include <cstdio>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "command.hpp"
+#include "progress.hpp"
 #include "validators.hpp"
 #include "metacog/peak.hpp"
 
@@ -39,16 +41,23 @@ void add_peak_command(CLI::App& app) {
       const PeakKernel k = peak_kernel();
       nlohmann::ordered_json chains = nlohmann::ordered_json::object();
       double best = 0;
+      const int repeats = std::max(1, o->repeats);
+      Progress bar("peak", 3 * repeats);
+      int done = 0;
       for (int n : {8, 12, 16}) {
         int64_t iters = 1 << 16;
         while (seconds_of(iters, n) < 0.02) iters *= 2;  // calibrate: ~0.1 s per run
         iters *= 5;
         std::vector<double> g;
-        for (int r = 0; r < std::max(1, o->repeats); ++r) g.push_back(peak_flops(iters, n) / seconds_of(iters, n) / 1e9);
+        for (int r = 0; r < repeats; ++r) {
+          g.push_back(peak_flops(iters, n) / seconds_of(iters, n) / 1e9);
+          bar.update(++done, std::to_string(n) + " chains");
+        }
         std::sort(g.begin(), g.end());
         chains[std::to_string(n)] = g[g.size() / 2];
         best = std::max(best, g[g.size() / 2]);
       }
+      bar.finish();
       nlohmann::ordered_json j = {{"isa", k.isa}, {"lanes", k.lanes}, {"gflops", best}, {"chains", chains},
                                   {"repeats", o->repeats}};
       std::printf("%s\n", o->json ? j.dump().c_str() : j.dump(2).c_str());

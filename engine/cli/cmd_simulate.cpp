@@ -108,7 +108,7 @@ void add_simulate_command(CLI::App& app) {
   cmd->add_option("--seed", opt->seed, "seed of the world, the learners and the policies (default 1)")->check(seed_value());
   cmd->add_option("--budget", opt->budget, "answers before the post-test (default 100)");
   cmd->add_option("--max-items", opt->max_items, "cap of items_to_mastery (default 1500)");
-  cmd->add_option("--params", opt->params, "simulator population (default models/simulator-params.json)");
+  CLI::Option* params_option = cmd->add_option("--params", opt->params, "simulator population (default models/simulator-params.json)");
   cmd->add_option("--goals", opt->goals, "comma-separated goal skill ids, each with items (default: every skill that has items)");
   cmd->add_option("--train-learners", opt->train_learners, "learners of the policies' training logs (default 200)");
   cmd->add_option("--train-length", opt->train_length, "answers per training learner (default 300)");
@@ -122,8 +122,9 @@ void add_simulate_command(CLI::App& app) {
       ->check(in_range(0.0, 1.0));
   cmd->add_option("--logs-out", opt->logs_out, "write the evaluated learners' answers as CSV (one policy only)");
   cmd->add_flag("--json", opt->json, "print one JSON object on stdout");
-  cmd->callback([opt] {
-    run_command([opt] {
+  cmd->callback([opt, params_option] {
+    const bool params_given = params_option->count() > 0;
+    run_command([opt, params_given] { return with_default_path_hint(params_given, "--params", opt->params, [&] {
       const std::string bank_text = read_text(opt->item_bank);
       const ItemBank bank = naming_file(opt->item_bank, [&] { return ItemBank::parse(bank_text); });
       const SimulatorParams params = [&] {
@@ -131,6 +132,7 @@ void add_simulate_command(CLI::App& app) {
           const std::string text = read_text(opt->params);
           return naming_file(opt->params, [&] { return SimulatorParams::from_json(text); });
         } catch (const Error& e) {
+          if (!params_given) throw;  // the default path: with_default_path_hint says how to give one
           throw Error(e.code(), std::string(e.what()) + " (create it with `metacog simulate-fit`)");
         }
       }();
@@ -270,7 +272,7 @@ void add_simulate_command(CLI::App& app) {
         }
       }
       return 0;
-    });
+    }); });
   });
 }
 

@@ -668,7 +668,7 @@ void add_train_command(CLI::App& app) {
     o->split_seed_given = split_seed->count() > 0;
     o->resize_given = resize->count() > 0;
     o->cache_given = cache->count() > 0;
-    run_command([o] { return run_train(*o); });
+    run_command([o] { return with_default_path_hint(o->data_given, "--data", o->data, [&] { return run_train(*o); }); });
   });
 }
 

@@ -25,4 +25,13 @@ bool register_command(CommandSetup setup);
  */
 void run_command(const std::function<int()>& body);
 
+/**
+ * Runs `body`; when `option` was left at its default `path`, a relative one, and an IO error names
+ * that path, the error says so and how to give another:
+ *     "cannot open models/simulator-params.json: … (the default --params, relative to the working
+ *      directory /tmp: run from the repository root, or pass --params)"
+ */
+int with_default_path_hint(bool option_given, const std::string& option, const std::string& path,
+                           const std::function<int()>& body);
+
 }  // namespace metacog::cli

@@ -1,6 +1,7 @@
 // metacog — the native command-line tool (meta-train, evaluate, inspect, benchmark).
 // Subcommands register themselves from their own files (see command.hpp).
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,22 @@ void run_command(const std::function<int()>& body) {
     std::fprintf(stderr, "error: %s\n", e.what());
   }
   g_exit_code = 1;
+}
+
+int with_default_path_hint(bool option_given, const std::string& option, const std::string& path,
+                           const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    if (option_given || e.code() != ErrorCode::Io || std::filesystem::path(path).is_absolute() ||
+        what.find(path) == std::string::npos)
+      throw;
+    std::error_code ec;
+    const std::string cwd = std::filesystem::current_path(ec).string();
+    throw Error(ErrorCode::Io, what + " (the default " + option + ", relative to the working directory" +
+                                   (ec ? std::string() : " " + cwd) + ": run from the repository root, or pass " + option + ")");
+  }
 }
 
 int exit_code() { return g_exit_code; }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <functional>
+#include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -14,13 +15,15 @@
 
 namespace metacog {
 
-double median_ms(int repeats, const std::function<void()>& f) {
+double median_ms(int repeats, const std::function<void()>& f, const BenchTick& on_run, const char* name) {
   f();  // warm-up (allocations, caches)
+  if (on_run) on_run(name);
   std::vector<double> t;
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
     f();
     t.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    if (on_run) on_run(name);
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
@@ -44,9 +47,10 @@ BenchResult run_core_bench(const BenchOptions& options) {
   for (int n : {64, 256, 512}) {
     const Tensor a = uniform_tensor({n, n}, 1.0f, rng), b = uniform_tensor({n, n}, 1.0f, rng);
     Tensor c = Tensor::zeros({n, n});
+    const std::string name = "gemm " + std::to_string(n);
     const double ms = median_ms(options.repeats, [&] {
       kernels::gemm<float>(false, false, n, n, n, 1.0f, a.data(), b.data(), 0.0f, c.data());
-    });
+    }, options.on_run, name.c_str());
     r.gemm_gflops[n] = 2.0 * n * n * n / (ms * 1e6);
   }
   Conv4Arch arch;
@@ -56,11 +60,11 @@ BenchResult run_core_bench(const BenchOptions& options) {
   r.conv4_forward_ms = median_ms(options.repeats, [&] {
     NoGradGuard no_grad;
     conv4_embed(arch, p, Var(x), BnMode::Train, &buffers);
-  });
+  }, options.on_run, "conv4 forward");
   r.conv4_forward_backward_ms = median_ms(options.repeats, [&] {
     const Var z = conv4_embed(arch, p, Var(x), BnMode::Train, &buffers);
     grad(sum(square(z)), p.vars());
-  });
+  }, options.on_run, "conv4 forward+backward");
   return r;
 }
 

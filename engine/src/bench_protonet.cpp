@@ -8,7 +8,7 @@
 
 namespace metacog {
 
-double bench_protonet_episode_ms(int repeats) {
+double bench_protonet_episode_ms(int repeats, const BenchTick& on_run) {
   require(repeats >= 1 && repeats <= 1000, ErrorCode::InvalidArgument, "bench: repeats must be 1..1000");
   const EpisodeSpec spec{60, 5, 5};
   Conv4Arch arch;  // 64 filters, max-pool, 28×28×1
@@ -21,7 +21,7 @@ double bench_protonet_episode_ms(int repeats) {
     const EpisodeOutcome out = metric_episode("protonet", arch, params, &buffers, images, spec, BnMode::Train);
     const std::vector<Var> g = grad(out.loss, params.vars());
     adam.step(params, g);
-  });
+  }, on_run, "protonet episode");
 }
 
 }  // namespace metacog

@@ -18,8 +18,18 @@
 
 namespace metacog {
 
+/** Called after every run of a measurement (warm-up included) with the measurement's name, e.g.
+ *  to draw a progress bar: run_core_bench makes core_bench_runs(repeats) calls,
+ *  bench_protonet_episode_ms repeats + 1. */
+using BenchTick = std::function<void(const char* measurement)>;
+
+/** Measurements of run_core_bench (gemm 64, 256, 512; conv4 forward; forward + backward). */
+constexpr int kCoreBenchMeasurements = 5;
+constexpr int core_bench_runs(int repeats) { return kCoreBenchMeasurements * (repeats + 1); }
+
 struct BenchOptions {
   int repeats = 5;
+  BenchTick on_run = {};
 };
 
 struct BenchResult {
@@ -33,10 +43,10 @@ struct BenchResult {
 
 BenchResult run_core_bench(const BenchOptions& options);
 
-/** Median wall time in ms of `repeats` runs of f, after one warm-up run. */
-double median_ms(int repeats, const std::function<void()>& f);
+/** Median wall time in ms of `repeats` runs of f, after one warm-up run; on_run(name) after each. */
+double median_ms(int repeats, const std::function<void()>& f, const BenchTick& on_run = {}, const char* name = "");
 
 /** Median ms of one ProtoNet 60-way 5-shot 5-query training episode (forward, backward, Adam). */
-double bench_protonet_episode_ms(int repeats);
+double bench_protonet_episode_ms(int repeats, const BenchTick& on_run = {});
 
 }  // namespace metacog

@@ -26,14 +26,15 @@ struct CliResult {
   std::string output;  // stdout and stderr
 };
 
-/** The shell command running build/metacog with `args` from the repository root (where ../shared/data is found), one thread. */
-inline std::string cli_command(const std::string& args) {
-  return "cd '" + source_dir() + "' && OMP_NUM_THREADS=1 exec '" + METACOG_CLI + "' " + args;
+/** The shell command running build/metacog with `args` from `cwd` — by default the repository root
+ *  (where ../shared/data is found) —, one thread. */
+inline std::string cli_command(const std::string& args, const std::string& cwd = source_dir()) {
+  return "cd '" + cwd + "' && OMP_NUM_THREADS=1 exec '" + METACOG_CLI + "' " + args;
 }
 
-/** Runs cli_command(args) to its end. */
-inline CliResult run_cli(const std::string& args) {
-  const std::string cmd = cli_command(args) + " 2>&1";
+/** Runs cli_command(args, cwd) to its end. */
+inline CliResult run_cli(const std::string& args, const std::string& cwd = source_dir()) {
+  const std::string cmd = cli_command(args, cwd) + " 2>&1";
   CliResult r;
   FILE* p = ::popen(cmd.c_str(), "r");
   REQUIRE(p != nullptr);

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -539,6 +540,33 @@ TEST_CASE("cli simulate: Ctrl-C exits 130 (the SIGINT convention, as train and k
   CHECK_MESSAGE(r.exit_code == 130, r.output);
   CHECK(r.output.find("interrupted") != std::string::npos);
   CHECK_FALSE(fs::exists(logs));
+}
+
+TEST_CASE("cli: a default path relative to the working directory says so when it is missing there, and how to give another") {
+  const metacog::test::TempDir elsewhere("cli-elsewhere");
+  const std::string bank = "--item-bank '" + metacog::test::source_dir() + "/web/demo/item-bank.json'";
+  // run from another folder, simulate's default --params (models/simulator-params.json) is not there
+  CliResult r = run_cli("simulate " + bank + " --policy random --learners 1", elsewhere.path.string());
+  CHECK(r.exit_code == 1);
+  CHECK_MESSAGE(r.output.find("error: IO: cannot open models/simulator-params.json") != std::string::npos, r.output);
+  CHECK_MESSAGE(r.output.find("(the default --params, relative to the working directory " + elsewhere.path.string() +
+                              ": run from the repository root, or pass --params)") != std::string::npos, r.output);
+  // a path the user gave is theirs to fix: no hint about defaults
+  r = run_cli("simulate " + bank + " --policy random --learners 1 --params no-such.json", elsewhere.path.string());
+  CHECK(r.exit_code == 1);
+  CHECK(r.output.find("create it with `metacog simulate-fit`") != std::string::npos);
+  CHECK(r.output.find("the default --params") == std::string::npos);
+  // eval's default --data (../shared/data/omniglot, unless METACOG_DATA is set)
+  if (std::getenv("METACOG_DATA") == nullptr) {
+    r = run_cli("eval --model '" + metacog::test::source_dir() + "/models/omniglot-protonet.safetensors' --episodes 1",
+                elsewhere.path.string());
+    CHECK(r.exit_code == 1);
+    CHECK_MESSAGE(r.output.find("(the default --data, relative to the working directory") != std::string::npos, r.output);
+    // an error about another file (the model) gets no hint
+    r = run_cli("eval --model no-such.safetensors --episodes 1", elsewhere.path.string());
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("the default --data") == std::string::npos);
+  }
 }
 
 TEST_CASE("cli eval: errors about a model name its file; --record writes only into the model it evaluated") {
