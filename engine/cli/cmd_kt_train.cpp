@@ -210,7 +210,12 @@ void add_kt_train_command(CLI::App& app) {
       primary.header.metrics_json = metrics.dump();
       write_model_file(opt->out, primary.to_safetensors());
       if (!opt->baseline_out.empty() && r.pretrain.params().size() > 0) {
+        // its own validation AUC (the "pretrain" candidate's), so that every model file has metrics
+        ojson baseline_metrics = {{"validation", {{"auc", nullptr}, {"protocol", "online, t >= 1"}}}};
+        for (const ojson& c : selection["candidates"])
+          if (c["algo"] == "pretrain") baseline_metrics["validation"]["auc"] = c["valid_auc"];
         r.pretrain.header.trained_on = trained_on;
+        r.pretrain.header.metrics_json = baseline_metrics.dump();
         write_model_file(opt->baseline_out, r.pretrain.to_safetensors());
       }
       std::remove(fo.checkpoint.c_str());

@@ -418,7 +418,11 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   const metacog::SafetensorsFile pf = metacog::read_safetensors_file(out.string());
   CHECK(pf.metadata.at("algo") == "learner-pretrain");
   CHECK(nlohmann::json::parse(pf.metadata.at("metrics")).at("validation").at("auc").is_number());
-  CHECK(metacog::read_safetensors_file(base.string()).metadata.at("algo") == "learner-pretrain");
+  const metacog::SafetensorsFile bf = metacog::read_safetensors_file(base.string());
+  CHECK(bf.metadata.at("algo") == "learner-pretrain");
+  // the baseline file has metrics too: its own validation AUC (design.md §3.3: every model)
+  CHECK(nlohmann::json::parse(bf.metadata.at("metrics")).at("validation").at("auc") ==
+        nlohmann::json::parse(pf.metadata.at("metrics")).at("validation").at("auc"));
   CHECK(p.output.find("\"algo\":\"learner-pretrain\"") != std::string::npos);
   fs::remove(base);
   fs::remove(out.string() + ".ckpt");
@@ -497,7 +501,7 @@ TEST_CASE("cli eval: a matching network is scored with its own attention kernel,
   const CliResult lake = run_cli("eval --model " + model + " --split lake-runs --json");
   REQUIRE_MESSAGE(lake.exit_code == 0, lake.output);
   // the same weights read as a prototypical network: another classifier, another score on the same runs
-  metacog::SafetensorsFile f = metacog::read_safetensors_file(model);
+  metacog::SafetensorsFile f = metacog::read_safetensors_file(metacog::test::source_dir() + "/" + model);  // the CLI runs from there
   metacog::SafetensorsFile as_protonet = f;
   as_protonet.metadata["algo"] = "protonet";
   const fs::path proto = scratch_path("matchingnet-as-protonet.safetensors");
