@@ -31,7 +31,8 @@ if (args.includes('--browser')) {
   console.log(JSON.stringify({ where: 'chromium', simd, items: 1000, past_responses: 200, rounds, ...r }));
 } else {
   const { createEngine } = await import('../dist/metacog.js');
-  // the engine measured bare: the loader itself (the public entry hands out no Embind module)
+  // the engine measured bare: the loader itself (the public entry hands out no Embind module). Since
+  // session 56 this is a wasm instance of its own, beside the one the API path's Worker-less engine uses.
   const { loadModule } = await import('../web/src/wasm.js');
   const modelPath = opt('model', null);
   const model = readFileSync(modelPath ?? path.join(root, 'models/demo-learner.safetensors'));

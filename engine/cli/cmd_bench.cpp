@@ -28,7 +28,7 @@ void add_bench_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("bench", "Micro-benchmarks of the core (GEMM, Conv-4 forward and backward)");
-  cmd->add_option("--repeats", o->repeats, "runs per measurement (the median is reported)")->check(positive())->capture_default_str();
+  cmd->add_option("--repeats", o->repeats, "runs per measurement (the median is reported)")->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
   cmd->add_flag("--no-protonet", o->no_protonet, "skip the ProtoNet training-episode timing");
   cmd->callback([o] {

@@ -31,6 +31,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <memory>
 #include <string>
 #include <vector>
@@ -256,7 +257,9 @@ void add_eval_command(CLI::App& app) {
     o->scheme_given = scheme->count() > 0;
     o->cache_given = cache->count() > 0;
     o->episode_options_given = std::any_of(episode_options.begin(), episode_options.end(), [](CLI::Option* x) { return x->count() > 0; });
-    run_command([o] { return with_default_path_hint(o->data_given, "--data", o->data, [&] { return run_eval(*o); }); });
+    // a default from $METACOG_DATA is the user's own path: no hint about the working directory
+    const bool data_chosen = o->data_given || std::getenv("METACOG_DATA") != nullptr;
+    run_command([o, data_chosen] { return with_default_path_hint(data_chosen, "--data", o->data, [&] { return run_eval(*o); }); });
   });
 }
 

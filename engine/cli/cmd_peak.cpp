@@ -34,7 +34,7 @@ void add_peak_command(CLI::App& app) {
   };
   auto o = std::make_shared<Options>();
   CLI::App* cmd = app.add_subcommand("peak", "Peak f32 multiply-add throughput of one core (GFLOP/s)");
-  cmd->add_option("--repeats", o->repeats, "runs per chain count (the median is reported)")->check(positive())->capture_default_str();
+  cmd->add_option("--repeats", o->repeats, "runs per chain count (the median is reported)")->check(CLI::Range(1, 1000))->capture_default_str();
   cmd->add_flag("--json", o->json, "print one JSON object on stdout");
   cmd->callback([o] {
     run_command([o] {

@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -132,7 +133,7 @@ void add_simulate_command(CLI::App& app) {
           const std::string text = read_text(opt->params);
           return naming_file(opt->params, [&] { return SimulatorParams::from_json(text); });
         } catch (const Error& e) {
-          if (!params_given) throw;  // the default path: with_default_path_hint says how to give one
+          if (!params_given && !std::filesystem::exists(opt->params)) throw;  // with_default_path_hint says what to do
           throw Error(e.code(), std::string(e.what()) + " (create it with `metacog simulate-fit`)");
         }
       }();
@@ -272,7 +273,7 @@ void add_simulate_command(CLI::App& app) {
         }
       }
       return 0;
-    }); });
+    }, "create it with `metacog simulate-fit`"); });
   });
 }
 

@@ -59,6 +59,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -668,7 +669,9 @@ void add_train_command(CLI::App& app) {
     o->split_seed_given = split_seed->count() > 0;
     o->resize_given = resize->count() > 0;
     o->cache_given = cache->count() > 0;
-    run_command([o] { return with_default_path_hint(o->data_given, "--data", o->data, [&] { return run_train(*o); }); });
+    // a default from $METACOG_DATA is the user's own path: no hint about the working directory
+    const bool data_chosen = o->data_given || std::getenv("METACOG_DATA") != nullptr;
+    run_command([o, data_chosen] { return with_default_path_hint(data_chosen, "--data", o->data, [&] { return run_train(*o); }); });
   });
 }
 

@@ -26,12 +26,13 @@ bool register_command(CommandSetup setup);
 void run_command(const std::function<int()>& body);
 
 /**
- * Runs `body`; when `option` was left at its default `path`, a relative one, and an IO error names
- * that path, the error says so and how to give another:
+ * Runs `body`; when `option` was left at its default `path`, a relative one that does not exist
+ * from the working directory, and an IO error names that path, the error says so and how to give
+ * another (`or_else`: one more way, e.g. how to create the file):
  *     "cannot open models/simulator-params.json: … (the default --params, relative to the working
- *      directory /tmp: run from the repository root, or pass --params)"
+ *      directory /tmp: run from the repository root, pass --params, or create it with …)"
  */
 int with_default_path_hint(bool option_given, const std::string& option, const std::string& path,
-                           const std::function<int()>& body);
+                           const std::function<int()>& body, const std::string& or_else = "");
 
 }  // namespace metacog::cli

@@ -39,18 +39,19 @@ void run_command(const std::function<int()>& body) {
 }
 
 int with_default_path_hint(bool option_given, const std::string& option, const std::string& path,
-                           const std::function<int()>& body) {
+                           const std::function<int()>& body, const std::string& or_else) {
   try {
     return body();
   } catch (const Error& e) {
     const std::string what = e.what();
-    if (option_given || e.code() != ErrorCode::Io || std::filesystem::path(path).is_absolute() ||
-        what.find(path) == std::string::npos)
-      throw;
     std::error_code ec;
+    if (option_given || e.code() != ErrorCode::Io || std::filesystem::path(path).is_absolute() ||
+        what.find(path) == std::string::npos || std::filesystem::exists(path, ec))
+      throw;
     const std::string cwd = std::filesystem::current_path(ec).string();
     throw Error(ErrorCode::Io, what + " (the default " + option + ", relative to the working directory" +
-                                   (ec ? std::string() : " " + cwd) + ": run from the repository root, or pass " + option + ")");
+                                   (ec ? std::string() : " " + cwd) + ": run from the repository root, pass " + option +
+                                   (or_else.empty() ? "" : ", or " + or_else) + ")");
   }
 }
 

@@ -40,6 +40,7 @@ for (const simd of [true, false]) {
     await rejectsWith(clf.addExample('a', [1, Infinity, 3]), 'INVALID_ARGUMENT');
     await rejectsWith(clf.addExample('a', ['1', 2, 3]), 'INVALID_ARGUMENT');
     await rejectsWith(clf.addExample('', [1, 2, 3]), 'INVALID_ARGUMENT');
+    await assert.rejects(clf.addExample('', [1]), /label must be a non-empty string/);  // the label is checked first
     await rejectsWith(clf.addExample('a', [1, 2, 3], -1), 'INVALID_ARGUMENT');
     await rejectsWith(clf.addExample('a', 'not a vector'), 'INVALID_ARGUMENT');
     await rejectsWith(clf.classify([1, 2]), 'INVALID_ARGUMENT');
@@ -52,6 +53,7 @@ for (const simd of [true, false]) {
     huge.dispose();
     clf.dispose();
     await rejectsWith(clf.classify([1, 2, 3]), 'DISPOSED');
+    await rejectsWith(clf.addExample('a', [1]), 'DISPOSED');  // disposed is said first, before the argument
   });
 
   test(`[${name}] serialize and restore round trip; bad states are rejected whole`, async () => {
@@ -78,4 +80,5 @@ test('createPrototypeClassifier validates its options', async () => {
   await rejectsWith(createPrototypeClassifier({ dim: 3e9 }), 'INVALID_ARGUMENT');
   await rejectsWith(createPrototypeClassifier(), 'INVALID_ARGUMENT');
   await rejectsWith(createPrototypeClassifier({ dim: 2, simd: 'yes' }), 'INVALID_ARGUMENT');
+  (await createPrototypeClassifier({ dim: 2, simd: null })).dispose();  // null is 'auto', as for createEngine
 });

@@ -105,6 +105,7 @@ for (const simd of [true, false]) {
     assert.deepEqual(await s.classes(), ['a']);
     s.dispose();
     await rejectsWith(s.classes(), 'DISPOSED');
+    await rejectsWith(s.classify('not an image'), 'DISPOSED');  // disposed is said first, before the argument
     const bytes = readFileSync(MODEL);
     await rejectsWith(createSketchClassifier({ model: bytes.subarray(0, bytes.length - 100), simd, worker: false }), 'MODEL_FORMAT');
     await rejectsWith(createSketchClassifier({ model: 42, simd, worker: false }), 'INVALID_ARGUMENT');

@@ -5,7 +5,7 @@
 // PrototypesCore holds the engine's handle and runs where hostObject puts it (a Worker in
 // browsers); PrototypeClassifier is what the page gets, and holds only plain data.
 import { MetacogError, check, unwrap } from './errors.js';
-import { hostObject } from './rpc.js';
+import { callChecked, hostObject } from './rpc.js';
 import { checkSimdOption, loadModule, resolveBase } from './wasm.js';
 
 export const PROTOTYPES_STATE_VERSION = 1;
@@ -176,9 +176,14 @@ export class PrototypeClassifier {
   }
 
   /** Adds one support example of class `label` (weight s > 0, default 1). */
-  async addExample(label, vector, weight = 1) { return this._remote.call('addExample', label, toVector(vector, this.dim, 'addExample'), weight); }
+  addExample(label, vector, weight = 1) {
+    return callChecked(this._remote, 'addExample', () => {
+      checkLabel(label, 'addExample');
+      return [label, toVector(vector, this.dim, 'addExample'), weight];
+    });
+  }
   /** → { label, probabilities: {label: p}, distances: {label: d} } */
-  async classify(vector) { return this._remote.call('classify', toVector(vector, this.dim, 'classify')); }
+  classify(vector) { return callChecked(this._remote, 'classify', () => [toVector(vector, this.dim, 'classify')]); }
   removeClass(label) { return this._remote.call('removeClass', label); }
   clear() { return this._remote.call('clear'); }
   /** Sorted class labels. */
@@ -206,8 +211,8 @@ export async function createPrototypeClassifier(options) {
   check(options !== null && typeof options === 'object', 'createPrototypeClassifier: pass an options object { dim, state?, simd?, worker? }');
   const { dim, state, simd, worker } = options;
   checkDim(dim, 'createPrototypeClassifier');
-  checkSimdOption(simd);  // before a Worker is started
-  const baseUrl = options.baseUrl === undefined ? undefined : resolveBase(options.baseUrl).href;
+  checkSimdOption(simd ?? undefined);  // before a Worker is started; null means 'auto', as for loadModule
+  const baseUrl = options.baseUrl ? resolveBase(options.baseUrl).href : undefined;
   // The page compiles the default build while the Worker starts; another folder is the Worker's to load.
   const preload = baseUrl === undefined ? { simd } : undefined;
   const remote = await hostObject({ factory: 'prototypes', options: { dim, state, simd, baseUrl }, worker, preload });

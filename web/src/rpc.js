@@ -143,6 +143,17 @@ export class RemoteObject {
   }
 }
 
+/**
+ * remote.call(method, ...args()) where `args` checks and converts the arguments on the caller's side
+ * (throwing INVALID_ARGUMENT); on a disposed object DISPOSED comes first, as it does in-process.
+ * @param {RemoteObject} remote @param {string} method @param {() => unknown[]} args
+ * @returns {Promise<unknown>}
+ */
+export async function callChecked(remote, method, args) {
+  if (remote.disposed) return remote.call(method);
+  return remote.call(method, ...args());
+}
+
 function disposedError(method, running = false) {
   return new MetacogError('DISPOSED', running
     ? `${method}: the object was disposed (force) while this call ran; whether it took effect is unknown`

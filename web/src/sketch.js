@@ -11,7 +11,7 @@
 import { MetacogError, adoptPromises, check, settled, unwrap } from './errors.js';
 import { checkModelSource, modelBytes, modelInfo } from './model-bytes.js';
 import { describe } from './prototypes.js';
-import { hostObject } from './rpc.js';
+import { callChecked, hostObject } from './rpc.js';
 import { toInk } from './sketch-image.js';
 import { loadModule } from './wasm.js';
 
@@ -158,11 +158,11 @@ export class SketchClassifier {
   _image(image, what) { return toInk(image, this.imageSize, what); }
 
   /** Adds a drawing as an example of `label` (weight > 0, default 1). */
-  async addExample(label, image, weight = 1) { return this._remote.call('addExample', label, this._image(image, 'addExample'), weight); }
+  addExample(label, image, weight = 1) { return callChecked(this._remote, 'addExample', () => [label, this._image(image, 'addExample'), weight]); }
   /** → { label, probabilities: {label: p}, distances: {label: d}, top: [{label, p}] (best 3) } */
-  async classify(image) { return this._remote.call('classify', this._image(image, 'classify')); }
+  classify(image) { return callChecked(this._remote, 'classify', () => [this._image(image, 'classify')]); }
   /** The model input (Float32Array of imageSize² values, ink = 1) the network sees for a drawing. */
-  async preprocess(image) { return this._remote.call('preprocess', this._image(image, 'preprocess')); }
+  preprocess(image) { return callChecked(this._remote, 'preprocess', () => [this._image(image, 'preprocess')]); }
   removeClass(label) { return this._remote.call('removeClass', label); }
   clear() { return this._remote.call('clear'); }
   classes() { return this._remote.call('classes'); }

@@ -427,14 +427,19 @@ TEST_CASE("cli kt-train: overrides reach the candidates' configs; one that makes
   fs::remove(base);
   fs::remove(out.string() + ".ckpt");
   // --warm-start: the non-meta network is trained first and every meta-learned candidate starts from it
-  const CliResult w = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() +
-                              "' --algos fomaml,pretrain --prior-precision 10 --warm-start --lr 0.0005 --max-epochs 1 --no-refit "
-                              "--dim 4 --hidden 8 --seed 2 --json");
+  const CliResult w = run_cli("kt-train --data '" + data.string() + "' --out '" + out.string() + "' --baseline-out '" +
+                              base.string() + "' --algos fomaml,pretrain --prior-precision 10 --warm-start --lr 0.0005 "
+                              "--max-epochs 1 --no-refit --dim 4 --hidden 8 --seed 2 --json");
   REQUIRE_MESSAGE(w.exit_code == 0, w.output);
   const nlohmann::json warm = nlohmann::json::parse(
       metacog::read_safetensors_file(out.string()).metadata.at("metrics")).at("selection").at("candidates");
   REQUIRE(warm.size() == 2);
   CHECK(warm[0].at("algo") == "pretrain");
+  // beside a meta-learned model, the baseline file's metrics are the non-meta candidate's own, not the chosen one's
+  CHECK(nlohmann::json::parse(metacog::read_safetensors_file(base.string()).metadata.at("metrics"))
+            .at("validation").at("auc") == warm[0].at("valid_auc"));
+  CHECK(warm[0].at("valid_auc") != warm[1].at("valid_auc"));  // so the check above tells them apart
+  fs::remove(base);
   CHECK(warm[1].at("algo") == "fomaml");
   CHECK(warm[1].at("config").at("warm_start") == true);
   CHECK(warm[1].at("config").at("lr") == 0.0005);  // --lr: the meta-learned candidates' step only
@@ -554,12 +559,24 @@ TEST_CASE("cli: a default path relative to the working directory says so when it
   CHECK(r.exit_code == 1);
   CHECK_MESSAGE(r.output.find("error: IO: cannot open models/simulator-params.json") != std::string::npos, r.output);
   CHECK_MESSAGE(r.output.find("(the default --params, relative to the working directory " + elsewhere.path.string() +
-                              ": run from the repository root, or pass --params)") != std::string::npos, r.output);
+                              ": run from the repository root, pass --params, or create it with `metacog simulate-fit`)") !=
+                                  std::string::npos,
+                r.output);
   // a path the user gave is theirs to fix: no hint about defaults
   r = run_cli("simulate " + bank + " --policy random --learners 1 --params no-such.json", elsewhere.path.string());
   CHECK(r.exit_code == 1);
   CHECK(r.output.find("create it with `metacog simulate-fit`") != std::string::npos);
   CHECK(r.output.find("the default --params") == std::string::npos);
+  // where the default exists (a malformed one here), the error is about the file, not the working directory
+  {
+    const std::string broken = elsewhere.path.string() + "/models";
+    fs::create_directories(broken);
+    std::ofstream(broken + "/simulator-params.json") << "{ not json";
+    r = run_cli("simulate " + bank + " --policy random --learners 1", elsewhere.path.string());
+    CHECK(r.exit_code == 1);
+    CHECK(r.output.find("the default --params") == std::string::npos);
+    CHECK(r.output.find("models/simulator-params.json") != std::string::npos);  // the error still names the file
+  }
   // eval's default --data (../shared/data/omniglot, unless METACOG_DATA is set)
   if (std::getenv("METACOG_DATA") == nullptr) {
     r = run_cli("eval --model '" + metacog::test::source_dir() + "/models/omniglot-protonet.safetensors' --episodes 1",
