@@ -5,6 +5,7 @@
 // PrototypesCore holds the engine's handle and runs where hostObject puts it (a Worker in
 // browsers); PrototypeClassifier is what the page gets, and holds only plain data.
 import { MetacogError, check, unwrap } from './errors.js';
+import { HostedClassifier } from './hosted-classifier.js';
 import { callChecked, hostObject } from './rpc.js';
 import { checkSimdOption, loadModule, resolveBase } from './wasm.js';
 
@@ -167,10 +168,10 @@ export async function createPrototypesCore(options) {
 }
 
 /** The page-side classifier: checks vectors, forwards to the hosted core; plain data only. */
-export class PrototypeClassifier {
+export class PrototypeClassifier extends HostedClassifier {
   /** @param {import('./rpc.js').RemoteObject} remote */
   constructor(remote) {
-    this._remote = remote;
+    super(remote);
     /** @type {number} the vector length */
     this.dim = remote.properties.dim;
   }
@@ -184,20 +185,6 @@ export class PrototypeClassifier {
   }
   /** → { label, probabilities: {label: p}, distances: {label: d} } */
   classify(vector) { return callChecked(this._remote, 'classify', () => [toVector(vector, this.dim, 'classify')]); }
-  removeClass(label) { return this._remote.call('removeClass', label); }
-  clear() { return this._remote.call('clear'); }
-  /** Sorted class labels. */
-  classes() { return this._remote.call('classes'); }
-  /** Number of stored examples per class: { label: n }. */
-  counts() { return this._remote.call('counts'); }
-  /** A versioned, JSON-serialisable snapshot of every stored example. */
-  serialize() { return this._remote.call('serialize'); }
-  /** Replaces the classes with those of a serialized state; validates everything first. */
-  restore(state) { return this._remote.call('restore', state); }
-  /** @returns {boolean} whether the classifier runs in a Worker */
-  get inWorker() { return this._remote.inWorker; }
-  /** Frees the classifier (terminating its Worker); later calls reject with DISPOSED. */
-  dispose(options) { return this._remote.dispose(options); }
 }
 
 /**

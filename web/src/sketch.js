@@ -11,6 +11,7 @@
 import { MetacogError, adoptPromises, check, settled, unwrap } from './errors.js';
 import { checkModelSource, modelBytes, modelInfo } from './model-bytes.js';
 import { describe } from './prototypes.js';
+import { HostedClassifier } from './hosted-classifier.js';
 import { callChecked, hostObject } from './rpc.js';
 import { toInk } from './sketch-image.js';
 import { loadModule } from './wasm.js';
@@ -148,9 +149,9 @@ export async function createSketchCore(options) {
 }
 
 /** The page-side classifier: converts images, forwards to the hosted core. */
-export class SketchClassifier {
+export class SketchClassifier extends HostedClassifier {
   constructor(remote) {
-    this._remote = remote;
+    super(remote);
     this.imageSize = remote.properties.imageSize;
     this.embeddingDim = remote.properties.embeddingDim;
   }
@@ -163,15 +164,8 @@ export class SketchClassifier {
   classify(image) { return callChecked(this._remote, 'classify', () => [this._image(image, 'classify')]); }
   /** The model input (Float32Array of imageSize² values, ink = 1) the network sees for a drawing. */
   preprocess(image) { return callChecked(this._remote, 'preprocess', () => [this._image(image, 'preprocess')]); }
-  removeClass(label) { return this._remote.call('removeClass', label); }
-  clear() { return this._remote.call('clear'); }
-  classes() { return this._remote.call('classes'); }
-  counts() { return this._remote.call('counts'); }
+  /** { simd, imageSize, embeddingDim, model }: the build and the embedding model in use. */
   info() { return this._remote.call('info'); }
-  serialize() { return this._remote.call('serialize'); }
-  restore(state) { return this._remote.call('restore', state); }
-  get inWorker() { return this._remote.inWorker; }
-  dispose(options) { return this._remote.dispose(options); }
 }
 
 /**
